@@ -1,0 +1,43 @@
+"""The composition root: builds the store, gateway, service and Bolt app from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from sqlalchemy.engine import Engine
+
+from firehouse.config import Settings
+from firehouse.domain.classes import DEFAULT_CLASSES
+from firehouse.errors import ConfigError
+from firehouse.service import IncidentService, utc_now
+from firehouse.slack.gateway import SlackGateway, make_client
+from firehouse.slack.listeners import register
+from firehouse.store import make_engine
+
+
+@dataclass(frozen=True)
+class Firehouse:
+    """A wired-up Firehouse, ready to serve."""
+
+    settings: Settings
+    engine: Engine
+    service: IncidentService
+    app: App
+
+
+def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Firehouse:
+    """Connect to the database and to Slack, and register every listener."""
+    engine = make_engine(settings.database_url)
+    client = make_client(token=settings.bot_token, base_url=settings.api_url)
+    gateway = SlackGateway(client)
+    service = IncidentService(engine=engine, gateway=gateway, settings=settings, classes=DEFAULT_CLASSES, clock=clock)
+    try:
+        app = App(signing_secret=settings.signing_secret, client=client)
+    except BoltError as err:
+        raise ConfigError(f"Slack refused SLACK_BOT_TOKEN at {settings.api_url}: {err}") from None
+    register(app, service)
+    return Firehouse(settings=settings, engine=engine, service=service, app=app)

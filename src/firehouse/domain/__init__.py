@@ -1,0 +1,1 @@
+"""The pure core: incidents, severity, timeline and naming rules. Standard library only."""

@@ -1,0 +1,25 @@
+"""War-room channel names: `<prefix>-<yyyymmdd>-<slug>`, within Slack's naming rules."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+MAX_CHANNEL_NAME = 80
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII words joined by hyphens; accents are folded, everything else dropped."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
+
+
+def war_room_name(*, prefix: str, declared_at: datetime, title: str, attempt: int = 0) -> str:
+    """The channel name for a war room; `attempt` > 0 adds a suffix after Slack said `name_taken`."""
+    head = f"{prefix}-{declared_at:%Y%m%d}"
+    suffix = f"-{attempt + 1}" if attempt else ""
+    room = MAX_CHANNEL_NAME - len(head) - len(suffix) - 1
+    slug = slugify(title)[:room].rstrip("-") or "incident"
+    return f"{head}-{slug}{suffix}"

@@ -1,0 +1,59 @@
+"""The error tree. Every error a person can cause carries a reply that says what was wrong.
+
+    FirehouseError
+     ├── ConfigError            bad environment or TOML: start-up stops with one line
+     ├── UsageError             a command that does not fit the grammar
+     ├── DomainError            the domain refused: the rule and the right form are in `reply`
+     │    ├── NotAWarRoom       a war-room command outside a war room
+     │    └── InvalidChange     a change that the incident's state does not allow
+     └── SlackFailure           Slack answered with an error after the retries
+"""
+
+from __future__ import annotations
+
+
+class FirehouseError(Exception):
+    """Base of every error Firehouse raises on purpose."""
+
+    @property
+    def reply(self) -> str:
+        """The text shown to the person who caused it."""
+        return str(self)
+
+
+class ConfigError(FirehouseError):
+    """The environment or the config file cannot be used."""
+
+
+class UsageError(FirehouseError):
+    """A command did not fit the grammar; `form` shows the right one."""
+
+    def __init__(self, problem: str, *, form: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.form = form
+
+    @property
+    def reply(self) -> str:
+        return f"{self.problem}\nUsage: `{self.form}`"
+
+
+class DomainError(FirehouseError):
+    """The domain refused a change."""
+
+
+class NotAWarRoom(DomainError):
+    """A war-room command was used in a channel that is not a war room."""
+
+
+class InvalidChange(DomainError):
+    """The incident's current state does not allow this change."""
+
+
+class SlackFailure(FirehouseError):
+    """A Slack Web API call failed for good; `error` is Slack's error code."""
+
+    def __init__(self, method: str, error: str) -> None:
+        super().__init__(f"Slack refused {method}: {error}")
+        self.method = method
+        self.error = error

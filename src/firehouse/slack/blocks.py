@@ -1,0 +1,191 @@
+"""Block Kit builders: pure functions from domain objects to messages. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from slack_sdk.models.blocks import ContextBlock, DividerBlock, MarkdownTextObject, SectionBlock
+
+from firehouse.domain.classes import IncidentClass
+from firehouse.domain.events import CaptainHandedOver, TimelineEntry
+from firehouse.domain.model import Incident
+from firehouse.slack.grammar import FORMS
+from firehouse.slack.gateway import Message
+from firehouse.slack.mrkdwn import escape, escape_keeping_users
+
+SECTION_LIMIT = 3000  # characters in one section block
+MESSAGE_SECTIONS = 10  # sections per message: well inside Slack's 50 blocks and 40k characters
+MAX_LISTED = 25  # incidents in one `/incident list` reply, so it always fits one message
+
+FIRST_MINUTES = (
+    "*The first minutes*\n"
+    "1. *Classify*: confirm the class and severity; severity is harm × reversibility, not how wrong the model was.\n"
+    "2. *Contain*: pull a firebreak before you diagnose: kill switch, rollback, fallback to a human.\n"
+    "3. *Snapshot before you mutate*: freeze model and prompt versions, config, trace ids and the bad output"
+    " before anything changes.\n"
+    "4. *Communicate*: tell stakeholders what you know and when they will hear next."
+)
+
+
+def utc(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def topic(incident: Incident) -> str:
+    """The war room's channel topic."""
+    return (
+        f"{incident.severity.label} · {incident.class_id} · Fire captain: <@{incident.captain}>"
+        f" · {incident.status.value}"
+    )
+
+
+def kickoff(incident: Incident, incident_class: IncidentClass) -> Message:
+    """The first message in a war room: what this is, who leads, what the first minutes are for."""
+    heading = f":rotating_light: *{incident.severity.label} · {escape(incident.title)}*"
+    facts = SectionBlock(
+        fields=[
+            MarkdownTextObject(text=f"*Severity*\n{incident.severity.label}"),
+            MarkdownTextObject(text=f"*Class*\n`{incident.class_id}`: {escape(incident_class.description)}"),
+            MarkdownTextObject(text=f"*Fire captain*\n<@{incident.captain}>"),
+            MarkdownTextObject(text=f"*Status*\n{incident.status.value}"),
+        ]
+    )
+    blocks = [_section(heading), facts]
+    if incident.description:
+        blocks.append(_section(escape_keeping_users(incident.description)))
+    blocks += [
+        DividerBlock(),
+        _section(FIRST_MINUTES),
+        _context(
+            f"Declared by <@{incident.declared_by}> at {utc(incident.declared_at)}."
+            f" Commands: `{FORMS['log']}` · `{FORMS['captain']}` · `{FORMS['timeline']}` · `{FORMS['help']}`"
+        ),
+    ]
+    text = f"{incident.severity.label} {incident.class_id} incident: {escape(incident.title)}"
+    return Message(text=text, blocks=blocks)
+
+
+def stakeholder_announcement(incident: Incident) -> Message:
+    """The broadcast that a war room opened. A private incident names no title, class or description."""
+    if incident.private:
+        text = (
+            f":lock: A private {incident.severity.label} incident was declared."
+            f" Fire captain: <@{incident.captain}>."
+        )
+    else:
+        text = (
+            f":rotating_light: *{incident.severity.label} · {escape(incident.title)}*\n"
+            f"Class `{incident.class_id}` · Fire captain <@{incident.captain}> · War room <#{incident.channel_id}>"
+        )
+    return Message(text=text, blocks=[_section(text), _context(f"Declared at {utc(incident.declared_at)}")])
+
+
+def captain_announcement(event: CaptainHandedOver) -> Message:
+    text = (
+        f":firefighter: <@{event.captain}> is now the fire captain, taking over from <@{event.previous}>"
+        f" (handed over by <@{event.by}>)."
+    )
+    return Message(text=text, blocks=[_section(text)])
+
+
+def logged(entry: TimelineEntry) -> Message:
+    text = f"Logged to the timeline at {utc(entry.at)}: {escape_keeping_users(entry.text)}"
+    return Message(text=text)
+
+
+def timeline_messages(incident: Incident, entries: Sequence[TimelineEntry]) -> list[Message]:
+    """The whole timeline, oldest first, split across as many messages as Slack's limits need."""
+    heading = f"*Timeline of {escape(incident.title)}* ({len(entries)} entries)"
+    lines = [
+        f"`{entry.at:%Y-%m-%d %H:%M:%S}` *{entry.kind}* <@{entry.author}>: {escape_keeping_users(entry.text)}"
+        for entry in entries
+    ]
+    return _paged(heading, lines, fallback=f"Timeline of {escape(incident.title)}")
+
+
+def incident_list(incidents: Sequence[Incident]) -> Message:
+    """Open incidents, most severe first, each with a link to its war room; at most MAX_LISTED of them."""
+    if not incidents:
+        return Message(text="No open incidents.")
+    heading = f"*{len(incidents)} open incident{'s' if len(incidents) != 1 else ''}*"
+    lines = [
+        f"*{i.severity.label}* · {_shown_title(i)} · {i.status.value} · captain <@{i.captain}> · <#{i.channel_id}>"
+        for i in incidents[:MAX_LISTED]
+    ]
+    if len(incidents) > MAX_LISTED:
+        lines.append(f"…and {len(incidents) - MAX_LISTED} more, listed in Firehouse's Home tab.")
+    sections = _pack([heading, *lines], limit=SECTION_LIMIT)
+    return Message(text=f"{len(incidents)} open incidents", blocks=[_section(s) for s in sections])
+
+
+def declared(incident: Incident, *, to: str, problems: Sequence[str]) -> Message:
+    """The declarer's confirmation that the war room is open."""
+    lead = "You are the fire captain." if incident.captain == to else f"<@{incident.captain}> is the fire captain."
+    return with_problems(f"War room <#{incident.channel_id}> is open. {lead}", problems)
+
+
+def with_problems(text: str, problems: Sequence[str]) -> Message:
+    """A confirmation followed by the side effects Slack refused."""
+    return Message(text="\n".join([text, *problems]))
+
+
+def help_message(problem: str | None = None) -> Message:
+    """The grammar, after the problem that brought the person here."""
+    forms = "\n".join(f"`{form}`" for form in FORMS.values())
+    text = "\n".join(
+        part
+        for part in (
+            problem,
+            "*Firehouse commands*",
+            "`/incident` opens the declare modal.",
+            forms,
+            "`captain`, `log` and `timeline` work inside a war room.",
+        )
+        if part
+    )
+    return Message(text=text)
+
+
+def _shown_title(incident: Incident) -> str:
+    return "private incident" if incident.private else escape(incident.title)
+
+
+def _paged(heading: str, lines: Iterable[str], *, fallback: str) -> list[Message]:
+    sections = _pack([heading, *lines], limit=SECTION_LIMIT)
+    pages = [sections[i:i + MESSAGE_SECTIONS] for i in range(0, len(sections), MESSAGE_SECTIONS)]
+    total = len(pages)
+    return [
+        Message(text=f"{fallback} ({n}/{total})", blocks=[_section(s) for s in page])
+        for n, page in enumerate(pages, start=1)
+    ]
+
+
+def _pack(lines: Iterable[str], *, limit: int) -> list[str]:
+    """Join lines into chunks of at most `limit` characters; a longer line is cut at the limit."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+

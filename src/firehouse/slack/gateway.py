@@ -1,0 +1,129 @@
+"""The one door to Slack's Web API. Retries 429 (honouring Retry-After) and 5xx via slack_sdk."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from firehouse.errors import SlackFailure
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message to post: fallback text (notifications, screen readers) and Block Kit blocks."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    is_bot: bool
+    deleted: bool
+
+
+def make_client(*, token: str, base_url: str, retries: int = 4) -> WebClient:
+    """A WebClient for `base_url` that retries rate limits, server errors and dropped connections."""
+    client = WebClient(token=token, base_url=base_url, timeout=15)
+    client.retry_handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=retries),
+        RateLimitErrorRetryHandler(max_retry_count=retries),
+        ServerErrorRetryHandler(max_retry_count=retries),
+    ]
+    return client
+
+
+class SlackGateway:
+    """Every Web API call Firehouse makes; each failure becomes a SlackFailure with Slack's error code."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def create_channel(self, name: str, *, private: bool) -> Channel:
+        data = self._call("conversations_create", name=name, is_private=private)
+        return Channel(data["channel"]["id"], data["channel"]["name"])
+
+    def invite(self, channel: str, users: Iterable[str]) -> None:
+        """Invite people to a channel; those already there are fine."""
+        for user in dict.fromkeys(users):
+            try:
+                self._call("conversations_invite", channel=channel, users=user)
+            except SlackFailure as failure:
+                if failure.error not in ("already_in_channel", "cant_invite_self"):
+                    raise
+
+    def join(self, channel: str) -> None:
+        self._call("conversations_join", channel=channel)
+
+    def set_topic(self, channel: str, topic: str) -> None:
+        self._call("conversations_setTopic", channel=channel, topic=topic)
+
+    def post(self, channel: str, message: Message) -> str:
+        """Post in a channel; returns the message's ts."""
+        data = self._call("chat_postMessage", channel=channel, text=message.text, blocks=message.blocks or None)
+        return data["ts"]
+
+    def post_ephemeral(self, channel: str, user: str, message: Message) -> None:
+        self._call("chat_postEphemeral", channel=channel, user=user, text=message.text,
+                   blocks=message.blocks or None)
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """One message of a channel by its ts, or None when it is gone."""
+        data = self._call("conversations_history", channel=channel, latest=ts, inclusive=True, limit=1)
+        found = [m for m in data.get("messages", []) if m.get("ts") == ts]
+        return found[0] if found else None
+
+    def person(self, user_id: str) -> Person | None:
+        """The Slack user, or None when Slack does not know them."""
+        try:
+            user = self._call("users_info", user=user_id)["user"]
+        except SlackFailure as failure:
+            if failure.error == "user_not_found":
+                return None
+            raise
+        return Person(user["id"], user.get("name", user["id"]), bool(user.get("is_bot")), bool(user.get("deleted")))
+
+    def open_view(self, trigger_id: str, view: View) -> None:
+        self._call("views_open", trigger_id=trigger_id, view=view)
+
+    def update_view(self, view_id: str, view: View, *, hash: str | None = None) -> None:
+        self._call("views_update", view_id=view_id, view=view, hash=hash)
+
+    def publish_home(self, user_id: str, view: View) -> None:
+        self._call("views_publish", user_id=user_id, view=view)
+
+    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        api_method = method.replace("_", ".", 1)
+        try:
+            return getattr(self.client, method)(**kwargs).data  # type: ignore[no-any-return]
+        except SlackApiError as err:
+            data = err.response.data if isinstance(err.response.data, dict) else {}
+            error = data.get("error") or f"http_{err.response.status_code}"
+        except SlackClientError as err:
+            error = f"unreachable ({err.__class__.__name__})"
+        except OSError as err:
+            error = f"unreachable ({err.__class__.__name__})"
+        log.warning("slack %s failed: %s", api_method, error)
+        raise SlackFailure(api_method, error)

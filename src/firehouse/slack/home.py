@@ -1,0 +1,49 @@
+"""The App Home tab: open incidents by severity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.views import View
+
+from firehouse.domain.model import Incident
+from firehouse.domain.severity import Severity
+from firehouse.slack.mrkdwn import escape
+
+MAX_PER_SEVERITY = 25  # a Home tab holds 100 blocks: 3 × (25 incidents + 3) + 2 stays inside
+
+
+def age(since: datetime, now: datetime) -> str:
+    """`3d 4h`, `2h 5m` or `12m`: how long an incident has been open."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {minutes}m" if hours else f"{minutes}m"
+
+
+def home_view(incidents: Sequence[Incident], *, now: datetime) -> View:
+    """Open incidents grouped by severity, most severe first, each with its war room link."""
+    blocks: list = [HeaderBlock(text="Open incidents")]
+    if not incidents:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="No open incidents. :white_check_mark:")))
+    for severity in Severity:
+        group = [i for i in incidents if i.severity == severity]
+        if not group:
+            continue
+        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=f"*{severity.label}* ({len(group)})"))]
+        for incident in group[:MAX_PER_SEVERITY]:
+            title = "private incident" if incident.private else escape(incident.title)
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(
+                text=f"*{title}* · {incident.status.value} · captain <@{incident.captain}>"
+                     f" · open {age(incident.declared_at, now)} · <#{incident.channel_id}>"
+            )]))
+        if len(group) > MAX_PER_SEVERITY:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(
+                text=f"…and {len(group) - MAX_PER_SEVERITY} more {severity.label} incidents: `/incident list`"
+            )]))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Type `/incident` to declare one.")]))
+    return View(type="home", blocks=blocks)

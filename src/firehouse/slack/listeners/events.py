@@ -1,0 +1,39 @@
+"""Events: the Home tab, and :pushpin: reactions that copy a war-room message into the timeline."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from firehouse.errors import FirehouseError
+from firehouse.service import IncidentService
+from firehouse.slack import blocks
+from firehouse.slack.home import home_view
+
+log = logging.getLogger(__name__)
+
+PIN_REACTION = "pushpin"
+
+
+def register(app: App, service: IncidentService) -> None:
+    @app.event("app_home_opened")
+    def home_opened(event: dict) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        service.gateway.publish_home(event["user"], home_view(service.open_incidents(), now=service.clock()))
+
+    @app.event("reaction_added")
+    def reaction_added(body: dict, event: dict) -> None:
+        item = event.get("item", {})
+        if event.get("reaction") != PIN_REACTION or item.get("type") != "message":
+            return
+        channel, user = item["channel"], event["user"]
+        if not service.first_delivery(body.get("event_id", "")):
+            return  # Slack retried an event we already handled
+        try:
+            entry = service.pin_to_timeline(channel=channel, ts=item["ts"], by=user)
+        except FirehouseError as err:
+            log.info("pushpin in %s not added to a timeline: %s", channel, err)
+            return
+        service.gateway.post_ephemeral(channel, user, blocks.logged(entry))

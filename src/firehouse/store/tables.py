@@ -1,0 +1,53 @@
+"""The tables. They stay out of the domain: `repository.py` maps rows to domain objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+
+def _utc_column(**kwargs) -> Column:
+    return Column(DateTime(timezone=True), **kwargs)
+
+
+class IncidentRow(SQLModel, table=True):
+    """One incident and the war room it lives in."""
+
+    __tablename__ = "incident"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=150)
+    description: str = Field(default="", sa_type=Text)
+    severity: int
+    class_id: str = Field(max_length=40)
+    private: bool = False
+    status: str = Field(max_length=20, index=True)
+    captain: str = Field(max_length=40)
+    declared_by: str = Field(max_length=40)
+    declared_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    channel_id: str = Field(max_length=40, unique=True, index=True)
+    channel_name: str = Field(max_length=80)
+
+
+class TimelineEntryRow(SQLModel, table=True):
+    """One line of an incident's timeline; never updated, only appended."""
+
+    __tablename__ = "timeline_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    at: datetime = Field(sa_column=_utc_column(nullable=False))
+    author: str = Field(max_length=40)
+    kind: str = Field(max_length=20)
+    text: str = Field(sa_type=Text)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack event ids already handled, so a retried delivery does nothing twice."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = Field(sa_column=_utc_column(nullable=False))

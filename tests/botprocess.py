@@ -1,0 +1,112 @@
+"""Runs the real `firehouse serve` process against the fake Slack, and talks to it as Slack would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from slackreq import Reply, event_envelope, interaction_body, post, slash_command_body
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def firehouse_command() -> list[str]:
+    """The installed `firehouse` console script, as a user would run it."""
+    script = Path(sys.executable).with_name("firehouse")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "firehouse.cli"]
+
+
+class BotProcess:
+    """`firehouse serve` in a subprocess, working in `workdir`, with its log in `workdir/firehouse.log`."""
+
+    def __init__(self, *, fake, workdir: Path, config: str = "", env: dict[str, str] | None = None) -> None:
+        self.fake = fake
+        self.workdir = workdir
+        self.config_path = workdir / "firehouse.toml"
+        self.config_path.write_text(config)
+        self.log_path = workdir / "firehouse.log"
+        self.extra_env = env or {}
+        self.port = 0
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREHOUSE_"))}
+        env.update({
+            "SLACK_BOT_TOKEN": self.fake.bot_token,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": self.fake.api_url,
+            "FIREHOUSE_DATABASE_URL": f"sqlite:///{self.workdir / 'firehouse.db'}",
+            "FIREHOUSE_CONFIG": str(self.config_path),
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.update(self.extra_env)
+        return env
+
+    def start(self, timeout: float = 20.0) -> BotProcess:
+        self.port = free_port()
+        log = self.log_path.open("a")
+        self.process = subprocess.Popen(
+            [*firehouse_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=self.workdir, env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"firehouse serve exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"firehouse serve did not come up:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        """`kill -9`: no chance to clean up."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+    # --- requests as Slack sends them ---------------------------------------------------------
+
+    def command(self, text: str, *, user: str, channel: str, response_url: str | None = None) -> Reply:
+        body = slash_command_body(text=text, user_id=user, channel_id=channel,
+                                  response_url=response_url or self.fake.new_response_url())
+        return post(self.url, body, secret=SIGNING_SECRET, content_type="application/x-www-form-urlencoded")
+
+    def interact(self, payload: dict) -> Reply:
+        return post(self.url, interaction_body(payload), secret=SIGNING_SECRET,
+                    content_type="application/x-www-form-urlencoded")
+
+    def event(self, event: dict, *, event_id: str | None = None, retry: int | None = None) -> Reply:
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+        return post(self.url, event_envelope(event, event_id=event_id), secret=SIGNING_SECRET,
+                    content_type="application/json", headers=headers)

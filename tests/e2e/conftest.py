@@ -1,0 +1,83 @@
+"""End-to-end fixtures: one fake Slack workspace and one real `firehouse serve` process per module."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from botprocess import BotProcess
+from fakeslack import FakeSlack
+
+ALICE, BOB, CAROL, ROBOT, GONE = "UALICE", "UBOB", "UCAROL", "UROBOT", "UGONE"
+
+
+@pytest.fixture(scope="module")
+def fake():
+    slack = FakeSlack().start()
+    for user_id, name in ((ALICE, "alice"), (BOB, "bob"), (CAROL, "carol")):
+        slack.add_user(user_id, name)
+    slack.add_user(ROBOT, "robot", is_bot=True)
+    slack.add_user(GONE, "gone", deleted=True)
+    slack.general = slack.add_channel("general", members=[ALICE, BOB, CAROL])
+    slack.stakeholders = slack.add_channel("incidents", members=[CAROL])
+    yield slack
+    slack.stop()
+
+
+@pytest.fixture(scope="module")
+def bot(fake, tmp_path_factory):
+    process = BotProcess(
+        fake=fake, workdir=tmp_path_factory.mktemp("firehouse"),
+        config=f'stakeholder_channel = "{fake.stakeholders}"\nchannel_prefix = "inc"\n',
+    ).start()
+    yield process
+    process.stop()
+
+
+class Room:
+    """A declared incident's war room, seen from the tests."""
+
+    def __init__(self, fake: FakeSlack, bot: BotProcess, channel: str) -> None:
+        self.fake, self.bot, self.id = fake, bot, channel
+
+    @property
+    def channel(self):
+        return self.fake.channels[self.id]
+
+    def run(self, text: str, *, user: str = ALICE) -> str:
+        """Type `/incident <text>` here and return the ephemeral reply (the ack's, or the follow-up's)."""
+        url = self.fake.new_response_url()
+        reply = self.bot.command(text, user=user, channel=self.id, response_url=url)
+        assert reply.status == 200, reply
+        if reply.text:
+            return reply.text
+        return self.fake.wait_for(lambda: self.fake.responses(url))[0]["text"]
+
+    def timeline(self, *, user: str = ALICE) -> list[str]:
+        """`/incident timeline`, as the lines the person sees."""
+        before = len(self.fake.ephemerals(channel=self.id, user=user))
+        url = self.fake.new_response_url()
+        assert self.bot.command("timeline", user=user, channel=self.id, response_url=url).status == 200
+
+        def shown() -> list[dict]:
+            return self.fake.ephemerals(channel=self.id, user=user)[before:]
+
+        total = int(re.search(r"\((\d+)/(\d+)\)$", self.fake.wait_for(shown)[0]["text"])[2])
+        pages = self.fake.wait_for(lambda: len(shown()) >= total and shown())
+        return [line for page in pages for block in page["blocks"] for line in block["text"]["text"].split("\n")]
+
+
+@pytest.fixture
+def declare(fake, bot):
+    """Declare an incident with `/incident declare …` from #general and return its war room."""
+
+    def declare_(text: str, *, user: str = ALICE) -> Room:
+        url = fake.new_response_url()
+        reply = bot.command(f"declare {text}", user=user, channel=fake.general, response_url=url)
+        assert reply.status == 200, reply
+        response = fake.wait_for(lambda: fake.responses(url))[0]
+        channel = response["text"].split("<#", 1)[1].split(">", 1)[0]
+        fake.wait_for(lambda: fake.messages(channel))
+        return Room(fake, bot, channel)
+
+    return declare_

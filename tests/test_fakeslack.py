@@ -1,0 +1,176 @@
+"""Tests for the fake Slack Web API, driven through slack_sdk's real WebClient."""
+
+import json
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+
+from fakeslack import FakeSlack
+
+
+@pytest.fixture
+def fake():
+    server = FakeSlack().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(fake):
+    return WebClient(token=fake.bot_token, base_url=fake.api_url, timeout=5)
+
+
+def slack_error(call) -> str:
+    with pytest.raises(SlackApiError) as info:
+        call()
+    return info.value.response["error"]
+
+
+def test_binds_loopback_only(fake):
+    assert fake.base_url.startswith("http://127.0.0.1:")
+    assert fake.api_url == fake.base_url + "api/"
+
+
+def test_create_channel_then_name_taken_and_invalid_names(fake, client):
+    created = client.conversations_create(name="inc-42-gpu-meltdown", is_private=True)
+    channel = fake.channel_named("inc-42-gpu-meltdown")
+    assert channel is not None and channel.id == created["channel"]["id"] == "C0000001"
+    assert channel.is_private and created["channel"]["is_private"] is True
+    assert channel.members == {fake.bot_user_id} and channel.created_by == fake.bot_user_id
+
+    assert slack_error(lambda: client.conversations_create(name="inc-42-gpu-meltdown")) == "name_taken"
+    assert slack_error(lambda: client.conversations_create(name="")) == "invalid_name_required"
+    assert slack_error(lambda: client.conversations_create(name="x" * 81)) == "invalid_name_maxlength"
+    assert slack_error(lambda: client.conversations_create(name="Inc 42")) == "invalid_name_specials"
+    assert len(fake.channels) == 1, "failed creates must not add channels"
+    assert [c.error for c in fake.calls("conversations.create")] == [
+        None, "name_taken", "invalid_name_required", "invalid_name_maxlength", "invalid_name_specials"]
+
+
+def test_invite_topic_and_membership_errors(fake, client):
+    alice = fake.add_user("UALICE", "alice")
+    channel_id = client.conversations_create(name="inc-1")["channel"]["id"]
+    client.conversations_invite(channel=channel_id, users=[alice])
+    assert fake.channels[channel_id].members == {fake.bot_user_id, alice}
+    assert slack_error(lambda: client.conversations_invite(channel=channel_id, users=alice)) == "already_in_channel"
+    assert slack_error(lambda: client.conversations_invite(channel=channel_id, users="UNOBODY")) == "user_not_found"
+    assert slack_error(lambda: client.conversations_invite(channel=channel_id, users=fake.bot_user_id)) == "cant_invite_self"
+    assert slack_error(lambda: client.conversations_setTopic(channel=channel_id, topic="t" * 251)) == "too_long"
+    client.conversations_setTopic(channel=channel_id, topic="SEV1: GPU meltdown")
+    assert fake.channels[channel_id].topic == "SEV1: GPU meltdown"
+    assert client.conversations_info(channel=channel_id)["channel"]["num_members"] == 2
+
+
+def test_post_message_to_non_member_channel_fails(fake, client):
+    channel_id = fake.add_channel("general")
+    client.chat_postMessage(channel=channel_id, text="hello")
+    fake.remove_member(channel_id, fake.bot_user_id)
+    assert slack_error(lambda: client.chat_postMessage(channel=channel_id, text="again")) == "not_in_channel"
+    assert slack_error(lambda: client.chat_postMessage(channel="C9999999", text="x")) == "channel_not_found"
+    assert [m["text"] for m in fake.messages(channel_id)] == ["hello"]
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
+def test_post_update_and_history_by_ts(fake, client):
+    channel_id = fake.add_channel("inc-2")
+    first = client.chat_postMessage(channel=channel_id, text="one")["ts"]
+    second = client.chat_postMessage(channel=channel_id, text="two", blocks=[{"type": "divider"}])["ts"]
+    assert float(second) > float(first)
+    client.chat_update(channel=channel_id, ts=first, text="one (edited)")
+    assert [(m["text"], m["blocks"]) for m in fake.messages(channel_id)] == [
+        ("one (edited)", []), ("two", [{"type": "divider"}])]
+    found = client.conversations_history(channel=channel_id, latest=first, inclusive=True, limit=1)
+    assert [m["text"] for m in found["messages"]] == ["one (edited)"]
+    assert slack_error(lambda: client.chat_update(channel=channel_id, ts="1.000000", text="x")) == "message_not_found"
+    assert slack_error(lambda: client.chat_postMessage(channel=channel_id)) == "no_text"
+    as_json = client.api_call("chat.postMessage", json={"channel": channel_id, "text": "json", "thread_ts": first})
+    assert fake.messages(channel_id)[-1]["thread_ts"] == first == as_json["message"]["thread_ts"]
+    too_many = [{"type": "divider"}] * 51
+    assert slack_error(lambda: client.chat_postMessage(channel=channel_id, text="x", blocks=too_many)) == "invalid_blocks"
+
+
+def test_injected_429_is_retried_by_rate_limit_handler(fake):
+    client = WebClient(token=fake.bot_token, base_url=fake.api_url,
+                       retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+    channel_id = fake.add_channel("inc-3")
+    fake.inject("chat.postMessage", status=429, retry_after=0)
+    client.chat_postMessage(channel=channel_id, text="after the storm")
+    assert [(c.status, c.error) for c in fake.calls("chat.postMessage")] == [(429, "ratelimited"), (200, None)]
+    assert len(fake.messages(channel_id)) == 1
+
+
+def test_injected_429_without_retry_exposes_retry_after(fake, client):
+    fake.inject("auth.test", status=429, retry_after=7)
+    with pytest.raises(SlackApiError) as info:
+        client.auth_test()
+    assert info.value.response.status_code == 429
+    assert info.value.response.headers["Retry-After"] == "7"
+    assert client.auth_test()["user_id"] == fake.bot_user_id
+
+
+def test_injected_500_is_retried_by_server_error_handler(fake):
+    client = WebClient(token=fake.bot_token, base_url=fake.api_url,
+                       retry_handlers=[ServerErrorRetryHandler(max_retry_count=1)])
+    fake.inject("conversations.create", status=500)
+    client.conversations_create(name="inc-4")
+    assert [c.status for c in fake.calls("conversations.create")] == [500, 200]
+    assert list(fake.channels) == ["C0000001"], "the failed attempt must not create a channel"
+
+
+def test_injected_slack_error_leaves_state_alone(fake, client):
+    fake.inject("conversations.create", status=200, error="name_taken", count=2)
+    assert slack_error(lambda: client.conversations_create(name="inc-5")) == "name_taken"
+    assert slack_error(lambda: client.conversations_create(name="inc-5")) == "name_taken"
+    assert fake.channel_named("inc-5") is None
+    client.conversations_create(name="inc-5")
+    assert fake.channel_named("inc-5") is not None
+
+
+def test_auth_and_unknown_methods(fake):
+    bad = WebClient(token="xoxb-wrong", base_url=fake.api_url)
+    assert slack_error(bad.auth_test) == "invalid_auth"
+    app = WebClient(token=fake.app_token, base_url=fake.api_url)
+    assert app.apps_connections_open(app_token=fake.app_token)["url"].startswith("ws://127.0.0.1:")
+    assert slack_error(lambda: app.auth_test()) == "invalid_auth", "app token must not work for bot methods"
+    good = WebClient(token=fake.bot_token, base_url=fake.api_url)
+    assert slack_error(lambda: good.api_call("no.suchMethod")) == "unknown_method"
+    assert fake.calls("no.suchMethod")[0].error == "unknown_method"
+
+
+def test_views_open_update_and_hash_conflict(fake, client):
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Declare incident"}, "blocks": []}
+    opened = client.views_open(trigger_id="trig-1", view=modal)["view"]
+    assert slack_error(lambda: client.views_open(trigger_id="trig-1", view=modal)) == "exchanged_trigger_id"
+    updated = {**modal, "title": {"type": "plain_text", "text": "Declared"}}
+    client.views_update(view_id=opened["id"], hash=opened["hash"], view=updated)
+    assert slack_error(lambda: client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal)) == "hash_conflict"
+    assert [v["method"] for v in fake.views] == ["views.open", "views.update"]
+    assert fake.views[-1]["view"]["title"]["text"] == "Declared"
+
+
+def test_response_urls_are_recorded(fake):
+    url = fake.new_response_url()
+    request = urllib.request.Request(url, data=json.dumps({"text": "ack"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+    assert fake.responses(url) == [{"text": "ack", "_url": url}]
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(urllib.request.Request(fake.base_url + "response/999", data=b"{}"), timeout=5)
+    assert info.value.code == 404
+
+
+def test_wait_for_returns_value_and_times_out_with_recent_calls(fake, client):
+    channel_id = fake.add_channel("inc-6")
+    threading.Timer(0.2, lambda: client.chat_postMessage(channel=channel_id, text="late")).start()
+    assert fake.wait_for(lambda: fake.messages(channel_id), timeout=5)[0]["text"] == "late"
+
+    client.auth_test()
+    with pytest.raises(AssertionError) as info:
+        fake.wait_for(lambda: fake.channel_named("never"), timeout=0.2)
+    assert "auth.test" in str(info.value) and "chat.postMessage" in str(info.value)
