@@ -8,6 +8,7 @@ from datetime import datetime
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackClientError
 from sqlalchemy.engine import Engine
 
 from firehouse.config import Settings
@@ -39,5 +40,7 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
         app = App(signing_secret=settings.signing_secret, client=client)
     except BoltError as err:
         raise ConfigError(f"Slack refused SLACK_BOT_TOKEN at {settings.api_url}: {err}") from None
+    except (SlackClientError, OSError) as err:
+        raise ConfigError(f"cannot reach Slack at {settings.api_url}: {err.__class__.__name__}") from None
     register(app, service)
     return Firehouse(settings=settings, engine=engine, service=service, app=app)

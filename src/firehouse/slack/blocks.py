@@ -104,7 +104,7 @@ def logged(entry: TimelineEntry) -> Message:
 
 def timeline_messages(incident: Incident, entries: Sequence[TimelineEntry]) -> list[Message]:
     """The whole timeline, oldest first, split across as many messages as Slack's limits need."""
-    heading = f"*Timeline of {escape(incident.title)}* ({len(entries)} entries)"
+    heading = f"*Timeline of {escape(incident.title)}* ({len(entries)} {'entry' if len(entries) == 1 else 'entries'})"
     lines = [
         f"`{entry.at:%Y-%m-%d %H:%M:%S}` *{entry.kind}* <@{entry.author}>: {escape_keeping_users(entry.text)}"
         for entry in entries
@@ -169,6 +169,12 @@ def _paged(heading: str, lines: Iterable[str], *, fallback: str) -> list[Message
     ]
 
 
+def _safe_cut(text: str, limit: int) -> int:
+    """Where to cut `text` at or before `limit` without splitting an entity such as `&amp;`."""
+    amp = text.rfind("&", max(0, limit - 5), limit)
+    return amp if amp > 0 and ";" not in text[amp:limit] else limit
+
+
 def _pack(lines: Iterable[str], *, limit: int) -> list[str]:
     """Join lines into chunks of at most `limit` characters; a longer line is cut at the limit."""
     chunks: list[str] = []
@@ -178,8 +184,9 @@ def _pack(lines: Iterable[str], *, limit: int) -> list[str]:
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
+            cut = _safe_cut(line, limit)
+            chunks.append(line[:cut])
+            line = line[cut:]
         if current and len(current) + 1 + len(line) > limit:
             chunks.append(current)
             current = line

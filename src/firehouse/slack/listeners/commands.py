@@ -36,13 +36,13 @@ def register(app: App, service: IncidentService) -> None:
         try:
             parsed = parse(command.get("text") or "", class_ids=service.classes)
         except UsageError as err:
-            ack(text=err.reply)
+            ack(text=err.reply, response_type="ephemeral")
             return
         if isinstance(parsed, ShowHelp):
-            ack(text=blocks.help_message(parsed.problem).text)
+            ack(text=blocks.help_message(parsed.problem).text, response_type="ephemeral")
             return
         if isinstance(parsed, Declare):
-            ack(text=f"Opening a war room for *{escape(parsed.title)}*…")
+            ack(text=f"Opening a war room for *{escape(parsed.title)}*…", response_type="ephemeral")
         else:
             ack()
         reply = guarded(lambda: run(parsed, service, command))

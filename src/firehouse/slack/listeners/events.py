@@ -30,10 +30,10 @@ def register(app: App, service: IncidentService) -> None:
             return
         channel, user = item["channel"], event["user"]
         if not service.first_delivery(body.get("event_id", "")):
-            return  # Slack retried an event we already handled
+            log.info("event %s was handled before; ignoring Slack's retry", body.get("event_id"))
+            return
         try:
             entry = service.pin_to_timeline(channel=channel, ts=item["ts"], by=user)
+            service.gateway.post_ephemeral(channel, user, blocks.logged(entry))
         except FirehouseError as err:
-            log.info("pushpin in %s not added to a timeline: %s", channel, err)
-            return
-        service.gateway.post_ephemeral(channel, user, blocks.logged(entry))
+            log.info("pushpin in %s: %s", channel, err)

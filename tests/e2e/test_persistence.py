@@ -1,0 +1,33 @@
+"""Everything lives in the database: a restarted bot keeps war rooms, captains and timelines."""
+
+from botprocess import BotProcess
+
+from conftest import ALICE, BOB, CAROL, Room
+
+
+def test_war_rooms_survive_a_restart_and_keep_working(fake, tmp_path):
+    config = f'stakeholder_channel = "{fake.stakeholders}"\n'
+    first = BotProcess(fake=fake, workdir=tmp_path, config=config).start()
+    try:
+        url = fake.new_response_url()
+        first.command("declare sev2 output Retriever serves stale prices", user=ALICE, channel=fake.general,
+                      response_url=url)
+        channel = fake.wait_for(lambda: fake.responses(url))[0]["text"].split("<#")[1].split(">")[0]
+        room = Room(fake, first, channel)
+        room.run(f"captain <@{BOB}>")
+        room.run("log cache flushed", user=BOB)
+        before = room.timeline()
+    finally:
+        first.kill()  # no clean shutdown: what was acknowledged must already be on disk
+
+    second = BotProcess(fake=fake, workdir=tmp_path, config=config).start()
+    try:
+        room = Room(fake, second, channel)
+        assert room.timeline()[1:] == before[1:]
+        assert room.run(f"captain <@{CAROL}>", user=BOB) == f"<@{CAROL}> is now the fire captain."
+        assert room.run("log reindexed", user=CAROL).startswith("Logged")
+        after = room.timeline()
+        assert f"from <@{BOB}> to <@{CAROL}>" in after[-2]
+        assert after[-1].endswith(f"<@{CAROL}>: reindexed")
+    finally:
+        second.stop()

@@ -1,0 +1,24 @@
+import pytest
+
+from firehouse.slack.mrkdwn import escape, escape_keeping_users
+
+
+@pytest.mark.parametrize("ping", ["<!channel>", "<!here>", "<!everyone>", "<!subteam^S1|@team>", "<!here|here>"])
+def test_broadcasts_never_survive(ping):
+    assert "<!" not in escape(f"hi {ping}")
+    assert "<!" not in escape_keeping_users(f"hi {ping} <@U1>")
+
+
+def test_ampersands_and_angle_brackets_are_escaped_once():
+    assert escape("a & b < c > d") == "a &amp; b &lt; c &gt; d"
+    assert escape("&lt;") == "&amp;lt;"
+
+
+def test_user_mentions_keep_working_in_log_text():
+    assert escape_keeping_users("ask <@U123|bob> & <@W9>") == "ask <@U123> &amp; <@W9>"
+
+
+def test_links_and_channel_refs_are_shown_not_rendered():
+    assert escape_keeping_users("<https://evil.example|click> <#C1>") == (
+        "&lt;https://evil.example|click&gt; &lt;#C1&gt;"
+    )
