@@ -245,6 +245,7 @@ class Workspace:
         self._home_views: dict[str, str] = {}  # user id -> home tab view id
         self._used_triggers: set[str] = set()
         self._counter = 0
+        self.usergroups: dict[str, list[str]] = {}  # user group id -> member user ids
         self.methods: dict[str, Callable[[dict], dict]] = {
             "apps.connections.open": self.apps_connections_open,
             "auth.test": self.auth_test,
@@ -268,6 +269,7 @@ class Workspace:
             "views.publish": self.views_publish,
             "pins.add": self.pins_add,
             "reactions.add": self.reactions_add,
+            "usergroups.users.list": self.usergroups_users_list,
         }
 
     # ------------------------------------------------------------ helpers
@@ -352,6 +354,12 @@ class Workspace:
         profile = {"display_name": user["name"], "real_name": user["name"]}
         return {"user": {**user, "team_id": self.team_id, "real_name": user["name"],
                          "tz": "UTC", "tz_offset": 0, "profile": profile}}
+
+    def usergroups_users_list(self, args: dict) -> dict:
+        users = self.usergroups.get(args.get("usergroup"))
+        if users is None:
+            raise SlackError("no_such_subteam")
+        return {"users": list(users)}
 
     # ------------------------------------------------------ conversations
     def conversations_create(self, args: dict) -> dict:
@@ -623,6 +631,11 @@ class FakeSlack:
         with self._lock:
             self._ws.users[user_id] = {"id": user_id, "name": name, "is_bot": is_bot, "deleted": deleted}
         return user_id
+
+    def add_usergroup(self, usergroup_id: str, members: Iterable[str]) -> str:
+        with self._lock:
+            self._ws.usergroups[usergroup_id] = list(members)
+        return usergroup_id
 
     def add_channel(self, name: str, *, is_private: bool = False, members: Iterable[str] = ()) -> str:
         """Create a channel directly (the bot is always a member); returns its id."""

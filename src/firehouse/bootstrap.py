@@ -12,7 +12,6 @@ from slack_sdk.errors import SlackClientError
 from sqlalchemy.engine import Engine
 
 from firehouse.config import Settings
-from firehouse.domain.classes import DEFAULT_CLASSES
 from firehouse.errors import ConfigError
 from firehouse.service import IncidentService, utc_now
 from firehouse.slack.gateway import SlackGateway, make_client
@@ -35,7 +34,7 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     engine = make_engine(settings.database_url)
     client = make_client(token=settings.bot_token, base_url=settings.api_url)
     gateway = SlackGateway(client)
-    service = IncidentService(engine=engine, gateway=gateway, settings=settings, classes=DEFAULT_CLASSES, clock=clock)
+    service = IncidentService(engine=engine, gateway=gateway, settings=settings, clock=clock)
     try:
         app = App(signing_secret=settings.signing_secret, client=client)
     except BoltError as err:

@@ -1,32 +1,36 @@
 """What Firehouse does for each command: domain decision → store → effects in Slack.
 
-Each method takes plain values, so listeners stay thin and tests can drive it directly.
+Each method takes plain values, so listeners stay thin and tests can drive it directly. Every change
+to a war room goes through `_change`: load the incident, check who may, let the domain decide, save
+the incident with its events, then publish the events (announcements, invitations, the topic).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
 from firehouse.config import Settings
-from firehouse.domain.classes import DEFAULT_CLASS, IncidentClass
-from firehouse.domain.events import TimelineEntry
+from firehouse.domain.events import CaptainHandedOver, Event, RoleAssigned, TimelineEntry
+from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import MAX_TEXT, Incident
 from firehouse.domain.naming import war_room_name
 from firehouse.domain.severity import Severity
-from firehouse.errors import DomainError, NotAWarRoom, SlackFailure
-from firehouse.slack import blocks
+from firehouse.domain.times import parse_moment
+from firehouse.errors import DomainError, InvalidChange, NotAWarRoom, SlackFailure
+from firehouse.slack import announcements, blocks
 from firehouse.slack.gateway import Channel, Message, SlackGateway
-from firehouse.slack.grammar import FORMS
 from firehouse.store import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 NAME_ATTEMPTS = 10
+# The permission a change needs: an action, several, or one that depends on the incident.
+Needs = str | tuple[str, ...] | Callable[[Incident], str]
 
 
 def utc_now() -> datetime:
@@ -38,25 +42,19 @@ class Outcome:
     """What a command did, and the side effects that Slack refused (the change itself stands)."""
 
     incident: Incident
+    events: list[Event] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
 class IncidentService:
-    """The incident operations, wired to a store, a Slack gateway and a clock."""
+    """The incident operations, wired to a store, a Slack gateway, the settings and a clock."""
 
-    def __init__(
-        self,
-        *,
-        engine: Engine,
-        gateway: SlackGateway,
-        settings: Settings,
-        classes: Mapping[str, IncidentClass],
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
+    def __init__(self, *, engine: Engine, gateway: SlackGateway, settings: Settings,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
         self.gateway = gateway
         self.settings = settings
-        self.classes = classes
+        self.catalog = settings.catalog
         self.clock = clock
 
     def unit_of_work(self) -> UnitOfWork:
@@ -75,14 +73,16 @@ class IncidentService:
         description: str = "",
         proposed: Severity | None = None,
         override_reason: str = "",
+        reached_users: bool | None = None,
     ) -> Outcome:
         """Declare an incident: open its war room, record it, then brief the room and the stakeholders."""
-        incident_class = self.classes[class_id or DEFAULT_CLASS]
+        incident_class = self.catalog.classes[class_id or self.catalog.default_class]
         if captain and captain != by:
             self._require_person(captain)
         incident, declared = Incident.declare(
             title=title, severity=severity, incident_class=incident_class, by=by, at=self.clock(),
             captain=captain, description=description, proposed=proposed, override_reason=override_reason,
+            reached_users=reached_users, classified=class_id is not None,
         )
         room = self._open_war_room(incident)
         incident.channel_id, incident.channel_name = room.id, room.name
@@ -94,9 +94,7 @@ class IncidentService:
         self._effect(outcome, "set the topic", lambda: self.gateway.set_topic(room.id, blocks.topic(incident)))
         self._effect(outcome, "post the kickoff",
                      lambda: self.gateway.post(room.id, blocks.kickoff(incident, incident_class)))
-        if self.settings.stakeholder_channel:
-            self._effect(outcome, "announce it in the stakeholder channel",
-                         lambda: self._broadcast(blocks.stakeholder_announcement(incident)))
+        self._broadcast(outcome, blocks.stakeholder_announcement(incident))
         return outcome
 
     def _open_war_room(self, incident: Incident) -> Channel:
@@ -110,62 +108,128 @@ class IncidentService:
                     raise
         raise SlackFailure("conversations.create", f"name_taken for {NAME_ATTEMPTS} names like {name}")
 
-    def _broadcast(self, message: Message) -> None:
-        """Post in the stakeholder channel, joining it first if the bot was never added (public only)."""
-        channel = self.settings.stakeholder_channel
-        try:
-            self.gateway.post(channel, message)
-        except SlackFailure as failure:
-            if failure.error != "not_in_channel":
-                raise
-            self.gateway.join(channel)
-            self.gateway.post(channel, message)
-
-    # --- inside a war room ---------------------------------------------------------------------
-
-    def war_room(self, channel: str, *, form: str) -> Incident:
-        """The incident whose war room `channel` is, or NotAWarRoom showing `form`."""
-        with self.unit_of_work() as uow:
-            return _in_war_room(uow, channel, form=form)
+    # --- changing a war room's incident ----------------------------------------------------------
 
     def hand_over(self, *, channel: str, by: str, to: str) -> Outcome:
-        """Make `to` the fire captain of the war room in `channel`."""
-        self.war_room(channel, form=FORMS["captain"])
         self._require_person(to)
-        with self.unit_of_work() as uow:
-            incident = _in_war_room(uow, channel, form=FORMS["captain"])
-            handed_over = incident.hand_over(to=to, by=by, at=self.clock())
-            uow.incidents.save(incident, [handed_over])
-            uow.commit()
-        outcome = Outcome(incident)
-        self._effect(outcome, "invite the new captain", lambda: self.gateway.invite(channel, [to]))
-        self._effect(outcome, "announce the handover",
-                     lambda: self.gateway.post(channel, blocks.captain_announcement(handed_over)))
-        self._effect(outcome, "update the topic", lambda: self.gateway.set_topic(channel, blocks.topic(incident)))
+        return self._change(channel, by, needs="hand_over",
+                            decide=lambda incident: incident.hand_over(to=to, by=by, at=self.clock()))
+
+    def assign_role(self, *, channel: str, by: str, role: str, to: str) -> Outcome:
+        self._require_person(to)
+        return self._change(channel, by, needs="assign_role",
+                            decide=lambda incident: incident.assign_role(role, to, by=by, at=self.clock()))
+
+    def change_severity(self, *, channel: str, by: str, severity: Severity, reason: str = "") -> Outcome:
+        """Anyone may escalate; lowering the severity needs the `deescalate` permission."""
+        return self._change(
+            channel, by, needs=lambda incident: incident.severity_action(severity),
+            decide=lambda incident: incident.change_severity(severity, by=by, at=self.clock(), reason=reason),
+        )
+
+    def change_class(self, *, channel: str, by: str, class_id: str) -> Outcome:
+        incident_class = self.catalog.classes[class_id]
+        outcome = self._change(channel, by, needs="change_class",
+                               decide=lambda incident: incident.change_class(incident_class, by=by, at=self.clock()))
+        if outcome.incident.private and not self.gateway.is_private(channel):
+            outcome.problems.append(
+                "This war room stays public: Slack does not let apps make a public channel private. Keep"
+                " sensitive detail out of it, or declare a new private incident and move the discussion there."
+                " Stakeholder announcements for this incident are now discreet."
+            )
         return outcome
+
+    def change_cause(self, *, channel: str, by: str, cause: str) -> Outcome:
+        return self._change(channel, by, needs="change_cause",
+                            decide=lambda incident: incident.change_cause(cause, by=by, at=self.clock()))
+
+    def change_status(self, *, channel: str, by: str, status: Status) -> Outcome:
+        """Move through the lifecycle; `resolved` goes through `resolve`, leaving it is a reopen."""
+        if status is Status.RESOLVED:
+            return self.resolve(channel=channel, by=by)
+        return self._change(
+            channel, by, needs=lambda incident: "reopen" if incident.status is Status.RESOLVED else "status",
+            decide=lambda incident: incident.change_status(status, by=by, at=self.clock()),
+        )
+
+    def resolve(self, *, channel: str, by: str, summary: str = "", waiver: str = "") -> Outcome:
+        return self._change(
+            channel, by, needs=("resolve", "waive_notice") if waiver else "resolve",
+            decide=lambda incident: incident.resolve(by=by, at=self.clock(), summary=summary, waiver=waiver),
+        )
+
+    def set_detected(self, *, channel: str, by: str, when: str) -> Outcome:
+        now = self.clock()
+        try:
+            moment = parse_moment(when, now=now)
+        except ValueError as err:
+            raise InvalidChange(f"{err}.") from None
+        return self._change(channel, by, needs="set_times",
+                            decide=lambda incident: incident.set_moment("detected", moment, by=by, at=now))
 
     def log(self, *, channel: str, by: str, text: str, kind: str = "log") -> TimelineEntry:
         """Append a responder's line to the timeline."""
+        outcome = self._change(channel, by, needs="log",
+                               decide=lambda incident: incident.log(text=text, by=by, at=self.clock(), kind=kind))
+        return outcome.events[0].timeline_entry()
+
+    def _change(self, channel: str, by: str, *, needs: Needs, decide: Callable[[Incident], Event]) -> Outcome:
+        """Load the war room's incident, check `by` may do what `needs` names, apply `decide`, save, publish."""
         with self.unit_of_work() as uow:
-            incident = _in_war_room(uow, channel, form=FORMS["log"])
-            logged = incident.log(text=text, by=by, at=self.clock(), kind=kind)
-            uow.incidents.record(incident, [logged])
+            incident = _in_war_room(uow, channel)
+            actions = needs(incident) if callable(needs) else needs
+            for action in (actions,) if isinstance(actions, str) else actions:
+                self.settings.policy.require(action, user=by, captain=incident.captain, roles=incident.roles,
+                                             is_admin=lambda: self._is_admin(by))
+            events = [decide(incident)]
+            uow.incidents.save(incident, events)
             uow.commit()
-        return logged.timeline_entry()
+        return self._publish(Outcome(incident, events=events))
+
+    def _publish(self, outcome: Outcome) -> Outcome:
+        """Tell the war room and the stakeholders what changed, invite who joined, refresh the topic."""
+        incident = outcome.incident
+        channel = incident.channel_id
+        for event in outcome.events:
+            if isinstance(event, CaptainHandedOver | RoleAssigned):
+                person = event.captain if isinstance(event, CaptainHandedOver) else event.holder
+                self._effect(outcome, f"invite <@{person}>", lambda: self.gateway.invite(channel, [person]))
+            message = announcements.for_war_room(event, incident, self.catalog)
+            if message:
+                self._effect(outcome, "announce it in the war room", lambda: self.gateway.post(channel, message))
+            message = announcements.for_stakeholders(event, incident)
+            if message:
+                self._broadcast(outcome, message)
+        if any(announcements.changes_topic(event) for event in outcome.events):
+            self._effect(outcome, "update the topic", lambda: self.gateway.set_topic(channel, blocks.topic(incident)))
+        return outcome
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def incident_in(self, channel: str) -> Incident:
+        """The incident whose war room `channel` is, or NotAWarRoom."""
+        with self.unit_of_work() as uow:
+            return _in_war_room(uow, channel)
 
     def show_timeline(self, *, channel: str, user: str) -> int:
         """Show `user` the whole timeline as ephemeral messages; returns how many messages it took."""
-        incident = self.war_room(channel, form=FORMS["timeline"])
         with self.unit_of_work() as uow:
+            incident = _in_war_room(uow, channel)
             entries = uow.incidents.timeline(incident.id)
         messages = blocks.timeline_messages(incident, entries)
         for message in messages:
             self.gateway.post_ephemeral(channel, user, message)
         return len(messages)
 
+    def open_incidents(self) -> list[Incident]:
+        with self.unit_of_work() as uow:
+            return uow.incidents.open_incidents()
+
+    # --- events -------------------------------------------------------------------------------
+
     def pin_to_timeline(self, *, channel: str, ts: str, by: str) -> TimelineEntry:
         """Copy a war-room message into the timeline, quoting who wrote it."""
-        self.war_room(channel, form=FORMS["log"])
+        self.incident_in(channel)
         message = self.gateway.message(channel, ts)
         if message is None:
             raise DomainError("That message is gone, so it was not added to the timeline.")
@@ -182,10 +246,6 @@ class IncidentService:
             uow.commit()
         return first
 
-    def open_incidents(self) -> list[Incident]:
-        with self.unit_of_work() as uow:
-            return uow.incidents.open_incidents()
-
     # --- helpers -------------------------------------------------------------------------------
 
     def _require_person(self, user_id: str) -> None:
@@ -194,7 +254,31 @@ class IncidentService:
             raise DomainError(f"I can't find <@{user_id}> in this workspace.")
         if person.is_bot or person.deleted:
             raise DomainError(f"<@{user_id}> is {'a bot' if person.is_bot else 'deactivated'};"
-                              " a fire captain must be a person who can answer.")
+                              " incident roles need a person who can answer.")
+
+    def _is_admin(self, user: str) -> bool:
+        """Listed in `admins`, or a member of a user group listed there."""
+        if user in self.settings.admins:
+            return True
+        return any(user in self.gateway.usergroup_members(group)
+                   for group in self.settings.admins if group.startswith("S"))
+
+    def _broadcast(self, outcome: Outcome, message: Message) -> None:
+        """Post in the stakeholder channel, joining it first if the bot was never added (public only)."""
+        channel = self.settings.stakeholder_channel
+        if not channel:
+            return
+
+        def post() -> None:
+            try:
+                self.gateway.post(channel, message)
+            except SlackFailure as failure:
+                if failure.error != "not_in_channel":
+                    raise
+                self.gateway.join(channel)
+                self.gateway.post(channel, message)
+
+        self._effect(outcome, "announce it in the stakeholder channel", post)
 
     @staticmethod
     def _effect(outcome: Outcome, what: str, action: Callable[[], object]) -> None:
@@ -206,10 +290,8 @@ class IncidentService:
             outcome.problems.append(f"I couldn't {what} (Slack said `{failure.error}`).")
 
 
-def _in_war_room(uow: UnitOfWork, channel: str, *, form: str) -> Incident:
+def _in_war_room(uow: UnitOfWork, channel: str) -> Incident:
     incident = uow.incidents.by_channel(channel)
     if incident is None:
-        raise NotAWarRoom(
-            f"This channel is not a war room. Use `{form}` in an incident's war room, or `/incident list` to find one."
-        )
+        raise NotAWarRoom("This channel is not a war room.")
     return incident

@@ -24,7 +24,8 @@ def test_war_rooms_survive_a_restart_and_keep_working(fake, tmp_path):
     try:
         room = Room(fake, second, channel)
         assert room.timeline()[1:] == before[1:]
-        assert room.run(f"captain <@{CAROL}>", user=BOB) == f"<@{CAROL}> is now the fire captain."
+        assert room.run(f"captain <@{CAROL}>", user=BOB) == (
+            f"Done: Fire captain handed over from <@{BOB}> to <@{CAROL}>.")
         assert room.run("log reindexed", user=CAROL).startswith("Logged")
         after = room.timeline()
         assert f"from <@{BOB}> to <@{CAROL}>" in after[-2]

@@ -6,7 +6,7 @@ from conftest import ALICE, BOB, CAROL, GONE, ROBOT
 def test_handover_invites_announces_updates_the_topic_and_logs(fake, declare):
     room = declare("sev2 output Search answers cite retracted papers")
     reply = room.run(f"captain <@{BOB}|bob>")
-    assert reply == f"<@{BOB}> is now the fire captain."
+    assert reply == f"Done: Fire captain handed over from <@{ALICE}> to <@{BOB}>."
 
     assert BOB in room.channel.members
     assert room.channel.topic == f"SEV2 · output · Fire captain: <@{BOB}> · investigating"

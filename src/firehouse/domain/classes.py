@@ -1,8 +1,14 @@
-"""What kind of AI failure an incident is: the classes and their defaults."""
+"""The catalogue an incident is described with: classes, suspected causes and roles.
+
+Classes and causes are configurable; these are the defaults.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+LANES = ("product", "legal", "internal")
 
 
 @dataclass(frozen=True)
@@ -32,4 +38,30 @@ DEFAULT_CLASSES: dict[str, IncidentClass] = {
     )
 }
 
+DEFAULT_CAUSES: dict[str, str] = {
+    "prompt": "a prompt template changed",
+    "model": "a model or provider changed",
+    "retrieval": "the retrieval index or a source changed",
+    "config": "temperature, limits or routing changed",
+    "tool-loop": "an agent or tool looped",
+    "input-drift": "the inputs drifted from what the system was built for",
+    "injection": "a guardrail bypass or prompt injection",
+    "eval-drift": "the judge or eval drifted",
+    "unknown": "not known yet",
+}
+
+DEFAULT_ROLES = ("scribe", "comms", "legal")
 DEFAULT_CLASS = "output"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The classes, causes and roles one deployment uses."""
+
+    classes: Mapping[str, IncidentClass] = field(default_factory=lambda: dict(DEFAULT_CLASSES))
+    causes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_CAUSES))
+    roles: tuple[str, ...] = DEFAULT_ROLES
+
+    @property
+    def default_class(self) -> str:
+        return DEFAULT_CLASS if DEFAULT_CLASS in self.classes else next(iter(self.classes))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from firehouse.domain.lifecycle import Status
 from firehouse.domain.severity import Severity
 
 
@@ -16,6 +17,10 @@ class TimelineEntry:
     author: str
     kind: str
     text: str
+
+
+def _because(reason: str) -> str:
+    return f": {reason}" if reason else ""
 
 
 @dataclass(frozen=True)
@@ -68,4 +73,99 @@ class Logged:
         return TimelineEntry(self.at, self.by, self.kind, self.text)
 
 
-Event = IncidentDeclared | CaptainHandedOver | Logged
+@dataclass(frozen=True)
+class SeverityChanged:
+    at: datetime
+    by: str
+    previous: Severity
+    severity: Severity
+    reason: str
+
+    @property
+    def escalated(self) -> bool:
+        return self.severity < self.previous
+
+    def timeline_entry(self) -> TimelineEntry:
+        verb = "Escalated" if self.escalated else "De-escalated"
+        text = f"{verb} from {self.previous.label} to {self.severity.label}{_because(self.reason)}"
+        return TimelineEntry(self.at, self.by, "severity", text)
+
+
+@dataclass(frozen=True)
+class ClassChanged:
+    at: datetime
+    by: str
+    previous: str
+    class_id: str
+
+    def timeline_entry(self) -> TimelineEntry:
+        return TimelineEntry(self.at, self.by, "class", f"Class changed from {self.previous} to {self.class_id}")
+
+
+@dataclass(frozen=True)
+class CauseChanged:
+    at: datetime
+    by: str
+    previous: str | None
+    cause: str
+
+    def timeline_entry(self) -> TimelineEntry:
+        was = f" (was {self.previous})" if self.previous else ""
+        return TimelineEntry(self.at, self.by, "cause", f"Suspected cause set to {self.cause}{was}")
+
+
+@dataclass(frozen=True)
+class RoleAssigned:
+    at: datetime
+    by: str
+    role: str
+    holder: str
+    previous: str | None
+
+    def timeline_entry(self) -> TimelineEntry:
+        was = f", taking over from <@{self.previous}>" if self.previous else ""
+        return TimelineEntry(self.at, self.by, "role", f"<@{self.holder}> is {self.role}{was}")
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    at: datetime
+    by: str
+    previous: Status
+    status: Status
+    summary: str = ""
+    waiver: str = ""
+
+    @property
+    def reopened(self) -> bool:
+        return self.previous is Status.RESOLVED and self.status is Status.INVESTIGATING
+
+    def timeline_entry(self) -> TimelineEntry:
+        if self.reopened:
+            text = "Reopened: back to investigating"
+        else:
+            text = f"Status changed from {self.previous} to {self.status}"
+        if self.summary:
+            text += f". Summary: {self.summary}"
+        if self.waiver:
+            text += f". Customer notice waived: {self.waiver}"
+        return TimelineEntry(self.at, self.by, "status", text)
+
+
+@dataclass(frozen=True)
+class MomentSet:
+    """A recorded moment (detected, aware) was set by hand."""
+
+    at: datetime
+    by: str
+    name: str
+    moment: datetime
+
+    def timeline_entry(self) -> TimelineEntry:
+        return TimelineEntry(self.at, self.by, "times", f"{self.name.capitalize()} at {self.moment:%Y-%m-%d %H:%M} UTC")
+
+
+Event = (
+    IncidentDeclared | CaptainHandedOver | Logged | SeverityChanged | ClassChanged | CauseChanged | RoleAssigned
+    | StatusChanged | MomentSet
+)

@@ -1,34 +1,30 @@
-"""The incident aggregate: the rules for declaring it, handing over its captain and logging."""
+"""The incident aggregate: the rules for every change to an incident. Each change returns its event."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from firehouse.domain.classes import IncidentClass
-from firehouse.domain.events import CaptainHandedOver, IncidentDeclared, Logged
+from firehouse.domain.events import (
+    CaptainHandedOver,
+    CauseChanged,
+    ClassChanged,
+    IncidentDeclared,
+    Logged,
+    MomentSet,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+)
+from firehouse.domain.lifecycle import Status, can_move
 from firehouse.domain.severity import Severity
 from firehouse.errors import InvalidChange
 
 MAX_TITLE = 150  # a Slack header block's limit, so the title always fits whole
 MAX_TEXT = 3000  # a Slack section block's limit, so a timeline entry is never cut
 MAX_DESCRIPTION = 3000
-
-
-class Status(StrEnum):
-    """Where the incident stands in its lifecycle."""
-
-    INVESTIGATING = "investigating"
-    IDENTIFIED = "identified"
-    CONTAINED = "contained"
-    MONITORING = "monitoring"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-    @property
-    def is_open(self) -> bool:
-        return self not in (Status.RESOLVED, Status.CLOSED)
 
 
 def check_text(text: str, *, what: str, limit: int) -> str:
@@ -41,9 +37,13 @@ def check_text(text: str, *, what: str, limit: int) -> str:
     return text
 
 
+def _optional_text(text: str, *, what: str, limit: int) -> str:
+    return check_text(text, what=what, limit=limit) if text.strip() else ""
+
+
 @dataclass
 class Incident:
-    """An AI incident with one fire captain at any time."""
+    """An AI incident with exactly one fire captain at any time."""
 
     title: str
     severity: Severity
@@ -54,6 +54,17 @@ class Incident:
     declared_at: datetime
     description: str = ""
     status: Status = Status.INVESTIGATING
+    cause: str | None = None
+    roles: dict[str, str] = field(default_factory=dict)
+    reached_users: bool | None = None  # from the declare questions; None when nobody said
+    detected_at: datetime | None = None
+    aware_at: datetime | None = None
+    classified_at: datetime | None = None
+    contained_at: datetime | None = None
+    resolved_at: datetime | None = None
+    summary: str = ""
+    notice_sent_at: datetime | None = None
+    notice_waiver: str = ""
     channel_id: str | None = None
     channel_name: str | None = None
     id: int | None = None
@@ -71,10 +82,13 @@ class Incident:
         description: str = "",
         proposed: Severity | None = None,
         override_reason: str = "",
+        reached_users: bool | None = None,
+        classified: bool = False,
     ) -> tuple[Incident, IncidentDeclared]:
         """A new incident led by `captain` (the declarer unless someone else is named).
 
         `proposed` is the severity the declare questions pointed to; declaring another one needs a reason.
+        `classified` says the class was chosen, not defaulted, so the classification clock starts now.
         """
         if proposed and proposed != severity and not override_reason.strip():
             raise InvalidChange(f"Say why this is {severity.label} when the answers point to {proposed.label}.")
@@ -86,14 +100,31 @@ class Incident:
             captain=captain or by,
             declared_by=by,
             declared_at=at,
-            description=check_text(description, what="description", limit=MAX_DESCRIPTION) if description.strip()
-            else "",
+            description=_optional_text(description, what="description", limit=MAX_DESCRIPTION),
+            reached_users=reached_users,
+            aware_at=at,
+            classified_at=at if classified else None,
         )
         event = IncidentDeclared(
             at=at, by=by, title=incident.title, severity=severity, class_id=incident.class_id,
             captain=incident.captain, proposed=proposed, override_reason=override_reason.strip(),
         )
         return incident, event
+
+    @property
+    def first_known_at(self) -> datetime:
+        """When the clock of the response started: detection if recorded, else the declaration."""
+        return self.detected_at or self.declared_at
+
+    @property
+    def notice_owed(self) -> bool:
+        """A SEV1 that reached users owes customers a notice (or a recorded waiver) before it resolves."""
+        return (
+            self.severity is Severity.SEV1
+            and self.reached_users is not False
+            and self.notice_sent_at is None
+            and not self.notice_waiver
+        )
 
     def hand_over(self, *, to: str, by: str, at: datetime) -> CaptainHandedOver:
         """Make `to` the fire captain; there is always exactly one."""
@@ -106,3 +137,91 @@ class Incident:
     def log(self, *, text: str, by: str, at: datetime, kind: str = "log") -> Logged:
         """A responder's note for the timeline."""
         return Logged(at=at, by=by, text=check_text(text, what="timeline entry", limit=MAX_TEXT), kind=kind)
+
+    def severity_action(self, severity: Severity) -> str:
+        """The permission a change to `severity` needs: raising it is `escalate`, lowering `deescalate`."""
+        return "escalate" if severity < self.severity else "deescalate"
+
+    def change_severity(self, severity: Severity, *, by: str, at: datetime, reason: str = "") -> SeverityChanged:
+        if severity == self.severity:
+            raise InvalidChange(f"The incident is already {severity.label}.")
+        event = SeverityChanged(at=at, by=by, previous=self.severity, severity=severity,
+                                reason=_optional_text(reason, what="reason", limit=MAX_TEXT))
+        self.severity = severity
+        return event
+
+    def change_class(self, incident_class: IncidentClass, *, by: str, at: datetime) -> ClassChanged:
+        """Reclassify. A private class makes the incident private for good: what was said stays discreet."""
+        if incident_class.id == self.class_id:
+            raise InvalidChange(f"The class is already {self.class_id}.")
+        event = ClassChanged(at=at, by=by, previous=self.class_id, class_id=incident_class.id)
+        self.class_id = incident_class.id
+        self.private = self.private or incident_class.private
+        self.classified_at = self.classified_at or at
+        return event
+
+    def change_cause(self, cause: str, *, by: str, at: datetime) -> CauseChanged:
+        if cause == self.cause:
+            raise InvalidChange(f"The suspected cause is already {cause}.")
+        event = CauseChanged(at=at, by=by, previous=self.cause, cause=cause)
+        self.cause = cause
+        return event
+
+    def assign_role(self, role: str, holder: str, *, by: str, at: datetime) -> RoleAssigned:
+        """Give `role` to `holder`; a role has one holder, a person may hold several roles."""
+        previous = self.roles.get(role)
+        if previous == holder:
+            raise InvalidChange(f"<@{holder}> is already {role}.")
+        self.roles[role] = holder
+        return RoleAssigned(at=at, by=by, role=role, holder=holder, previous=previous)
+
+    def change_status(self, status: Status, *, by: str, at: datetime) -> StatusChanged:
+        """Move through the lifecycle; entering `resolved` goes through `resolve`."""
+        if status is Status.RESOLVED:
+            return self.resolve(by=by, at=at)
+        self._check_move(status)
+        event = StatusChanged(at=at, by=by, previous=self.status, status=status)
+        self.status = status
+        if status is Status.CONTAINED:
+            self.contained_at = self.contained_at or at
+        if event.reopened:
+            self.resolved_at = None
+        return event
+
+    def resolve(self, *, by: str, at: datetime, summary: str = "", waiver: str = "") -> StatusChanged:
+        """Resolve, unless a customer notice is still owed and nobody waived it with a reason."""
+        self._check_move(Status.RESOLVED)
+        waiver = _optional_text(waiver, what="waiver reason", limit=MAX_TEXT)
+        if self.notice_owed and not waiver:
+            raise InvalidChange(
+                f"This {self.severity.label} incident reached users, so a product-lane notice must be marked sent"
+                " before it can be resolved. Draft one with `/incident comms product`, or waive it with"
+                " `/incident resolve [summary] --waive-notice <reason>`."
+            )
+        event = StatusChanged(at=at, by=by, previous=self.status, status=Status.RESOLVED,
+                              summary=_optional_text(summary, what="summary", limit=MAX_TEXT), waiver=waiver)
+        self.status = Status.RESOLVED
+        self.resolved_at = at
+        self.summary = event.summary or self.summary
+        self.notice_waiver = waiver or self.notice_waiver
+        return event
+
+    def set_moment(self, name: str, moment: datetime, *, by: str, at: datetime) -> MomentSet:
+        """Record when the incident was `detected` or when we became `aware` of it."""
+        if name == "detected" and moment > self.declared_at:
+            raise InvalidChange("Detection can't be after the declaration; it is when the first signal came in.")
+        setattr(self, f"{name}_at", moment)
+        return MomentSet(at=at, by=by, name=name, moment=moment)
+
+    def moments(self) -> Mapping[str, datetime | None]:
+        """Every recorded moment, in the order they usually happen."""
+        return {
+            "detected": self.detected_at, "declared": self.declared_at, "aware": self.aware_at,
+            "classified": self.classified_at, "contained": self.contained_at, "resolved": self.resolved_at,
+        }
+
+    def _check_move(self, status: Status) -> None:
+        if status is self.status:
+            raise InvalidChange(f"The incident is already {status}.")
+        if not can_move(self.status, status):
+            raise InvalidChange(f"A {self.status} incident can't move to {status}.")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, MarkdownTextObject, SectionBlock
 
 from firehouse.domain.classes import IncidentClass
-from firehouse.domain.events import CaptainHandedOver, TimelineEntry
+from firehouse.domain.events import TimelineEntry
 from firehouse.domain.model import Incident
-from firehouse.slack.grammar import FORMS
+from firehouse.domain.times import duration
+from firehouse.slack.grammar import WAR_ROOM_ONLY
 from firehouse.slack.gateway import Message
 from firehouse.slack.mrkdwn import escape, escape_keeping_users
 
@@ -67,7 +68,8 @@ def kickoff(incident: Incident, incident_class: IncidentClass) -> Message:
         _section(FIRST_MINUTES),
         _context(
             f"Declared by <@{incident.declared_by}> at {utc(incident.declared_at)}."
-            f" Commands: `{FORMS['log']}` · `{FORMS['captain']}` · `{FORMS['timeline']}` · `{FORMS['help']}`"
+            " Commands: `/incident log <text>` · `/incident sev <1|2|3> [reason]` · `/incident status <status>`"
+            " · `/incident captain @user` · `/incident role <role> @user` · `/incident help`"
         ),
     ]
     text = f"{incident.severity.label} {incident.class_id} incident: {escape(incident.title)}"
@@ -78,7 +80,7 @@ def stakeholder_announcement(incident: Incident) -> Message:
     """The broadcast that a war room opened. A private incident names no title, class or description."""
     if incident.private:
         text = (
-            f":lock: A private {incident.severity.label} incident was declared."
+            f":lock: A private {incident.severity.label} incident (#{incident.id}) was declared."
             f" Fire captain: <@{incident.captain}>."
         )
     else:
@@ -87,14 +89,6 @@ def stakeholder_announcement(incident: Incident) -> Message:
             f"Class `{incident.class_id}` · Fire captain <@{incident.captain}> · War room <#{incident.channel_id}>"
         )
     return Message(text=text, blocks=[_section(text), _context(f"Declared at {utc(incident.declared_at)}")])
-
-
-def captain_announcement(event: CaptainHandedOver) -> Message:
-    text = (
-        f":firefighter: <@{event.captain}> is now the fire captain, taking over from <@{event.previous}>"
-        f" (handed over by <@{event.by}>)."
-    )
-    return Message(text=text, blocks=[_section(text)])
 
 
 def logged(entry: TimelineEntry) -> Message:
@@ -138,21 +132,40 @@ def with_problems(text: str, problems: Sequence[str]) -> Message:
     return Message(text="\n".join([text, *problems]))
 
 
-def help_message(problem: str | None = None) -> Message:
+def help_message(forms: Mapping[str, str], problem: str | None = None) -> Message:
     """The grammar, after the problem that brought the person here."""
-    forms = "\n".join(f"`{form}`" for form in FORMS.values())
-    text = "\n".join(
-        part
-        for part in (
-            problem,
-            "*Firehouse commands*",
-            "`/incident` opens the declare modal.",
-            forms,
-            "`captain`, `log` and `timeline` work inside a war room.",
-        )
-        if part
+    general = [forms[verb] for verb in forms if verb not in WAR_ROOM_ONLY]
+    in_room = [forms[verb] for verb in forms if verb in WAR_ROOM_ONLY]
+    lines = [problem] if problem else []
+    lines += ["*Firehouse commands*", "`/incident` opens the declare modal.", *(f"`{f}`" for f in general),
+              "*Inside a war room*", *(f"`{f}`" for f in in_room)]
+    return Message(text="\n".join(lines))
+
+
+def roles_message(incident: Incident, roles: Sequence[str]) -> Message:
+    """Who holds which role; roles nobody holds say how to fill them."""
+    lines = [f"*Fire captain*: <@{incident.captain}>"]
+    for role in dict.fromkeys([*roles, *incident.roles]):
+        holder = incident.roles.get(role)
+        lines.append(f"*{role}*: <@{holder}>" if holder else f"*{role}*: nobody yet (`/incident role {role} @user`)")
+    return Message(text="\n".join(lines))
+
+
+def summary_message(incident: Incident) -> Message:
+    """The incident's moments and the response times measured from the first signal."""
+    moments = "\n".join(f"*{name.capitalize()}*: {utc(at) if at else '-'}" for name, at in incident.moments().items())
+    start = incident.first_known_at
+    measured = "from detection" if incident.detected_at else "from declaration (set `/incident detected` for detection)"
+    text = (
+        f"*{incident.severity.label} · {_shown_title(incident)}* · {incident.status} · class `{incident.class_id}`"
+        f" · cause `{incident.cause or 'not set'}`\n{moments}\n"
+        f"*Time to captain*: {duration(start, incident.declared_at)} · "
+        f"*to contain*: {duration(start, incident.contained_at)} · "
+        f"*to resolve*: {duration(start, incident.resolved_at)} ({measured})"
     )
-    return Message(text=text)
+    if incident.summary:
+        text += f"\n*Summary*: {escape_keeping_users(incident.summary)}"
+    return Message(text=text, blocks=[_section(text)])
 
 
 def _shown_title(incident: Incident) -> str:

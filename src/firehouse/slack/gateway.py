@@ -105,6 +105,12 @@ class SlackGateway:
             raise
         return Person(user["id"], user.get("name", user["id"]), bool(user.get("is_bot")), bool(user.get("deleted")))
 
+    def is_private(self, channel: str) -> bool:
+        return bool(self._call("conversations_info", channel=channel)["channel"].get("is_private"))
+
+    def usergroup_members(self, usergroup: str) -> frozenset[str]:
+        return frozenset(self._call("usergroups_users_list", usergroup=usergroup).get("users", []))
+
     def open_view(self, trigger_id: str, view: View) -> None:
         self._call("views_open", trigger_id=trigger_id, view=view)
 

@@ -6,26 +6,45 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from dataclasses import dataclass
 
+from firehouse.domain.classes import Catalog
+from firehouse.domain.lifecycle import SETTABLE, Status
 from firehouse.domain.model import MAX_TEXT, MAX_TITLE
 from firehouse.domain.severity import Severity
 from firehouse.errors import UsageError
 from firehouse.slack.mrkdwn import escape
 
-FORMS = {
-    "declare": "/incident declare [sev1|sev2|sev3] [class] <title>",
-    "help": "/incident help",
-    "list": "/incident list",
-    "captain": "/incident captain @user",
-    "log": "/incident log <text>",
-    "timeline": "/incident timeline",
-}
-
+WAIVE_FLAG = "--waive-notice"
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>$")
 # "sev4" or "sev-1" is a typo for a severity; "severe" starts a title.
 _SEVERITY_LIKE = re.compile(r"^sev[\d\W_]*$", re.IGNORECASE)
+
+
+def forms(catalog: Catalog) -> dict[str, str]:
+    """The right form of every subcommand, with this deployment's classes, causes and roles."""
+    return {
+        "declare": "/incident declare [sev1|sev2|sev3] [class] <title>",
+        "help": "/incident help",
+        "list": "/incident list",
+        "captain": "/incident captain @user",
+        "role": f"/incident role <{'|'.join(catalog.roles)}> @user",
+        "roles": "/incident roles",
+        "sev": "/incident sev <1|2|3> [reason]",
+        "class": f"/incident class <{'|'.join(catalog.classes)}>",
+        "cause": f"/incident cause <{'|'.join(catalog.causes)}>",
+        "status": f"/incident status <{'|'.join(SETTABLE)}>",
+        "resolve": f"/incident resolve [summary] [{WAIVE_FLAG} <reason>]",
+        "detected": "/incident detected <ISO time | 30m ago>",
+        "summary": "/incident summary",
+        "log": "/incident log <text>",
+        "timeline": "/incident timeline",
+    }
+
+
+# Subcommands that only make sense inside a war room.
+WAR_ROOM_ONLY = ("captain", "role", "roles", "sev", "class", "cause", "status", "resolve", "detected", "summary",
+                 "log", "timeline")
 
 
 @dataclass(frozen=True)
@@ -56,49 +75,113 @@ class Declare:
 
 @dataclass(frozen=True)
 class HandOver:
-    """Hand the fire captain role to `user_id`."""
-
     user_id: str
 
 
 @dataclass(frozen=True)
-class Log:
-    """Append a line to the timeline."""
+class AssignRole:
+    role: str
+    user_id: str
 
+
+@dataclass(frozen=True)
+class ShowRoles:
+    pass
+
+
+@dataclass(frozen=True)
+class ChangeSeverity:
+    severity: Severity
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeClass:
+    class_id: str
+
+
+@dataclass(frozen=True)
+class ChangeCause:
+    cause: str
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    status: Status
+
+
+@dataclass(frozen=True)
+class Resolve:
+    summary: str = ""
+    waiver: str = ""
+
+
+@dataclass(frozen=True)
+class SetDetected:
+    """When the first signal came in; `when` is parsed against the clock by the service."""
+
+    when: str
+
+
+@dataclass(frozen=True)
+class ShowSummary:
+    pass
+
+
+@dataclass(frozen=True)
+class Log:
     text: str
 
 
 @dataclass(frozen=True)
 class ShowTimeline:
-    """Show the timeline, oldest first."""
+    pass
 
 
-Command = ShowHelp | ListIncidents | OpenDeclareModal | Declare | HandOver | Log | ShowTimeline
+Command = (
+    ShowHelp | ListIncidents | OpenDeclareModal | Declare | HandOver | AssignRole | ShowRoles | ChangeSeverity
+    | ChangeClass | ChangeCause | ChangeStatus | Resolve | SetDetected | ShowSummary | Log | ShowTimeline
+)
 
 
-def parse(text: str, *, class_ids: Collection[str]) -> Command:
+def parse(text: str, *, catalog: Catalog) -> Command:
     """Turn the text after `/incident` into a command."""
     verb, _, rest = text.strip().partition(" ")
     verb, rest = verb.lower(), rest.strip()
-    if not verb:
-        return OpenDeclareModal()
-    if verb == "help":
-        return ShowHelp()
-    if verb == "list":
-        return ListIncidents()
-    if verb == "timeline":
-        return ShowTimeline()
+    form = forms(catalog).get(verb, "")
+    simple = {"": OpenDeclareModal, "help": ShowHelp, "list": ListIncidents, "timeline": ShowTimeline,
+              "roles": ShowRoles, "summary": ShowSummary}
+    if verb in simple:
+        return simple[verb]()
     if verb == "declare":
-        return _declare(rest, class_ids)
+        return _declare(rest, catalog, form)
     if verb == "captain":
-        return HandOver(_mention(rest, form=FORMS["captain"]))
+        return HandOver(_mention(rest, form=form))
+    if verb == "role":
+        role, _, who = rest.partition(" ")
+        return AssignRole(_choice(role.lower(), catalog.roles, what="role", form=form), _mention(who.strip(), form=form))
+    if verb == "sev":
+        level, _, reason = rest.partition(" ")
+        severity = Severity.from_text(level)
+        if severity is None:
+            raise UsageError(_not_one_of(level, "severity", ("1", "2", "3")), form=form)
+        return ChangeSeverity(severity, _limited(reason.strip(), what="reason", limit=MAX_TEXT, form=form))
+    if verb == "class":
+        return ChangeClass(_choice(rest.lower(), catalog.classes, what="class", form=form))
+    if verb == "cause":
+        return ChangeCause(_choice(rest.lower(), catalog.causes, what="cause", form=form))
+    if verb == "status":
+        return ChangeStatus(Status(_choice(rest.lower(), SETTABLE, what="status", form=form)))
+    if verb == "resolve":
+        return _resolve(rest, form)
+    if verb == "detected":
+        return SetDetected(_text(rest, what="time", limit=60, form=form))
     if verb == "log":
-        return Log(_text(rest, what="timeline entry", limit=MAX_TEXT, form=FORMS["log"]))
+        return Log(_text(rest, what="timeline entry", limit=MAX_TEXT, form=form))
     return ShowHelp(problem=f"I don't know `/incident {escape(verb[:40])}`.")
 
 
-def _declare(rest: str, class_ids: Collection[str]) -> Declare:
-    form = FORMS["declare"]
+def _declare(rest: str, catalog: Catalog, form: str) -> Declare:
     words = rest.split()
     severity = Severity.SEV3
     if words and _SEVERITY_LIKE.match(words[0]):
@@ -108,11 +191,19 @@ def _declare(rest: str, class_ids: Collection[str]) -> Declare:
         severity = parsed
         words = words[1:]
     class_id = None
-    if words and words[0].lower() in class_ids:
+    if words and words[0].lower() in catalog.classes:
         class_id = words[0].lower()
         words = words[1:]
     title = _text(" ".join(words), what="title", limit=MAX_TITLE, form=form)
     return Declare(title=title, severity=severity, class_id=class_id)
+
+
+def _resolve(rest: str, form: str) -> Resolve:
+    summary, flag, waiver = rest.partition(WAIVE_FLAG)
+    if flag and not waiver.strip():
+        raise UsageError("Say why no customer notice is needed after `--waive-notice`.", form=form)
+    return Resolve(_limited(summary.strip(), what="summary", limit=MAX_TEXT, form=form),
+                   _limited(waiver.strip(), what="reason", limit=MAX_TEXT, form=form))
 
 
 def _mention(rest: str, *, form: str) -> str:
@@ -123,9 +214,25 @@ def _mention(rest: str, *, form: str) -> str:
     return match[1]
 
 
+def _choice(word: str, choices, *, what: str, form: str) -> str:
+    if word not in choices:
+        raise UsageError(_not_one_of(word, what, choices), form=form)
+    return word
+
+
+def _not_one_of(word: str, what: str, choices) -> str:
+    if not word:
+        return f"Which {what}? One of: {', '.join(choices)}."
+    return f"`{escape(word[:40])}` is not a {what}: use one of {', '.join(choices)}."
+
+
 def _text(text: str, *, what: str, limit: int, form: str) -> str:
     if not text:
         raise UsageError(f"The {what} is missing.", form=form)
+    return _limited(text, what=what, limit=limit, form=form)
+
+
+def _limited(text: str, *, what: str, limit: int, form: str) -> str:
     if len(text) > limit:
         raise UsageError(f"The {what} is {len(text):,} characters long; keep it to {limit:,}.", form=form)
     return text

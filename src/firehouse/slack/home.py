@@ -10,19 +10,10 @@ from slack_sdk.models.views import View
 
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
+from firehouse.domain.times import duration
 from firehouse.slack.mrkdwn import escape
 
 MAX_PER_SEVERITY = 25  # a Home tab holds 100 blocks: 3 × (25 incidents + 3) + 2 stays inside
-
-
-def age(since: datetime, now: datetime) -> str:
-    """`3d 4h`, `2h 5m` or `12m`: how long an incident has been open."""
-    minutes = max(0, int((now - since).total_seconds() // 60))
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days}d {hours}h"
-    return f"{hours}h {minutes}m" if hours else f"{minutes}m"
 
 
 def home_view(incidents: Sequence[Incident], *, now: datetime) -> View:
@@ -39,7 +30,7 @@ def home_view(incidents: Sequence[Incident], *, now: datetime) -> View:
             title = "private incident" if incident.private else escape(incident.title)
             blocks.append(ContextBlock(elements=[MarkdownTextObject(
                 text=f"*{title}* · {incident.status.value} · captain <@{incident.captain}>"
-                     f" · open {age(incident.declared_at, now)} · <#{incident.channel_id}>"
+                     f" · open {duration(incident.declared_at, now)} · <#{incident.channel_id}>"
             )]))
         if len(group) > MAX_PER_SEVERITY:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from firehouse.domain.classes import DEFAULT_CLASS, IncidentClass
+from firehouse.domain.classes import Catalog
 from firehouse.domain.model import MAX_DESCRIPTION, MAX_TITLE
 from firehouse.domain.severity import Severity, propose_severity
 
@@ -85,14 +85,10 @@ def proposal_text(answers: frozenset[str]) -> str:
     )
 
 
-def declare_modal(
-    classes: Mapping[str, IncidentClass], *, origin_channel: str | None, answers: frozenset[str] = frozenset()
-) -> View:
+def declare_modal(catalog: Catalog, *, origin_channel: str | None, answers: frozenset[str] = frozenset()) -> View:
     """The modal bare `/incident` opens; re-rendered with a new proposal when the answers change."""
-    class_options = [
-        Option(value=c.id, text=f"{c.id}: {c.description}"[:75]) for c in classes.values()
-    ]
-    initial_class = next((o for o in class_options if o.value == DEFAULT_CLASS), class_options[0])
+    class_options = [Option(value=c.id, text=f"{c.id}: {c.description}"[:75]) for c in catalog.classes.values()]
+    initial_class = next(o for o in class_options if o.value == catalog.default_class)
     question_options = [Option(value=key, text=label) for key, label in QUESTIONS.items()]
     severity_options = [Option(value=s.label.lower(), text=s.label) for s in Severity]
     blocks = [
@@ -154,7 +150,7 @@ def read_declare_form(view: Mapping[str, Any]) -> DeclareForm:
         origin = None
     return DeclareForm(
         title=(field("title") or "").strip(),
-        class_id=(field("class", "selected_option") or {}).get("value", DEFAULT_CLASS),
+        class_id=(field("class", "selected_option") or {}).get("value", ""),
         answers=read_answers(values),
         severity_override=Severity.from_text(override["value"]) if override else None,
         override_reason=(field("override_reason") or "").strip(),

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from firehouse.domain.events import Event, TimelineEntry
-from firehouse.domain.model import Incident, Status
+from firehouse.domain.lifecycle import Status
+from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
 from firehouse.store.tables import IncidentRow, ProcessedEvent, TimelineEntryRow
 
@@ -88,34 +89,25 @@ class IncidentRepository:
         return True
 
 
+_MOMENTS = ("declared_at", "detected_at", "aware_at", "classified_at", "contained_at", "resolved_at",
+            "notice_sent_at")
+_PLAIN = ("title", "description", "class_id", "private", "captain", "declared_by", "channel_id", "channel_name",
+          "cause", "reached_users", "summary", "notice_waiver")
+
+
 def _row_fields(incident: Incident) -> dict:
-    return {
-        "title": incident.title,
-        "description": incident.description,
-        "severity": int(incident.severity),
-        "class_id": incident.class_id,
-        "private": incident.private,
-        "status": incident.status.value,
-        "captain": incident.captain,
-        "declared_by": incident.declared_by,
-        "declared_at": incident.declared_at,
-        "channel_id": incident.channel_id,
-        "channel_name": incident.channel_name,
-    }
+    fields = {name: getattr(incident, name) for name in (*_PLAIN, *_MOMENTS)}
+    return {**fields, "severity": int(incident.severity), "status": incident.status.value,
+            "roles": dict(incident.roles)}
 
 
 def _to_incident(row: IncidentRow) -> Incident:
+    moments = {name: getattr(row, name) for name in _MOMENTS}
     return Incident(
         id=row.id,
-        title=row.title,
-        description=row.description,
         severity=Severity(row.severity),
-        class_id=row.class_id,
-        private=row.private,
         status=Status(row.status),
-        captain=row.captain,
-        declared_by=row.declared_by,
-        declared_at=as_utc(row.declared_at),
-        channel_id=row.channel_id,
-        channel_name=row.channel_name,
+        roles=dict(row.roles or {}),
+        **{name: getattr(row, name) for name in _PLAIN},
+        **{name: as_utc(value) if value else None for name, value in moments.items()},
     )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import JSON, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
 
-def _utc_column(**kwargs) -> Column:
-    return Column(DateTime(timezone=True), **kwargs)
+def _utc_column(nullable: bool = True) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+def _moment() -> Field:
+    return Field(default=None, sa_column=_utc_column())
 
 
 class IncidentRow(SQLModel, table=True):
@@ -29,6 +33,17 @@ class IncidentRow(SQLModel, table=True):
     declared_at: datetime = Field(sa_column=_utc_column(nullable=False))
     channel_id: str = Field(max_length=40, unique=True, index=True)
     channel_name: str = Field(max_length=80)
+    cause: str | None = Field(default=None, max_length=40)
+    roles: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # role → user id
+    reached_users: bool | None = None
+    detected_at: datetime | None = _moment()
+    aware_at: datetime | None = _moment()
+    classified_at: datetime | None = _moment()
+    contained_at: datetime | None = _moment()
+    resolved_at: datetime | None = _moment()
+    summary: str = Field(default="", sa_type=Text)
+    notice_sent_at: datetime | None = _moment()
+    notice_waiver: str = Field(default="", sa_type=Text)
 
 
 class TimelineEntryRow(SQLModel, table=True):

@@ -3,7 +3,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from firehouse.domain.classes import DEFAULT_CLASSES
-from firehouse.domain.model import MAX_TITLE, Incident, Status
+from firehouse.domain.lifecycle import Status
+from firehouse.domain.model import MAX_TITLE, Incident
 from firehouse.domain.severity import Severity
 from firehouse.errors import InvalidChange
 

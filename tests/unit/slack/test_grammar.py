@@ -3,18 +3,15 @@ import string
 
 import pytest
 
-from firehouse.domain.classes import DEFAULT_CLASSES
+from firehouse.domain.classes import Catalog
 from firehouse.domain.severity import Severity
 from firehouse.errors import UsageError
 from firehouse.slack.grammar import (
     Declare, HandOver, ListIncidents, Log, OpenDeclareModal, ShowHelp, ShowTimeline, parse,
 )
 
-CLASSES = set(DEFAULT_CLASSES)
-
-
 def p(text: str):
-    return parse(text, class_ids=CLASSES)
+    return parse(text, catalog=Catalog())
 
 
 def test_bare_command_opens_the_modal():

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from firehouse.domain.classes import DEFAULT_CLASSES
-from firehouse.domain.model import Incident, Status
+from firehouse.domain.lifecycle import Status
+from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
 from firehouse.store import UnitOfWork, make_engine
 

@@ -7,53 +7,73 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, App, Respond
 
-from firehouse.errors import FirehouseError, UsageError
-from firehouse.service import IncidentService
+from firehouse.errors import FirehouseError, NotAWarRoom, UsageError
+from firehouse.service import IncidentService, Outcome
 from firehouse.slack import blocks
+from firehouse.slack.gateway import Message
 from firehouse.slack.grammar import (
+    AssignRole,
+    ChangeCause,
+    ChangeClass,
+    ChangeSeverity,
+    ChangeStatus,
     Command,
     Declare,
     HandOver,
     ListIncidents,
     Log,
     OpenDeclareModal,
+    Resolve,
+    SetDetected,
     ShowHelp,
+    ShowRoles,
+    ShowSummary,
     ShowTimeline,
+    forms,
     parse,
 )
-from firehouse.slack.gateway import Message
-from firehouse.slack.mrkdwn import escape
 from firehouse.slack.modals import declare_modal
+from firehouse.slack.mrkdwn import escape
 
 log = logging.getLogger(__name__)
 
 SORRY = "Something went wrong on my side and nothing was changed. Try again in a moment."
+
+# The form a war-room command's errors show.
+FORM_OF: dict[type, str] = {
+    HandOver: "captain", AssignRole: "role", ShowRoles: "roles", ChangeSeverity: "sev", ChangeClass: "class",
+    ChangeCause: "cause", ChangeStatus: "status", Resolve: "resolve", SetDetected: "detected",
+    ShowSummary: "summary", Log: "log", ShowTimeline: "timeline",
+}
 
 
 def register(app: App, service: IncidentService) -> None:
     @app.command("/incident")
     def incident(ack: Ack, command: dict, respond: Respond) -> None:
         try:
-            parsed = parse(command.get("text") or "", class_ids=service.classes)
+            parsed = parse(command.get("text") or "", catalog=service.catalog)
         except UsageError as err:
             ack(text=err.reply, response_type="ephemeral")
             return
         if isinstance(parsed, ShowHelp):
-            ack(text=blocks.help_message(parsed.problem).text, response_type="ephemeral")
+            ack(text=blocks.help_message(forms(service.catalog), parsed.problem).text, response_type="ephemeral")
             return
         if isinstance(parsed, Declare):
             ack(text=f"Opening a war room for *{escape(parsed.title)}*…", response_type="ephemeral")
         else:
             ack()
-        reply = guarded(lambda: run(parsed, service, command))
+        form = forms(service.catalog).get(FORM_OF.get(type(parsed), ""), "")
+        reply = guarded(lambda: run(parsed, service, command), form=form)
         if reply:
             respond(text=reply.text, blocks=reply.blocks or None, response_type="ephemeral")
 
 
-def guarded(action: Callable[[], Message | None]) -> Message | None:
+def guarded(action: Callable[[], Message | None], *, form: str = "") -> Message | None:
     """Run `action`; a FirehouseError becomes its reply, anything else a plain apology (and a log line)."""
     try:
         return action()
+    except NotAWarRoom as err:
+        return Message(text=f"{err.reply} Use `{form}` in an incident's war room, or `/incident list` to find one.")
     except FirehouseError as err:
         return Message(text=err.reply)
     except Exception:
@@ -64,20 +84,49 @@ def guarded(action: Callable[[], Message | None]) -> Message | None:
 def run(parsed: Command, service: IncidentService, command: dict) -> Message | None:
     """Carry out a parsed command for the person who typed it; returns the ephemeral reply."""
     user, channel = command["user_id"], command["channel_id"]
-    if isinstance(parsed, OpenDeclareModal):
-        service.gateway.open_view(command["trigger_id"], declare_modal(service.classes, origin_channel=channel))
-        return None
-    if isinstance(parsed, Declare):
-        outcome = service.declare(title=parsed.title, severity=parsed.severity, class_id=parsed.class_id, by=user)
-        return blocks.declared(outcome.incident, to=user, problems=outcome.problems)
-    if isinstance(parsed, HandOver):
-        outcome = service.hand_over(channel=channel, by=user, to=parsed.user_id)
-        return blocks.with_problems(f"<@{parsed.user_id}> is now the fire captain.", outcome.problems)
-    if isinstance(parsed, Log):
-        return blocks.logged(service.log(channel=channel, by=user, text=parsed.text))
-    if isinstance(parsed, ShowTimeline):
-        service.show_timeline(channel=channel, user=user)
-        return None
-    if isinstance(parsed, ListIncidents):
-        return blocks.incident_list(service.open_incidents())
+    match parsed:
+        case OpenDeclareModal():
+            service.gateway.open_view(command["trigger_id"], declare_modal(service.catalog, origin_channel=channel))
+            return None
+        case Declare():
+            outcome = service.declare(title=parsed.title, severity=parsed.severity, class_id=parsed.class_id, by=user)
+            return blocks.declared(outcome.incident, to=user, problems=outcome.problems)
+        case ListIncidents():
+            return blocks.incident_list(service.open_incidents())
+        case ShowTimeline():
+            service.show_timeline(channel=channel, user=user)
+            return None
+        case ShowRoles():
+            return blocks.roles_message(service.incident_in(channel), service.catalog.roles)
+        case ShowSummary():
+            return blocks.summary_message(service.incident_in(channel))
+        case Log():
+            return blocks.logged(service.log(channel=channel, by=user, text=parsed.text))
+    return _changed(_change(parsed, service, channel=channel, user=user))
+
+
+def _change(parsed: Command, service: IncidentService, *, channel: str, user: str) -> Outcome:
+    match parsed:
+        case HandOver():
+            return service.hand_over(channel=channel, by=user, to=parsed.user_id)
+        case AssignRole():
+            return service.assign_role(channel=channel, by=user, role=parsed.role, to=parsed.user_id)
+        case ChangeSeverity():
+            return service.change_severity(channel=channel, by=user, severity=parsed.severity, reason=parsed.reason)
+        case ChangeClass():
+            return service.change_class(channel=channel, by=user, class_id=parsed.class_id)
+        case ChangeCause():
+            return service.change_cause(channel=channel, by=user, cause=parsed.cause)
+        case ChangeStatus():
+            return service.change_status(channel=channel, by=user, status=parsed.status)
+        case Resolve():
+            return service.resolve(channel=channel, by=user, summary=parsed.summary, waiver=parsed.waiver)
+        case SetDetected():
+            return service.set_detected(channel=channel, by=user, when=parsed.when)
     raise AssertionError(f"unhandled command {parsed!r}")
+
+
+def _changed(outcome: Outcome) -> Message:
+    """The confirmation of a change: its timeline entry, then whatever Slack refused."""
+    entry = outcome.events[0].timeline_entry()
+    return blocks.with_problems(f"Done: {entry.text}.", outcome.problems)

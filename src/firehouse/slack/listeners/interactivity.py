@@ -25,7 +25,7 @@ def register(app: App, service: IncidentService) -> None:
         view = body["view"]
         origin = json.loads(view.get("private_metadata") or "{}").get("channel")
         answers = read_answers(view.get("state", {}).get("values", {}))
-        modal = declare_modal(service.classes, origin_channel=origin, answers=answers)
+        modal = declare_modal(service.catalog, origin_channel=origin, answers=answers)
         try:
             service.gateway.update_view(view["id"], modal, hash=view.get("hash"))
         except SlackFailure as failure:
@@ -37,7 +37,7 @@ def register(app: App, service: IncidentService) -> None:
     def declare_submitted(ack: Ack, body: dict, view: dict) -> None:
         form = read_declare_form(view)
         errors = form.errors()
-        if form.class_id not in service.classes:
+        if form.class_id not in service.catalog.classes:
             errors["class"] = "Pick one of the listed classes."
         if errors:
             ack(response_action="errors", errors=errors)
@@ -49,6 +49,7 @@ def register(app: App, service: IncidentService) -> None:
             outcome = service.declare(
                 title=form.title, severity=form.severity, class_id=form.class_id, by=user, captain=form.captain,
                 description=form.description, proposed=form.proposed, override_reason=form.override_reason,
+                reached_users="harm" in form.answers,
             )
             return blocks.declared(outcome.incident, to=user, problems=outcome.problems)
 

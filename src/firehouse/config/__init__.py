@@ -14,20 +14,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from firehouse.config.file import DEFAULT_CADENCE, parse_duration, validate
+from firehouse.domain.classes import Catalog
+from firehouse.domain.permissions import Policy
 from firehouse.domain.severity import Severity
 from firehouse.errors import ConfigError
+
+__all__ = ["Settings", "load_settings", "parse_duration"]
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_CONFIG_FILE = "firehouse.toml"
 DEFAULT_DATABASE_FILE = "firehouse.db"
-DEFAULT_CADENCE = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelta(minutes=30),
-                   Severity.SEV3: timedelta(minutes=60)}
-
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
-_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
-_DURATION = re.compile(r"^(\d+)\s*(s|m|h)$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
-_TOP_LEVEL_KEYS = ("stakeholder_channel", "channel_prefix", "cadence")
 
 
 @dataclass(frozen=True)
@@ -42,18 +39,13 @@ class Settings:
     stakeholder_channel: str | None = None
     channel_prefix: str = "inc"
     cadence: Mapping[Severity, timedelta] = field(default_factory=lambda: dict(DEFAULT_CADENCE))
+    catalog: Catalog = field(default_factory=Catalog)
+    policy: Policy = field(default_factory=Policy)
+    admins: tuple[str, ...] = ()  # user ids and user group ids whose members count as admins
 
     @property
     def socket_mode(self) -> bool:
         return self.app_token is not None
-
-
-def parse_duration(text: str) -> timedelta:
-    """`"30s"`, `"15m"` or `"1h"` → a timedelta."""
-    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
-    if not match or int(match[1]) == 0:
-        raise ValueError(f"{text!r} is not a duration like \"30s\", \"15m\" or \"1h\"")
-    return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 
 def load_settings(environ: Mapping[str, str], *, cwd: Path) -> Settings:
@@ -98,46 +90,8 @@ def _read_config_file(environ: Mapping[str, str], *, cwd: Path) -> dict[str, Any
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return _validate(data)
+        return validate(data)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path.name}: not valid TOML: {err}") from None
     except ValueError as err:
         raise ConfigError(f"{path.name}: {err}") from None
-
-
-def _validate(data: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(data) - set(_TOP_LEVEL_KEYS))
-    if unknown:
-        raise ValueError(f"unknown key {unknown[0]!r} (known keys: {', '.join(_TOP_LEVEL_KEYS)})")
-    settings: dict[str, Any] = {}
-    if "stakeholder_channel" in data:
-        channel = data["stakeholder_channel"]
-        if not isinstance(channel, str) or not _CHANNEL_ID.match(channel):
-            raise ValueError(f"stakeholder_channel must be a channel id like \"C0123456789\", not {channel!r}")
-        settings["stakeholder_channel"] = channel
-    if "channel_prefix" in data:
-        prefix = data["channel_prefix"]
-        if not isinstance(prefix, str) or not _PREFIX.match(prefix):
-            raise ValueError(
-                f"channel_prefix must be 1-20 characters of a-z, 0-9 and '-', starting with a letter or digit,"
-                f" not {prefix!r}"
-            )
-        settings["channel_prefix"] = prefix
-    if "cadence" in data:
-        settings["cadence"] = _validate_cadence(data["cadence"])
-    return settings
-
-
-def _validate_cadence(table: Any) -> dict[Severity, timedelta]:
-    if not isinstance(table, dict):
-        raise ValueError("[cadence] must be a table such as sev1 = \"15m\"")
-    cadence = dict(DEFAULT_CADENCE)
-    for key, value in table.items():
-        severity = Severity.from_text(key) if key.lower().startswith("sev") else None
-        if severity is None:
-            raise ValueError(f"unknown key cadence.{key} (known keys: sev1, sev2, sev3)")
-        try:
-            cadence[severity] = parse_duration(value)
-        except ValueError as err:
-            raise ValueError(f"cadence.{key}: {err}") from None
-    return cadence

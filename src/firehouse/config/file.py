@@ -1,0 +1,161 @@
+"""The TOML settings file: every key validated, so a bad value stops start-up with one clear line."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from firehouse.domain.classes import DEFAULT_CAUSES, DEFAULT_CLASSES, LANES, Catalog, IncidentClass
+from firehouse.domain.permissions import ACTIONS, ADMINS, ANYONE, CAPTAIN, DEFAULT_RULES, Policy
+from firehouse.domain.severity import Severity
+
+DEFAULT_CADENCE = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelta(minutes=30),
+                   Severity.SEV3: timedelta(minutes=60)}
+TOP_LEVEL_KEYS = ("stakeholder_channel", "channel_prefix", "cadence", "classes", "causes", "roles", "admins",
+                  "permissions")
+
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+_ADMIN_ID = re.compile(r"^[UWS][A-Z0-9]{6,}$")
+_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
+_ID = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
+_DURATION = re.compile(r"^(\d+)\s*(s|m|h)$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
+
+
+def parse_duration(text: Any) -> timedelta:
+    """`"30s"`, `"15m"` or `"1h"` → a timedelta."""
+    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    if not match or int(match[1]) == 0:
+        raise ValueError(f"{text!r} is not a duration like \"30s\", \"15m\" or \"1h\"")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def validate(data: dict[str, Any]) -> dict[str, Any]:
+    """The Settings fields a parsed TOML document sets; ValueError names the first bad key."""
+    _no_unknown(data, TOP_LEVEL_KEYS, where="")
+    settings: dict[str, Any] = {}
+    if "stakeholder_channel" in data:
+        settings["stakeholder_channel"] = _matching(data["stakeholder_channel"], _CHANNEL_ID, "stakeholder_channel",
+                                                    'a channel id like "C0123456789"')
+    if "channel_prefix" in data:
+        settings["channel_prefix"] = _matching(
+            data["channel_prefix"], _PREFIX, "channel_prefix",
+            "1-20 characters of a-z, 0-9 and '-', starting with a letter or digit")
+    if "cadence" in data:
+        settings["cadence"] = _cadence(data["cadence"])
+    catalog = Catalog(
+        classes=_classes(data.get("classes", {})),
+        causes=_causes(data.get("causes", {})),
+        roles=_roles(data.get("roles", list(Catalog().roles))),
+    )
+    settings["catalog"] = catalog
+    settings["admins"] = tuple(_matching(a, _ADMIN_ID, "admins", "a user id (U…) or user group id (S…)")
+                               for a in _list(data.get("admins", []), "admins"))
+    settings["policy"] = _policy(data.get("permissions", {}), catalog.roles)
+    return settings
+
+
+def _no_unknown(table: dict, known, *, where: str) -> None:
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ValueError(f"unknown key {where}{unknown[0]!r} (known keys: {', '.join(known)})")
+
+
+def _matching(value: Any, pattern: re.Pattern, key: str, shape: str) -> str:
+    if not isinstance(value, str) or not pattern.match(value):
+        raise ValueError(f"{key} must be {shape}, not {value!r}")
+    return value
+
+
+def _table(value: Any, key: str) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"[{key}] must be a table")
+    return value
+
+
+def _list(value: Any, key: str) -> list:
+    if not isinstance(value, list):
+        raise ValueError(f"{key} must be a list")
+    return value
+
+
+def _cadence(table: Any) -> dict[Severity, timedelta]:
+    cadence = dict(DEFAULT_CADENCE)
+    for key, value in _table(table, "cadence").items():
+        severity = Severity.from_text(key) if key.lower().startswith("sev") else None
+        if severity is None:
+            raise ValueError(f"unknown key cadence.{key} (known keys: sev1, sev2, sev3)")
+        try:
+            cadence[severity] = parse_duration(value)
+        except ValueError as err:
+            raise ValueError(f"cadence.{key}: {err}") from None
+    return cadence
+
+
+def _classes(table: Any) -> dict[str, IncidentClass]:
+    """Defaults, then `[classes.<id>]` adds or adjusts a class and `<id> = false` removes one."""
+    classes = dict(DEFAULT_CLASSES)
+    for class_id, spec in _table(table, "classes").items():
+        _matching(class_id, _ID, "a class id", "lowercase letters, digits and '-'")
+        if spec is False:
+            classes.pop(class_id, None)
+            continue
+        spec = _table(spec, f"classes.{class_id}")
+        _no_unknown(spec, ("description", "lanes", "private"), where=f"classes.{class_id}.")
+        base = classes.get(class_id)
+        if base is None and "description" not in spec:
+            raise ValueError(f"classes.{class_id} is new, so it needs a description")
+        lanes = tuple(_list(spec.get("lanes", list(base.lanes) if base else ["internal"]), f"classes.{class_id}.lanes"))
+        if not set(lanes) <= set(LANES):
+            raise ValueError(f"classes.{class_id}.lanes may hold {', '.join(LANES)}, not {list(lanes)}")
+        private = spec.get("private", base.private if base else False)
+        if not isinstance(private, bool):
+            raise ValueError(f"classes.{class_id}.private must be true or false")
+        description = spec.get("description", base.description if base else "")
+        classes[class_id] = IncidentClass(class_id, str(description), lanes, private)
+    if not classes:
+        raise ValueError("[classes] removes every class; keep at least one")
+    return classes
+
+
+def _causes(table: Any) -> dict[str, str]:
+    """Defaults, then `<id> = "description"` adds or adjusts a cause and `<id> = false` removes one."""
+    causes = dict(DEFAULT_CAUSES)
+    for cause, description in _table(table, "causes").items():
+        _matching(cause, _ID, "a cause id", "lowercase letters, digits and '-'")
+        if description is False:
+            causes.pop(cause, None)
+        elif isinstance(description, str) and description.strip():
+            causes[cause] = description.strip()
+        else:
+            raise ValueError(f"causes.{cause} must be a description, or false to remove it")
+    if not causes:
+        raise ValueError("[causes] removes every cause; keep at least one")
+    return causes
+
+
+def _roles(value: Any) -> tuple[str, ...]:
+    roles = tuple(_matching(r, _ID, "each role", "lowercase letters, digits and '-'") for r in _list(value, "roles"))
+    reserved = {ANYONE, CAPTAIN, ADMINS} & set(roles)
+    if reserved:
+        raise ValueError(f"roles: {sorted(reserved)[0]!r} is reserved; the fire captain is not a role")
+    return roles
+
+
+def _policy(table: Any, roles: tuple[str, ...]) -> Policy:
+    rules = dict(DEFAULT_RULES)
+    allowed = (ANYONE, CAPTAIN, ADMINS, *roles)
+    for action, who in _table(table, "permissions").items():
+        if action not in ACTIONS:
+            raise ValueError(f"unknown key permissions.{action} (known keys: {', '.join(ACTIONS)})")
+        who = _list(who, f"permissions.{action}")
+        unknown = [w for w in who if w not in allowed]
+        if unknown or not who:
+            raise ValueError(f"permissions.{action} may list {', '.join(allowed)}, not {who}")
+        rules[action] = frozenset(who)
+    for action, who in rules.items():
+        missing = sorted(w for w in who if w not in allowed)
+        if missing:
+            raise ValueError(f"permissions.{action} names the role {missing[0]!r}, which [roles] removes")
+    return Policy(rules)

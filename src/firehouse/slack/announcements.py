@@ -1,0 +1,87 @@
+"""What the war room and the stakeholder channel are told about each event. Pure builders."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+from firehouse.domain.classes import Catalog
+from firehouse.domain.events import (
+    CaptainHandedOver,
+    CauseChanged,
+    ClassChanged,
+    Event,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+)
+from firehouse.domain.lifecycle import Status
+from firehouse.domain.model import Incident
+from firehouse.slack.gateway import Message
+from firehouse.slack.mrkdwn import escape, escape_keeping_users
+
+_TOPIC_EVENTS = (CaptainHandedOver, SeverityChanged, ClassChanged, StatusChanged)
+
+
+def changes_topic(event: Event) -> bool:
+    """Whether the event changes what the channel topic shows (severity, class, captain, status)."""
+    return isinstance(event, _TOPIC_EVENTS)
+
+
+def _message(text: str) -> Message:
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+def _reason(text: str) -> str:
+    return f": {escape_keeping_users(text)}" if text else ""
+
+
+def for_war_room(event: Event, incident: Incident, catalog: Catalog) -> Message | None:
+    """The war-room announcement of `event`, or None when the timeline entry is enough."""
+    match event:
+        case CaptainHandedOver():
+            return _message(f":firefighter: <@{event.captain}> is now the fire captain, taking over from"
+                            f" <@{event.previous}> (handed over by <@{event.by}>).")
+        case RoleAssigned():
+            was = f", taking over from <@{event.previous}>" if event.previous else ""
+            return _message(f":busts_in_silhouette: <@{event.holder}> is now *{event.role}*{was}"
+                            f" (assigned by <@{event.by}>).")
+        case SeverityChanged():
+            verb = "escalated" if event.escalated else "de-escalated"
+            return _message(f":rotating_light: <@{event.by}> {verb} the incident to *{event.severity.label}*"
+                            f" (was {event.previous.label}){_reason(event.reason)}")
+        case ClassChanged():
+            description = catalog.classes[event.class_id].description
+            return _message(f":label: <@{event.by}> reclassified the incident as `{event.class_id}`:"
+                            f" {escape(description)} (was `{event.previous}`).")
+        case CauseChanged():
+            description = catalog.causes.get(event.cause, "")
+            return _message(f":mag: Suspected cause: `{event.cause}`, {escape(description)} (set by <@{event.by}>).")
+        case StatusChanged() if event.status is Status.RESOLVED:
+            waiver = f"\nCustomer notice waived{_reason(event.waiver)}" if event.waiver else ""
+            summary = f"\n*Summary*{_reason(event.summary)}" if event.summary else ""
+            return _message(f":white_check_mark: <@{event.by}> resolved the incident.{summary}{waiver}")
+        case StatusChanged() if event.reopened:
+            return _message(f":rotating_light: <@{event.by}> reopened the incident: back to *investigating*.")
+        case StatusChanged():
+            return _message(f":traffic_light: Status: *{event.status}* (was {event.previous}), set by <@{event.by}>.")
+    return None
+
+
+def for_stakeholders(event: Event, incident: Incident) -> Message | None:
+    """What the stakeholder channel hears of `event`: severity changes, resolution and reopening.
+
+    A private incident is named only by its number, and no reason or summary is repeated.
+    """
+    name = f"Private incident #{incident.id}" if incident.private else (
+        f"*{escape(incident.title)}* (<#{incident.channel_id}>)")
+    match event:
+        case SeverityChanged():
+            reason = "" if incident.private else _reason(event.reason)
+            return _message(f":rotating_light: {name} is now *{event.severity.label}*"
+                            f" (was {event.previous.label}){reason}")
+        case StatusChanged() if event.status is Status.RESOLVED:
+            summary = "" if incident.private else _reason(event.summary)
+            return _message(f":white_check_mark: {name} is resolved{summary}")
+        case StatusChanged() if event.reopened:
+            return _message(f":rotating_light: {name} was reopened and is being investigated again.")
+    return None
