@@ -45,6 +45,8 @@ def test_bot_scopes_cover_every_web_api_method_the_gateway_calls(manifest):
         "conversations.history": {"channels:history", "groups:history"},
         "chat.postMessage": {"chat:write"},
         "users.info": {"users:read"},
+        "usergroups.users.list": {"usergroups:read"},
+        "conversations.info": {"channels:read", "groups:read"},
         "reaction_added": {"reactions:read"},
         "/incident": {"commands"},
     }

@@ -48,3 +48,57 @@ def test_a_cadence_that_is_not_a_table_is_refused(tmp_path: Path):
     (tmp_path / "firehouse.toml").write_text('cadence = "15m"\n')
     with pytest.raises(ConfigError, match=r"\[cadence\] must be a table"):
         load_settings(ENV, cwd=tmp_path)
+
+
+def write(tmp_path: Path, text: str):
+    (tmp_path / "firehouse.toml").write_text(text)
+    return load_settings(ENV, cwd=tmp_path)
+
+
+def test_classes_can_be_added_adjusted_and_removed(tmp_path: Path):
+    settings = write(tmp_path, """
+[classes]
+gate = false
+[classes.hallucination]
+description = "made-up facts reached users"
+lanes = ["product"]
+[classes.output]
+private = true
+""")
+    classes = settings.catalog.classes
+    assert "gate" not in classes
+    assert classes["hallucination"].lanes == ("product",) and not classes["hallucination"].private
+    assert classes["output"].private and classes["output"].description.startswith("wrong, unsafe")
+
+
+def test_causes_and_roles_are_configurable(tmp_path: Path):
+    settings = write(tmp_path, 'roles = ["scribe", "legal", "security"]\n[causes]\nvendor = "the provider failed"\n'
+                               'eval-drift = false\n')
+    assert settings.catalog.roles == ("scribe", "legal", "security")
+    assert settings.catalog.causes["vendor"] == "the provider failed"
+    assert "eval-drift" not in settings.catalog.causes
+
+
+def test_permissions_and_admins_are_configurable(tmp_path: Path):
+    settings = write(tmp_path, 'admins = ["U0ADMIN01", "S0ONCALL1"]\n[permissions]\nlog = ["captain", "scribe"]\n')
+    assert settings.admins == ("U0ADMIN01", "S0ONCALL1")
+    assert settings.policy.rules["log"] == {"captain", "scribe"}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[classes.new]\nlanes = [\"product\"]\n", "classes.new is new, so it needs a description"),
+    ("[classes.output]\nlanes = [\"press\"]\n", "classes.output.lanes may hold product, legal, internal"),
+    ("[classes.output]\ncolour = 1\n", "unknown key classes.output.'colour'"),
+    ("[classes]\n" + "".join(f"{c} = false\n" for c in ("output", "action", "data", "cost", "gate", "compliance")),
+     "removes every class"),
+    ("[causes]\nmodel = 3\n", "causes.model must be a description"),
+    ("roles = [\"captain\"]\n", "'captain' is reserved"),
+    ("roles = [\"scribe\"]\n", "roles removes 'legal', who may approve legal-lane notices; set permissions.approve_legal"),
+    ("[permissions]\nlaunch = [\"anyone\"]\n", "unknown key permissions.launch"),
+    ("[permissions]\nlog = [\"nobody\"]\n", "permissions.log may list anyone, captain, admins"),
+    ("admins = [\"alice\"]\n", "admins must be a user id (U…) or user group id (S…)"),
+])
+def test_bad_catalogues_and_rules_are_refused_with_the_key_named(tmp_path: Path, text, message):
+    with pytest.raises(ConfigError) as err:
+        write(tmp_path, text)
+    assert message in str(err.value)

@@ -144,8 +144,9 @@ def _roles(value: Any) -> tuple[str, ...]:
 
 
 def _policy(table: Any, roles: tuple[str, ...]) -> Policy:
-    rules = dict(DEFAULT_RULES)
+    """Defaults (less any role [roles] removed), then `<action> = [who, …]` for each configured action."""
     allowed = (ANYONE, CAPTAIN, ADMINS, *roles)
+    rules = {action: frozenset(w for w in who if w in allowed) for action, who in DEFAULT_RULES.items()}
     for action, who in _table(table, "permissions").items():
         if action not in ACTIONS:
             raise ValueError(f"unknown key permissions.{action} (known keys: {', '.join(ACTIONS)})")
@@ -155,7 +156,7 @@ def _policy(table: Any, roles: tuple[str, ...]) -> Policy:
             raise ValueError(f"permissions.{action} may list {', '.join(allowed)}, not {who}")
         rules[action] = frozenset(who)
     for action, who in rules.items():
-        missing = sorted(w for w in who if w not in allowed)
-        if missing:
-            raise ValueError(f"permissions.{action} names the role {missing[0]!r}, which [roles] removes")
+        if not who:
+            removed = sorted(DEFAULT_RULES[action])[0]
+            raise ValueError(f"roles removes {removed!r}, who may {ACTIONS[action]}; set permissions.{action}")
     return Policy(rules)

@@ -80,5 +80,5 @@ class Policy:
                 names.append("a Firehouse admin")
             else:
                 holder = roles.get(who)
-                names.append(f"the {who} role holder" + (f" (<@{holder}>)" if holder else ", once assigned"))
+                names.append(f"the {who} role holder" + (f" (<@{holder}>)" if holder else " (nobody yet)"))
         return " or ".join(names)
