@@ -142,6 +142,8 @@ def _check_blocks(blocks: Any) -> list:
             raise SlackError("invalid_blocks")
         if block["type"] == "header" and len(value) > 150:
             raise SlackError("invalid_blocks")
+        if block["type"] == "markdown" and (not isinstance(text, str) or not text or len(text) > 12000):
+            raise SlackError("invalid_blocks")
     return blocks
 
 
@@ -328,9 +330,11 @@ class Workspace:
                 return message
         raise SlackError("message_not_found")
 
-    def _api_message(self, message: dict) -> dict:
+    def _api_message(self, message: dict, *, with_metadata: bool = False) -> dict:
         out = {"type": "message", "user": message["user"], "bot_id": self.bot_id,
                "text": message["text"], "ts": message["ts"], "blocks": copy.deepcopy(message["blocks"])}
+        if with_metadata and message.get("metadata"):
+            out["metadata"] = copy.deepcopy(message["metadata"])
         if message["thread_ts"]:
             out["thread_ts"] = message["thread_ts"]
         return out
@@ -448,7 +452,7 @@ class Workspace:
             if message["thread_ts"] not in (None, message["ts"]):
                 continue  # thread replies are not part of channel history
             if (ts < latest or (inclusive and ts == latest)) and (ts > oldest or (inclusive and ts == oldest)):
-                found.append(self._api_message(message))
+                found.append(self._api_message(message, with_metadata=_truthy(args.get("include_all_metadata"))))
         return {"messages": found[:limit], "has_more": len(found) > limit,
                 "response_metadata": {"next_cursor": ""}}
 
@@ -461,8 +465,11 @@ class Workspace:
             raise SlackError("no_text")
         if len(text) > 40000:
             raise SlackError("msg_too_long")
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
         message = {"ts": self.next_ts(), "channel": key, "text": text, "blocks": blocks,
-                   "thread_ts": args.get("thread_ts") or None, "user": self.bot_user_id}
+                   "thread_ts": args.get("thread_ts") or None, "user": self.bot_user_id, "metadata": metadata}
         self.messages.setdefault(key, []).append(message)
         return {"channel": key, "ts": message["ts"], "message": self._api_message(message)}
 

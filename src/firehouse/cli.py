@@ -37,10 +37,14 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = load_settings(os.environ, cwd=Path.cwd())
     firehouse = bootstrap(settings)
-    if settings.app_token:
-        serve_socket_mode(firehouse.app, app_token=settings.app_token)
-    else:
-        serve_http(firehouse.app, host=args.host, port=args.port)
+    firehouse.board.start()
+    try:
+        if settings.app_token:
+            serve_socket_mode(firehouse.app, app_token=settings.app_token)
+        else:
+            serve_http(firehouse.app, host=args.host, port=args.port)
+    finally:
+        firehouse.board.scheduler.shutdown(wait=False)
     return 0
 
 

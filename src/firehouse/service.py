@@ -1,7 +1,7 @@
 """What Firehouse does for each command: domain decision → store → effects in Slack.
 
 Each method takes plain values, so listeners stay thin and tests can drive it directly. Every change
-to a war room goes through `_change`: load the incident, check who may, let the domain decide, save
+to a war room goes through `change`: load the incident, check who may, let the domain decide, save
 the incident with its events, then publish the events (announcements, invitations, the topic).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -22,6 +22,7 @@ from firehouse.domain.naming import war_room_name
 from firehouse.domain.severity import Severity
 from firehouse.domain.times import parse_moment
 from firehouse.errors import DomainError, InvalidChange, NotAWarRoom, SlackFailure
+from firehouse.outbox import Outbox, Post, add_posts
 from firehouse.slack import announcements, blocks
 from firehouse.slack.gateway import Channel, Message, SlackGateway
 from firehouse.store import UnitOfWork
@@ -49,13 +50,19 @@ class Outcome:
 class IncidentService:
     """The incident operations, wired to a store, a Slack gateway, the settings and a clock."""
 
-    def __init__(self, *, engine: Engine, gateway: SlackGateway, settings: Settings,
+    def __init__(self, *, engine: Engine, gateway: SlackGateway, outbox: Outbox, settings: Settings,
                  clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
         self.gateway = gateway
+        self.outbox = outbox
         self.settings = settings
         self.catalog = settings.catalog
         self.clock = clock
+        self.after_save: list[Callable[[Incident], None]] = []  # e.g. the status board rescheduling
+
+    def interval(self, incident: Incident) -> timedelta | None:
+        """How often this incident's stakeholders hear from the war room now."""
+        return self.settings.cadence.interval(incident.severity, incident.status)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -84,12 +91,14 @@ class IncidentService:
             captain=captain, description=description, proposed=proposed, override_reason=override_reason,
             reached_users=reached_users, classified=class_id is not None,
         )
+        incident.retime(old=None, new=self.interval(incident), now=incident.declared_at)
         room = self._open_war_room(incident)
         incident.channel_id, incident.channel_name = room.id, room.name
         with self.unit_of_work() as uow:
             uow.incidents.add(incident, [declared])
             uow.commit()
-        outcome = Outcome(incident)
+        self._saved(incident)
+        outcome = Outcome(incident, events=[declared])
         self._effect(outcome, "invite you", lambda: self.gateway.invite(room.id, [by, incident.captain]))
         self._effect(outcome, "set the topic", lambda: self.gateway.set_topic(room.id, blocks.topic(incident)))
         self._effect(outcome, "post the kickoff",
@@ -112,24 +121,24 @@ class IncidentService:
 
     def hand_over(self, *, channel: str, by: str, to: str) -> Outcome:
         self._require_person(to)
-        return self._change(channel, by, needs="hand_over",
+        return self.change(channel, by, needs="hand_over",
                             decide=lambda incident: incident.hand_over(to=to, by=by, at=self.clock()))
 
     def assign_role(self, *, channel: str, by: str, role: str, to: str) -> Outcome:
         self._require_person(to)
-        return self._change(channel, by, needs="assign_role",
+        return self.change(channel, by, needs="assign_role",
                             decide=lambda incident: incident.assign_role(role, to, by=by, at=self.clock()))
 
     def change_severity(self, *, channel: str, by: str, severity: Severity, reason: str = "") -> Outcome:
         """Anyone may escalate; lowering the severity needs the `deescalate` permission."""
-        return self._change(
+        return self.change(
             channel, by, needs=lambda incident: incident.severity_action(severity),
             decide=lambda incident: incident.change_severity(severity, by=by, at=self.clock(), reason=reason),
         )
 
     def change_class(self, *, channel: str, by: str, class_id: str) -> Outcome:
         incident_class = self.catalog.classes[class_id]
-        outcome = self._change(channel, by, needs="change_class",
+        outcome = self.change(channel, by, needs="change_class",
                                decide=lambda incident: incident.change_class(incident_class, by=by, at=self.clock()))
         if outcome.incident.private and not self.gateway.is_private(channel):
             outcome.problems.append(
@@ -140,20 +149,20 @@ class IncidentService:
         return outcome
 
     def change_cause(self, *, channel: str, by: str, cause: str) -> Outcome:
-        return self._change(channel, by, needs="change_cause",
+        return self.change(channel, by, needs="change_cause",
                             decide=lambda incident: incident.change_cause(cause, by=by, at=self.clock()))
 
     def change_status(self, *, channel: str, by: str, status: Status) -> Outcome:
         """Move through the lifecycle; `resolved` goes through `resolve`, leaving it is a reopen."""
         if status is Status.RESOLVED:
             return self.resolve(channel=channel, by=by)
-        return self._change(
+        return self.change(
             channel, by, needs=lambda incident: "reopen" if incident.status is Status.RESOLVED else "status",
             decide=lambda incident: incident.change_status(status, by=by, at=self.clock()),
         )
 
     def resolve(self, *, channel: str, by: str, summary: str = "", waiver: str = "") -> Outcome:
-        return self._change(
+        return self.change(
             channel, by, needs=("resolve", "waive_notice") if waiver else "resolve",
             decide=lambda incident: incident.resolve(by=by, at=self.clock(), summary=summary, waiver=waiver),
         )
@@ -164,27 +173,46 @@ class IncidentService:
             moment = parse_moment(when, now=now)
         except ValueError as err:
             raise InvalidChange(f"{err}.") from None
-        return self._change(channel, by, needs="set_times",
+        return self.change(channel, by, needs="set_times",
                             decide=lambda incident: incident.set_moment("detected", moment, by=by, at=now))
 
     def log(self, *, channel: str, by: str, text: str, kind: str = "log") -> TimelineEntry:
         """Append a responder's line to the timeline."""
-        outcome = self._change(channel, by, needs="log",
+        outcome = self.change(channel, by, needs="log",
                                decide=lambda incident: incident.log(text=text, by=by, at=self.clock(), kind=kind))
         return outcome.events[0].timeline_entry()
 
-    def _change(self, channel: str, by: str, *, needs: Needs, decide: Callable[[Incident], Event]) -> Outcome:
-        """Load the war room's incident, check `by` may do what `needs` names, apply `decide`, save, publish."""
+    def change(
+        self,
+        channel: str,
+        by: str,
+        *,
+        needs: Needs,
+        decide: Callable[[Incident], Event],
+        posts: Callable[[Incident, Event], list[Post]] | None = None,
+    ) -> Outcome:
+        """Load the war room's incident, check `by` may do what `needs` names, apply `decide`, follow any
+        change of cadence, save it with the event and the `posts` it owes, then publish."""
         with self.unit_of_work() as uow:
             incident = _in_war_room(uow, channel)
             actions = needs(incident) if callable(needs) else needs
             for action in (actions,) if isinstance(actions, str) else actions:
                 self.settings.policy.require(action, user=by, captain=incident.captain, roles=incident.roles,
                                              is_admin=lambda: self._is_admin(by))
-            events = [decide(incident)]
-            uow.incidents.save(incident, events)
+            before = self.interval(incident)
+            event = decide(incident)
+            incident.retime(old=before, new=self.interval(incident), now=self.clock())
+            uow.incidents.save(incident, [event])
+            owed = add_posts(uow.session, incident.id, posts(incident, event)) if posts else []
             uow.commit()
-        return self._publish(Outcome(incident, events=events))
+        if owed:
+            self.outbox.deliver([row.id for row in owed])
+        self._saved(incident)
+        return self._publish(Outcome(incident, events=[event]))
+
+    def _saved(self, incident: Incident) -> None:
+        for listener in self.after_save:
+            listener(incident)
 
     def _publish(self, outcome: Outcome) -> Outcome:
         """Tell the war room and the stakeholders what changed, invite who joined, refresh the topic."""
@@ -210,6 +238,13 @@ class IncidentService:
         """The incident whose war room `channel` is, or NotAWarRoom."""
         with self.unit_of_work() as uow:
             return _in_war_room(uow, channel)
+
+    def incident_by_id(self, incident_id: int) -> Incident:
+        with self.unit_of_work() as uow:
+            incident = uow.incidents.get(incident_id)
+        if incident is None:
+            raise NotAWarRoom(f"Incident #{incident_id} does not exist.")
+        return incident
 
     def show_timeline(self, *, channel: str, user: str) -> int:
         """Show `user` the whole timeline as ephemeral messages; returns how many messages it took."""

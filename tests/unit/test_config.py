@@ -16,7 +16,7 @@ def test_defaults_need_only_the_token_and_secret(tmp_path: Path):
     assert settings.database_url == f"sqlite:///{tmp_path / 'firehouse.db'}"
     assert settings.channel_prefix == "inc"
     assert settings.stakeholder_channel is None
-    assert settings.cadence[Severity.SEV1] == timedelta(minutes=15)
+    assert settings.cadence.by_severity[Severity.SEV1] == timedelta(minutes=15)
     assert not settings.socket_mode
 
 
@@ -27,8 +27,8 @@ def test_firehouse_toml_in_the_working_directory_is_read(tmp_path: Path):
     settings = load_settings({**ENV, "SLACK_API_URL": "http://127.0.0.1:9/api"}, cwd=tmp_path)
     assert settings.stakeholder_channel == "C0123456789"
     assert settings.channel_prefix == "ai-inc"
-    assert settings.cadence == {Severity.SEV1: timedelta(seconds=20), Severity.SEV2: timedelta(hours=1),
-                                Severity.SEV3: timedelta(minutes=60)}
+    assert settings.cadence.by_severity == {Severity.SEV1: timedelta(seconds=20), Severity.SEV2: timedelta(hours=1),
+                                            Severity.SEV3: timedelta(minutes=60)}
     assert settings.api_url == "http://127.0.0.1:9/api/"
 
 
@@ -99,6 +99,32 @@ def test_permissions_and_admins_are_configurable(tmp_path: Path):
     ("admins = [\"alice\"]\n", "admins must be a user id (U…) or user group id (S…)"),
 ])
 def test_bad_catalogues_and_rules_are_refused_with_the_key_named(tmp_path: Path, text, message):
+    with pytest.raises(ConfigError) as err:
+        write(tmp_path, text)
+    assert message in str(err.value)
+
+
+def test_cadence_may_differ_per_status_and_the_board_is_configurable(tmp_path: Path):
+    from firehouse.domain.lifecycle import Status
+
+    settings = write(tmp_path, '[cadence]\nsev1 = "10m"\n[cadence.monitoring]\nsev1 = "30m"\n'
+                               '[status_board]\nmissed_before_escalation = 3\nescalate_to = "S0ONCALL1"\nsnooze = "2m"\n')
+    assert settings.cadence.interval(Severity.SEV1, Status.INVESTIGATING) == timedelta(minutes=10)
+    assert settings.cadence.interval(Severity.SEV1, Status.MONITORING) == timedelta(minutes=30)
+    assert settings.cadence.interval(Severity.SEV2, Status.MONITORING) == timedelta(minutes=30)
+    assert settings.cadence.interval(Severity.SEV1, Status.RESOLVED) is None
+    assert (settings.board.missed_before_escalation, settings.board.escalate_to, settings.board.snooze) == (
+        3, "S0ONCALL1", timedelta(minutes=2))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[cadence.resolved]\nsev1 = "1m"\n', "unknown key cadence.resolved"),
+    ('[cadence.monitoring]\nsev7 = "1m"\n', "unknown key cadence.monitoring.sev7"),
+    ('[status_board]\nmissed_before_escalation = 0\n', "at least 1"),
+    ('[status_board]\nescalate_to = "#oncall"\n', "status_board.escalate_to must be a user group id"),
+    ('[status_board]\nnag = true\n', "unknown key status_board.'nag'"),
+])
+def test_bad_board_settings_are_refused(tmp_path: Path, text, message):
     with pytest.raises(ConfigError) as err:
         write(tmp_path, text)
     assert message in str(err.value)

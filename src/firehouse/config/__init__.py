@@ -10,14 +10,13 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from firehouse.config.file import DEFAULT_CADENCE, parse_duration, validate
+from firehouse.config.file import DEFAULT_CADENCE, BoardSettings, parse_duration, validate
+from firehouse.domain.board import Cadence
 from firehouse.domain.classes import Catalog
 from firehouse.domain.permissions import Policy
-from firehouse.domain.severity import Severity
 from firehouse.errors import ConfigError
 
 __all__ = ["Settings", "load_settings", "parse_duration"]
@@ -38,10 +37,12 @@ class Settings:
     database_url: str = f"sqlite:///{DEFAULT_DATABASE_FILE}"
     stakeholder_channel: str | None = None
     channel_prefix: str = "inc"
-    cadence: Mapping[Severity, timedelta] = field(default_factory=lambda: dict(DEFAULT_CADENCE))
+    cadence: Cadence = field(default_factory=lambda: Cadence(dict(DEFAULT_CADENCE)))
+    board: BoardSettings = field(default_factory=BoardSettings)
     catalog: Catalog = field(default_factory=Catalog)
     policy: Policy = field(default_factory=Policy)
     admins: tuple[str, ...] = ()  # user ids and user group ids whose members count as admins
+    templates_dir: Path | None = None  # a deployment's own templates, shadowing the defaults file by file
 
     @property
     def socket_mode(self) -> bool:
@@ -59,6 +60,12 @@ def load_settings(environ: Mapping[str, str], *, cwd: Path) -> Settings:
     if not re.match(r"^https?://", api_url):
         raise ConfigError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
     database_url = environ.get("FIREHOUSE_DATABASE_URL") or f"sqlite:///{cwd / DEFAULT_DATABASE_FILE}"
+    templates_dir = None
+    if environ.get("FIREHOUSE_TEMPLATES"):
+        templates_dir = Path(environ["FIREHOUSE_TEMPLATES"])
+        templates_dir = templates_dir if templates_dir.is_absolute() else cwd / templates_dir
+        if not templates_dir.is_dir():
+            raise ConfigError(f"FIREHOUSE_TEMPLATES names {environ['FIREHOUSE_TEMPLATES']}, which is not a folder")
     file_settings = _read_config_file(environ, cwd=cwd)
     return Settings(
         bot_token=bot_token,
@@ -66,6 +73,7 @@ def load_settings(environ: Mapping[str, str], *, cwd: Path) -> Settings:
         app_token=app_token,
         api_url=api_url if api_url.endswith("/") else api_url + "/",
         database_url=database_url,
+        templates_dir=templates_dir,
         **file_settings,
     )
 

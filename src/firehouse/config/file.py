@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from firehouse.domain.board import FIRST_HOUR, Cadence
+from firehouse.domain.lifecycle import Status
 from firehouse.domain.classes import DEFAULT_CAUSES, DEFAULT_CLASSES, LANES, Catalog, IncidentClass
 from firehouse.domain.permissions import ACTIONS, ADMINS, ANYONE, CAPTAIN, DEFAULT_RULES, Policy
 from firehouse.domain.severity import Severity
 
 DEFAULT_CADENCE = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelta(minutes=30),
                    Severity.SEV3: timedelta(minutes=60)}
-TOP_LEVEL_KEYS = ("stakeholder_channel", "channel_prefix", "cadence", "classes", "causes", "roles", "admins",
-                  "permissions")
+TOP_LEVEL_KEYS = ("stakeholder_channel", "channel_prefix", "cadence", "status_board", "classes", "causes", "roles",
+                  "admins", "permissions")
+BOARD_KEYS = ("missed_before_escalation", "escalate_to", "snooze", "first_hour")
+
+
+@dataclass(frozen=True)
+class BoardSettings:
+    """How the status board nags: when it escalates, to whom, and how long a snooze lasts."""
+
+    missed_before_escalation: int = 2
+    escalate_to: str | None = None  # a user group id; by default the comms and scribe role holders
+    snooze: timedelta = timedelta(minutes=5)
+    first_hour: tuple[timedelta, ...] = FIRST_HOUR  # when the first-hour checklist goes to the captain
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 _ADMIN_ID = re.compile(r"^[UWS][A-Z0-9]{6,}$")
@@ -44,6 +58,8 @@ def validate(data: dict[str, Any]) -> dict[str, Any]:
             "1-20 characters of a-z, 0-9 and '-', starting with a letter or digit")
     if "cadence" in data:
         settings["cadence"] = _cadence(data["cadence"])
+    if "status_board" in data:
+        settings["board"] = _board(data["status_board"])
     catalog = Catalog(
         classes=_classes(data.get("classes", {})),
         causes=_causes(data.get("causes", {})),
@@ -80,17 +96,54 @@ def _list(value: Any, key: str) -> list:
     return value
 
 
-def _cadence(table: Any) -> dict[Severity, timedelta]:
-    cadence = dict(DEFAULT_CADENCE)
+def _cadence(table: Any) -> Cadence:
+    """`sev1 = "15m"` per severity, and optionally `[cadence.<status>]` tables that override it."""
+    by_severity = dict(DEFAULT_CADENCE)
+    by_status: dict[Status, dict[Severity, timedelta]] = {}
+    open_statuses = [s.value for s in Status if s.is_open]
     for key, value in _table(table, "cadence").items():
+        if key in open_statuses:
+            by_status[Status(key)] = _intervals(_table(value, f"cadence.{key}"), f"cadence.{key}")
+        else:
+            by_severity.update(_intervals({key: value}, "cadence", extra=open_statuses))
+    return Cadence(by_severity, by_status)
+
+
+def _intervals(table: dict, where: str, extra: list[str] = ()) -> dict[Severity, timedelta]:
+    intervals = {}
+    for key, value in table.items():
         severity = Severity.from_text(key) if key.lower().startswith("sev") else None
         if severity is None:
-            raise ValueError(f"unknown key cadence.{key} (known keys: sev1, sev2, sev3)")
+            raise ValueError(f"unknown key {where}.{key} (known keys: {', '.join(['sev1', 'sev2', 'sev3', *extra])})")
         try:
-            cadence[severity] = parse_duration(value)
+            intervals[severity] = parse_duration(value)
         except ValueError as err:
-            raise ValueError(f"cadence.{key}: {err}") from None
-    return cadence
+            raise ValueError(f"{where}.{key}: {err}") from None
+    return intervals
+
+
+def _board(table: Any) -> BoardSettings:
+    table = _table(table, "status_board")
+    _no_unknown(table, BOARD_KEYS, where="status_board.")
+    missed = table.get("missed_before_escalation", 2)
+    if not isinstance(missed, int) or isinstance(missed, bool) or missed < 1:
+        raise ValueError(f"status_board.missed_before_escalation must be a whole number of at least 1, not {missed!r}")
+    escalate_to = table.get("escalate_to")
+    if escalate_to is not None:
+        _matching(escalate_to, re.compile(r"^S[A-Z0-9]{6,}$"), "status_board.escalate_to", "a user group id (S…)")
+    try:
+        snooze = parse_duration(table.get("snooze", "5m"))
+    except ValueError as err:
+        raise ValueError(f"status_board.snooze: {err}") from None
+    first_hour = FIRST_HOUR
+    if "first_hour" in table:
+        try:
+            first_hour = tuple(parse_duration(d) for d in _list(table["first_hour"], "status_board.first_hour"))
+        except ValueError as err:
+            raise ValueError(f"status_board.first_hour: {err}") from None
+        if list(first_hour) != sorted(set(first_hour)):
+            raise ValueError("status_board.first_hour must be increasing, like [\"10m\", \"20m\", \"40m\", \"60m\"]")
+    return BoardSettings(missed, escalate_to, snooze, first_hour)
 
 
 def _classes(table: Any) -> dict[str, IncidentClass]:

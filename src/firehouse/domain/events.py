@@ -165,7 +165,36 @@ class MomentSet:
         return TimelineEntry(self.at, self.by, "times", f"{self.name.capitalize()} at {self.moment:%Y-%m-%d %H:%M} UTC")
 
 
+@dataclass(frozen=True)
+class UpdatePosted:
+    """The captain (or anyone) posted a status update; stakeholders get it with the next update time."""
+
+    at: datetime
+    by: str
+    text: str
+    next_due: datetime | None
+
+    def timeline_entry(self) -> TimelineEntry:
+        return TimelineEntry(self.at, self.by, "update", self.text)
+
+
+@dataclass(frozen=True)
+class UpdateMissed:
+    """An update was due and none came: stakeholders were told so."""
+
+    at: datetime
+    by: str
+    due: datetime
+    missed: int
+    next_due: datetime
+
+    def timeline_entry(self) -> TimelineEntry:
+        return TimelineEntry(self.at, self.by, "board",
+                             f"No update by {self.due:%H:%M} UTC ({self.missed} in a row); stakeholders told"
+                             f" there is no new information, next update at {self.next_due:%H:%M} UTC")
+
+
 Event = (
     IncidentDeclared | CaptainHandedOver | Logged | SeverityChanged | ClassChanged | CauseChanged | RoleAssigned
-    | StatusChanged | MomentSet
+    | StatusChanged | MomentSet | UpdatePosted | UpdateMissed
 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from firehouse.domain.board import checkpoint_reached, next_update_due, rescheduled_due
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.events import (
     CaptainHandedOver,
@@ -17,6 +18,8 @@ from firehouse.domain.events import (
     RoleAssigned,
     SeverityChanged,
     StatusChanged,
+    UpdateMissed,
+    UpdatePosted,
 )
 from firehouse.domain.lifecycle import Status, can_move
 from firehouse.domain.severity import Severity
@@ -65,6 +68,13 @@ class Incident:
     summary: str = ""
     notice_sent_at: datetime | None = None
     notice_waiver: str = ""
+    # the status board
+    next_update_due: datetime | None = None
+    last_update_at: datetime | None = None
+    update_prompted: bool = False
+    snoozed_until: datetime | None = None
+    missed_updates: int = 0
+    checklist_step: int = 0
     channel_id: str | None = None
     channel_name: str | None = None
     id: int | None = None
@@ -219,6 +229,49 @@ class Incident:
             "detected": self.detected_at, "declared": self.declared_at, "aware": self.aware_at,
             "classified": self.classified_at, "contained": self.contained_at, "resolved": self.resolved_at,
         }
+
+    # --- the status board -------------------------------------------------------------------------
+
+    def post_update(self, text: str, *, by: str, at: datetime, interval: timedelta | None) -> UpdatePosted:
+        """A status update: stakeholders hear it, and the next one is due a full interval from now."""
+        text = check_text(text, what="update", limit=MAX_TEXT)
+        self.last_update_at = at
+        self.missed_updates = 0
+        self._start_cycle(at + interval if interval else None)
+        return UpdatePosted(at=at, by=by, text=text, next_due=self.next_update_due)
+
+    def retime(self, *, old: timedelta | None, new: timedelta | None, now: datetime) -> None:
+        """Follow a change of cadence: stop when resolved, restart when reopened, stretch or shrink otherwise."""
+        if new is None:
+            self._start_cycle(None)
+        elif old is None or self.next_update_due is None:
+            self._start_cycle(now + new)
+        elif old != new:
+            self._start_cycle(rescheduled_due(due=self.next_update_due, old=old, new=new, now=now))
+
+    def prompted(self) -> None:
+        self.update_prompted = True
+
+    def snooze(self, until: datetime) -> None:
+        """Prompt again at `until` (if that is before the update is due)."""
+        self.update_prompted = False
+        self.snoozed_until = until
+
+    def update_missed(self, *, interval: timedelta, now: datetime, by: str) -> UpdateMissed:
+        """The update was due and none came; the next cycle starts (once, however long the bot was down)."""
+        due = self.next_update_due
+        self.missed_updates += 1
+        self._start_cycle(next_update_due(due, interval, now))
+        return UpdateMissed(at=now, by=by, due=due, missed=self.missed_updates, next_due=self.next_update_due)
+
+    def checklist_passed(self, now: datetime, offsets: Sequence[timedelta]) -> None:
+        """Mark the first-hour checkpoints up to `now` as handled: a checklist missed while down is sent once."""
+        self.checklist_step = max(self.checklist_step, checkpoint_reached(self.declared_at, now, offsets))
+
+    def _start_cycle(self, due: datetime | None) -> None:
+        self.next_update_due = due
+        self.update_prompted = False
+        self.snoozed_until = None
 
     def _check_move(self, status: Status) -> None:
         if status is self.status:

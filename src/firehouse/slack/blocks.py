@@ -117,7 +117,7 @@ def incident_list(incidents: Sequence[Incident]) -> Message:
     ]
     if len(incidents) > MAX_LISTED:
         lines.append(f"…and {len(incidents) - MAX_LISTED} more, listed in Firehouse's Home tab.")
-    sections = _pack([heading, *lines], limit=SECTION_LIMIT)
+    sections = pack([heading, *lines], limit=SECTION_LIMIT)
     return Message(text=f"{len(incidents)} open incidents", blocks=[_section(s) for s in sections])
 
 
@@ -173,7 +173,7 @@ def _shown_title(incident: Incident) -> str:
 
 
 def _paged(heading: str, lines: Iterable[str], *, fallback: str) -> list[Message]:
-    sections = _pack([heading, *lines], limit=SECTION_LIMIT)
+    sections = pack([heading, *lines], limit=SECTION_LIMIT)
     pages = [sections[i:i + MESSAGE_SECTIONS] for i in range(0, len(sections), MESSAGE_SECTIONS)]
     total = len(pages)
     return [
@@ -188,7 +188,7 @@ def _safe_cut(text: str, limit: int) -> int:
     return amp if amp > 0 and ";" not in text[amp:limit] else limit
 
 
-def _pack(lines: Iterable[str], *, limit: int) -> list[str]:
+def pack(lines: Iterable[str], *, limit: int = SECTION_LIMIT) -> list[str]:
     """Join lines into chunks of at most `limit` characters; a longer line is cut at the limit."""
     chunks: list[str] = []
     current = ""

@@ -80,14 +80,20 @@ class SlackGateway:
     def set_topic(self, channel: str, topic: str) -> None:
         self._call("conversations_setTopic", channel=channel, topic=topic)
 
-    def post(self, channel: str, message: Message) -> str:
+    def post(self, channel: str, message: Message, *, metadata: dict[str, Any] | None = None) -> str:
         """Post in a channel; returns the message's ts."""
-        data = self._call("chat_postMessage", channel=channel, text=message.text, blocks=message.blocks or None)
+        data = self._call("chat_postMessage", channel=channel, text=message.text, blocks=message.blocks or None,
+                          metadata=metadata)
         return data["ts"]
 
     def post_ephemeral(self, channel: str, user: str, message: Message) -> None:
         self._call("chat_postEphemeral", channel=channel, user=user, text=message.text,
                    blocks=message.blocks or None)
+
+    def recent_messages(self, channel: str, *, limit: int) -> list[dict[str, Any]]:
+        """The channel's newest messages, with the metadata Firehouse attached to its own."""
+        data = self._call("conversations_history", channel=channel, limit=limit, include_all_metadata=True)
+        return data.get("messages", [])
 
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """One message of a channel by its ts, or None when it is gone."""

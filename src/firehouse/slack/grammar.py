@@ -37,6 +37,7 @@ def forms(catalog: Catalog) -> dict[str, str]:
         "resolve": f"/incident resolve [summary] [{WAIVE_FLAG} <reason>]",
         "detected": "/incident detected <ISO time | 30m ago>",
         "summary": "/incident summary",
+        "update": "/incident update <text>",
         "log": "/incident log <text>",
         "timeline": "/incident timeline",
     }
@@ -44,7 +45,7 @@ def forms(catalog: Catalog) -> dict[str, str]:
 
 # Subcommands that only make sense inside a war room.
 WAR_ROOM_ONLY = ("captain", "role", "roles", "sev", "class", "cause", "status", "resolve", "detected", "summary",
-                 "log", "timeline")
+                 "update", "log", "timeline")
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,11 @@ class ShowSummary:
 
 
 @dataclass(frozen=True)
+class PostUpdate:
+    text: str
+
+
+@dataclass(frozen=True)
 class Log:
     text: str
 
@@ -140,7 +146,7 @@ class ShowTimeline:
 
 Command = (
     ShowHelp | ListIncidents | OpenDeclareModal | Declare | HandOver | AssignRole | ShowRoles | ChangeSeverity
-    | ChangeClass | ChangeCause | ChangeStatus | Resolve | SetDetected | ShowSummary | Log | ShowTimeline
+    | ChangeClass | ChangeCause | ChangeStatus | Resolve | SetDetected | ShowSummary | PostUpdate | Log | ShowTimeline
 )
 
 
@@ -176,6 +182,8 @@ def parse(text: str, *, catalog: Catalog) -> Command:
         return _resolve(rest, form)
     if verb == "detected":
         return SetDetected(_text(rest, what="time", limit=60, form=form))
+    if verb == "update":
+        return PostUpdate(_text(rest, what="update", limit=MAX_TEXT, form=form))
     if verb == "log":
         return Log(_text(rest, what="timeline entry", limit=MAX_TEXT, form=form))
     return ShowHelp(problem=f"I don't know `/incident {escape(verb[:40])}`.")

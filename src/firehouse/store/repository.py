@@ -90,9 +90,10 @@ class IncidentRepository:
 
 
 _MOMENTS = ("declared_at", "detected_at", "aware_at", "classified_at", "contained_at", "resolved_at",
-            "notice_sent_at")
+            "notice_sent_at", "next_update_due", "last_update_at", "snoozed_until")
 _PLAIN = ("title", "description", "class_id", "private", "captain", "declared_by", "channel_id", "channel_name",
-          "cause", "reached_users", "summary", "notice_waiver")
+          "cause", "reached_users", "summary", "notice_waiver", "update_prompted", "missed_updates",
+          "checklist_step")
 
 
 def _row_fields(incident: Incident) -> dict:

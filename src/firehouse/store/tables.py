@@ -44,6 +44,12 @@ class IncidentRow(SQLModel, table=True):
     summary: str = Field(default="", sa_type=Text)
     notice_sent_at: datetime | None = _moment()
     notice_waiver: str = Field(default="", sa_type=Text)
+    next_update_due: datetime | None = _moment()  # the status board's source of truth
+    last_update_at: datetime | None = _moment()
+    update_prompted: bool = False
+    snoozed_until: datetime | None = _moment()
+    missed_updates: int = 0
+    checklist_step: int = 0
 
 
 class TimelineEntryRow(SQLModel, table=True):
@@ -66,3 +72,22 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class OutboxRow(SQLModel, table=True):
+    """A post the status board owes Slack: recorded before it is sent, marked sent once Slack confirms."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: str = Field(max_length=20)  # prompt, reminder, update, silence, checklist
+    channel: str = Field(max_length=40)
+    text: str = Field(sa_type=Text)
+    blocks: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    due_at: datetime = Field(sa_column=_utc_column(nullable=False))  # when it should have gone out
+    attempted_at: datetime | None = _moment()  # set before each send: unconfirmed after a crash
+    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
+    ts: str | None = Field(default=None, max_length=40)
+    attempts: int = 0
+    error: str = Field(default="", max_length=200)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from firehouse.service import IncidentService
-from firehouse.slack.listeners import commands, events, interactivity
+from firehouse.slack.listeners import board, commands, events, interactivity
+from firehouse.statusboard import StatusBoard
 
 
-def register(app: App, service: IncidentService) -> None:
+def register(app: App, service: IncidentService, status_board: StatusBoard) -> None:
     """Attach every listener to `app`."""
-    commands.register(app, service)
+    commands.register(app, service, status_board)
     interactivity.register(app, service)
+    board.register(app, service, status_board)
     events.register(app, service)

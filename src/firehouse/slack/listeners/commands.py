@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from firehouse.errors import FirehouseError, NotAWarRoom, UsageError
 from firehouse.service import IncidentService, Outcome
+from firehouse.statusboard import StatusBoard
 from firehouse.slack import blocks
 from firehouse.slack.gateway import Message
 from firehouse.slack.grammar import (
@@ -23,6 +24,7 @@ from firehouse.slack.grammar import (
     ListIncidents,
     Log,
     OpenDeclareModal,
+    PostUpdate,
     Resolve,
     SetDetected,
     ShowHelp,
@@ -43,11 +45,11 @@ SORRY = "Something went wrong on my side and nothing was changed. Try again in a
 FORM_OF: dict[type, str] = {
     HandOver: "captain", AssignRole: "role", ShowRoles: "roles", ChangeSeverity: "sev", ChangeClass: "class",
     ChangeCause: "cause", ChangeStatus: "status", Resolve: "resolve", SetDetected: "detected",
-    ShowSummary: "summary", Log: "log", ShowTimeline: "timeline",
+    ShowSummary: "summary", PostUpdate: "update", Log: "log", ShowTimeline: "timeline",
 }
 
 
-def register(app: App, service: IncidentService) -> None:
+def register(app: App, service: IncidentService, board: StatusBoard) -> None:
     @app.command("/incident")
     def incident(ack: Ack, command: dict, respond: Respond) -> None:
         try:
@@ -63,7 +65,7 @@ def register(app: App, service: IncidentService) -> None:
         else:
             ack()
         form = forms(service.catalog).get(FORM_OF.get(type(parsed), ""), "")
-        reply = guarded(lambda: run(parsed, service, command), form=form)
+        reply = guarded(lambda: run(parsed, service, board, command), form=form)
         if reply:
             respond(text=reply.text, blocks=reply.blocks or None, response_type="ephemeral")
 
@@ -81,7 +83,7 @@ def guarded(action: Callable[[], Message | None], *, form: str = "") -> Message 
         return Message(text=SORRY)
 
 
-def run(parsed: Command, service: IncidentService, command: dict) -> Message | None:
+def run(parsed: Command, service: IncidentService, board: StatusBoard, command: dict) -> Message | None:
     """Carry out a parsed command for the person who typed it; returns the ephemeral reply."""
     user, channel = command["user_id"], command["channel_id"]
     match parsed:
@@ -102,6 +104,8 @@ def run(parsed: Command, service: IncidentService, command: dict) -> Message | N
             return blocks.summary_message(service.incident_in(channel))
         case Log():
             return blocks.logged(service.log(channel=channel, by=user, text=parsed.text))
+        case PostUpdate():
+            return updated(board.post_update(channel=channel, by=user, text=parsed.text))
     return _changed(_change(parsed, service, channel=channel, user=user))
 
 
@@ -124,6 +128,13 @@ def _change(parsed: Command, service: IncidentService, *, channel: str, user: st
         case SetDetected():
             return service.set_detected(channel=channel, by=user, when=parsed.when)
     raise AssertionError(f"unhandled command {parsed!r}")
+
+
+def updated(outcome: Outcome) -> Message:
+    """The confirmation of a status update, with when the next one is due."""
+    event = outcome.events[0]
+    due = f" The next update is due at {event.next_due:%H:%M} UTC." if event.next_due else ""
+    return blocks.with_problems(f"Update posted to the war room and the stakeholders.{due}", outcome.problems)
 
 
 def _changed(outcome: Outcome) -> Message:

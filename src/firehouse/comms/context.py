@@ -1,0 +1,81 @@
+"""What templates see: the incident and its facts as plain, already-escaped values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from firehouse.comms.templates import Facts
+from firehouse.domain.classes import Catalog
+from firehouse.domain.model import Incident
+from firehouse.slack.mrkdwn import escape as slack_escape
+
+
+def when(moment: datetime | None) -> str | None:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else None
+
+
+def clock(moment: datetime | None) -> str | None:
+    return f"{moment:%H:%M} UTC" if moment else None
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """The incident as templates see it."""
+
+    id: int
+    title: str
+    severity: str
+    class_id: str
+    class_description: str
+    status: str
+    captain: str
+    declared_at: str
+    detected_at: str | None
+    aware_at: str | None
+    contained_at: str | None
+    resolved_at: str | None
+    summary: str
+
+
+def escaper(*, for_slack: bool) -> Callable[[str], str]:
+    """Slack needs `&`, `<` and `>` escaped so text can't ping or link; plain Markdown is left alone."""
+    return slack_escape if for_slack else str
+
+
+def template_context(
+    incident: Incident,
+    *,
+    catalog: Catalog,
+    facts: Mapping[str, str],
+    now: datetime,
+    for_slack: bool,
+    next_update_at: datetime | None = None,
+    discreet: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The variables every template gets, plus `extra` ones (regime, decision, update, …).
+
+    `discreet` names a private incident only by its number, for readers outside its war room.
+    """
+    escape = escaper(for_slack=for_slack)
+    incident_class = catalog.classes.get(incident.class_id)
+    view = IncidentView(
+        id=incident.id or 0,
+        title=f"Private incident #{incident.id}" if discreet else escape(incident.title),
+        severity=incident.severity.label,
+        class_id=incident.class_id,
+        class_description=escape(incident_class.description if incident_class else incident.class_id),
+        status=incident.status.value,
+        captain=f"<@{incident.captain}>" if for_slack else f"@{incident.captain}",
+        declared_at=when(incident.declared_at),
+        detected_at=when(incident.detected_at),
+        aware_at=when(incident.aware_at),
+        contained_at=when(incident.contained_at),
+        resolved_at=when(incident.resolved_at),
+        summary="" if discreet else escape(incident.summary),
+    )
+    return {"incident": view, "facts": Facts(facts, escape), "now": when(now),
+            "next_update_at": clock(next_update_at), **extra}

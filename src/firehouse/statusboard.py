@@ -1,0 +1,207 @@
+"""The status board: prompts the captain and keeps stakeholders informed on a fixed cadence.
+
+The database is the source of truth. Each open incident stores when its next update is due; one
+APScheduler job per incident is derived from that and rebuilt at start-up, so a restart neither loses
+nor repeats a prompt. Everything the board posts goes through the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from firehouse.comms.context import clock, template_context
+from firehouse.comms.templates import TemplateCatalogue
+from firehouse.domain.board import next_checkpoint, next_step, open_phase_items
+from firehouse.domain.events import Event, UpdatePosted
+from firehouse.domain.lifecycle import Status
+from firehouse.domain.model import Incident
+from firehouse.domain.times import duration
+from firehouse.errors import DomainError
+from firehouse.outbox import Outbox, Post, add_posts
+from firehouse.service import IncidentService, Outcome
+from firehouse.slack import board_blocks
+from firehouse.slack.gateway import Message
+from firehouse.slack.mrkdwn import escape_keeping_users
+from firehouse.store import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+EVIDENCE_KINDS = ("pinned", "snapshot")
+SYSTEM = "firehouse"  # the author of what the board itself writes to the timeline
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    """The update as the stakeholder template sees it."""
+
+    text: str
+    author: str
+    posted_at: str
+
+
+class StatusBoard:
+    """Prompts, updates, silence notices, escalations and the first-hour checklist."""
+
+    def __init__(self, *, service: IncidentService, outbox: Outbox, templates: TemplateCatalogue,
+                 scheduler: BaseScheduler) -> None:
+        self.service = service
+        self.outbox = outbox
+        self.templates = templates
+        self.scheduler = scheduler
+        self.settings = service.settings
+        self.clock: Callable[[], datetime] = service.clock
+        service.after_save.append(self.schedule)
+
+    # --- start-up and scheduling ----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Send what a crash left unconfirmed, derive every incident's job from the database, and run."""
+        self.outbox.deliver()
+        for incident in self.service.open_incidents():
+            self.schedule(incident)
+        self.scheduler.add_job(self.outbox.deliver, "interval", seconds=10, id="outbox", replace_existing=True,
+                               coalesce=True, max_instances=1)
+        self.scheduler.start()
+
+    def schedule(self, incident: Incident) -> None:
+        """(Re)place the incident's job at its next board step or checklist, or drop it when none is left."""
+        job_id = f"incident:{incident.id}"
+        when = self.next_run(incident)
+        if when is None:
+            if self.scheduler.get_job(job_id):
+                self.scheduler.remove_job(job_id)
+            return
+        self.scheduler.add_job(self.run, DateTrigger(run_date=when), args=[incident.id], id=job_id,
+                               replace_existing=True, misfire_grace_time=None, coalesce=True)
+
+    def next_run(self, incident: Incident) -> datetime | None:
+        if not incident.status.is_open:
+            return None
+        moments = [next_checkpoint(incident.declared_at, incident.checklist_step, self.settings.board.first_hour)]
+        interval = self.service.interval(incident)
+        if interval and incident.next_update_due:
+            moments.append(next_step(due=incident.next_update_due, interval=interval,
+                                     prompted=incident.update_prompted, snoozed_until=incident.snoozed_until).at)
+        return min((m for m in moments if m), default=None)
+
+    # --- the job ---------------------------------------------------------------------------------
+
+    def run(self, incident_id: int) -> None:
+        """Do whatever is due for one incident, record what it owes Slack, send it, and reschedule."""
+        now = self.clock()
+        with UnitOfWork(self.service.engine) as uow:
+            incident = uow.incidents.get(incident_id)
+            if incident is None or not incident.status.is_open:
+                return
+            events: list[Event] = []
+            posts = self._board_step(incident, now, events) + self._checklist(uow, incident, now)
+            uow.incidents.save(incident, events)
+            owed = add_posts(uow.session, incident.id, posts)
+            uow.commit()
+        self.outbox.deliver([row.id for row in owed])
+        self.schedule(incident)
+
+    def _board_step(self, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
+        interval = self.service.interval(incident)
+        due = incident.next_update_due
+        if not interval or not due:
+            return []
+        step = next_step(due=due, interval=interval, prompted=incident.update_prompted,
+                         snoozed_until=incident.snoozed_until)
+        if step.at > now:
+            return []
+        snooze = int(self.settings.board.snooze.total_seconds() // 60) or 1
+        if step.kind == "prompt" and now < due:
+            incident.prompted()
+            return [Post("prompt", incident.channel_id, board_blocks.prompt(
+                incident_id=incident.id, captain=incident.captain, due=due, snooze_minutes=snooze), step.at)]
+        missed = incident.update_missed(interval=interval, now=now, by=SYSTEM)
+        events.append(missed)
+        reminder = board_blocks.reminder(
+            incident_id=incident.id, captain=incident.captain, due=due, next_due=missed.next_due,
+            missed=missed.missed, escalate_to=self._escalation(incident), snooze_minutes=snooze)
+        posts = [Post("reminder", incident.channel_id, reminder, due)]
+        if self.settings.stakeholder_channel:
+            posts.append(Post("silence", self.settings.stakeholder_channel, self._stakeholder_update(
+                incident, update=None, next_due=missed.next_due), due))
+        return posts
+
+    def _escalation(self, incident: Incident) -> list[str]:
+        """Who the reminder pulls in once too many updates were missed."""
+        if incident.missed_updates < self.settings.board.missed_before_escalation:
+            return []
+        if self.settings.board.escalate_to:
+            return [f"<!subteam^{self.settings.board.escalate_to}>"]
+        holders = [incident.roles.get(role) for role in ("comms", "scribe")]
+        return [f"<@{h}>" for h in dict.fromkeys(h for h in holders if h and h != incident.captain)]
+
+    def _checklist(self, uow: UnitOfWork, incident: Incident, now: datetime) -> list[Post]:
+        offsets = self.settings.board.first_hour
+        checkpoint = next_checkpoint(incident.declared_at, incident.checklist_step, offsets)
+        if checkpoint is None or checkpoint > now:
+            return []
+        incident.checklist_passed(now, offsets)
+        kinds = {entry.kind for entry in uow.incidents.timeline(incident.id)}
+        items = open_phase_items(
+            classified=incident.classified_at is not None,
+            contained=incident.contained_at is not None or incident.status is Status.MONITORING,
+            evidence=bool(kinds & set(EVIDENCE_KINDS)),
+            updated=incident.last_update_at is not None,
+        )
+        if not items:
+            return []
+        elapsed = duration(incident.declared_at, incident.declared_at + offsets[incident.checklist_step - 1])
+        return [Post("checklist", incident.channel_id,
+                     board_blocks.checklist(captain=incident.captain, elapsed=elapsed, items=items), checkpoint)]
+
+    # --- what people do --------------------------------------------------------------------------
+
+    def post_update(self, *, channel: str, by: str, text: str) -> Outcome:
+        """Post a status update in the war room and to the stakeholders; it resets the clock."""
+        def decide(incident: Incident) -> Event:
+            return incident.post_update(text, by=by, at=self.clock(), interval=self.service.interval(incident))
+
+        def posts(incident: Incident, event: UpdatePosted) -> list[Post]:
+            owed = [Post("update", incident.channel_id, self._stakeholder_update(
+                incident, update=event, next_due=event.next_due, for_stakeholders=False), event.at)]
+            if self.settings.stakeholder_channel:
+                owed.append(Post("update", self.settings.stakeholder_channel,
+                                 self._stakeholder_update(incident, update=event, next_due=event.next_due), event.at))
+            return owed
+
+        return self.service.change(channel, by, needs="update", decide=decide, posts=posts)
+
+    def snooze(self, *, incident_id: int, by: str) -> datetime:
+        """Ask again after the snooze; returns when."""
+        until = self.clock() + self.settings.board.snooze
+        with UnitOfWork(self.service.engine) as uow:
+            incident = uow.incidents.get(incident_id)
+            if incident is None or not incident.status.is_open or incident.next_update_due is None:
+                raise DomainError("This incident has no update due any more.")
+            incident.snooze(min(until, incident.next_update_due))
+            uow.incidents.save(incident, [])
+            uow.commit()
+        self.schedule(incident)
+        return incident.snoozed_until
+
+    # --- rendering -------------------------------------------------------------------------------
+
+    def _stakeholder_update(self, incident: Incident, *, update: UpdatePosted | None, next_due: datetime | None,
+                            for_stakeholders: bool = True) -> Message:
+        """The internal/update template; a private incident is named only by number outside its war room."""
+        context = template_context(
+            incident, catalog=self.service.catalog, facts={}, now=self.clock(), for_slack=True,
+            next_update_at=next_due, discreet=for_stakeholders and incident.private,
+            update=update and UpdateView(text=escape_keeping_users(update.text), author=f"<@{update.by}>",
+                                         posted_at=clock(update.at)),
+            last_update_at=clock(incident.last_update_at),
+        )
+        rendered = self.templates.render("internal/update", context)
+        return board_blocks.rendered(rendered.text)
+
