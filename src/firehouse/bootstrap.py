@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
 from firehouse.errors import ConfigError
+from firehouse.notice_desk import NoticeDesk
 from firehouse.outbox import Outbox
 from firehouse.service import IncidentService, utc_now
 from firehouse.slack.gateway import SlackGateway, make_client
@@ -43,13 +44,14 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     outbox = Outbox(engine=engine, gateway=gateway, clock=clock)
     service = IncidentService(engine=engine, gateway=gateway, outbox=outbox, settings=settings, clock=clock)
     scheduler = BackgroundScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(8)})
-    board = StatusBoard(service=service, outbox=outbox, scheduler=scheduler,
-                        templates=TemplateCatalogue.with_override(settings.templates_dir))
+    templates = TemplateCatalogue.with_override(settings.templates_dir)
+    board = StatusBoard(service=service, outbox=outbox, scheduler=scheduler, templates=templates)
+    desk = NoticeDesk(service=service, templates=templates)
     try:
         app = App(signing_secret=settings.signing_secret, client=client)
     except BoltError as err:
         raise ConfigError(f"Slack refused SLACK_BOT_TOKEN at {settings.api_url}: {err}") from None
     except (SlackClientError, OSError) as err:
         raise ConfigError(f"cannot reach Slack at {settings.api_url}: {err.__class__.__name__}") from None
-    register(app, service, board)
+    register(app, service, board, desk)
     return Firehouse(settings=settings, engine=engine, service=service, board=board, app=app)

@@ -1,4 +1,4 @@
-"""`firehouse serve` and friends."""
+"""`firehouse serve`, `firehouse render` and `firehouse templates check`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from firehouse import __version__
 from firehouse.config import load_settings
-from firehouse.errors import ConfigError
+from firehouse.errors import ConfigError, FirehouseError
 
 EXIT_CONFIG = 2
 
@@ -22,13 +22,24 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)")
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP interface to listen on (default all)")
+    render = commands.add_parser("render", help="print an incident's notice as Markdown")
+    render.add_argument("incident", type=int, help="the incident number")
+    render.add_argument("lane", choices=["product", "legal", "internal"])
+    render.add_argument("template", nargs="?", help="a template of the lane (default: the class's, else default)")
+    render.add_argument("--regime", help="for legal fact sheets: gdpr, eu_ai_act, nis2 or dora")
+    render.add_argument("--stage", choices=["initial", "intermediate", "final"], help="for legal fact sheets")
+    templates = commands.add_parser("templates", help="work with the message templates")
+    templates.add_argument("action", choices=["check"], help="render every template with sample facts")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return _serve(args)
+        return {"serve": _serve, "render": _render, "templates": _check_templates}[args.command](args)
     except ConfigError as err:
         print(f"firehouse: {err}", file=sys.stderr)
         return EXIT_CONFIG
+    except FirehouseError as err:
+        print(f"firehouse: {err.reply}", file=sys.stderr)
+        return 1
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -46,6 +57,41 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         firehouse.board.scheduler.shutdown(wait=False)
     return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from firehouse.comms.notices import render_notice
+    from firehouse.comms.templates import TemplateCatalogue
+    from firehouse.store import UnitOfWork, make_engine
+
+    settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
+    with UnitOfWork(make_engine(settings.database_url)) as uow:
+        incident = uow.incidents.get(args.incident)
+    if incident is None:
+        raise FirehouseError(f"there is no incident {args.incident} in {settings.database_url}")
+    rendered = render_notice(incident, templates=TemplateCatalogue.with_override(settings.templates_dir),
+                             catalog=settings.catalog, regimes=settings.regimes, lane=args.lane,
+                             template=args.template, regime=args.regime, stage=args.stage, now=datetime.now(UTC))
+    print(rendered.text)
+    if rendered.missing:
+        print(f"firehouse: missing facts: {', '.join(rendered.missing)}", file=sys.stderr)
+    return 0
+
+
+def _check_templates(args: argparse.Namespace) -> int:
+    from firehouse.comms.check import check_templates
+    from firehouse.comms.templates import TemplateCatalogue
+
+    settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
+    catalogue = TemplateCatalogue.with_override(settings.templates_dir)
+    problems, renders = check_templates(catalogue, settings.catalog)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    names = catalogue.names()
+    print(f"{len(names)} templates, {renders} renders, {len(problems)} problems")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

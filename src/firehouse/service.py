@@ -97,7 +97,7 @@ class IncidentService:
         with self.unit_of_work() as uow:
             uow.incidents.add(incident, [declared])
             uow.commit()
-        self._saved(incident)
+        self.notify_saved(incident)
         outcome = Outcome(incident, events=[declared])
         self._effect(outcome, "invite you", lambda: self.gateway.invite(room.id, [by, incident.captain]))
         self._effect(outcome, "set the topic", lambda: self.gateway.set_topic(room.id, blocks.topic(incident)))
@@ -188,7 +188,7 @@ class IncidentService:
         by: str,
         *,
         needs: Needs,
-        decide: Callable[[Incident], Event],
+        decide: Callable[[Incident], Event | list[Event]],
         posts: Callable[[Incident, Event], list[Post]] | None = None,
     ) -> Outcome:
         """Load the war room's incident, check `by` may do what `needs` names, apply `decide`, follow any
@@ -198,19 +198,21 @@ class IncidentService:
             actions = needs(incident) if callable(needs) else needs
             for action in (actions,) if isinstance(actions, str) else actions:
                 self.settings.policy.require(action, user=by, captain=incident.captain, roles=incident.roles,
-                                             is_admin=lambda: self._is_admin(by))
+                                             is_admin=lambda: self.is_admin(by))
             before = self.interval(incident)
-            event = decide(incident)
+            decided = decide(incident)
+            events = decided if isinstance(decided, list) else [decided]
             incident.retime(old=before, new=self.interval(incident), now=self.clock())
-            uow.incidents.save(incident, [event])
-            owed = add_posts(uow.session, incident.id, posts(incident, event)) if posts else []
+            uow.incidents.save(incident, events)
+            owed = add_posts(uow.session, incident.id, posts(incident, events[0])) if posts else []
             uow.commit()
         if owed:
             self.outbox.deliver([row.id for row in owed])
-        self._saved(incident)
-        return self._publish(Outcome(incident, events=[event]))
+        self.notify_saved(incident)
+        return self._publish(Outcome(incident, events=events))
 
-    def _saved(self, incident: Incident) -> None:
+    def notify_saved(self, incident: Incident) -> None:
+        """Tell whoever follows incidents (the status board) that this one changed."""
         for listener in self.after_save:
             listener(incident)
 
@@ -291,7 +293,7 @@ class IncidentService:
             raise DomainError(f"<@{user_id}> is {'a bot' if person.is_bot else 'deactivated'};"
                               " incident roles need a person who can answer.")
 
-    def _is_admin(self, user: str) -> bool:
+    def is_admin(self, user: str) -> bool:
         """Listed in `admins`, or a member of a user group listed there."""
         if user in self.settings.admins:
             return True

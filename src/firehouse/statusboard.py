@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -25,7 +25,7 @@ from firehouse.domain.times import duration
 from firehouse.errors import DomainError
 from firehouse.outbox import Outbox, Post, add_posts
 from firehouse.service import IncidentService, Outcome
-from firehouse.slack import board_blocks
+from firehouse.slack import board_blocks, notice_blocks
 from firehouse.slack.gateway import Message
 from firehouse.slack.mrkdwn import escape_keeping_users
 from firehouse.store import UnitOfWork
@@ -33,7 +33,8 @@ from firehouse.store import UnitOfWork
 log = logging.getLogger(__name__)
 
 EVIDENCE_KINDS = ("pinned", "snapshot")
-SYSTEM = "firehouse"  # the author of what the board itself writes to the timeline
+SYSTEM = "firehouse"
+CLOCK_HORIZON = timedelta(days=45)  # the longest regulatory window (a month after 72 h) with room to spare  # the author of what the board itself writes to the timeline
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ class StatusBoard:
     def start(self) -> None:
         """Send what a crash left unconfirmed, derive every incident's job from the database, and run."""
         self.outbox.deliver()
-        for incident in self.service.open_incidents():
+        with UnitOfWork(self.service.engine) as uow:
+            followed = [*uow.incidents.open_incidents(), *uow.incidents.declared_since(self.clock() - CLOCK_HORIZON)]
+        for incident in {i.id: i for i in followed}.values():
             self.schedule(incident)
         self.scheduler.add_job(self.outbox.deliver, "interval", seconds=10, id="outbox", replace_existing=True,
                                coalesce=True, max_instances=1)
@@ -81,9 +84,10 @@ class StatusBoard:
                                replace_existing=True, misfire_grace_time=None, coalesce=True)
 
     def next_run(self, incident: Incident) -> datetime | None:
-        if not incident.status.is_open:
-            return None
-        moments = [next_checkpoint(incident.declared_at, incident.checklist_step, self.settings.board.first_hour)]
+        if not incident.status.is_open:  # a regulator's clock keeps running after the incident is resolved
+            return incident.next_reminder(self.settings.regimes) if incident.status is Status.RESOLVED else None
+        moments = [next_checkpoint(incident.declared_at, incident.checklist_step, self.settings.board.first_hour),
+                   incident.next_reminder(self.settings.regimes)]
         interval = self.service.interval(incident)
         if interval and incident.next_update_due:
             moments.append(next_step(due=incident.next_update_due, interval=interval,
@@ -97,10 +101,12 @@ class StatusBoard:
         now = self.clock()
         with UnitOfWork(self.service.engine) as uow:
             incident = uow.incidents.get(incident_id)
-            if incident is None or not incident.status.is_open:
+            if incident is None:
                 return
             events: list[Event] = []
-            posts = self._board_step(incident, now, events) + self._checklist(uow, incident, now)
+            posts = self._deadline_reminders(incident, now, events)
+            if incident.status.is_open:
+                posts += self._board_step(incident, now, events) + self._checklist(uow, incident, now)
             uow.incidents.save(incident, events)
             owed = add_posts(uow.session, incident.id, posts)
             uow.commit()
@@ -159,6 +165,18 @@ class StatusBoard:
         elapsed = duration(incident.declared_at, incident.declared_at + offsets[incident.checklist_step - 1])
         return [Post("checklist", incident.channel_id,
                      board_blocks.checklist(captain=incident.captain, elapsed=elapsed, items=items), checkpoint)]
+
+    def _deadline_reminders(self, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
+        """Remind the legal role holder at 50 %, 75 % and 90 % of each regulatory window and at expiry."""
+        deadlines = {d.key: d for d in incident.open_deadlines(self.settings.regimes)}
+        reminded = incident.reminders_due(self.settings.regimes, now)
+        events += reminded
+        return [
+            Post("deadline", incident.channel_id, notice_blocks.deadline_reminder(
+                deadline=deadlines[r.key], point=r.point, legal=incident.roles.get("legal"), captain=incident.captain),
+                 now)
+            for r in reminded
+        ]
 
     # --- what people do --------------------------------------------------------------------------
 

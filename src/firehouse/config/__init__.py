@@ -42,6 +42,7 @@ class Settings:
     catalog: Catalog = field(default_factory=Catalog)
     policy: Policy = field(default_factory=Policy)
     admins: tuple[str, ...] = ()  # user ids and user group ids whose members count as admins
+    regimes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # enabled regime → classes it covers
     templates_dir: Path | None = None  # a deployment's own templates, shadowing the defaults file by file
 
     @property
@@ -49,10 +50,13 @@ class Settings:
         return self.app_token is not None
 
 
-def load_settings(environ: Mapping[str, str], *, cwd: Path) -> Settings:
-    """Build the settings from `environ` and the TOML file it names (or `firehouse.toml` in `cwd`)."""
-    bot_token = _required(environ, "SLACK_BOT_TOKEN", "xoxb-")
-    signing_secret = _required(environ, "SLACK_SIGNING_SECRET")
+def load_settings(environ: Mapping[str, str], *, cwd: Path, slack: bool = True) -> Settings:
+    """Build the settings from `environ` and the TOML file it names (or `firehouse.toml` in `cwd`).
+
+    Commands that never talk to Slack (`render`, `templates check`) pass `slack=False`.
+    """
+    bot_token = _required(environ, "SLACK_BOT_TOKEN", "xoxb-") if slack else ""
+    signing_secret = _required(environ, "SLACK_SIGNING_SECRET") if slack else ""
     app_token = environ.get("SLACK_APP_TOKEN") or None
     if app_token and not app_token.startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")

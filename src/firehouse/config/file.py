@@ -9,6 +9,7 @@ from typing import Any
 
 from firehouse.domain.board import FIRST_HOUR, Cadence
 from firehouse.domain.lifecycle import Status
+from firehouse.domain.clocks import REGIMES
 from firehouse.domain.classes import DEFAULT_CAUSES, DEFAULT_CLASSES, LANES, Catalog, IncidentClass
 from firehouse.domain.permissions import ACTIONS, ADMINS, ANYONE, CAPTAIN, DEFAULT_RULES, Policy
 from firehouse.domain.severity import Severity
@@ -16,7 +17,7 @@ from firehouse.domain.severity import Severity
 DEFAULT_CADENCE = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelta(minutes=30),
                    Severity.SEV3: timedelta(minutes=60)}
 TOP_LEVEL_KEYS = ("stakeholder_channel", "channel_prefix", "cadence", "status_board", "classes", "causes", "roles",
-                  "admins", "permissions")
+                  "admins", "permissions", "regimes", "regime_classes")
 BOARD_KEYS = ("missed_before_escalation", "escalate_to", "snooze", "first_hour")
 
 
@@ -69,7 +70,26 @@ def validate(data: dict[str, Any]) -> dict[str, Any]:
     settings["admins"] = tuple(_matching(a, _ADMIN_ID, "admins", "a user id (U…) or user group id (S…)")
                                for a in _list(data.get("admins", []), "admins"))
     settings["policy"] = _policy(data.get("permissions", {}), catalog.roles)
+    settings["regimes"] = _regimes(data.get("regimes", []), data.get("regime_classes", {}), catalog)
     return settings
+
+
+def _regimes(enabled: Any, classes: Any, catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    """The enabled regimes and the classes each covers (its defaults unless `[regime_classes]` says)."""
+    enabled = _list(enabled, "regimes")
+    unknown = [r for r in enabled if r not in REGIMES]
+    if unknown:
+        raise ValueError(f"regimes may list {', '.join(REGIMES)}, not {unknown[0]!r}")
+    classes = _table(classes, "regime_classes")
+    _no_unknown(classes, enabled, where="regime_classes.")
+    regimes = {}
+    for regime in enabled:
+        covered = tuple(_list(classes.get(regime, list(REGIMES[regime].classes)), f"regime_classes.{regime}"))
+        stray = [c for c in covered if c not in catalog.classes and c not in REGIMES[regime].classes]
+        if stray:
+            raise ValueError(f"regime_classes.{regime} names {stray[0]!r}, which is not a class")
+        regimes[regime] = tuple(c for c in covered if c in catalog.classes)
+    return regimes
 
 
 def _no_unknown(table: dict, known, *, where: str) -> None:

@@ -194,7 +194,46 @@ class UpdateMissed:
                              f" there is no new information, next update at {self.next_due:%H:%M} UTC")
 
 
+@dataclass(frozen=True)
+class FactRecorded:
+    at: datetime
+    by: str
+    key: str
+    value: str
+
+    def timeline_entry(self) -> TimelineEntry:
+        text = f"Fact {self.key} = {self.value}" if self.value else f"Fact {self.key} cleared"
+        return TimelineEntry(self.at, self.by, "fact", text)
+
+
+@dataclass(frozen=True)
+class DecidedNotReportable:
+    at: datetime
+    by: str
+    regime: str
+    reason: str
+
+    def timeline_entry(self) -> TimelineEntry:
+        return TimelineEntry(self.at, self.by, "clock", f"Not reportable under {self.regime}: {self.reason}")
+
+
+@dataclass(frozen=True)
+class DeadlineReminded:
+    """The legal role holder was reminded of a regulatory deadline."""
+
+    at: datetime
+    by: str
+    key: str
+    point: float
+    due: datetime
+
+    def timeline_entry(self) -> TimelineEntry:
+        where = "expired" if self.point >= 1 else f"{self.point:.0%} of the window gone"
+        return TimelineEntry(self.at, self.by, "clock",
+                             f"Reminder: {self.key} due {self.due:%Y-%m-%d %H:%M} UTC ({where})")
+
+
 Event = (
     IncidentDeclared | CaptainHandedOver | Logged | SeverityChanged | ClassChanged | CauseChanged | RoleAssigned
-    | StatusChanged | MomentSet | UpdatePosted | UpdateMissed
+    | StatusChanged | MomentSet | UpdatePosted | UpdateMissed | FactRecorded | DecidedNotReportable | DeadlineReminded
 )

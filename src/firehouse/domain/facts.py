@@ -31,6 +31,12 @@ FACTS: dict[str, str] = {
     "root_cause": "the root cause, once known",
     "indicators": "indicators of compromise, if any",
     "status_page_url": "where customers can follow the incident",
+    "ai_act_case": "for the EU AI Act clock: standard, widespread, critical_infrastructure or death",
+}
+
+# Facts whose value sets a deadline must be one of a few words.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "ai_act_case": ("standard", "widespread", "critical_infrastructure", "death"),
 }
 
 MAX_FACT = 1000  # characters in one fact's value

@@ -16,6 +16,9 @@ ANYONE, CAPTAIN, ADMINS = "anyone", "captain", "admins"
 # action → what a refusal says the person may not do
 ACTIONS: dict[str, str] = {
     "log": "add to the timeline",
+    "facts": "record facts",
+    "draft_notice": "draft notices",
+    "mark_sent": "mark notices sent",
     "update": "post a status update",
     "escalate": "raise the severity",
     "deescalate": "lower the severity",
@@ -30,6 +33,7 @@ ACTIONS: dict[str, str] = {
     "set_times": "set the detection and awareness times",
     "approve_product": "approve product-lane notices",
     "approve_legal": "approve legal-lane notices",
+    "not_reportable": "record that an incident is not reportable",
 }
 
 DEFAULT_RULES: dict[str, frozenset[str]] = {
@@ -40,6 +44,7 @@ DEFAULT_RULES: dict[str, frozenset[str]] = {
     "change_class": frozenset({CAPTAIN, ADMINS}),
     "approve_product": frozenset({"comms", CAPTAIN}),
     "approve_legal": frozenset({"legal"}),
+    "not_reportable": frozenset({"legal"}),
 }
 
 

@@ -151,6 +151,14 @@ def roles_message(incident: Incident, roles: Sequence[str]) -> Message:
     return Message(text="\n".join(lines))
 
 
+def facts_message(incident: Incident) -> Message:
+    """The facts recorded so far."""
+    if not incident.facts:
+        return Message(text="No facts recorded yet. Add them with `/incident fact <key>=<value> …`.")
+    lines = [f"*{key}*: {escape_keeping_users(value)}" for key, value in sorted(incident.facts.items())]
+    return Message(text="\n".join(["*Facts*", *lines]))
+
+
 def summary_message(incident: Incident) -> Message:
     """The incident's moments and the response times measured from the first signal."""
     moments = "\n".join(f"*{name.capitalize()}*: {utc(at) if at else '-'}" for name, at in incident.moments().items())

@@ -86,6 +86,10 @@ class SlackGateway:
                           metadata=metadata)
         return data["ts"]
 
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        """Replace a message the bot posted."""
+        self._call("chat_update", channel=channel, ts=ts, text=message.text, blocks=message.blocks or None)
+
     def post_ephemeral(self, channel: str, user: str, message: Message) -> None:
         self._call("chat_postEphemeral", channel=channel, user=user, text=message.text,
                    blocks=message.blocks or None)

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 
 from firehouse.domain.classes import Catalog
+from firehouse.domain.clocks import REGIMES
+from firehouse.domain.facts import FACTS, MAX_FACT
 from firehouse.domain.lifecycle import SETTABLE, Status
 from firehouse.domain.model import MAX_TEXT, MAX_TITLE
 from firehouse.domain.severity import Severity
@@ -16,6 +18,9 @@ from firehouse.errors import UsageError
 from firehouse.slack.mrkdwn import escape
 
 WAIVE_FLAG = "--waive-notice"
+LANES_WITH_NOTICES = ("product", "legal")
+STAGES = ("initial", "intermediate", "final")
+_FACT_START = re.compile(r"(?:^|(?<=\s))([A-Za-z_]+)=")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>$")
 # "sev4" or "sev-1" is a typo for a severity; "severe" starts a title.
 _SEVERITY_LIKE = re.compile(r"^sev[\d\W_]*$", re.IGNORECASE)
@@ -38,6 +43,10 @@ def forms(catalog: Catalog) -> dict[str, str]:
         "detected": "/incident detected <ISO time | 30m ago>",
         "summary": "/incident summary",
         "update": "/incident update <text>",
+        "fact": "/incident fact <key>=<value> …",
+        "comms": "/incident comms <product|legal> [template] [regime] [initial|intermediate|final]",
+        "clock": "/incident clock [<regime> not-reportable <reason>]",
+        "aware": "/incident aware <ISO time | 30m ago>",
         "log": "/incident log <text>",
         "timeline": "/incident timeline",
     }
@@ -45,7 +54,7 @@ def forms(catalog: Catalog) -> dict[str, str]:
 
 # Subcommands that only make sense inside a war room.
 WAR_ROOM_ONLY = ("captain", "role", "roles", "sev", "class", "cause", "status", "resolve", "detected", "summary",
-                 "update", "log", "timeline")
+                 "update", "fact", "comms", "clock", "aware", "log", "timeline")
 
 
 @dataclass(frozen=True)
@@ -135,6 +144,37 @@ class PostUpdate:
 
 
 @dataclass(frozen=True)
+class RecordFacts:
+    """Record facts; with none, show the recorded ones."""
+
+    facts: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DraftNotice:
+    lane: str
+    template: str | None = None
+    regime: str | None = None
+    stage: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowClock:
+    pass
+
+
+@dataclass(frozen=True)
+class NotReportable:
+    regime: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SetAware:
+    when: str
+
+
+@dataclass(frozen=True)
 class Log:
     text: str
 
@@ -146,7 +186,8 @@ class ShowTimeline:
 
 Command = (
     ShowHelp | ListIncidents | OpenDeclareModal | Declare | HandOver | AssignRole | ShowRoles | ChangeSeverity
-    | ChangeClass | ChangeCause | ChangeStatus | Resolve | SetDetected | ShowSummary | PostUpdate | Log | ShowTimeline
+    | ChangeClass | ChangeCause | ChangeStatus | Resolve | SetDetected | ShowSummary | PostUpdate | RecordFacts
+    | DraftNotice | ShowClock | NotReportable | SetAware | Log | ShowTimeline
 )
 
 
@@ -184,6 +225,14 @@ def parse(text: str, *, catalog: Catalog) -> Command:
         return SetDetected(_text(rest, what="time", limit=60, form=form))
     if verb == "update":
         return PostUpdate(_text(rest, what="update", limit=MAX_TEXT, form=form))
+    if verb == "fact":
+        return RecordFacts(_facts(rest, form))
+    if verb == "comms":
+        return _comms(rest, form)
+    if verb == "clock":
+        return _clock(rest, form)
+    if verb == "aware":
+        return SetAware(_text(rest, what="time", limit=60, form=form))
     if verb == "log":
         return Log(_text(rest, what="timeline entry", limit=MAX_TEXT, form=form))
     return ShowHelp(problem=f"I don't know `/incident {escape(verb[:40])}`.")
@@ -204,6 +253,49 @@ def _declare(rest: str, catalog: Catalog, form: str) -> Declare:
         words = words[1:]
     title = _text(" ".join(words), what="title", limit=MAX_TITLE, form=form)
     return Declare(title=title, severity=severity, class_id=class_id)
+
+
+def _facts(rest: str, form: str) -> tuple[tuple[str, str], ...]:
+    """`key=value …`, where a value runs until the next `<known key>=`: no quoting needed."""
+    if not rest:
+        return ()
+    starts = [m for m in _FACT_START.finditer(rest) if m[1].lower() in FACTS]
+    if not starts or starts[0].start() != 0:
+        word = rest.split("=", 1)[0].split()[0] if "=" in rest else rest.split()[0]
+        known = "" if "=" not in rest else f"`{escape(word[:40])}` is not a fact I know. "
+        raise UsageError(f"{known}Facts: {', '.join(FACTS)}.", form=form)
+    facts = []
+    for match, following in zip(starts, [*starts[1:], None]):
+        value = rest[match.end(): following.start() if following else len(rest)].strip()
+        facts.append((match[1].lower(), _limited(value, what=f"fact {match[1]}", limit=MAX_FACT, form=form)))
+    return tuple(facts)
+
+
+def _comms(rest: str, form: str) -> DraftNotice:
+    words = rest.lower().split()
+    lane = _choice(words[0] if words else "", LANES_WITH_NOTICES, what="lane", form=form)
+    template = regime = stage = None
+    for word in words[1:]:
+        if word in REGIMES:
+            regime = word
+        elif word in STAGES:
+            stage = word
+        elif template is None and re.fullmatch(r"[a-z0-9_-]{1,40}", word):
+            template = word
+        else:
+            raise UsageError(f"I don't know what `{escape(word[:40])}` means here.", form=form)
+    return DraftNotice(lane, template, regime, stage)
+
+
+def _clock(rest: str, form: str) -> ShowClock | NotReportable:
+    if not rest:
+        return ShowClock()
+    regime, _, rest = rest.partition(" ")
+    decision, _, reason = rest.strip().partition(" ")
+    regime = _choice(regime.lower(), REGIMES, what="regime", form=form)
+    if decision.lower() != "not-reportable":
+        raise UsageError("Record a decision as `not-reportable` followed by the reason.", form=form)
+    return NotReportable(regime, _text(reason.strip(), what="reason", limit=MAX_TEXT, form=form))
 
 
 def _resolve(rest: str, form: str) -> Resolve:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, make_url
+from sqlalchemy import event, inspect, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import SQLModel, create_engine
@@ -21,9 +21,24 @@ def make_engine(url: str) -> Engine:
         else:
             engine = create_engine(url, pool_pre_ping=True)
         SQLModel.metadata.create_all(engine)
+        missing = _missing_columns(engine)
     except (ArgumentError, NoSuchModuleError, OperationalError, ImportError) as err:
         raise ConfigError(f"FIREHOUSE_DATABASE_URL: cannot open {_shown(url)}: {_first_line(err)}") from None
+    if missing:
+        raise ConfigError(f"FIREHOUSE_DATABASE_URL: the database at {_shown(url)} was made by an older Firehouse"
+                          f" and lacks {', '.join(missing[:3])}; start from a new database file")
     return engine
+
+
+def _missing_columns(engine: Engine) -> list[str]:
+    """Columns this version expects that the database's tables do not have."""
+    found = inspect(engine)
+    return [
+        f"{table.name}.{column.name}"
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if column.name not in {c["name"] for c in found.get_columns(table.name)}
+    ]
 
 
 def _shown(url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -12,7 +13,8 @@ from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
-from firehouse.store.tables import IncidentRow, ProcessedEvent, TimelineEntryRow
+from firehouse.domain.notices import Notice, NoticeStatus
+from firehouse.store.tables import IncidentRow, NoticeRow, ProcessedEvent, TimelineEntryRow
 
 OPEN_STATUSES = [s.value for s in Status if s.is_open]
 
@@ -70,6 +72,15 @@ class IncidentRepository:
         )
         return [_to_incident(row) for row in rows]
 
+    def declared_since(self, moment: datetime) -> list[Incident]:
+        """Incidents declared since `moment` that are not closed: the ones the scheduler may still owe."""
+        rows = self._session.exec(
+            select(IncidentRow)
+            .where(col(IncidentRow.declared_at) >= moment, IncidentRow.status != Status.CLOSED.value)
+            .order_by(col(IncidentRow.id))
+        )
+        return [_to_incident(row) for row in rows]
+
     def timeline(self, incident_id: int) -> list[TimelineEntry]:
         """Every entry, oldest first."""
         rows = self._session.exec(
@@ -78,6 +89,27 @@ class IncidentRepository:
             .order_by(col(TimelineEntryRow.at), col(TimelineEntryRow.id))
         )
         return [TimelineEntry(as_utc(r.at), r.author, r.kind, r.text) for r in rows]
+
+    def add_notice(self, notice: Notice) -> Notice:
+        row = NoticeRow(**_notice_fields(notice))
+        self._session.add(row)
+        self._session.flush()
+        notice.id = row.id
+        return notice
+
+    def save_notice(self, notice: Notice) -> None:
+        row = self._session.get(NoticeRow, notice.id)
+        for name, value in _notice_fields(notice).items():
+            setattr(row, name, value)
+
+    def notice(self, notice_id: int) -> Notice | None:
+        row = self._session.get(NoticeRow, notice_id)
+        if row is None:
+            return None
+        fields = {name: getattr(row, name) for name in _NOTICE_FIELDS}
+        for name in ("created_at", "approved_at", "sent_at"):
+            fields[name] = as_utc(fields[name]) if fields[name] else None
+        return Notice(id=row.id, status=NoticeStatus(row.status), **fields)
 
     def first_delivery(self, event_id: str, *, at: datetime) -> bool:
         """Remember a Slack event id; False when it was seen before (a retry)."""
@@ -96,10 +128,13 @@ _PLAIN = ("title", "description", "class_id", "private", "captain", "declared_by
           "checklist_step")
 
 
+_JSON = ("roles", "facts", "not_reportable", "reported", "reminded")
+
+
 def _row_fields(incident: Incident) -> dict:
     fields = {name: getattr(incident, name) for name in (*_PLAIN, *_MOMENTS)}
     return {**fields, "severity": int(incident.severity), "status": incident.status.value,
-            "roles": dict(incident.roles)}
+            **{name: copy.deepcopy(getattr(incident, name)) for name in _JSON}}
 
 
 def _to_incident(row: IncidentRow) -> Incident:
@@ -108,7 +143,15 @@ def _to_incident(row: IncidentRow) -> Incident:
         id=row.id,
         severity=Severity(row.severity),
         status=Status(row.status),
-        roles=dict(row.roles or {}),
+        **{name: copy.deepcopy(getattr(row, name)) for name in _JSON},
         **{name: getattr(row, name) for name in _PLAIN},
         **{name: as_utc(value) if value else None for name, value in moments.items()},
     )
+
+
+_NOTICE_FIELDS = ("incident_id", "lane", "template", "title", "text", "regime", "stage", "created_by", "created_at",
+                  "approved_by", "approved_at", "approved_text", "sent_by", "sent_at", "message_ts")
+
+
+def _notice_fields(notice: Notice) -> dict:
+    return {**{name: getattr(notice, name) for name in _NOTICE_FIELDS}, "status": notice.status.value}

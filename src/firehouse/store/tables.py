@@ -50,6 +50,10 @@ class IncidentRow(SQLModel, table=True):
     snoozed_until: datetime | None = _moment()
     missed_updates: int = 0
     checklist_step: int = 0
+    facts: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    not_reportable: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reported: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reminded: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class TimelineEntryRow(SQLModel, table=True):
@@ -72,6 +76,30 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class NoticeRow(SQLModel, table=True):
+    """A drafted notice; `approved_text` is the exact text someone with authority approved."""
+
+    __tablename__ = "notice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    lane: str = Field(max_length=20)
+    template: str = Field(max_length=80)
+    title: str = Field(max_length=200)
+    text: str = Field(sa_type=Text)
+    regime: str | None = Field(default=None, max_length=20)
+    stage: str | None = Field(default=None, max_length=20)
+    status: str = Field(max_length=20)
+    created_by: str = Field(max_length=40)
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    approved_by: str | None = Field(default=None, max_length=40)
+    approved_at: datetime | None = _moment()
+    approved_text: str | None = Field(default=None, sa_type=Text)
+    sent_by: str | None = Field(default=None, max_length=40)
+    sent_at: datetime | None = _moment()
+    message_ts: str | None = Field(default=None, max_length=40)
 
 
 class OutboxRow(SQLModel, table=True):

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from firehouse.errors import FirehouseError, NotAWarRoom, UsageError
 from firehouse.service import IncidentService, Outcome
+from firehouse.notice_desk import NoticeDesk
 from firehouse.statusboard import StatusBoard
 from firehouse.slack import blocks
 from firehouse.slack.gateway import Message
@@ -23,9 +24,14 @@ from firehouse.slack.grammar import (
     HandOver,
     ListIncidents,
     Log,
+    DraftNotice,
+    NotReportable,
     OpenDeclareModal,
     PostUpdate,
+    RecordFacts,
     Resolve,
+    SetAware,
+    ShowClock,
     SetDetected,
     ShowHelp,
     ShowRoles,
@@ -35,7 +41,7 @@ from firehouse.slack.grammar import (
     parse,
 )
 from firehouse.slack.modals import declare_modal
-from firehouse.slack.mrkdwn import escape
+from firehouse.slack.mrkdwn import escape, escape_keeping_users
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +51,12 @@ SORRY = "Something went wrong on my side and nothing was changed. Try again in a
 FORM_OF: dict[type, str] = {
     HandOver: "captain", AssignRole: "role", ShowRoles: "roles", ChangeSeverity: "sev", ChangeClass: "class",
     ChangeCause: "cause", ChangeStatus: "status", Resolve: "resolve", SetDetected: "detected",
-    ShowSummary: "summary", PostUpdate: "update", Log: "log", ShowTimeline: "timeline",
+    ShowSummary: "summary", PostUpdate: "update", RecordFacts: "fact", DraftNotice: "comms", ShowClock: "clock",
+    NotReportable: "clock", SetAware: "aware", Log: "log", ShowTimeline: "timeline",
 }
 
 
-def register(app: App, service: IncidentService, board: StatusBoard) -> None:
+def register(app: App, service: IncidentService, board: StatusBoard, desk: NoticeDesk) -> None:
     @app.command("/incident")
     def incident(ack: Ack, command: dict, respond: Respond) -> None:
         try:
@@ -65,7 +72,7 @@ def register(app: App, service: IncidentService, board: StatusBoard) -> None:
         else:
             ack()
         form = forms(service.catalog).get(FORM_OF.get(type(parsed), ""), "")
-        reply = guarded(lambda: run(parsed, service, board, command), form=form)
+        reply = guarded(lambda: run(parsed, service, board, desk, command), form=form)
         if reply:
             respond(text=reply.text, blocks=reply.blocks or None, response_type="ephemeral")
 
@@ -83,7 +90,8 @@ def guarded(action: Callable[[], Message | None], *, form: str = "") -> Message 
         return Message(text=SORRY)
 
 
-def run(parsed: Command, service: IncidentService, board: StatusBoard, command: dict) -> Message | None:
+def run(parsed: Command, service: IncidentService, board: StatusBoard, desk: NoticeDesk,
+        command: dict) -> Message | None:
     """Carry out a parsed command for the person who typed it; returns the ephemeral reply."""
     user, channel = command["user_id"], command["channel_id"]
     match parsed:
@@ -106,6 +114,21 @@ def run(parsed: Command, service: IncidentService, board: StatusBoard, command: 
             return blocks.logged(service.log(channel=channel, by=user, text=parsed.text))
         case PostUpdate():
             return updated(board.post_update(channel=channel, by=user, text=parsed.text))
+        case RecordFacts() if not parsed.facts:
+            return blocks.facts_message(service.incident_in(channel))
+        case RecordFacts():
+            return _changed(desk.record_facts(channel=channel, by=user, facts=parsed.facts))
+        case DraftNotice():
+            notice = desk.draft(channel=channel, by=user, lane=parsed.lane, template=parsed.template,
+                                regime=parsed.regime, stage=parsed.stage)
+            return Message(text=f"Drafted {notice.lane} notice #{notice.id}: it is in the channel for review.")
+        case ShowClock():
+            return desk.clock_message(channel=channel)
+        case NotReportable():
+            desk.not_reportable(channel=channel, by=user, regime=parsed.regime, reason=parsed.reason)
+            return Message(text="Recorded as not reportable; that regime's reminders stop. The record is in the channel.")
+        case SetAware():
+            return _changed(desk.set_aware(channel=channel, by=user, when=parsed.when))
     return _changed(_change(parsed, service, channel=channel, user=user))
 
 
@@ -138,6 +161,6 @@ def updated(outcome: Outcome) -> Message:
 
 
 def _changed(outcome: Outcome) -> Message:
-    """The confirmation of a change: its timeline entry, then whatever Slack refused."""
-    entry = outcome.events[0].timeline_entry()
-    return blocks.with_problems(f"Done: {entry.text}.", outcome.problems)
+    """The confirmation of a change: its timeline entries, then whatever Slack refused."""
+    done = "; ".join(escape_keeping_users(event.timeline_entry().text) for event in outcome.events)
+    return blocks.with_problems(f"Done: {done}.", outcome.problems)

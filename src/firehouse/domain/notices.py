@@ -1,0 +1,89 @@
+"""Notices: drafts for a lane that need approval before they count as sent. The approved text is kept
+verbatim for the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from firehouse.domain.events import TimelineEntry
+from firehouse.errors import InvalidChange
+
+
+class NoticeStatus(StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    SENT = "sent"
+
+
+@dataclass(frozen=True)
+class NoticeEvent:
+    """Something happened to a notice: drafted, edited, approved or sent."""
+
+    at: datetime
+    by: str
+    what: str  # drafted, edited, approved, sent
+    notice_id: int
+    lane: str
+    title: str
+
+    def timeline_entry(self) -> TimelineEntry:
+        return TimelineEntry(self.at, self.by, "notice", f"{self.lane.capitalize()} notice #{self.notice_id}"
+                                                         f" ({self.title}) {self.what}")
+
+
+@dataclass
+class Notice:
+    """A draft notice for one lane, rendered from a template and perhaps edited by people."""
+
+    incident_id: int
+    lane: str
+    template: str
+    title: str
+    text: str
+    created_by: str
+    created_at: datetime
+    regime: str | None = None
+    stage: str | None = None
+    status: NoticeStatus = NoticeStatus.DRAFT
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    approved_text: str | None = None
+    sent_by: str | None = None
+    sent_at: datetime | None = None
+    message_ts: str | None = None
+    id: int | None = None
+
+    @property
+    def approve_action(self) -> str:
+        """The permission approving this notice needs."""
+        return "approve_legal" if self.lane == "legal" else "approve_product"
+
+    def event(self, what: str, *, by: str, at: datetime) -> NoticeEvent:
+        return NoticeEvent(at=at, by=by, what=what, notice_id=self.id or 0, lane=self.lane, title=self.title)
+
+    def edit(self, text: str, *, by: str, at: datetime) -> NoticeEvent:
+        """Replace the text; an approval does not survive an edit."""
+        if self.status is NoticeStatus.SENT:
+            raise InvalidChange("This notice was already sent; draft a new one instead.")
+        if not text.strip():
+            raise InvalidChange("A notice can't be empty.")
+        was_approved = self.status is NoticeStatus.APPROVED
+        self.text = text.strip()
+        self.status, self.approved_by, self.approved_at, self.approved_text = NoticeStatus.DRAFT, None, None, None
+        return self.event("edited" + (", so its approval was withdrawn" if was_approved else ""), by=by, at=at)
+
+    def approve(self, *, by: str, at: datetime) -> NoticeEvent:
+        if self.status is not NoticeStatus.DRAFT:
+            raise InvalidChange(f"This notice is already {self.status}.")
+        self.status, self.approved_by, self.approved_at, self.approved_text = NoticeStatus.APPROVED, by, at, self.text
+        return self.event("approved", by=by, at=at)
+
+    def mark_sent(self, *, by: str, at: datetime) -> NoticeEvent:
+        if self.status is NoticeStatus.DRAFT:
+            raise InvalidChange("This notice is not approved yet, so it can't count as sent. Approve it first.")
+        if self.status is NoticeStatus.SENT:
+            raise InvalidChange("This notice is already marked sent.")
+        self.status, self.sent_by, self.sent_at = NoticeStatus.SENT, by, at
+        return self.event("marked sent", by=by, at=at)

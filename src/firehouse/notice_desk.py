@@ -1,0 +1,150 @@
+"""Notices for the product and legal lanes, the facts they are written from, and the regulatory clocks.
+
+Drafts render from the reviewed templates, are posted in the war room, and count as sent only after
+someone with authority for the lane approved them; the approved text is stored verbatim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from firehouse.comms.notices import RenderedNotice, render_notice
+from firehouse.comms.templates import TemplateCatalogue
+from firehouse.domain.clocks import REGIMES
+from firehouse.domain.model import Incident
+from firehouse.domain.notices import Notice, NoticeStatus
+from firehouse.domain.times import parse_moment
+from firehouse.errors import DomainError, InvalidChange
+from firehouse.service import IncidentService, Outcome
+from firehouse.slack import notice_blocks
+from firehouse.slack.gateway import Message
+
+class NoticeDesk:
+    """Facts, drafts, approvals, sending, and the clocks of the legal lane."""
+
+    def __init__(self, *, service: IncidentService, templates: TemplateCatalogue) -> None:
+        self.service = service
+        self.templates = templates
+        self.settings = service.settings
+        self.clock = service.clock
+
+    # --- facts and moments -----------------------------------------------------------------------
+
+    def record_facts(self, *, channel: str, by: str, facts: Sequence[tuple[str, str]]) -> Outcome:
+        return self.service.change(channel, by, needs="facts",
+                                   decide=lambda incident: incident.record_facts(dict(facts), by=by, at=self.clock()))
+
+    def set_aware(self, *, channel: str, by: str, when: str) -> Outcome:
+        now = self.clock()
+        try:
+            moment = parse_moment(when, now=now)
+        except ValueError as err:
+            raise InvalidChange(f"{err}.") from None
+        return self.service.change(channel, by, needs="set_times",
+                                   decide=lambda incident: incident.set_moment("aware", moment, by=by, at=now))
+
+    # --- drafting and the life of a notice ----------------------------------------------------------
+
+    def render(self, incident: Incident, *, lane: str, template: str | None = None, regime: str | None = None,
+               stage: str | None = None) -> RenderedNotice:
+        return render_notice(incident, templates=self.templates, catalog=self.service.catalog,
+                             regimes=self.settings.regimes, lane=lane, template=template, regime=regime, stage=stage,
+                             now=self.clock())
+
+    def draft(self, *, channel: str, by: str, lane: str, template: str | None = None, regime: str | None = None,
+              stage: str | None = None) -> Notice:
+        """Render a draft, store it, and post it in the war room with Edit and Approve buttons."""
+        incident = self.service.incident_in(channel)
+        self._require(incident, "draft_notice", by)
+        rendered = self.render(incident, lane=lane, template=template, regime=regime, stage=stage)
+        now = self.clock()
+        notice = Notice(incident_id=incident.id, lane=lane, template=rendered.name, title=rendered.title,
+                        text=rendered.text, created_by=by, created_at=now, regime=rendered.regime,
+                        stage=rendered.stage)
+        with self.service.unit_of_work() as uow:
+            uow.incidents.add_notice(notice)
+            uow.incidents.record(incident, [notice.event("drafted", by=by, at=now)])
+            uow.commit()
+        self._show(notice, missing=rendered.missing)
+        return notice
+
+    def edit(self, *, notice_id: int, by: str, text: str) -> Notice:
+        return self._act(notice_id, by, needs=lambda n: "draft_notice",
+                         act=lambda n: n.edit(text, by=by, at=self.clock()))
+
+    def approve(self, *, notice_id: int, by: str) -> Notice:
+        return self._act(notice_id, by, needs=lambda n: n.approve_action,
+                         act=lambda n: n.approve(by=by, at=self.clock()))
+
+    def mark_sent(self, *, notice_id: int, by: str) -> Notice:
+        return self._act(notice_id, by, needs=lambda n: "mark_sent", act=lambda n: n.mark_sent(by=by, at=self.clock()))
+
+    def _act(self, notice_id: int, by: str, *, needs, act) -> Notice:
+        with self.service.unit_of_work() as uow:
+            notice = uow.incidents.notice(notice_id)
+            if notice is None:
+                raise DomainError(f"Notice #{notice_id} does not exist.")
+            incident = uow.incidents.get(notice.incident_id)
+            self._require(incident, needs(notice), by)
+            event = act(notice)
+            if notice.status is NoticeStatus.SENT:
+                self._count_as_sent(incident, notice)
+            uow.incidents.save_notice(notice)
+            uow.incidents.save(incident, [event])
+            uow.commit()
+        self._show(notice)
+        self.service.notify_saved(incident)
+        return notice
+
+    @staticmethod
+    def _count_as_sent(incident: Incident, notice: Notice) -> None:
+        """A sent product notice settles the customer notice; a sent fact sheet meets its deadline."""
+        if notice.lane == "product":
+            incident.notice_sent_at = incident.notice_sent_at or notice.sent_at
+        elif notice.regime and notice.stage and f"{notice.regime}:{notice.stage}" not in incident.reported:
+            incident.reported.append(f"{notice.regime}:{notice.stage}")
+
+    def _show(self, notice: Notice, *, missing: Sequence[str] = ()) -> None:
+        """Post the notice in its war room, or update the message that shows it."""
+        with self.service.unit_of_work() as uow:
+            channel = uow.incidents.get(notice.incident_id).channel_id
+        message = notice_blocks.notice_message(notice, missing=missing)
+        if notice.message_ts:
+            self.service.gateway.update(channel, notice.message_ts, message)
+            return
+        notice.message_ts = self.service.gateway.post(channel, message)
+        with self.service.unit_of_work() as uow:
+            uow.incidents.save_notice(notice)
+            uow.commit()
+
+    # --- regulatory clocks -----------------------------------------------------------------------
+
+    def clock_message(self, *, channel: str) -> Message:
+        incident = self.service.incident_in(channel)
+        return notice_blocks.clock_message(
+            incident.deadlines(self.settings.regimes), reported=incident.reported,
+            not_reportable=incident.not_reportable, enabled=self.settings.regimes, class_id=incident.class_id,
+            now=self.clock())
+
+    def not_reportable(self, *, channel: str, by: str, regime: str, reason: str) -> Notice:
+        """Record the decision (its reminders stop) and keep the rendered record of it."""
+        if regime not in self.settings.regimes:
+            raise InvalidChange(f"{REGIMES[regime].name} is not enabled here, so there is nothing to decide.")
+        self.service.change(channel, by, needs="not_reportable",
+                            decide=lambda incident: incident.decide_not_reportable(regime, reason, by=by,
+                                                                                   at=self.clock()))
+        incident = self.service.incident_in(channel)
+        rendered = self.render(incident, lane="legal", template="not_reportable", regime=regime)
+        now = self.clock()
+        record = Notice(incident_id=incident.id, lane="legal", template=rendered.name, title=rendered.title,
+                        text=rendered.text, created_by=by, created_at=now, regime=regime,
+                        status=NoticeStatus.APPROVED, approved_by=by, approved_at=now, approved_text=rendered.text)
+        with self.service.unit_of_work() as uow:
+            uow.incidents.add_notice(record)
+            uow.commit()
+        self._show(record)
+        return record
+
+    def _require(self, incident: Incident, action: str, by: str) -> None:
+        self.settings.policy.require(action, user=by, captain=incident.captain, roles=incident.roles,
+                                     is_admin=lambda: self.service.is_admin(by))

@@ -1,0 +1,123 @@
+"""Block Kit for notices: the draft in the war room, its edit modal, and the regulatory clock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from firehouse.domain.clocks import REGIMES, Deadline
+from firehouse.domain.notices import Notice, NoticeStatus
+from firehouse.domain.times import duration
+from firehouse.slack.blocks import pack, utc
+from firehouse.slack.gateway import Message
+from firehouse.slack.markdown import to_mrkdwn
+from firehouse.slack.mrkdwn import escape
+
+EDIT_ACTION, APPROVE_ACTION, SENT_ACTION = "notice_edit", "notice_approve", "notice_sent"
+EDIT_CALLBACK = "notice_edit"
+INPUT_LIMIT = 3000  # a plain-text input holds at most this many characters
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def notice_message(notice: Notice, *, missing: Sequence[str] = ()) -> Message:
+    """The draft as the war room sees it: what it is, what is missing, the text, and what to do next."""
+    regime = f" · {REGIMES[notice.regime].name}, {notice.stage}" if notice.regime else ""
+    heading = (f":memo: *{notice.lane.capitalize()} notice #{notice.id}: {escape(notice.title)}*{regime}"
+               f" · *{notice.status.upper()}*")
+    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=heading))]
+    if missing and notice.status is NoticeStatus.DRAFT:
+        facts = ", ".join(f"`{key}`" for key in missing)
+        blocks.append(_context(f":warning: Missing facts: {facts}. Record them with `/incident fact <key>=<value>`"
+                               " and draft again, or edit the text."))
+    body = to_mrkdwn(escape(notice.text))
+    blocks += [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in pack(body.split("\n"))]
+    history = [f"Drafted by <@{notice.created_by}> at {utc(notice.created_at)}"]
+    if notice.approved_by:
+        history.append(f"approved by <@{notice.approved_by}> at {utc(notice.approved_at)}")
+    if notice.sent_by:
+        history.append(f"marked sent by <@{notice.sent_by}> at {utc(notice.sent_at)}")
+    blocks.append(_context("; ".join(history) + "."))
+    if notice.status is not NoticeStatus.SENT:
+        value = str(notice.id)
+        buttons = [ButtonElement(text="Edit", action_id=EDIT_ACTION, value=value)]
+        if notice.status is NoticeStatus.DRAFT:
+            buttons.append(ButtonElement(text="Approve", action_id=APPROVE_ACTION, value=value, style="primary"))
+        else:
+            buttons.append(ButtonElement(text="Mark sent", action_id=SENT_ACTION, value=value, style="primary"))
+        blocks.append(ActionsBlock(elements=buttons))
+    return Message(text=f"{notice.lane.capitalize()} notice #{notice.id} ({notice.status})", blocks=blocks)
+
+
+def edit_modal(notice: Notice) -> View:
+    """The notice's Markdown text in as many inputs as it takes (each holds 3,000 characters)."""
+    parts = pack(notice.text.split("\n"), limit=INPUT_LIMIT) or [""]
+    blocks = [
+        InputBlock(block_id=f"part_{n}", label=f"Text (part {n} of {len(parts)})" if len(parts) > 1 else "Text",
+                   optional=n > 1,
+                   element=PlainTextInputElement(action_id="value", multiline=True, max_length=INPUT_LIMIT,
+                                                 initial_value=part))
+        for n, part in enumerate(parts, start=1)
+    ]
+    return View(type="modal", callback_id=EDIT_CALLBACK, title=f"Edit notice #{notice.id}", submit="Save",
+                close="Cancel", private_metadata=json.dumps({"notice": notice.id}), blocks=blocks)
+
+
+def read_edit_modal(view: Mapping[str, Any]) -> tuple[int, str]:
+    values = view.get("state", {}).get("values", {})
+    parts = [values[block]["value"].get("value") or "" for block in sorted(values, key=lambda b: int(b.split("_")[1]))]
+    return int(json.loads(view.get("private_metadata") or "{}").get("notice", 0)), "\n".join(parts).strip()
+
+
+def clock_message(deadlines: Sequence[Deadline], *, reported: Sequence[str],
+                  not_reportable: Mapping[str, Mapping[str, str]], enabled: Mapping[str, tuple[str, ...]],
+                  class_id: str, now: datetime) -> Message:
+    """Each deadline with its start, due time and time left; decisions and reports already made."""
+    if not enabled:
+        return Message(text="No regulatory regimes are enabled. Set `regimes = [...]` in firehouse.toml.")
+    if not deadlines and not not_reportable:
+        covered = ", ".join(f"{REGIMES[r].name} ({', '.join(c)})" for r, c in enabled.items())
+        return Message(text=f"No regulatory clock applies to a `{class_id}` incident. Enabled: {covered}.")
+    lines = ["*Regulatory clocks* (UTC)"]
+    for d in deadlines:
+        name = REGIMES[d.regime].name
+        if d.regime in not_reportable:
+            continue
+        if d.key in reported:
+            state = ":white_check_mark: reported"
+        elif d.due <= now:
+            state = f":red_circle: *overdue by {duration(d.due, now)}*"
+        else:
+            state = f"{duration(now, d.due)} left"
+        lines.append(f"*{name}* · {d.stage}: {d.label} · due {utc(d.due)} (from {d.starts} {utc(d.start)}) · {state}")
+    for regime, decision in not_reportable.items():
+        lines.append(f"*{REGIMES[regime].name}* · not reportable: {escape(decision['reason'])} (<@{decision['by']}>)")
+    text = "\n".join(lines)
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=c)) for c in pack(lines)])
+
+
+def deadline_reminder(*, deadline: Deadline, point: float, legal: str | None, captain: str) -> Message:
+    who = f"<@{legal}>" if legal else f"<@{captain}> (no legal role holder yet: `/incident role legal @user`)"
+    name = REGIMES[deadline.regime].name
+    if point >= 1:
+        text = f":red_circle: {who}, the {name} deadline ({deadline.stage}: {deadline.label}) expired at {utc(deadline.due)}."
+    else:
+        text = (f":alarm_clock: {who}, {point:.0%} of the {name} window is gone: {deadline.stage}, {deadline.label},"
+                f" is due at {utc(deadline.due)}. Draft it with `/incident comms legal fact_sheet {deadline.regime}"
+                f" {deadline.stage}`, or record `/incident clock {deadline.regime} not-reportable <reason>`.")
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])

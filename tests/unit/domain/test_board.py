@@ -1,0 +1,94 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from firehouse.domain.board import (
+    FIRST_HOUR, Cadence, checkpoint_reached, lead, next_checkpoint, next_step, next_update_due, open_phase_items,
+    rescheduled_due,
+)
+from firehouse.domain.classes import DEFAULT_CLASSES
+from firehouse.domain.lifecycle import Status
+from firehouse.domain.model import Incident
+from firehouse.domain.severity import Severity
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+MIN = timedelta(minutes=1)
+CADENCE = Cadence({Severity.SEV1: 15 * MIN, Severity.SEV2: 30 * MIN, Severity.SEV3: 60 * MIN},
+                  {Status.MONITORING: {Severity.SEV1: 30 * MIN}})
+
+
+def test_cadence_per_severity_per_status_and_none_once_resolved():
+    assert CADENCE.interval(Severity.SEV1, Status.INVESTIGATING) == 15 * MIN
+    assert CADENCE.interval(Severity.SEV1, Status.MONITORING) == 30 * MIN
+    assert CADENCE.interval(Severity.SEV3, Status.MONITORING) == 60 * MIN
+    assert CADENCE.interval(Severity.SEV1, Status.RESOLVED) is None
+
+
+def test_the_prompt_lead_is_a_third_of_the_cycle_at_most_five_minutes():
+    assert lead(6 * timedelta(seconds=1)) == timedelta(seconds=2)
+    assert lead(60 * MIN) == 5 * MIN
+
+
+def test_next_update_keeps_the_rhythm_but_never_owes_missed_cycles():
+    assert next_update_due(T0, 15 * MIN, T0 + 5 * MIN) == T0 + 15 * MIN
+    assert next_update_due(T0, 15 * MIN, T0 + 15 * MIN) == T0 + 30 * MIN
+    assert next_update_due(T0, 15 * MIN, T0 + 100 * MIN) == T0 + 115 * MIN  # down for hours: one cycle from now
+
+
+def test_a_new_interval_stretches_or_shrinks_the_current_cycle_leaving_time_to_write():
+    due = T0 + 60 * MIN  # a SEV3 cycle that started at T0
+    assert rescheduled_due(due=due, old=60 * MIN, new=15 * MIN, now=T0 + 5 * MIN) == T0 + 15 * MIN
+    assert rescheduled_due(due=due, old=60 * MIN, new=15 * MIN, now=T0 + 40 * MIN) == T0 + 45 * MIN
+    assert rescheduled_due(due=T0 + 15 * MIN, old=15 * MIN, new=60 * MIN, now=T0 + 5 * MIN) == T0 + 60 * MIN
+
+
+def test_steps_prompt_first_then_due_and_a_snooze_moves_the_prompt():
+    due = T0 + 15 * MIN
+    assert next_step(due=due, interval=15 * MIN, prompted=False, snoozed_until=None).at == due - 5 * MIN
+    assert next_step(due=due, interval=15 * MIN, prompted=True, snoozed_until=None).kind == "due"
+    snoozed = next_step(due=due, interval=15 * MIN, prompted=False, snoozed_until=due - 2 * MIN)
+    assert (snoozed.kind, snoozed.at) == ("prompt", due - 2 * MIN)
+    assert next_step(due=due, interval=15 * MIN, prompted=False, snoozed_until=due).kind == "due"
+
+
+def incident() -> Incident:
+    made, _ = Incident.declare(title="t", severity=Severity.SEV1, incident_class=DEFAULT_CLASSES["output"],
+                               by="U1", at=T0)
+    made.retime(old=None, new=15 * MIN, now=T0)
+    return made
+
+
+def test_an_update_resets_the_cycle_and_the_missed_count():
+    made = incident()
+    assert made.next_update_due == T0 + 15 * MIN
+    missed = made.update_missed(interval=15 * MIN, now=T0 + 15 * MIN, by="firehouse")
+    assert (missed.missed, missed.next_due, made.next_update_due) == (1, T0 + 30 * MIN, T0 + 30 * MIN)
+    assert "No update by 02:15 UTC (1 in a row)" in missed.timeline_entry().text
+    posted = made.post_update("rolled back", by="U1", at=T0 + 20 * MIN, interval=15 * MIN)
+    assert posted.next_due == T0 + 35 * MIN and made.missed_updates == 0 and made.last_update_at == T0 + 20 * MIN
+
+
+def test_resolving_stops_the_board_and_reopening_restarts_it():
+    made = incident()
+    made.retime(old=15 * MIN, new=None, now=T0 + 5 * MIN)
+    assert made.next_update_due is None
+    made.retime(old=None, new=15 * MIN, now=T0 + 50 * MIN)
+    assert made.next_update_due == T0 + 65 * MIN
+
+
+def test_first_hour_checkpoints_missed_while_down_are_sent_once():
+    assert next_checkpoint(T0, 0) == T0 + 10 * MIN
+    assert next_checkpoint(T0, len(FIRST_HOUR)) is None
+    assert checkpoint_reached(T0, T0 + 45 * MIN) == 3
+    made = incident()
+    made.checklist_passed(T0 + 45 * MIN, FIRST_HOUR)
+    assert made.checklist_step == 3 and next_checkpoint(T0, made.checklist_step) == T0 + 60 * MIN
+
+
+@pytest.mark.parametrize(("done", "left"), [
+    ({}, 4), ({"classified": True}, 3), ({"classified": True, "contained": True, "evidence": True}, 1),
+    ({"classified": True, "contained": True, "evidence": True, "updated": True}, 0),
+])
+def test_the_checklist_lists_only_what_is_not_done(done, left):
+    flags = {"classified": False, "contained": False, "evidence": False, "updated": False, **done}
+    assert len(open_phase_items(**flags)) == left
