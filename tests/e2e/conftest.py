@@ -60,7 +60,8 @@ class Room:
         assert self.bot.command("timeline", user=user, channel=self.id, response_url=url).status == 200
 
         def shown() -> list[dict]:
-            return self.fake.ephemerals(channel=self.id, user=user)[before:]
+            return [e for e in self.fake.ephemerals(channel=self.id, user=user)[before:]
+                    if e["text"].startswith("Timeline of")]
 
         total = int(re.search(r"\((\d+)/(\d+)\)$", self.fake.wait_for(shown)[0]["text"])[2])
         pages = self.fake.wait_for(lambda: len(shown()) >= total and shown())
