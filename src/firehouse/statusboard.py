@@ -134,7 +134,7 @@ class StatusBoard:
             missed=missed.missed, escalate_to=self._escalation(incident), snooze_minutes=snooze)
         posts = [Post("reminder", incident.channel_id, reminder, due)]
         if self.settings.stakeholder_channel:
-            posts.append(Post("silence", self.settings.stakeholder_channel, self._stakeholder_update(
+            posts.append(Post("silence", self.settings.stakeholder_channel, self._update_message(
                 incident, update=None, next_due=missed.next_due), due))
         return posts
 
@@ -186,11 +186,11 @@ class StatusBoard:
             return incident.post_update(text, by=by, at=self.clock(), interval=self.service.interval(incident))
 
         def posts(incident: Incident, event: UpdatePosted) -> list[Post]:
-            owed = [Post("update", incident.channel_id, self._stakeholder_update(
+            owed = [Post("update", incident.channel_id, self._update_message(
                 incident, update=event, next_due=event.next_due, for_stakeholders=False), event.at)]
             if self.settings.stakeholder_channel:
                 owed.append(Post("update", self.settings.stakeholder_channel,
-                                 self._stakeholder_update(incident, update=event, next_due=event.next_due), event.at))
+                                 self._update_message(incident, update=event, next_due=event.next_due), event.at))
             return owed
 
         return self.service.change(channel, by, needs="update", decide=decide, posts=posts)
@@ -210,7 +210,7 @@ class StatusBoard:
 
     # --- rendering -------------------------------------------------------------------------------
 
-    def _stakeholder_update(self, incident: Incident, *, update: UpdatePosted | None, next_due: datetime | None,
+    def _update_message(self, incident: Incident, *, update: UpdatePosted | None, next_due: datetime | None,
                             for_stakeholders: bool = True) -> Message:
         """The internal/update template; a private incident is named only by number outside its war room."""
         context = template_context(

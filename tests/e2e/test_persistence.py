@@ -1,13 +1,20 @@
 """Everything lives in the database: a restarted bot keeps war rooms, captains and timelines."""
 
+import pytest
 from botprocess import BotProcess
 
 from conftest import ALICE, BOB, CAROL, Room
 
 
-def test_war_rooms_survive_a_restart_and_keep_working(fake, tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> dict[str, str]:
+    """The bot's database: the default SQLite file in its working directory, or a real PostgreSQL."""
+    return {"FIREHOUSE_DATABASE_URL": request.getfixturevalue("postgres_url")} if request.param == "postgresql" else {}
+
+
+def test_war_rooms_survive_a_restart_and_keep_working(fake, tmp_path, database):
     config = f'stakeholder_channel = "{fake.stakeholders}"\n'
-    first = BotProcess(fake=fake, workdir=tmp_path, config=config).start()
+    first = BotProcess(fake=fake, workdir=tmp_path, config=config, env=database).start()
     try:
         url = fake.new_response_url()
         first.command("declare sev2 output Retriever serves stale prices", user=ALICE, channel=fake.general,
@@ -20,7 +27,7 @@ def test_war_rooms_survive_a_restart_and_keep_working(fake, tmp_path):
     finally:
         first.kill()  # no clean shutdown: what was acknowledged must already be on disk
 
-    second = BotProcess(fake=fake, workdir=tmp_path, config=config).start()
+    second = BotProcess(fake=fake, workdir=tmp_path, config=config, env=database).start()
     try:
         room = Room(fake, second, channel)
         assert room.timeline()[1:] == before[1:]

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import SQLModel
 
 from firehouse.domain.classes import DEFAULT_CLASSES
 from firehouse.domain.lifecycle import Status
@@ -13,9 +14,15 @@ from firehouse.store import UnitOfWork, make_engine
 AT = datetime(2026, 11, 23, 2, 5, tzinfo=UTC)
 
 
-@pytest.fixture
-def engine(tmp_path):
-    return make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    """The same tests against SQLite (the default) and PostgreSQL (to scale out)."""
+    if request.param == "sqlite":
+        return make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    engine = make_engine(request.getfixturevalue("postgres_url"))
+    SQLModel.metadata.drop_all(engine)
+    SQLModel.metadata.create_all(engine)
+    return engine
 
 
 def add(engine, title="Bot lies", channel="C1", severity=Severity.SEV2, at=AT) -> Incident:

@@ -16,34 +16,21 @@ from firehouse.slack.board_blocks import (
 )
 from firehouse.slack.gateway import Message
 from firehouse.slack.listeners.commands import guarded, updated
-from firehouse.slack.listeners.interactivity import tell
+from firehouse.slack.listeners.interactivity import on_button, tell
 from firehouse.statusboard import StatusBoard
 
 
 def register(app: App, service: IncidentService, board: StatusBoard) -> None:
-    @app.action(UPDATE_ACTION)
-    def open_update(ack: Ack, body: dict, action: dict) -> None:
-        ack()
-        user, channel = body["user"]["id"], body.get("channel", {}).get("id")
+    def open_update(user: str, value: str, body: dict) -> None:
+        incident = service.incident_by_id(int(value))
+        service.gateway.open_view(body["trigger_id"], update_modal(incident_id=incident.id, status=incident.status))
 
-        def open_modal() -> None:
-            incident = service.incident_by_id(int(action["value"]))
-            service.gateway.open_view(body["trigger_id"], update_modal(incident_id=incident.id, status=incident.status))
+    def snooze(user: str, value: str, body: dict) -> Message:
+        until = board.snooze(incident_id=int(value), by=user)
+        return Message(text=f"Snoozed: I'll ask again at {until:%H:%M} UTC.")
 
-        reply = guarded(open_modal)
-        if reply:
-            tell(service, user=user, channel=channel, message=reply)
-
-    @app.action(SNOOZE_ACTION)
-    def snooze(ack: Ack, body: dict, action: dict) -> None:
-        ack()
-        user, channel = body["user"]["id"], body.get("channel", {}).get("id")
-
-        def snoozed() -> Message:
-            until = board.snooze(incident_id=int(action["value"]), by=user)
-            return Message(text=f"Snoozed: I'll ask again at {until:%H:%M} UTC.")
-
-        tell(service, user=user, channel=channel, message=guarded(snoozed))
+    on_button(app, service, UPDATE_ACTION, open_update)
+    on_button(app, service, SNOOZE_ACTION, snooze)
 
     @app.view(UPDATE_CALLBACK)
     def update_submitted(ack: Ack, body: dict, view: dict) -> None:

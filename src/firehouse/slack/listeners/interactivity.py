@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 
 from slack_bolt import Ack, App
 
@@ -54,6 +55,20 @@ def register(app: App, service: IncidentService) -> None:
             return blocks.declared(outcome.incident, to=user, problems=outcome.problems)
 
         tell(service, user=user, channel=form.origin_channel, message=guarded(declare))
+
+
+def on_button(app: App, service: IncidentService, action_id: str,
+              handle: Callable[[str, str, dict], Message | None]) -> None:
+    """Listen for a button: ack at once, then run `handle(user, value, body)` and tell the person its reply
+    (or what went wrong) privately."""
+
+    @app.action(action_id)
+    def pressed(ack: Ack, body: dict, action: dict) -> None:
+        ack()
+        user = body["user"]["id"]
+        reply = guarded(lambda: handle(user, action.get("value", ""), body))
+        if reply:
+            tell(service, user=user, channel=body.get("channel", {}).get("id"), message=reply)
 
 
 def tell(service: IncidentService, *, user: str, channel: str | None, message: Message) -> None:

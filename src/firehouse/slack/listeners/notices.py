@@ -8,49 +8,34 @@ from firehouse.notice_desk import NoticeDesk
 from firehouse.service import IncidentService
 from firehouse.slack.gateway import Message
 from firehouse.slack.listeners.commands import guarded
-from firehouse.slack.listeners.interactivity import tell
-from firehouse.slack.notice_blocks import APPROVE_ACTION, EDIT_ACTION, EDIT_CALLBACK, SENT_ACTION, edit_modal, read_edit_modal
+from firehouse.slack.listeners.interactivity import on_button, tell
+from firehouse.slack.notice_blocks import (
+    APPROVE_ACTION,
+    EDIT_ACTION,
+    EDIT_CALLBACK,
+    SENT_ACTION,
+    edit_modal,
+    read_edit_modal,
+)
 
 
 def register(app: App, service: IncidentService, desk: NoticeDesk) -> None:
-    def where(body: dict) -> tuple[str, str | None]:
-        return body["user"]["id"], body.get("channel", {}).get("id")
+    def open_editor(user: str, value: str, body: dict) -> None:
+        with service.unit_of_work() as uow:
+            notice = uow.incidents.notice(int(value))
+        service.gateway.open_view(body["trigger_id"], edit_modal(notice))
 
-    @app.action(EDIT_ACTION)
-    def edit(ack: Ack, body: dict, action: dict) -> None:
-        ack()
-        user, channel = where(body)
+    def approve(user: str, value: str, body: dict) -> Message:
+        notice = desk.approve(notice_id=int(value), by=user)
+        return Message(text=f"Approved notice #{notice.id}; its exact text is kept for the record.")
 
-        def open_modal() -> None:
-            with service.unit_of_work() as uow:
-                notice = uow.incidents.notice(int(action["value"]))
-            service.gateway.open_view(body["trigger_id"], edit_modal(notice))
+    def mark_sent(user: str, value: str, body: dict) -> Message:
+        notice = desk.mark_sent(notice_id=int(value), by=user)
+        return Message(text=f"Marked notice #{notice.id} as sent.")
 
-        reply = guarded(open_modal)
-        if reply:
-            tell(service, user=user, channel=channel, message=reply)
-
-    @app.action(APPROVE_ACTION)
-    def approve(ack: Ack, body: dict, action: dict) -> None:
-        ack()
-        user, channel = where(body)
-
-        def approved() -> Message:
-            notice = desk.approve(notice_id=int(action["value"]), by=user)
-            return Message(text=f"Approved notice #{notice.id}; its exact text is kept for the record.")
-
-        tell(service, user=user, channel=channel, message=guarded(approved))
-
-    @app.action(SENT_ACTION)
-    def sent(ack: Ack, body: dict, action: dict) -> None:
-        ack()
-        user, channel = where(body)
-
-        def marked() -> Message:
-            notice = desk.mark_sent(notice_id=int(action["value"]), by=user)
-            return Message(text=f"Marked notice #{notice.id} as sent.")
-
-        tell(service, user=user, channel=channel, message=guarded(marked))
+    on_button(app, service, EDIT_ACTION, open_editor)
+    on_button(app, service, APPROVE_ACTION, approve)
+    on_button(app, service, SENT_ACTION, mark_sent)
 
     @app.view(EDIT_CALLBACK)
     def edited(ack: Ack, body: dict, view: dict) -> None:
@@ -63,7 +48,7 @@ def register(app: App, service: IncidentService, desk: NoticeDesk) -> None:
 
         def save() -> Message:
             notice = desk.edit(notice_id=notice_id, by=user, text=text)
-            return Message(text=f"Saved your edit of notice #{notice.id}; it needs approval again.")
+            return Message(text=f"Saved your edit of notice #{notice.id}; it needs approval before it is sent.")
 
         reply = guarded(save)
         with service.unit_of_work() as uow:

@@ -1,0 +1,50 @@
+"""A throwaway PostgreSQL server on 127.0.0.1 for the tests that prove Firehouse runs on it."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _binaries() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(versions[-1]).parent if versions else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """Start a private cluster and yield its SQLAlchemy URL; PostgreSQL refuses to run as root, so as root
+    the cluster runs as the `postgres` user."""
+    binaries = _binaries()
+    if binaries is None:
+        raise FileNotFoundError("PostgreSQL is not installed (no initdb)")
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    data = Path(tempfile.mkdtemp(prefix="firehouse-pg-"))
+    if as_postgres:
+        shutil.chown(data, "postgres", "postgres")
+    port = _free_port()
+    run = lambda *args: subprocess.run([*as_postgres, *args], check=True, capture_output=True, text=True)  # noqa: E731
+    run(str(binaries / "initdb"), "-D", str(data / "db"), "-A", "trust", "-U", "firehouse", "--no-sync")
+    run(str(binaries / "pg_ctl"), "-D", str(data / "db"), "-l", str(data / "log"), "-w", "-o",
+        f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    try:
+        yield f"postgresql+psycopg://firehouse@127.0.0.1:{port}/postgres"
+    finally:
+        run(str(binaries / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "stop")
+        shutil.rmtree(data, ignore_errors=True)
