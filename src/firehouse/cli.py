@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="0.0.0.0", help="HTTP interface to listen on (default all)")
     render = commands.add_parser("render", help="print an incident's notice as Markdown")
     render.add_argument("incident", type=int, help="the incident number")
-    render.add_argument("lane", choices=["product", "legal", "internal"])
+    render.add_argument("lane", choices=["product", "legal"])
     render.add_argument("template", nargs="?", help="a template of the lane (default: the class's, else default)")
     render.add_argument("--regime", help="for legal fact sheets: gdpr, eu_ai_act, nis2 or dora")
     render.add_argument("--stage", choices=["initial", "intermediate", "final"], help="for legal fact sheets")

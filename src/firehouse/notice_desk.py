@@ -138,7 +138,7 @@ class NoticeDesk:
         now = self.clock()
         record = Notice(incident_id=incident.id, lane="legal", template=rendered.name, title=rendered.title,
                         text=rendered.text, created_by=by, created_at=now, regime=regime,
-                        status=NoticeStatus.APPROVED, approved_by=by, approved_at=now, approved_text=rendered.text)
+                        status=NoticeStatus.RECORDED, approved_by=by, approved_at=now, approved_text=rendered.text)
         with self.service.unit_of_work() as uow:
             uow.incidents.add_notice(record)
             uow.commit()

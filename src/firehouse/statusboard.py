@@ -18,7 +18,7 @@ from apscheduler.triggers.date import DateTrigger
 from firehouse.comms.context import clock, template_context
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.board import next_checkpoint, next_step, open_phase_items
-from firehouse.domain.events import Event, UpdatePosted
+from firehouse.domain.events import FIREHOUSE, Event, UpdatePosted
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.times import duration
@@ -33,8 +33,7 @@ from firehouse.store import UnitOfWork
 log = logging.getLogger(__name__)
 
 EVIDENCE_KINDS = ("pinned", "snapshot")
-SYSTEM = "firehouse"
-CLOCK_HORIZON = timedelta(days=45)  # the longest regulatory window (a month after 72 h) with room to spare  # the author of what the board itself writes to the timeline
+CLOCK_HORIZON = timedelta(days=45)  # the longest regulatory window (a month after 72 h) with room to spare
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,7 @@ class StatusBoard:
             incident.prompted()
             return [Post("prompt", incident.channel_id, board_blocks.prompt(
                 incident_id=incident.id, captain=incident.captain, due=due, snooze_minutes=snooze), step.at)]
-        missed = incident.update_missed(interval=interval, now=now, by=SYSTEM)
+        missed = incident.update_missed(interval=interval, now=now, by=FIREHOUSE)
         events.append(missed)
         reminder = board_blocks.reminder(
             incident_id=incident.id, captain=incident.captain, due=due, next_due=missed.next_due,

@@ -9,6 +9,9 @@ from firehouse.domain.lifecycle import Status
 from firehouse.domain.severity import Severity
 
 
+FIREHOUSE = "firehouse"  # the author of what the bot itself does, on the timeline
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     """One line of the append-only timeline: when, who, what kind, what."""

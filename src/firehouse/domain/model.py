@@ -11,6 +11,7 @@ from firehouse.domain.classes import IncidentClass
 from firehouse.domain.clocks import REGIMES, Deadline, deadlines
 from firehouse.domain.facts import CHOICES, FACTS, MAX_FACT
 from firehouse.domain.events import (
+    FIREHOUSE,
     CaptainHandedOver,
     CauseChanged,
     ClassChanged,
@@ -330,7 +331,7 @@ class Incident:
             if passed and f"{deadline.key}@{passed[-1][0]}" not in self.reminded:
                 point = passed[-1][0]
                 self.reminded += [f"{deadline.key}@{p}" for p, _ in passed if f"{deadline.key}@{p}" not in self.reminded]
-                due.append(DeadlineReminded(at=now, by="firehouse", key=deadline.key, point=point, due=deadline.due))
+                due.append(DeadlineReminded(at=now, by=FIREHOUSE, key=deadline.key, point=point, due=deadline.due))
         return due
 
     def next_reminder(self, regimes: Mapping[str, tuple[str, ...]]) -> datetime | None:

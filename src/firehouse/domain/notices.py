@@ -15,6 +15,7 @@ class NoticeStatus(StrEnum):
     DRAFT = "draft"
     APPROVED = "approved"
     SENT = "sent"
+    RECORDED = "recorded"  # a record of a decision, kept as written: nothing to approve or send
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ class Notice:
 
     def edit(self, text: str, *, by: str, at: datetime) -> NoticeEvent:
         """Replace the text; an approval does not survive an edit."""
-        if self.status is NoticeStatus.SENT:
-            raise InvalidChange("This notice was already sent; draft a new one instead.")
+        if self.status in (NoticeStatus.SENT, NoticeStatus.RECORDED):
+            raise InvalidChange(f"This notice is {self.status} and stays as it is; draft a new one instead.")
         if not text.strip():
             raise InvalidChange("A notice can't be empty.")
         was_approved = self.status is NoticeStatus.APPROVED
@@ -81,9 +82,9 @@ class Notice:
         return self.event("approved", by=by, at=at)
 
     def mark_sent(self, *, by: str, at: datetime) -> NoticeEvent:
-        if self.status is NoticeStatus.DRAFT:
-            raise InvalidChange("This notice is not approved yet, so it can't count as sent. Approve it first.")
         if self.status is NoticeStatus.SENT:
             raise InvalidChange("This notice is already marked sent.")
+        if self.status is not NoticeStatus.APPROVED:
+            raise InvalidChange("This notice is not approved yet, so it can't count as sent. Approve it first.")
         self.status, self.sent_by, self.sent_at = NoticeStatus.SENT, by, at
         return self.event("marked sent", by=by, at=at)

@@ -8,7 +8,7 @@ from datetime import datetime
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, MarkdownTextObject, SectionBlock
 
 from firehouse.domain.classes import IncidentClass
-from firehouse.domain.events import TimelineEntry
+from firehouse.domain.events import FIREHOUSE, TimelineEntry
 from firehouse.domain.model import Incident
 from firehouse.domain.times import duration
 from firehouse.slack.grammar import WAR_ROOM_ONLY
@@ -100,7 +100,7 @@ def timeline_messages(incident: Incident, entries: Sequence[TimelineEntry]) -> l
     """The whole timeline, oldest first, split across as many messages as Slack's limits need."""
     heading = f"*Timeline of {escape(incident.title)}* ({len(entries)} {'entry' if len(entries) == 1 else 'entries'})"
     lines = [
-        f"`{entry.at:%Y-%m-%d %H:%M:%S}` *{entry.kind}* <@{entry.author}>: {escape_keeping_users(entry.text)}"
+        f"`{entry.at:%Y-%m-%d %H:%M:%S}` *{entry.kind}* {_author(entry.author)}: {escape_keeping_users(entry.text)}"
         for entry in entries
     ]
     return _paged(heading, lines, fallback=f"Timeline of {escape(incident.title)}")
@@ -174,6 +174,10 @@ def summary_message(incident: Incident) -> Message:
     if incident.summary:
         text += f"\n*Summary*: {escape_keeping_users(incident.summary)}"
     return Message(text=text, blocks=[_section(text)])
+
+
+def _author(author: str) -> str:
+    return "Firehouse" if author == FIREHOUSE else f"<@{author}>"
 
 
 def _shown_title(incident: Incident) -> str:

@@ -49,11 +49,12 @@ def notice_message(notice: Notice, *, missing: Sequence[str] = ()) -> Message:
     blocks += [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in pack(body.split("\n"))]
     history = [f"Drafted by <@{notice.created_by}> at {utc(notice.created_at)}"]
     if notice.approved_by:
-        history.append(f"approved by <@{notice.approved_by}> at {utc(notice.approved_at)}")
+        verb = "recorded" if notice.status is NoticeStatus.RECORDED else "approved"
+        history.append(f"{verb} by <@{notice.approved_by}> at {utc(notice.approved_at)}")
     if notice.sent_by:
         history.append(f"marked sent by <@{notice.sent_by}> at {utc(notice.sent_at)}")
     blocks.append(_context("; ".join(history) + "."))
-    if notice.status is not NoticeStatus.SENT:
+    if notice.status in (NoticeStatus.DRAFT, NoticeStatus.APPROVED):
         value = str(notice.id)
         buttons = [ButtonElement(text="Edit", action_id=EDIT_ACTION, value=value)]
         if notice.status is NoticeStatus.DRAFT:

@@ -35,7 +35,7 @@ def test_an_edit_withdraws_the_approval_and_a_sent_notice_is_final():
     assert event.what == "edited, so its approval was withdrawn"
     made.approve(by="UCOMMS", at=AT)
     made.mark_sent(by="U2", at=AT)
-    with pytest.raises(InvalidChange, match="already sent"):
+    with pytest.raises(InvalidChange, match="is sent and stays as it is"):
         made.edit("late", by="U3", at=AT)
     with pytest.raises(InvalidChange):
         made.approve(by="UCOMMS", at=AT)

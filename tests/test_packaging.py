@@ -1,0 +1,20 @@
+"""An installed Firehouse (not just a source checkout) ships its reviewed templates."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_wheel_carries_every_message_template(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
+                   check=True, timeout=300)
+    (wheel,) = tmp_path.glob("firehouse-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {f"firehouse/message_templates/{p.relative_to(ROOT / 'message_templates')}"
+               for p in (ROOT / "message_templates").rglob("*.md.j2")}
+    assert len(shipped) >= 9
+    assert shipped <= names
+    assert "firehouse/cli.py" in names
