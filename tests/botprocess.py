@@ -77,6 +77,12 @@ class BotProcess:
                 time.sleep(0.1)
         raise RuntimeError(f"firehouse serve did not come up:\n{self.log()}")
 
+    def __enter__(self) -> BotProcess:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

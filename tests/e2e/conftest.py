@@ -9,6 +9,7 @@ from botprocess import BotProcess
 from fakeslack import FakeSlack
 
 ALICE, BOB, CAROL, ROBOT, GONE = "UALICE", "UBOB", "UCAROL", "UROBOT", "UGONE"
+ADMINS = "S0ADMINS"  # a user group whose members (Carol) are admins where the config says so
 
 
 @pytest.fixture(scope="module")
@@ -18,20 +19,26 @@ def fake():
         slack.add_user(user_id, name)
     slack.add_user(ROBOT, "robot", is_bot=True)
     slack.add_user(GONE, "gone", deleted=True)
+    slack.add_usergroup(ADMINS, [CAROL])
     slack.general = slack.add_channel("general", members=[ALICE, BOB, CAROL])
     slack.stakeholders = slack.add_channel("incidents", members=[CAROL])
     yield slack
     slack.stop()
 
 
-@pytest.fixture(scope="module")
-def bot(fake, tmp_path_factory):
-    process = BotProcess(
-        fake=fake, workdir=tmp_path_factory.mktemp("firehouse"),
-        config=f'stakeholder_channel = "{fake.stakeholders}"\nchannel_prefix = "inc"\n',
-    ).start()
-    yield process
-    process.stop()
+def bot_fixture(config: str):
+    """A module's `bot` fixture: one `firehouse serve` with `config` ({stakeholders} is filled in)."""
+
+    @pytest.fixture(scope="module")
+    def bot(fake, tmp_path_factory):
+        with BotProcess(fake=fake, workdir=tmp_path_factory.mktemp("firehouse"),
+                        config=config.format(stakeholders=fake.stakeholders)) as process:
+            yield process
+
+    return bot
+
+
+bot = bot_fixture('stakeholder_channel = "{stakeholders}"\nchannel_prefix = "inc"\n')
 
 
 class Room:

@@ -3,7 +3,6 @@
 import collections
 import time
 
-import pytest
 from botprocess import BotProcess
 
 from conftest import ALICE, Room
@@ -18,13 +17,9 @@ first_hour = ["1h"]
 """
 
 
-@pytest.fixture
-def workdir(tmp_path):
-    return tmp_path
-
-
-def start(fake, workdir) -> BotProcess:
-    return BotProcess(fake=fake, workdir=workdir, config=CONFIG.format(stakeholders=fake.stakeholders)).start()
+def bot_in(fake, workdir) -> BotProcess:
+    """A bot on the database in `workdir`; `with` starts it and stops it."""
+    return BotProcess(fake=fake, workdir=workdir, config=CONFIG.format(stakeholders=fake.stakeholders))
 
 
 def declare(fake, bot, title: str) -> Room:
@@ -44,30 +39,26 @@ def board_posts(fake, channel: str, about: str = "") -> list[int]:
             if m.get("metadata") and about in m["text"]]
 
 
-def test_a_restart_sends_what_was_missed_once_and_keeps_the_rhythm(fake, workdir):
-    first = start(fake, workdir)
-    room = declare(fake, first, "sev1 output Claims bot approves everything")
-    fake.wait_for(lambda: reminders(fake, room), timeout=10)
-    first.kill()
+def test_a_restart_sends_what_was_missed_once_and_keeps_the_rhythm(fake, tmp_path):
+    with bot_in(fake, tmp_path) as first:
+        room = declare(fake, first, "sev1 output Claims bot approves everything")
+        fake.wait_for(lambda: reminders(fake, room), timeout=10)
+        first.kill()
     before = len(reminders(fake, room))
     time.sleep(10)  # two and a half cycles with nobody minding the board
     assert len(reminders(fake, room)) == before
 
-    second = start(fake, workdir)
-    try:
+    with bot_in(fake, tmp_path):
         fake.wait_for(lambda: len(reminders(fake, room)) > before, timeout=5)
         time.sleep(1.5)
         assert len(reminders(fake, room)) == before + 1, "one catch-up, not one per missed cycle"
         fake.wait_for(lambda: len(reminders(fake, room)) > before + 1, timeout=8)  # and the rhythm goes on
         ids = board_posts(fake, room.id) + board_posts(fake, fake.stakeholders, about="Claims bot")
         assert len(ids) == len(set(ids))
-    finally:
-        second.stop()
 
 
-def test_rate_limits_and_server_errors_delay_posts_but_never_double_them(fake, workdir):
-    bot = start(fake, workdir)
-    try:
+def test_rate_limits_and_server_errors_delay_posts_but_never_double_them(fake, tmp_path):
+    with bot_in(fake, tmp_path) as bot:
         room = declare(fake, bot, "sev1 output Summaries invert medical advice")
         fake.inject("chat.postMessage", status=429, retry_after=1, count=2)
         fake.inject("chat.postMessage", status=500, count=2)
@@ -80,29 +71,23 @@ def test_rate_limits_and_server_errors_delay_posts_but_never_double_them(fake, w
         silences = [m for m in fake.messages(fake.stakeholders)
                     if "No new information" in m["text"] and "Summaries invert" in m["text"]]
         assert len(silences) >= 3
-    finally:
-        bot.stop()
 
 
-def test_a_post_in_flight_when_the_bot_dies_is_not_sent_again(fake, workdir):
-    bot = start(fake, workdir)
-    room = declare(fake, bot, "sev2 output Tutor bot grades everything A")
-    fake.set_latency("chat.postMessage", 2.0)
-    try:
-        url = fake.new_response_url()
-        bot.command("update Grading disabled; teachers told", user=ALICE, channel=room.id, response_url=url)
-        time.sleep(1.0)  # the war-room post is on its way to Slack, which takes 2 s to answer
-        bot.kill()
-    finally:
-        time.sleep(2.5)
-        fake.set_latency("chat.postMessage", 0)
+def test_a_post_in_flight_when_the_bot_dies_is_not_sent_again(fake, tmp_path):
+    with bot_in(fake, tmp_path) as bot:
+        room = declare(fake, bot, "sev2 output Tutor bot grades everything A")
+        fake.set_latency("chat.postMessage", 2.0)
+        try:
+            bot.command("update Grading disabled; teachers told", user=ALICE, channel=room.id)
+            time.sleep(1.0)  # the war-room post is on its way to Slack, which takes 2 s to answer
+            bot.kill()
+        finally:
+            time.sleep(2.5)
+            fake.set_latency("chat.postMessage", 0)
     assert len([m for m in fake.messages(room.id) if "Grading disabled" in m["text"]]) == 1
 
-    restarted = start(fake, workdir)
-    try:
+    with bot_in(fake, tmp_path):
         fake.wait_for(lambda: [m for m in fake.messages(fake.stakeholders) if "Grading disabled" in m["text"]])
         time.sleep(1)
         assert len([m for m in fake.messages(room.id) if "Grading disabled" in m["text"]]) == 1
         assert len([m for m in fake.messages(fake.stakeholders) if "Grading disabled" in m["text"]]) == 1
-    finally:
-        restarted.stop()

@@ -3,23 +3,10 @@
 import re
 
 import pytest
-from botprocess import BotProcess
 
-from conftest import ALICE, BOB, CAROL, ROBOT
+from conftest import ADMINS, ALICE, BOB, CAROL, ROBOT, bot_fixture
 
-ADMINS = "S0ADMINS"
-
-
-@pytest.fixture(scope="module")
-def bot(fake, tmp_path_factory):
-    """A bot whose admins are the members of a Slack user group."""
-    fake.add_usergroup(ADMINS, [CAROL])
-    process = BotProcess(
-        fake=fake, workdir=tmp_path_factory.mktemp("governance"),
-        config=f'stakeholder_channel = "{fake.stakeholders}"\nadmins = ["{ADMINS}"]\n',
-    ).start()
-    yield process
-    process.stop()
+bot = bot_fixture('stakeholder_channel = "{stakeholders}"\nadmins = ["' + ADMINS + '"]\n')
 
 
 def stakeholder_texts(fake) -> list[str]:

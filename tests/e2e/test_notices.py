@@ -9,18 +9,13 @@ import pytest
 from botprocess import BotProcess, firehouse_command
 from slackreq import view_submission
 
-from conftest import ALICE, BOB, CAROL, Room
+from conftest import ALICE, BOB, CAROL, Room, bot_fixture
 
 TRIGGERS = itertools.count(1000)
 CONFIG = 'stakeholder_channel = "{stakeholders}"\nregimes = ["gdpr", "eu_ai_act", "nis2", "dora"]\n'
 
 
-@pytest.fixture(scope="module")
-def bot(fake, tmp_path_factory):
-    process = BotProcess(fake=fake, workdir=tmp_path_factory.mktemp("notices"),
-                         config=CONFIG.format(stakeholders=fake.stakeholders)).start()
-    yield process
-    process.stop()
+bot = bot_fixture(CONFIG)
 
 
 def press(bot, fake, room: Room, *, user: str, action: str, notice: dict) -> None:
@@ -177,9 +172,8 @@ def test_a_broken_template_is_named_with_its_line_and_the_bot_keeps_serving(fake
     (tmp_path / "templates" / "product" / "default.md.j2").write_text(
         "{#-\ntitle: Ours\nneeds:\noptional:\n-#}\n# Our notice\n\n{{ incident.no_such_field }}\n")
     (tmp_path / "templates" / "product" / "output.md.j2").write_text("Fine\n{% if %}\n")
-    bot = BotProcess(fake=fake, workdir=tmp_path, env={"FIREHOUSE_TEMPLATES": str(tmp_path / "templates")},
-                     config=CONFIG.format(stakeholders=fake.stakeholders)).start()
-    try:
+    with BotProcess(fake=fake, workdir=tmp_path, env={"FIREHOUSE_TEMPLATES": str(tmp_path / "templates")},
+                    config=CONFIG.format(stakeholders=fake.stakeholders)) as bot:
         url = fake.new_response_url()
         bot.command("declare sev2 cost Token spend tripled", user=ALICE, channel=fake.general, response_url=url)
         channel = fake.wait_for(lambda: fake.responses(url))[0]["text"].split("<#")[1].split(">")[0]
@@ -194,8 +188,6 @@ def test_a_broken_template_is_named_with_its_line_and_the_bot_keeps_serving(fake
         assert bot.command("help", user=ALICE, channel=fake.general).status == 200
         legal = Room(fake, bot, channel).run("comms legal individuals")  # the defaults still serve the rest
         assert legal.startswith("Drafted legal notice #")
-    finally:
-        bot.stop()
 
 
 def run_cli(bot, *args, env=None):

@@ -14,8 +14,7 @@ def database(request, tmp_path) -> dict[str, str]:
 
 def test_war_rooms_survive_a_restart_and_keep_working(fake, tmp_path, database):
     config = f'stakeholder_channel = "{fake.stakeholders}"\n'
-    first = BotProcess(fake=fake, workdir=tmp_path, config=config, env=database).start()
-    try:
+    with BotProcess(fake=fake, workdir=tmp_path, config=config, env=database) as first:
         url = fake.new_response_url()
         first.command("declare sev2 output Retriever serves stale prices", user=ALICE, channel=fake.general,
                       response_url=url)
@@ -24,11 +23,9 @@ def test_war_rooms_survive_a_restart_and_keep_working(fake, tmp_path, database):
         room.run(f"captain <@{BOB}>")
         room.run("log cache flushed", user=BOB)
         before = room.timeline()
-    finally:
         first.kill()  # no clean shutdown: what was acknowledged must already be on disk
 
-    second = BotProcess(fake=fake, workdir=tmp_path, config=config, env=database).start()
-    try:
+    with BotProcess(fake=fake, workdir=tmp_path, config=config, env=database) as second:
         room = Room(fake, second, channel)
         assert room.timeline()[1:] == before[1:]
         assert room.run(f"captain <@{CAROL}>", user=BOB) == (
@@ -37,5 +34,3 @@ def test_war_rooms_survive_a_restart_and_keep_working(fake, tmp_path, database):
         after = room.timeline()
         assert f"from <@{BOB}> to <@{CAROL}>" in after[-2]
         assert after[-1].endswith(f"<@{CAROL}>: reindexed")
-    finally:
-        second.stop()

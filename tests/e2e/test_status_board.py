@@ -4,11 +4,9 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from botprocess import BotProcess
 from slackreq import view_submission
 
-from conftest import ALICE, BOB, CAROL, Room
+from conftest import ALICE, BOB, CAROL, Room, bot_fixture
 
 # SEV1 every 4 s (the captain is prompted 1.3 s before), SEV2 every 12 s (prompted 4 s before), SEV3 hourly.
 CONFIG = """stakeholder_channel = "{stakeholders}"
@@ -22,12 +20,7 @@ first_hour = ["3s", "40m"]
 """
 
 
-@pytest.fixture(scope="module")
-def bot(fake, tmp_path_factory):
-    process = BotProcess(fake=fake, workdir=tmp_path_factory.mktemp("board"),
-                         config=CONFIG.format(stakeholders=fake.stakeholders)).start()
-    yield process
-    process.stop()
+bot = bot_fixture(CONFIG)
 
 
 def in_room(fake, room: Room, pattern: str) -> list[dict]:
