@@ -94,7 +94,7 @@ def test_the_lifecycle_stamps_containment_and_resolution(fake, declare):
     summary = room.run("summary")
     assert "*Detected*: 20" in summary and "*Contained*: 20" in summary and "*Resolved*: 20" in summary
     assert re.search(r"\*Time to captain\*: 4[4-6]m", summary), summary
-    assert "(from detection)" in summary and "*Summary*: loop breaker deployed" in summary
+    assert "measured from detection" in summary and "*Summary*: loop breaker deployed" in summary
 
     assert room.run("status investigating", user=BOB) == "Done: Reopened: back to investigating."
     assert "was reopened" in fake.wait_for(lambda: stakeholder_texts(fake))[-1]

@@ -64,7 +64,7 @@ def template_context(
     incident_class = catalog.classes.get(incident.class_id)
     view = IncidentView(
         id=incident.id or 0,
-        title=f"Private incident #{incident.id}" if discreet else escape(incident.title),
+        title="private incident" if discreet else escape(incident.title),
         severity=incident.severity.label,
         class_id=incident.class_id,
         class_description=escape(incident_class.description if incident_class else incident.class_id),

@@ -163,13 +163,14 @@ def summary_message(incident: Incident) -> Message:
     """The incident's moments and the response times measured from the first signal."""
     moments = "\n".join(f"*{name.capitalize()}*: {utc(at) if at else '-'}" for name, at in incident.moments().items())
     start = incident.first_known_at
-    measured = "from detection" if incident.detected_at else "from declaration (set `/incident detected` for detection)"
+    measured = ("measured from detection" if incident.detected_at
+                else "measured from the declaration; record detection with `/incident detected`")
     text = (
-        f"*{incident.severity.label} · {_shown_title(incident)}* · {incident.status} · class `{incident.class_id}`"
+        f"*{incident.severity.label} · {escape(incident.title)}* · {incident.status} · class `{incident.class_id}`"
         f" · cause `{incident.cause or 'not set'}`\n{moments}\n"
         f"*Time to captain*: {duration(start, incident.declared_at)} · "
         f"*to contain*: {duration(start, incident.contained_at)} · "
-        f"*to resolve*: {duration(start, incident.resolved_at)} ({measured})"
+        f"*to resolve*: {duration(start, incident.resolved_at)}, {measured}"
     )
     if incident.summary:
         text += f"\n*Summary*: {escape_keeping_users(incident.summary)}"
