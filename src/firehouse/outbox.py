@@ -1,19 +1,20 @@
 """Posts the status board owes Slack, delivered at least once and, with Slack's help, exactly once.
 
-A post is stored in the same transaction as the decision that owes it. Before each send the row is
-stamped `attempted_at`; after Slack confirms, `sent_at`. A row attempted but never confirmed (the bot
-died in between) is looked up in the channel's history by the metadata every post carries before it is
-sent again, so a crash neither loses nor doubles a post.
+A post is stored in the same transaction as the decision that owes it. A sender claims a row in the
+database for a while (so two threads or two replicas never send the same row) and stamps it
+`attempted_at`; after Slack confirms, `sent_at`. A row attempted but never confirmed (the bot died in
+between) is looked up in the channel's history by the metadata every post carries before it is sent
+again, once its claim has run out, so a crash neither loses nor doubles a post.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -24,6 +25,7 @@ from firehouse.store.tables import OutboxRow
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "firehouse_post"
+CLAIM = timedelta(minutes=2)  # longer than a send with all its retries can take
 
 
 @dataclass(frozen=True)
@@ -55,17 +57,29 @@ class Outbox:
         self.engine = engine
         self.gateway = gateway
         self.clock = clock
-        self._sending = threading.Lock()  # one sender at a time, so no row is sent twice by two threads
 
     def deliver(self, ids: Iterable[int] | None = None) -> int:
-        """Send the given unsent rows (or all of them); returns how many Slack confirmed."""
-        with self._sending:
-            with Session(self.engine) as session:
-                query = select(OutboxRow).where(col(OutboxRow.sent_at).is_(None)).order_by(col(OutboxRow.id))
-                if ids is not None:
-                    query = query.where(col(OutboxRow.id).in_(list(ids)))
-                rows = list(session.exec(query))
-            return sum(self._send(row) for row in rows)
+        """Send the given unsent rows (or all of them) that nobody else is sending; returns how many Slack
+        confirmed."""
+        with Session(self.engine) as session:
+            query = select(OutboxRow).where(col(OutboxRow.sent_at).is_(None)).order_by(col(OutboxRow.id))
+            if ids is not None:
+                query = query.where(col(OutboxRow.id).in_(list(ids)))
+            rows = list(session.exec(query))
+        return sum(self._send(row) for row in rows if self._claim(row))
+
+    def _claim(self, row: OutboxRow) -> bool:
+        """Take the row for a while, unless another sender holds it: an atomic update decides."""
+        now = self.clock()
+        with Session(self.engine) as session:
+            claimed = session.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.id) == row.id, col(OutboxRow.sent_at).is_(None),
+                       or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now))
+                .values(claimed_until=now + CLAIM)
+            ).rowcount
+            session.commit()
+        return claimed == 1
 
     def _send(self, row: OutboxRow) -> bool:
         if row.attempted_at and (ts := self._already_posted(row)):
@@ -77,7 +91,7 @@ class Outbox:
                                    metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}})
         except SlackFailure as failure:
             log.warning("outbox %s (%s) not sent: %s", row.id, row.kind, failure.error)
-            self._mark(row.id, error=failure.error[:200])
+            self._mark(row.id, error=failure.error[:200], claimed_until=None)  # free for the next sweep
             return False
         self._mark(row.id, sent_at=self.clock(), ts=ts, error="")
         return True

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 
@@ -23,6 +24,7 @@ from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.times import duration
 from firehouse.errors import DomainError
+from firehouse.leadership import Leadership
 from firehouse.outbox import Outbox, Post, add_posts
 from firehouse.service import IncidentService, Outcome
 from firehouse.slack import board_blocks, notice_blocks
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 
 EVIDENCE_KINDS = ("pinned", "snapshot")
 CLOCK_HORIZON = timedelta(days=45)  # the longest regulatory window (a month after 72 h) with room to spare
+LEAD_CHECK = timedelta(seconds=5)  # how often the leader re-reads the database, and others try to lead
+OUTBOX_SWEEP = timedelta(seconds=10)  # how often the leader retries posts that failed
 
 
 @dataclass(frozen=True)
@@ -56,28 +60,66 @@ class StatusBoard:
         self.scheduler = scheduler
         self.settings = service.settings
         self.clock: Callable[[], datetime] = service.clock
+        self.leadership = Leadership(service.engine)
+        self.leading = False
+        self._next_sweep = self.clock()
         service.after_save.append(self.schedule)
 
     # --- start-up and scheduling ----------------------------------------------------------------
 
     def start(self) -> None:
-        """Send what a crash left unconfirmed, derive every incident's job from the database, and run."""
-        self.outbox.deliver()
-        with UnitOfWork(self.service.engine) as uow:
-            followed = [*uow.incidents.open_incidents(), *uow.incidents.declared_since(self.clock() - CLOCK_HORIZON)]
-        for incident in {i.id: i for i in followed}.values():
-            self.schedule(incident)
-        self.scheduler.add_job(self.outbox.deliver, "interval", seconds=10, id="outbox", replace_existing=True,
-                               coalesce=True, max_instances=1)
+        """Run the scheduler; whichever replica leads derives every incident's job from the database."""
+        self.scheduler.add_job(self.lead, "interval", seconds=LEAD_CHECK.total_seconds(), id="lead",
+                               coalesce=True, max_instances=1, next_run_time=self.clock())
         self.scheduler.start()
 
+    def lead(self) -> None:
+        """Take or keep the lead: the leader sends what the outbox still holds and keeps the jobs in step
+        with the database (other replicas change it too). A replica that is not the leader runs no jobs."""
+        if not self.leadership.held():
+            if self.leading:
+                log.warning("not leading the scheduler any more; dropping its jobs")
+                self.leading = False
+                self._sync([])
+            return
+        first = not self.leading
+        self.leading = True
+        if first or self.leadership.shared:
+            with UnitOfWork(self.service.engine) as uow:
+                followed = [*uow.incidents.open_incidents(),
+                            *uow.incidents.declared_since(self.clock() - CLOCK_HORIZON)]
+            self._sync(followed)
+        if first or self.clock() >= self._next_sweep:
+            self._next_sweep = self.clock() + OUTBOX_SWEEP
+            self.outbox.deliver()
+
+    def _sync(self, incidents: list[Incident]) -> None:
+        wanted = {f"incident:{i.id}": i for i in incidents}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("incident:") and job.id not in wanted:
+                self._drop(job.id)
+        for incident in wanted.values():
+            self.schedule(incident)
+
+    def _drop(self, job_id: str) -> None:
+        try:
+            self.scheduler.remove_job(job_id)
+        except JobLookupError:
+            pass  # it just ran its last time
+
     def schedule(self, incident: Incident) -> None:
-        """(Re)place the incident's job at its next board step or checklist, or drop it when none is left."""
+        """(Re)place the incident's job at its next board step, checklist or deadline reminder, or drop it
+        when none is left. Only the leader keeps jobs."""
+        if not self.leading:
+            return
         job_id = f"incident:{incident.id}"
         when = self.next_run(incident)
+        job = self.scheduler.get_job(job_id)
         if when is None:
-            if self.scheduler.get_job(job_id):
-                self.scheduler.remove_job(job_id)
+            if job:
+                self._drop(job_id)
+            return
+        if job and job.next_run_time == when:
             return
         self.scheduler.add_job(self.run, DateTrigger(run_date=when), args=[incident.id], id=job_id,
                                replace_existing=True, misfire_grace_time=None, coalesce=True)

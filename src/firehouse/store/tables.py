@@ -114,6 +114,7 @@ class OutboxRow(SQLModel, table=True):
     text: str = Field(sa_type=Text)
     blocks: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     due_at: datetime = Field(sa_column=_utc_column(nullable=False))  # when it should have gone out
+    claimed_until: datetime | None = _moment()  # a sender holds the row until then
     attempted_at: datetime | None = _moment()  # set before each send: unconfirmed after a crash
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
     ts: str | None = Field(default=None, max_length=40)
