@@ -69,14 +69,15 @@ class Outbox:
         return sum(self._send(row) for row in rows if self._claim(row))
 
     def _claim(self, row: OutboxRow) -> bool:
-        """Take the row for a while, unless another sender holds it: an atomic update decides."""
+        """Take the row for a while and stamp the attempt, unless another sender holds it: one atomic
+        update decides. `row` keeps what it was read with, so an earlier attempt is still visible."""
         now = self.clock()
         with Session(self.engine) as session:
             claimed = session.execute(
                 update(OutboxRow)
                 .where(col(OutboxRow.id) == row.id, col(OutboxRow.sent_at).is_(None),
                        or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now))
-                .values(claimed_until=now + CLAIM)
+                .values(claimed_until=now + CLAIM, attempted_at=now, attempts=OutboxRow.attempts + 1)
             ).rowcount
             session.commit()
         return claimed == 1
@@ -85,7 +86,6 @@ class Outbox:
         if row.attempted_at and (ts := self._already_posted(row)):
             self._mark(row.id, sent_at=self.clock(), ts=ts, error="")
             return True
-        self._mark(row.id, attempted_at=self.clock(), attempts=row.attempts + 1)
         try:
             ts = self.gateway.post(row.channel, Message(text=row.text, blocks=row.blocks),
                                    metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}})
