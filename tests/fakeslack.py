@@ -31,7 +31,7 @@ T = TypeVar("T")
 BASE_TS = 1_700_000_000
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
-TRUE_VALUES = {"1", "true", "True", True, 1}
+TRUE_VALUES = {"1", "true", "True", True}
 
 
 @dataclass

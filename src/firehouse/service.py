@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -223,10 +224,10 @@ class IncidentService:
         for event in outcome.events:
             if isinstance(event, CaptainHandedOver | RoleAssigned):
                 person = event.captain if isinstance(event, CaptainHandedOver) else event.holder
-                self._effect(outcome, f"invite <@{person}>", lambda: self.gateway.invite(channel, [person]))
+                self._effect(outcome, f"invite <@{person}>", partial(self.gateway.invite, channel, [person]))
             message = announcements.for_war_room(event, incident, self.catalog)
             if message:
-                self._effect(outcome, "announce it in the war room", lambda: self.gateway.post(channel, message))
+                self._effect(outcome, "announce it in the war room", partial(self.gateway.post, channel, message))
             message = announcements.for_stakeholders(event, incident)
             if message:
                 self._broadcast(outcome, message)

@@ -5,7 +5,6 @@ import re
 import sqlite3
 import subprocess
 
-import pytest
 from botprocess import BotProcess, firehouse_command
 from slackreq import view_submission
 

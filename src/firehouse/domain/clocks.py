@@ -80,7 +80,8 @@ def deadlines(regime: str, *, aware_at: datetime, classified_at: datetime | None
     facts = facts or {}
     hours = timedelta(hours=1)
     if regime == "gdpr":
-        return [Deadline("gdpr", "initial", "notify the supervisory authority", "aware", aware_at, aware_at + 72 * hours)]
+        return [Deadline("gdpr", "initial", "notify the supervisory authority", "aware", aware_at,
+                         aware_at + 72 * hours)]
     if regime == "eu_ai_act":
         case = facts.get("ai_act_case", "standard")
         days = {"widespread": 2, "critical_infrastructure": 2, "death": 10}.get(case, 15)

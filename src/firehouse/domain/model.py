@@ -312,7 +312,8 @@ class Incident:
 
     def open_deadlines(self, regimes: Mapping[str, tuple[str, ...]]) -> list[Deadline]:
         """Deadlines still owed: not met by a notice marked sent, and not decided not reportable."""
-        return [d for d in self.deadlines(regimes) if d.key not in self.reported and d.regime not in self.not_reportable]
+        return [d for d in self.deadlines(regimes)
+                if d.key not in self.reported and d.regime not in self.not_reportable]
 
     def decide_not_reportable(self, regime: str, reason: str, *, by: str, at: datetime) -> DecidedNotReportable:
         """Record that `regime` does not require a report, and why; its reminders stop."""
@@ -330,7 +331,8 @@ class Incident:
             passed = [(point, at) for point, at in deadline.reminders() if at <= now]
             if passed and f"{deadline.key}@{passed[-1][0]}" not in self.reminded:
                 point = passed[-1][0]
-                self.reminded += [f"{deadline.key}@{p}" for p, _ in passed if f"{deadline.key}@{p}" not in self.reminded]
+                keys = [f"{deadline.key}@{p}" for p, _ in passed]
+                self.reminded += [key for key in keys if key not in self.reminded]
                 due.append(DeadlineReminded(at=now, by=FIREHOUSE, key=deadline.key, point=point, due=deadline.due))
         return due
 

@@ -206,7 +206,8 @@ def parse(text: str, *, catalog: Catalog) -> Command:
         return HandOver(_mention(rest, form=form))
     if verb == "role":
         role, _, who = rest.partition(" ")
-        return AssignRole(_choice(role.lower(), catalog.roles, what="role", form=form), _mention(who.strip(), form=form))
+        return AssignRole(_choice(role.lower(), catalog.roles, what="role", form=form),
+                          _mention(who.strip(), form=form))
     if verb == "sev":
         level, _, reason = rest.partition(" ")
         severity = Severity.from_text(level)
@@ -265,7 +266,7 @@ def _facts(rest: str, form: str) -> tuple[tuple[str, str], ...]:
         known = "" if "=" not in rest else f"`{escape(word[:40])}` is not a fact I know. "
         raise UsageError(f"{known}Facts: {', '.join(FACTS)}.", form=form)
     facts = []
-    for match, following in zip(starts, [*starts[1:], None]):
+    for match, following in zip(starts, [*starts[1:], None], strict=True):
         value = rest[match.end(): following.start() if following else len(rest)].strip()
         facts.append((match[1].lower(), _limited(value, what=f"fact {match[1]}", limit=MAX_FACT, form=form)))
     return tuple(facts)

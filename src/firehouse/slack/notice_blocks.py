@@ -116,7 +116,8 @@ def deadline_reminder(*, deadline: Deadline, point: float, legal: str | None, ca
     who = f"<@{legal}>" if legal else f"<@{captain}> (no legal role holder yet: `/incident role legal @user`)"
     name = REGIMES[deadline.regime].name
     if point >= 1:
-        text = f":red_circle: {who}, the {name} deadline ({deadline.stage}: {deadline.label}) expired at {utc(deadline.due)}."
+        text = (f":red_circle: {who}, the {name} deadline ({deadline.stage}: {deadline.label})"
+                f" expired at {utc(deadline.due)}.")
     else:
         text = (f":alarm_clock: {who}, {point:.0%} of the {name} window is gone: {deadline.stage}, {deadline.label},"
                 f" is due at {utc(deadline.due)}. Draft it with `/incident comms legal fact_sheet {deadline.regime}"

@@ -5,8 +5,8 @@ from firehouse.domain.permissions import ACTIONS, DEFAULT_RULES, NotAllowed, Pol
 ROLES = {"legal": "ULAWYER", "comms": "UCOMMS"}
 
 
-def allows(action, user, *, admin=False, policy=Policy()):
-    return policy.allows(action, user=user, captain="UCAPTAIN", roles=ROLES, is_admin=lambda: admin)
+def allows(action, user, *, admin=False, policy=None):
+    return (policy or Policy()).allows(action, user=user, captain="UCAPTAIN", roles=ROLES, is_admin=lambda: admin)
 
 
 def test_every_action_has_a_default_rule():

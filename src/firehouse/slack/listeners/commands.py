@@ -126,7 +126,8 @@ def run(parsed: Command, service: IncidentService, board: StatusBoard, desk: Not
             return desk.clock_message(channel=channel)
         case NotReportable():
             desk.not_reportable(channel=channel, by=user, regime=parsed.regime, reason=parsed.reason)
-            return Message(text="Recorded as not reportable; that regime's reminders stop. The record is in the channel.")
+            return Message(text="Recorded as not reportable; that regime's reminders stop."
+                                " The record is in the channel.")
         case SetAware():
             return _changed(desk.set_aware(channel=channel, by=user, when=parsed.when))
     return _changed(_change(parsed, service, channel=channel, user=user))
