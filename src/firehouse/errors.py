@@ -5,7 +5,9 @@
      ├── UsageError             a command that does not fit the grammar
      ├── DomainError            the domain refused: the rule and the right form are in `reply`
      │    ├── NotAWarRoom       a war-room command outside a war room
-     │    └── InvalidChange     a change that the incident's state does not allow
+     │    ├── InvalidChange     a change that the incident's state does not allow
+     │    └── NotAllowed        the person may not do this (domain.permissions; says who may)
+     ├── TemplateProblem        a template is missing or broken (comms.templates; names the line)
      └── SlackFailure           Slack answered with an error after the retries
 """
 

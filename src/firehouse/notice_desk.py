@@ -13,7 +13,6 @@ from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.clocks import REGIMES
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice, NoticeStatus
-from firehouse.domain.times import parse_moment
 from firehouse.errors import DomainError, InvalidChange
 from firehouse.service import IncidentService, Outcome
 from firehouse.slack import notice_blocks
@@ -33,15 +32,6 @@ class NoticeDesk:
     def record_facts(self, *, channel: str, by: str, facts: Sequence[tuple[str, str]]) -> Outcome:
         return self.service.change(channel, by, needs="facts",
                                    decide=lambda incident: incident.record_facts(dict(facts), by=by, at=self.clock()))
-
-    def set_aware(self, *, channel: str, by: str, when: str) -> Outcome:
-        now = self.clock()
-        try:
-            moment = parse_moment(when, now=now)
-        except ValueError as err:
-            raise InvalidChange(f"{err}.") from None
-        return self.service.change(channel, by, needs="set_times",
-                                   decide=lambda incident: incident.set_moment("aware", moment, by=by, at=now))
 
     # --- drafting and the life of a notice ----------------------------------------------------------
 

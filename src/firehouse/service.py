@@ -168,14 +168,15 @@ class IncidentService:
             decide=lambda incident: incident.resolve(by=by, at=self.clock(), summary=summary, waiver=waiver),
         )
 
-    def set_detected(self, *, channel: str, by: str, when: str) -> Outcome:
+    def set_moment(self, name: str, *, channel: str, by: str, when: str) -> Outcome:
+        """Record when the incident was `detected`, or when we became `aware` of it, from what was typed."""
         now = self.clock()
         try:
             moment = parse_moment(when, now=now)
         except ValueError as err:
             raise InvalidChange(f"{err}.") from None
         return self.change(channel, by, needs="set_times",
-                            decide=lambda incident: incident.set_moment("detected", moment, by=by, at=now))
+                           decide=lambda incident: incident.set_moment(name, moment, by=by, at=now))
 
     def log(self, *, channel: str, by: str, text: str, kind: str = "log") -> TimelineEntry:
         """Append a responder's line to the timeline."""

@@ -129,7 +129,7 @@ def run(parsed: Command, service: IncidentService, board: StatusBoard, desk: Not
             return Message(text="Recorded as not reportable; that regime's reminders stop."
                                 " The record is in the channel.")
         case SetAware():
-            return _changed(desk.set_aware(channel=channel, by=user, when=parsed.when))
+            return _changed(service.set_moment("aware", channel=channel, by=user, when=parsed.when))
     return _changed(_change(parsed, service, channel=channel, user=user))
 
 
@@ -150,7 +150,7 @@ def _change(parsed: Command, service: IncidentService, *, channel: str, user: st
         case Resolve():
             return service.resolve(channel=channel, by=user, summary=parsed.summary, waiver=parsed.waiver)
         case SetDetected():
-            return service.set_detected(channel=channel, by=user, when=parsed.when)
+            return service.set_moment("detected", channel=channel, by=user, when=parsed.when)
     raise AssertionError(f"unhandled command {parsed!r}")
 
 
