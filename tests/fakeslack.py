@@ -237,6 +237,7 @@ class Workspace:
         self.bot_user_id = bot_user_id
         self.bot_id = "B0FIRE"
         self.base_url = ""  # set by FakeSlack.start()
+        self.socket_url = ""  # where apps.connections.open sends Socket Mode clients (tests/socketmode.py)
         self.users: dict[str, dict] = {}
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, list[dict]] = {}  # by channel id, or user id for DMs
@@ -344,7 +345,7 @@ class Workspace:
 
     # ---------------------------------------------------- auth and users
     def apps_connections_open(self, args: dict) -> dict:
-        return {"url": self.base_url.replace("http://", "ws://", 1) + "socket"}
+        return {"url": self.socket_url or self.base_url.replace("http://", "ws://", 1) + "socket"}
 
     def auth_test(self, args: dict) -> dict:
         return {"url": self.base_url, "team": "Firehouse Test", "team_id": self.team_id,
@@ -621,6 +622,16 @@ class FakeSlack:
         if self._server is None:
             raise RuntimeError("FakeSlack is not started")
         return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    @property
+    def socket_url(self) -> str:
+        """Where apps.connections.open sends Socket Mode clients ("" for this server's own /socket)."""
+        return self._ws.socket_url
+
+    @socket_url.setter
+    def socket_url(self, url: str) -> None:
+        with self._lock:
+            self._ws.socket_url = url
 
     @property
     def api_url(self) -> str:

@@ -1,9 +1,12 @@
 """Start-up: bad settings stop `firehouse serve` with one clear line and exit code 2; Socket Mode connects out."""
 
+import json
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
 from botprocess import BotProcess, firehouse_command, free_port
+from socketmode import SocketModeServer
 
 from conftest import ALICE
 
@@ -45,22 +48,32 @@ def test_bad_settings_stop_start_up_with_one_line_and_exit_2(fake, tmp_path, env
     assert message in result.stderr.splitlines()[-1]
 
 
-def test_socket_mode_connects_out_with_the_app_token_and_opens_no_port(fake, tmp_path):
+def test_socket_mode_connects_out_and_runs_commands_with_no_port_open(fake, tmp_path):
+    socket = SocketModeServer().start()
+    fake.socket_url = socket.url
     process = BotProcess(fake=fake, workdir=tmp_path, env={"SLACK_APP_TOKEN": fake.app_token})
-    port = free_port()
-    process.port = port
-    child = subprocess.Popen([*firehouse_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+    process.port = free_port()
+    child = subprocess.Popen([*firehouse_command(), "serve", "--host", "127.0.0.1", "--port", str(process.port)],
                              cwd=tmp_path, env=process.environment(), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     try:
         call = fake.wait_for(lambda: fake.calls("apps.connections.open"), timeout=20)[0]
-        assert call.error is None
-        reply = None
-        try:
-            reply = process.command("help", user=ALICE, channel=fake.general)
-        except OSError:
-            pass
-        assert reply is None, "Socket Mode must not serve HTTP"
+        assert call.error is None  # the app token, not the bot token, opened the connection
+        fake.wait_for(lambda: socket.connected, timeout=20)
+        url = fake.new_response_url()
+        socket.send({"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
+                     "payload": {"team_id": "T0FIRE", "channel_id": fake.general, "user_id": ALICE,
+                                 "command": "/incident", "text": "declare sev2 Socket mode war room",
+                                 "response_url": url, "trigger_id": "1.T0FIRE.socket", "api_app_id": "A0FIRE"}})
+        ack = socket.ack_for("env-1")
+        assert "Opening a war room" in json.dumps(ack.get("payload", {}))
+        reply = fake.wait_for(lambda: fake.responses(url))[0]["text"]
+        assert reply.startswith("War room <#") and fake.channel_named(
+            f"inc-{datetime.now(UTC):%Y%m%d}-socket-mode-war-room")
+        with pytest.raises(OSError):
+            process.command("help", user=ALICE, channel=fake.general)  # nothing listens for HTTP
     finally:
         child.kill()
         child.wait()
+        socket.stop()
+        fake.socket_url = ""
