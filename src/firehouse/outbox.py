@@ -68,6 +68,13 @@ class Outbox:
             rows = list(session.exec(query))
         return sum(self._send(row) for row in rows if self._claim(row))
 
+    def release_claims(self) -> None:
+        """Free every claim: only for a process that knows it is the only sender (SQLite at start-up), so
+        what a crash left in flight is checked and sent at once instead of after the claim runs out."""
+        with Session(self.engine) as session:
+            session.execute(update(OutboxRow).where(col(OutboxRow.sent_at).is_(None)).values(claimed_until=None))
+            session.commit()
+
     def _claim(self, row: OutboxRow) -> bool:
         """Take the row for a while and stamp the attempt, unless another sender holds it: one atomic
         update decides. `row` keeps what it was read with, so an earlier attempt is still visible."""

@@ -84,6 +84,8 @@ class StatusBoard:
             return
         first = not self.leading
         self.leading = True
+        if first and not self.leadership.shared:
+            self.outbox.release_claims()  # the only process: whatever held them died with the last run
         if first or self.leadership.shared:
             with UnitOfWork(self.service.engine) as uow:
                 followed = [*uow.incidents.open_incidents(),
