@@ -15,8 +15,8 @@ from firehouse.slack.board_blocks import (
     update_modal,
 )
 from firehouse.slack.gateway import Message
-from firehouse.slack.listeners.commands import guarded, updated
-from firehouse.slack.listeners.interactivity import on_button, tell
+from firehouse.slack.listeners.commands import updated
+from firehouse.slack.listeners.replies import guarded, on_button, tell
 from firehouse.statusboard import StatusBoard
 
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-
 from slack_bolt import Ack, App, Respond
 
-from firehouse.errors import FirehouseError, NotAWarRoom, UsageError
-from firehouse.service import IncidentService, Outcome
+from firehouse.errors import UsageError
 from firehouse.notice_desk import NoticeDesk
-from firehouse.statusboard import StatusBoard
+from firehouse.service import IncidentService, Outcome
 from firehouse.slack import blocks
 from firehouse.slack.gateway import Message
 from firehouse.slack.grammar import (
@@ -21,18 +17,18 @@ from firehouse.slack.grammar import (
     ChangeStatus,
     Command,
     Declare,
+    DraftNotice,
     HandOver,
     ListIncidents,
     Log,
-    DraftNotice,
     NotReportable,
     OpenDeclareModal,
     PostUpdate,
     RecordFacts,
     Resolve,
     SetAware,
-    ShowClock,
     SetDetected,
+    ShowClock,
     ShowHelp,
     ShowRoles,
     ShowSummary,
@@ -40,12 +36,10 @@ from firehouse.slack.grammar import (
     forms,
     parse,
 )
+from firehouse.slack.listeners.replies import guarded
 from firehouse.slack.modals import declare_modal
 from firehouse.slack.mrkdwn import escape, escape_keeping_users
-
-log = logging.getLogger(__name__)
-
-SORRY = "Something went wrong on my side and nothing was changed. Try again in a moment."
+from firehouse.statusboard import StatusBoard
 
 # The form a war-room command's errors show.
 FORM_OF: dict[type, str] = {
@@ -75,19 +69,6 @@ def register(app: App, service: IncidentService, board: StatusBoard, desk: Notic
         reply = guarded(lambda: run(parsed, service, board, desk, command), form=form)
         if reply:
             respond(text=reply.text, blocks=reply.blocks or None, response_type="ephemeral")
-
-
-def guarded(action: Callable[[], Message | None], *, form: str = "") -> Message | None:
-    """Run `action`; a FirehouseError becomes its reply, anything else a plain apology (and a log line)."""
-    try:
-        return action()
-    except NotAWarRoom as err:
-        return Message(text=f"{err.reply} Use `{form}` in an incident's war room, or `/incident list` to find one.")
-    except FirehouseError as err:
-        return Message(text=err.reply)
-    except Exception:
-        log.exception("command failed")
-        return Message(text=SORRY)
 
 
 def run(parsed: Command, service: IncidentService, board: StatusBoard, desk: NoticeDesk,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 
 from slack_bolt import Ack, App
 
@@ -12,7 +11,7 @@ from firehouse.errors import SlackFailure
 from firehouse.service import IncidentService
 from firehouse.slack import blocks
 from firehouse.slack.gateway import Message
-from firehouse.slack.listeners.commands import guarded
+from firehouse.slack.listeners.replies import guarded, tell
 from firehouse.slack.modals import DECLARE_CALLBACK, QUESTIONS_ACTION, declare_modal, read_answers, read_declare_form
 
 log = logging.getLogger(__name__)
@@ -55,28 +54,3 @@ def register(app: App, service: IncidentService) -> None:
             return blocks.declared(outcome.incident, to=user, problems=outcome.problems)
 
         tell(service, user=user, channel=form.origin_channel, message=guarded(declare))
-
-
-def on_button(app: App, service: IncidentService, action_id: str,
-              handle: Callable[[str, str, dict], Message | None]) -> None:
-    """Listen for a button: ack at once, then run `handle(user, value, body)` and tell the person its reply
-    (or what went wrong) privately."""
-
-    @app.action(action_id)
-    def pressed(ack: Ack, body: dict, action: dict) -> None:
-        ack()
-        user = body["user"]["id"]
-        reply = guarded(lambda: handle(user, action.get("value", ""), body))
-        if reply:
-            tell(service, user=user, channel=body.get("channel", {}).get("id"), message=reply)
-
-
-def tell(service: IncidentService, *, user: str, channel: str | None, message: Message) -> None:
-    """Tell one person something privately: ephemeral where they were, else a direct message."""
-    if channel:
-        try:
-            service.gateway.post_ephemeral(channel, user, message)
-            return
-        except SlackFailure:
-            pass  # the bot is not in that channel: fall back to a direct message
-    service.gateway.post(user, message)

@@ -7,8 +7,7 @@ from slack_bolt import Ack, App
 from firehouse.notice_desk import NoticeDesk
 from firehouse.service import IncidentService
 from firehouse.slack.gateway import Message
-from firehouse.slack.listeners.commands import guarded
-from firehouse.slack.listeners.interactivity import on_button, tell
+from firehouse.slack.listeners.replies import guarded, on_button, tell
 from firehouse.slack.notice_blocks import (
     APPROVE_ACTION,
     EDIT_ACTION,
