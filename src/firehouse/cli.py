@@ -50,7 +50,7 @@ def _serve(args: argparse.Namespace) -> int:
     firehouse = bootstrap(settings)
     firehouse.board.start()
     try:
-        if settings.app_token:
+        if settings.socket_mode:
             serve_socket_mode(firehouse.app, app_token=settings.app_token)
         else:
             serve_http(firehouse.app, host=args.host, port=args.port)

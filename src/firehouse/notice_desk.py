@@ -18,6 +18,7 @@ from firehouse.service import IncidentService, Outcome
 from firehouse.slack import notice_blocks
 from firehouse.slack.gateway import Message
 
+
 class NoticeDesk:
     """Facts, drafts, approvals, sending, and the clocks of the legal lane."""
 
@@ -45,7 +46,7 @@ class NoticeDesk:
               stage: str | None = None) -> Notice:
         """Render a draft, store it, and post it in the war room with Edit and Approve buttons."""
         incident = self.service.incident_in(channel)
-        self._require(incident, "draft_notice", by)
+        self.service.require(incident, "draft_notice", by)
         rendered = self.render(incident, lane=lane, template=template, regime=regime, stage=stage)
         now = self.clock()
         notice = Notice(incident_id=incident.id, lane=lane, template=rendered.name, title=rendered.title,
@@ -55,7 +56,7 @@ class NoticeDesk:
             uow.incidents.add_notice(notice)
             uow.incidents.record(incident, [notice.event("drafted", by=by, at=now)])
             uow.commit()
-        self._show(notice, missing=rendered.missing)
+        self._show(notice, channel=incident.channel_id, missing=rendered.missing)
         return notice
 
     def edit(self, *, notice_id: int, by: str, text: str) -> Notice:
@@ -75,14 +76,14 @@ class NoticeDesk:
             if notice is None:
                 raise DomainError(f"Notice #{notice_id} does not exist.")
             incident = uow.incidents.get(notice.incident_id)
-            self._require(incident, needs(notice), by)
+            self.service.require(incident, needs(notice), by)
             event = act(notice)
             if notice.status is NoticeStatus.SENT:
                 self._count_as_sent(incident, notice)
             uow.incidents.save_notice(notice)
             uow.incidents.save(incident, [event])
             uow.commit()
-        self._show(notice)
+        self._show(notice, channel=incident.channel_id)
         self.service.notify_saved(incident)
         return notice
 
@@ -94,10 +95,8 @@ class NoticeDesk:
         elif notice.regime and notice.stage and f"{notice.regime}:{notice.stage}" not in incident.reported:
             incident.reported.append(f"{notice.regime}:{notice.stage}")
 
-    def _show(self, notice: Notice, *, missing: Sequence[str] = ()) -> None:
+    def _show(self, notice: Notice, *, channel: str, missing: Sequence[str] = ()) -> None:
         """Post the notice in its war room, or update the message that shows it."""
-        with self.service.unit_of_work() as uow:
-            channel = uow.incidents.get(notice.incident_id).channel_id
         message = notice_blocks.notice_message(notice, missing=missing)
         if notice.message_ts:
             self.service.gateway.update(channel, notice.message_ts, message)
@@ -132,9 +131,5 @@ class NoticeDesk:
         with self.service.unit_of_work() as uow:
             uow.incidents.add_notice(record)
             uow.commit()
-        self._show(record)
+        self._show(record, channel=channel)
         return record
-
-    def _require(self, incident: Incident, action: str, by: str) -> None:
-        self.settings.policy.require(action, user=by, captain=incident.captain, roles=incident.roles,
-                                     is_admin=lambda: self.service.is_admin(by))

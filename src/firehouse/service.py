@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import partial
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy.engine import Engine
 
@@ -199,8 +199,7 @@ class IncidentService:
             incident = _in_war_room(uow, channel)
             actions = needs(incident) if callable(needs) else needs
             for action in (actions,) if isinstance(actions, str) else actions:
-                self.settings.policy.require(action, user=by, captain=incident.captain, roles=incident.roles,
-                                             is_admin=lambda: self.is_admin(by))
+                self.require(incident, action, by)
             before = self.interval(incident)
             decided = decide(incident)
             events = decided if isinstance(decided, list) else [decided]
@@ -294,6 +293,11 @@ class IncidentService:
         if person.is_bot or person.deleted:
             raise DomainError(f"<@{user_id}> is {'a bot' if person.is_bot else 'deactivated'};"
                               " incident roles need a person who can answer.")
+
+    def require(self, incident: Incident, action: str, by: str) -> None:
+        """NotAllowed, naming who may, unless `by` may do `action` in this incident."""
+        self.settings.policy.require(action, user=by, captain=incident.captain, roles=incident.roles,
+                                     is_admin=lambda: self.is_admin(by))
 
     def is_admin(self, user: str) -> bool:
         """Listed in `admins`, or a member of a user group listed there."""

@@ -10,15 +10,17 @@ from typing import Any
 from firehouse.comms.templates import Facts
 from firehouse.domain.classes import Catalog
 from firehouse.domain.model import Incident
+from firehouse.domain.times import hhmm, stamp
 from firehouse.slack.mrkdwn import escape as slack_escape
 
 
 def when(moment: datetime | None) -> str | None:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else None
+    """A moment as templates show it; None stays None, so templates can test for it."""
+    return stamp(moment) if moment else None
 
 
 def clock(moment: datetime | None) -> str | None:
-    return f"{moment:%H:%M} UTC" if moment else None
+    return hhmm(moment) if moment else None
 
 
 @dataclass(frozen=True)

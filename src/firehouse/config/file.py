@@ -8,9 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from firehouse.domain.board import FIRST_HOUR, Cadence
-from firehouse.domain.lifecycle import Status
-from firehouse.domain.clocks import REGIMES
 from firehouse.domain.classes import DEFAULT_CAUSES, DEFAULT_CLASSES, LANES, Catalog, IncidentClass
+from firehouse.domain.clocks import REGIMES
+from firehouse.domain.lifecycle import Status
 from firehouse.domain.permissions import ACTIONS, ADMINS, ANYONE, CAPTAIN, DEFAULT_RULES, Policy
 from firehouse.domain.severity import Severity
 
@@ -44,6 +44,14 @@ def parse_duration(text: Any) -> timedelta:
     if not match or int(match[1]) == 0:
         raise ValueError(f"{text!r} is not a duration like \"30s\", \"15m\" or \"1h\"")
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def _duration(value: Any, key: str) -> timedelta:
+    """`parse_duration`, with the key named in the error."""
+    try:
+        return parse_duration(value)
+    except ValueError as err:
+        raise ValueError(f"{key}: {err}") from None
 
 
 def validate(data: dict[str, Any]) -> dict[str, Any]:
@@ -135,10 +143,7 @@ def _intervals(table: dict, where: str, extra: list[str] = ()) -> dict[Severity,
         severity = Severity.from_text(key) if key.lower().startswith("sev") else None
         if severity is None:
             raise ValueError(f"unknown key {where}.{key} (known keys: {', '.join(['sev1', 'sev2', 'sev3', *extra])})")
-        try:
-            intervals[severity] = parse_duration(value)
-        except ValueError as err:
-            raise ValueError(f"{where}.{key}: {err}") from None
+        intervals[severity] = _duration(value, f"{where}.{key}")
     return intervals
 
 
@@ -151,16 +156,11 @@ def _board(table: Any) -> BoardSettings:
     escalate_to = table.get("escalate_to")
     if escalate_to is not None:
         _matching(escalate_to, re.compile(r"^S[A-Z0-9]{6,}$"), "status_board.escalate_to", "a user group id (S…)")
-    try:
-        snooze = parse_duration(table.get("snooze", "5m"))
-    except ValueError as err:
-        raise ValueError(f"status_board.snooze: {err}") from None
+    snooze = _duration(table.get("snooze", "5m"), "status_board.snooze")
     first_hour = FIRST_HOUR
     if "first_hour" in table:
-        try:
-            first_hour = tuple(parse_duration(d) for d in _list(table["first_hour"], "status_board.first_hour"))
-        except ValueError as err:
-            raise ValueError(f"status_board.first_hour: {err}") from None
+        first_hour = tuple(_duration(d, "status_board.first_hour")
+                           for d in _list(table["first_hour"], "status_board.first_hour"))
         if list(first_hour) != sorted(set(first_hour)):
             raise ValueError("status_board.first_hour must be increasing, like [\"10m\", \"20m\", \"40m\", \"60m\"]")
     return BoardSettings(missed, escalate_to, snooze, first_hour)

@@ -58,9 +58,6 @@ class Deadline:
     def key(self) -> str:
         return f"{self.regime}:{self.stage}"
 
-    def left(self, now: datetime) -> timedelta:
-        return self.due - now
-
     def reminders(self) -> list[tuple[float, datetime]]:
         """When the legal role holder is reminded: at 50 %, 75 % and 90 % of the window and at expiry."""
         return [(point, self.start + (self.due - self.start) * point) for point in REMINDER_POINTS]

@@ -8,7 +8,6 @@ from datetime import datetime
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.severity import Severity
 
-
 FIREHOUSE = "firehouse"  # the author of what the bot itself does, on the timeline
 
 

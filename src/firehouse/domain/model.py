@@ -9,24 +9,24 @@ from datetime import datetime, timedelta
 from firehouse.domain.board import checkpoint_reached, next_update_due, rescheduled_due
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.clocks import REGIMES, Deadline, deadlines
-from firehouse.domain.facts import CHOICES, FACTS, MAX_FACT
 from firehouse.domain.events import (
     FIREHOUSE,
     CaptainHandedOver,
     CauseChanged,
     ClassChanged,
+    DeadlineReminded,
+    DecidedNotReportable,
+    FactRecorded,
     IncidentDeclared,
     Logged,
     MomentSet,
     RoleAssigned,
     SeverityChanged,
     StatusChanged,
-    DeadlineReminded,
-    DecidedNotReportable,
-    FactRecorded,
     UpdateMissed,
     UpdatePosted,
 )
+from firehouse.domain.facts import CHOICES, FACTS, MAX_FACT
 from firehouse.domain.lifecycle import Status, can_move
 from firehouse.domain.severity import Severity
 from firehouse.errors import InvalidChange

@@ -26,6 +26,16 @@ def parse_moment(text: str, *, now: datetime) -> datetime:
     return moment
 
 
+def stamp(moment: datetime) -> str:
+    """`2026-11-23 14:05 UTC`: how Firehouse shows a moment."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def hhmm(moment: datetime) -> str:
+    """`14:05 UTC`: a moment within the day, for next-update times."""
+    return f"{moment:%H:%M} UTC"
+
+
 def duration(start: datetime | None, end: datetime | None) -> str:
     """`1h 05m`, `3d 2h` or `42s`; `-` when either end is unknown."""
     if start is None or end is None:

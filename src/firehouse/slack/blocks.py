@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, MarkdownTextObject, SectionBlock
 
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.events import FIREHOUSE, TimelineEntry
 from firehouse.domain.model import Incident
-from firehouse.domain.times import duration
-from firehouse.slack.grammar import WAR_ROOM_ONLY
+from firehouse.domain.times import duration, stamp
 from firehouse.slack.gateway import Message
+from firehouse.slack.grammar import WAR_ROOM_ONLY
 from firehouse.slack.mrkdwn import escape, escape_keeping_users
 
 SECTION_LIMIT = 3000  # characters in one section block
@@ -27,10 +26,6 @@ FIRST_MINUTES = (
     " before anything changes.\n"
     "4. *Communicate*: tell stakeholders what you know and when they will hear next."
 )
-
-
-def utc(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def _section(text: str) -> SectionBlock:
@@ -67,7 +62,7 @@ def kickoff(incident: Incident, incident_class: IncidentClass) -> Message:
         DividerBlock(),
         _section(FIRST_MINUTES),
         _context(
-            f"Declared by <@{incident.declared_by}> at {utc(incident.declared_at)}."
+            f"Declared by <@{incident.declared_by}> at {stamp(incident.declared_at)}."
             " Commands: `/incident log <text>` · `/incident sev <1|2|3> [reason]` · `/incident status <status>`"
             " · `/incident captain @user` · `/incident role <role> @user` · `/incident help`"
         ),
@@ -88,11 +83,11 @@ def stakeholder_announcement(incident: Incident) -> Message:
             f":rotating_light: *{incident.severity.label} · {escape(incident.title)}*\n"
             f"Class `{incident.class_id}` · Fire captain <@{incident.captain}> · War room <#{incident.channel_id}>"
         )
-    return Message(text=text, blocks=[_section(text), _context(f"Declared at {utc(incident.declared_at)}")])
+    return Message(text=text, blocks=[_section(text), _context(f"Declared at {stamp(incident.declared_at)}")])
 
 
 def logged(entry: TimelineEntry) -> Message:
-    text = f"Logged to the timeline at {utc(entry.at)}: {escape_keeping_users(entry.text)}"
+    text = f"Logged to the timeline at {stamp(entry.at)}: {escape_keeping_users(entry.text)}"
     return Message(text=text)
 
 
@@ -112,7 +107,7 @@ def incident_list(incidents: Sequence[Incident]) -> Message:
         return Message(text="No open incidents.")
     heading = f"*{len(incidents)} open incident{'s' if len(incidents) != 1 else ''}*"
     lines = [
-        f"*{i.severity.label}* · {_shown_title(i)} · {i.status.value} · captain <@{i.captain}> · <#{i.channel_id}>"
+        f"*{i.severity.label}* · {shown_title(i)} · {i.status.value} · captain <@{i.captain}> · <#{i.channel_id}>"
         for i in incidents[:MAX_LISTED]
     ]
     if len(incidents) > MAX_LISTED:
@@ -161,7 +156,7 @@ def facts_message(incident: Incident) -> Message:
 
 def summary_message(incident: Incident) -> Message:
     """The incident's moments and the response times measured from the first signal."""
-    moments = "\n".join(f"*{name.capitalize()}*: {utc(at) if at else '-'}" for name, at in incident.moments().items())
+    moments = "\n".join(f"*{name.capitalize()}*: {stamp(at) if at else '-'}" for name, at in incident.moments().items())
     start = incident.first_known_at
     measured = ("measured from detection" if incident.detected_at
                 else "measured from the declaration; record detection with `/incident detected`")
@@ -181,7 +176,8 @@ def _author(author: str) -> str:
     return "Firehouse" if author == FIREHOUSE else f"<@{author}>"
 
 
-def _shown_title(incident: Incident) -> str:
+def shown_title(incident: Incident) -> str:
+    """The title, or "private incident" for readers who may not see it."""
     return "private incident" if incident.private else escape(incident.title)
 
 

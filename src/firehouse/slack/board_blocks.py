@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from firehouse.domain.lifecycle import SETTABLE, Status
+from firehouse.domain.times import hhmm
 from firehouse.slack.blocks import pack
 from firehouse.slack.gateway import Message
 from firehouse.slack.markdown import to_mrkdwn
@@ -28,10 +29,6 @@ UPDATE_ACTION = "board_update"
 SNOOZE_ACTION = "board_snooze"
 UPDATE_CALLBACK = "status_update"
 UPDATE_FIELDS = {"impact": "Impact", "doing": "What we are doing", "next": "Next step"}
-
-
-def hhmm(moment: datetime) -> str:
-    return f"{moment:%H:%M} UTC"
 
 
 def _buttons(incident_id: int, snooze_minutes: int) -> ActionsBlock:

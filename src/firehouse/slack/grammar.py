@@ -191,6 +191,20 @@ Command = (
 )
 
 
+# The subcommand each command comes from, so its errors can show the right form.
+VERB_OF: dict[type, str] = {
+    HandOver: "captain", AssignRole: "role", ShowRoles: "roles", ChangeSeverity: "sev", ChangeClass: "class",
+    ChangeCause: "cause", ChangeStatus: "status", Resolve: "resolve", SetDetected: "detected",
+    ShowSummary: "summary", PostUpdate: "update", RecordFacts: "fact", DraftNotice: "comms", ShowClock: "clock",
+    NotReportable: "clock", SetAware: "aware", Log: "log", ShowTimeline: "timeline",
+}
+
+
+def form_of(command: Command, catalog: Catalog) -> str:
+    """The right form of the subcommand `command` came from ("" for those that need none)."""
+    return forms(catalog).get(VERB_OF.get(type(command), ""), "")
+
+
 def parse(text: str, *, catalog: Catalog) -> Command:
     """Turn the text after `/incident` into a command."""
     verb, _, rest = text.strip().partition(" ")

@@ -11,7 +11,7 @@ from slack_sdk.models.views import View
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
 from firehouse.domain.times import duration
-from firehouse.slack.mrkdwn import escape
+from firehouse.slack.blocks import shown_title
 
 MAX_PER_SEVERITY = 25  # a Home tab holds 100 blocks: 3 × (25 incidents + 3) + 2 stays inside
 
@@ -27,9 +27,8 @@ def home_view(incidents: Sequence[Incident], *, now: datetime) -> View:
             continue
         blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text=f"*{severity.label}* ({len(group)})"))]
         for incident in group[:MAX_PER_SEVERITY]:
-            title = "private incident" if incident.private else escape(incident.title)
             blocks.append(ContextBlock(elements=[MarkdownTextObject(
-                text=f"*{title}* · {incident.status.value} · captain <@{incident.captain}>"
+                text=f"*{shown_title(incident)}* · {incident.status.value} · captain <@{incident.captain}>"
                      f" · open {duration(incident.declared_at, now)} · <#{incident.channel_id}>"
             )]))
         if len(group) > MAX_PER_SEVERITY:

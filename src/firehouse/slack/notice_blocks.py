@@ -20,8 +20,8 @@ from slack_sdk.models.views import View
 
 from firehouse.domain.clocks import REGIMES, Deadline
 from firehouse.domain.notices import Notice, NoticeStatus
-from firehouse.domain.times import duration
-from firehouse.slack.blocks import pack, utc
+from firehouse.domain.times import duration, stamp
+from firehouse.slack.blocks import pack
 from firehouse.slack.gateway import Message
 from firehouse.slack.markdown import to_mrkdwn
 from firehouse.slack.mrkdwn import escape
@@ -47,12 +47,12 @@ def notice_message(notice: Notice, *, missing: Sequence[str] = ()) -> Message:
                                " and draft again, or edit the text."))
     body = to_mrkdwn(escape(notice.text))
     blocks += [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in pack(body.split("\n"))]
-    history = [f"Drafted by <@{notice.created_by}> at {utc(notice.created_at)}"]
+    history = [f"Drafted by <@{notice.created_by}> at {stamp(notice.created_at)}"]
     if notice.approved_by:
         verb = "recorded" if notice.status is NoticeStatus.RECORDED else "approved"
-        history.append(f"{verb} by <@{notice.approved_by}> at {utc(notice.approved_at)}")
+        history.append(f"{verb} by <@{notice.approved_by}> at {stamp(notice.approved_at)}")
     if notice.sent_by:
-        history.append(f"marked sent by <@{notice.sent_by}> at {utc(notice.sent_at)}")
+        history.append(f"marked sent by <@{notice.sent_by}> at {stamp(notice.sent_at)}")
     blocks.append(_context("; ".join(history) + "."))
     if notice.status in (NoticeStatus.DRAFT, NoticeStatus.APPROVED):
         value = str(notice.id)
@@ -105,7 +105,8 @@ def clock_message(deadlines: Sequence[Deadline], *, reported: Sequence[str],
             state = f":red_circle: *overdue by {duration(d.due, now)}*"
         else:
             state = f"{duration(now, d.due)} left"
-        lines.append(f"*{name}* · {d.stage}: {d.label} · due {utc(d.due)} (from {d.starts} {utc(d.start)}) · {state}")
+        lines.append(f"*{name}* · {d.stage}: {d.label} · due {stamp(d.due)}"
+                     f" (from {d.starts} {stamp(d.start)}) · {state}")
     for regime, decision in not_reportable.items():
         lines.append(f"*{REGIMES[regime].name}* · not reportable: {escape(decision['reason'])} (<@{decision['by']}>)")
     text = "\n".join(lines)
@@ -117,9 +118,9 @@ def deadline_reminder(*, deadline: Deadline, point: float, legal: str | None, ca
     name = REGIMES[deadline.regime].name
     if point >= 1:
         text = (f":red_circle: {who}, the {name} deadline ({deadline.stage}: {deadline.label})"
-                f" expired at {utc(deadline.due)}.")
+                f" expired at {stamp(deadline.due)}.")
     else:
         text = (f":alarm_clock: {who}, {point:.0%} of the {name} window is gone: {deadline.stage}, {deadline.label},"
-                f" is due at {utc(deadline.due)}. Draft it with `/incident comms legal fact_sheet {deadline.regime}"
+                f" is due at {stamp(deadline.due)}. Draft it with `/incident comms legal fact_sheet {deadline.regime}"
                 f" {deadline.stage}`, or record `/incident clock {deadline.regime} not-reportable <reason>`.")
     return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])

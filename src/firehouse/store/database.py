@@ -8,7 +8,6 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import SQLModel, create_engine
 
 from firehouse.errors import ConfigError
-
 from firehouse.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 

@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
-from firehouse.domain.severity import Severity
 from firehouse.domain.notices import Notice, NoticeStatus
+from firehouse.domain.severity import Severity
 from firehouse.store.tables import IncidentRow, NoticeRow, ProcessedEvent, TimelineEntryRow
 
 OPEN_STATUSES = [s.value for s in Status if s.is_open]

@@ -33,6 +33,7 @@ from firehouse.slack.grammar import (
     ShowRoles,
     ShowSummary,
     ShowTimeline,
+    form_of,
     forms,
     parse,
 )
@@ -40,14 +41,6 @@ from firehouse.slack.listeners.replies import guarded
 from firehouse.slack.modals import declare_modal
 from firehouse.slack.mrkdwn import escape, escape_keeping_users
 from firehouse.statusboard import StatusBoard
-
-# The form a war-room command's errors show.
-FORM_OF: dict[type, str] = {
-    HandOver: "captain", AssignRole: "role", ShowRoles: "roles", ChangeSeverity: "sev", ChangeClass: "class",
-    ChangeCause: "cause", ChangeStatus: "status", Resolve: "resolve", SetDetected: "detected",
-    ShowSummary: "summary", PostUpdate: "update", RecordFacts: "fact", DraftNotice: "comms", ShowClock: "clock",
-    NotReportable: "clock", SetAware: "aware", Log: "log", ShowTimeline: "timeline",
-}
 
 
 def register(app: App, service: IncidentService, board: StatusBoard, desk: NoticeDesk) -> None:
@@ -65,7 +58,7 @@ def register(app: App, service: IncidentService, board: StatusBoard, desk: Notic
             ack(text=f"Opening a war room for *{escape(parsed.title)}*…", response_type="ephemeral")
         else:
             ack()
-        form = forms(service.catalog).get(FORM_OF.get(type(parsed), ""), "")
+        form = form_of(parsed, service.catalog)
         reply = guarded(lambda: run(parsed, service, board, desk, command), form=form)
         if reply:
             respond(text=reply.text, blocks=reply.blocks or None, response_type="ephemeral")
