@@ -16,7 +16,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from firehouse.comms.context import clock, template_context
+from firehouse.comms.context import UpdateView, clock, template_context
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.board import next_checkpoint, next_step, open_phase_items
 from firehouse.domain.events import FIREHOUSE, Event, UpdatePosted
@@ -29,7 +29,7 @@ from firehouse.outbox import Outbox, Post, add_posts
 from firehouse.service import IncidentService, Outcome
 from firehouse.slack import board_blocks, notice_blocks
 from firehouse.slack.gateway import Message
-from firehouse.slack.mrkdwn import escape_keeping_users
+from firehouse.comms.mrkdwn import escape_keeping_users
 from firehouse.store import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -38,15 +38,6 @@ EVIDENCE_KINDS = ("pinned", "snapshot")
 CLOCK_HORIZON = timedelta(days=45)  # the longest regulatory window (a month after 72 h) with room to spare
 LEAD_CHECK = timedelta(seconds=5)  # how often the leader re-reads the database, and others try to lead
 OUTBOX_SWEEP = timedelta(seconds=10)  # how often the leader retries posts that failed
-
-
-@dataclass(frozen=True)
-class UpdateView:
-    """The update as the stakeholder template sees it."""
-
-    text: str
-    author: str
-    posted_at: str
 
 
 class StatusBoard:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from firehouse.comms.context import template_context
+from firehouse.comms.context import UpdateView, template_context
 from firehouse.comms.notices import DecisionView, RegimeView
 from firehouse.comms.templates import TemplateCatalogue, TemplateProblem
 from firehouse.domain.classes import Catalog
@@ -14,7 +14,6 @@ from firehouse.domain.facts import CHOICES, FACTS
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
-from firehouse.statusboard import UpdateView
 
 NOW = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
 SAMPLE_FACTS = {key: CHOICES[key][0] if key in CHOICES else f"sample {key.replace('_', ' ')}" for key in FACTS}

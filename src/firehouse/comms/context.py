@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from firehouse.comms.mrkdwn import escape as slack_escape
 from firehouse.comms.templates import Facts
 from firehouse.domain.classes import Catalog
 from firehouse.domain.model import Incident
 from firehouse.domain.times import hhmm, stamp
-from firehouse.slack.mrkdwn import escape as slack_escape
 
 
 def when(moment: datetime | None) -> str | None:
@@ -21,6 +21,15 @@ def when(moment: datetime | None) -> str | None:
 
 def clock(moment: datetime | None) -> str | None:
     return hhmm(moment) if moment else None
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    """A status update as the stakeholder template sees it."""
+
+    text: str
+    author: str
+    posted_at: str
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from firehouse.domain.events import (
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.slack.gateway import Message
-from firehouse.slack.mrkdwn import escape, escape_keeping_users
+from firehouse.comms.mrkdwn import escape, escape_keeping_users
 
 _TOPIC_EVENTS = (CaptainHandedOver, SeverityChanged, ClassChanged, StatusChanged)
 

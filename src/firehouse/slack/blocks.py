@@ -12,7 +12,7 @@ from firehouse.domain.model import Incident
 from firehouse.domain.times import duration, stamp
 from firehouse.slack.gateway import Message
 from firehouse.slack.grammar import WAR_ROOM_ONLY
-from firehouse.slack.mrkdwn import escape, escape_keeping_users
+from firehouse.comms.mrkdwn import escape, escape_keeping_users
 
 SECTION_LIMIT = 3000  # characters in one section block
 MESSAGE_SECTIONS = 10  # sections per message: well inside Slack's 50 blocks and 40k characters

@@ -15,7 +15,7 @@ from firehouse.domain.lifecycle import SETTABLE, Status
 from firehouse.domain.model import MAX_TEXT, MAX_TITLE
 from firehouse.domain.severity import Severity
 from firehouse.errors import UsageError
-from firehouse.slack.mrkdwn import escape
+from firehouse.comms.mrkdwn import escape
 
 WAIVE_FLAG = "--waive-notice"
 LANES_WITH_NOTICES = ("product", "legal")

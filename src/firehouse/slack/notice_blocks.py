@@ -24,7 +24,7 @@ from firehouse.domain.times import duration, stamp
 from firehouse.slack.blocks import pack
 from firehouse.slack.gateway import Message
 from firehouse.slack.markdown import to_mrkdwn
-from firehouse.slack.mrkdwn import escape
+from firehouse.comms.mrkdwn import escape
 
 EDIT_ACTION, APPROVE_ACTION, SENT_ACTION = "notice_edit", "notice_approve", "notice_sent"
 EDIT_CALLBACK = "notice_edit"

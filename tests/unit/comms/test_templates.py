@@ -8,7 +8,7 @@ from firehouse.comms.templates import Facts, TemplateCatalogue, TemplateProblem,
 from firehouse.domain.classes import Catalog
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
-from firehouse.slack.mrkdwn import escape
+from firehouse.comms.mrkdwn import escape
 
 NOW = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
 

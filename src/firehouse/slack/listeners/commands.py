@@ -39,7 +39,7 @@ from firehouse.slack.grammar import (
 )
 from firehouse.slack.listeners.replies import guarded
 from firehouse.slack.modals import declare_modal
-from firehouse.slack.mrkdwn import escape, escape_keeping_users
+from firehouse.comms.mrkdwn import escape, escape_keeping_users
 from firehouse.statusboard import StatusBoard
 
 

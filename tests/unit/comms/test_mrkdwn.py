@@ -1,6 +1,6 @@
 import pytest
 
-from firehouse.slack.mrkdwn import escape, escape_keeping_users
+from firehouse.comms.mrkdwn import escape, escape_keeping_users
 
 
 @pytest.mark.parametrize("ping", ["<!channel>", "<!here>", "<!everyone>", "<!subteam^S1|@team>", "<!here|here>"])
