@@ -6,8 +6,11 @@ port) in a daemon thread; point slack_sdk at it with
 
 It keeps channels, users, messages, ephemerals, views and response-URL posts
 in memory, records every API call, and can inject failures (429 / 5xx /
-Slack error codes) and latency per method. All state sits behind one lock;
-the public accessors return copies, so change state through the API, or
+Slack error codes) and latency per method (or for every method, with
+``set_default_latency``). Each recorded call has its start (``at``) and end
+(``ended``) on ``time.monotonic()``'s clock, so a test or benchmark in the
+same process can tell which calls ran one after another. All state sits
+behind one lock; the public accessors return copies, so change state through the API, or
 through ``add_user`` / ``add_channel`` / ``remove_member``.
 
 Note: urllib honours ``http_proxy``; if one is set, make sure ``no_proxy``
@@ -71,13 +74,14 @@ class Channel:
 
 @dataclass
 class Call:
-    """One recorded Web API call."""
+    """One recorded Web API call: `at` when its request arrived, `ended` when it was answered (monotonic)."""
 
     method: str
     args: dict
     status: int
     error: str | None
     at: float
+    ended: float = 0.0
 
 
 @dataclass
@@ -590,6 +594,7 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._latency: dict[str, float] = {}
+        self._default_latency = 0.0
         self.add_user(bot_user_id, "firehouse", is_bot=True)
 
     # ----------------------------------------------------------- lifecycle
@@ -680,6 +685,11 @@ class FakeSlack:
         with self._lock:
             self._latency[method] = seconds
 
+    def set_default_latency(self, seconds: float) -> None:
+        """Delay every Web API method without a latency of its own (set_latency wins) by `seconds`."""
+        with self._lock:
+            self._default_latency = seconds
+
     # ---------------------------------------------------------- inspection
     @property
     def channels(self) -> dict[str, Channel]:
@@ -734,12 +744,12 @@ class FakeSlack:
     def _handle_api(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict]:
         at = time.monotonic()
         with self._lock:
-            delay = self._latency.get(method, 0.0)
+            delay = self._latency.get(method, self._default_latency)
         if delay:
             time.sleep(delay)
         with self._lock:
             status, headers, payload = self._answer(method, args, token)
-            self._calls.append(Call(method, args, status, payload.get("error"), at))
+            self._calls.append(Call(method, args, status, payload.get("error"), at, time.monotonic()))
         return status, headers, payload
 
     def _answer(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict]:

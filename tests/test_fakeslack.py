@@ -174,3 +174,23 @@ def test_wait_for_returns_value_and_times_out_with_recent_calls(fake, client):
     with pytest.raises(AssertionError) as info:
         fake.wait_for(lambda: fake.channel_named("never"), timeout=0.2)
     assert "auth.test" in str(info.value) and "chat.postMessage" in str(info.value)
+
+
+def test_default_latency_and_call_start_end_times(fake, client):
+    channel_id = fake.add_channel("inc-7")
+    fake.set_default_latency(0.1)
+    fake.set_latency("auth.test", 0.0)  # a method's own latency wins over the default
+    threads = [threading.Thread(target=client.chat_postMessage, kwargs={"channel": channel_id, "text": str(n)})
+               for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    client.conversations_setTopic(channel=channel_id, topic="after the posts")
+    client.auth_test()
+    posts = fake.calls("chat.postMessage")
+    topic, auth = fake.calls("conversations.setTopic")[0], fake.calls("auth.test")[0]
+    assert all(call.ended - call.at >= 0.1 for call in [*posts, topic])
+    assert max(call.at for call in posts) < min(call.ended for call in posts), "concurrent calls overlap"
+    assert topic.at >= max(call.ended for call in posts), "a later call starts after the earlier ones ended"
+    assert auth.ended - auth.at < 0.1

@@ -1,0 +1,489 @@
+"""Benchmark: how fast `/incident` commands are acked, against a bare Bolt app measured in the same run.
+
+Starts the fake Slack (tests/fakeslack.py) in this process on 127.0.0.1 and two servers against it:
+
+* bare: a Bolt app whose only listener acks `/incident`, built with firehouse's own Slack client and
+  served by `firehouse.server.serve_http` (waitress, same settings) in a Python process of its own;
+* firehouse: the real `firehouse serve` (tests/botprocess.py), with a stakeholder channel.
+
+Each round sends one batch of signed slash commands to the bare app, then the same batch to firehouse,
+so noise hits both alike. The ack latency is the time from sending the HTTP request to receiving its
+response. Two scenarios:
+
+(a) `/incident log <text>` from N responders at once in one war room (Slack answering in --log-latency-ms);
+(b) `/incident declare sev2 output <title>` from N users at once, with Slack answering every Web API
+    method in --latency-ms. Also: how many acks came within Slack's 3 s, how many sequential Web API
+    round trips one declaration alone needs until its war room is ready (channel created, captain
+    invited, topic set, kickoff posted, stakeholders told), read from the fake's call timestamps, and
+    the time from the command to "ready" for the concurrent declarations.
+
+It prints p50/p95/p99 for both servers, the ratio firehouse / bare, and the targets of DESIGN.md's
+performance contract next to the figures. Everything stays on 127.0.0.1; the servers and the temporary
+folder are removed at the end.
+
+    python bench/ack.py                          # 10 rounds of 20 per scenario, under a minute
+    python bench/ack.py --rounds 10 --users 20 --latency-ms 100 --log-latency-ms 0
+    python bench/ack.py --rounds 2               # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from botprocess import SIGNING_SECRET, BotProcess, free_port
+from fakeslack import Call, FakeSlack
+from slackreq import post, slash_command_body
+
+FORM = "application/x-www-form-urlencoded"
+SLACK_ACK_DEADLINE = 3.0
+LOG_P99_RATIO_TARGET = 1.5
+DECLARE_P99_TARGET = 0.250
+READY_ROUND_TRIPS_TARGET = 2
+READY_PARTS = ("channel created", "captain invited", "topic set", "kickoff posted", "stakeholders told")
+
+
+# --- the bare app ------------------------------------------------------------------------------------
+
+def serve_bare(port: int) -> None:
+    """The baseline server: only acks `/incident`, otherwise built and served as `firehouse serve` is."""
+    import logging
+
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+
+    from firehouse.server import serve_http
+
+    try:  # firehouse's own client (retry handlers), when it is where it used to be; the ack never uses it
+        from firehouse.slack.gateway import make_client
+    except ImportError:
+        make_client = WebClient
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # auth.test at start-up, against the fake, as firehouse's App does (so no request pays for it)
+    app = App(signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+              client=make_client(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]))
+
+    @app.command("/incident")
+    def incident(ack: Ack) -> None:
+        ack()
+
+    serve_http(app, host="127.0.0.1", port=port)
+
+
+class BareProcess:
+    """The bare app in its own Python process (this file with --serve-bare), logging to `workdir/bare.log`."""
+
+    def __init__(self, *, fake: FakeSlack, workdir: Path) -> None:
+        self.fake, self.workdir = fake, workdir
+        self.port = 0
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def start(self, timeout: float = 20.0) -> BareProcess:
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREHOUSE_"))}
+        env.update({"SLACK_BOT_TOKEN": self.fake.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                    "SLACK_API_URL": self.fake.api_url, "PYTHONUNBUFFERED": "1"})
+        log = (self.workdir / "bare.log").open("a")
+        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve-bare",
+                                         str(self.port)], cwd=self.workdir, env=env, stdout=log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the bare app exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the bare app did not come up:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self) -> str:
+        path = self.workdir / "bare.log"
+        return path.read_text() if path.exists() else ""
+
+
+# --- sending commands --------------------------------------------------------------------------------
+
+@dataclass
+class Sent:
+    """One slash command: when it was sent (monotonic), how long its ack took, what came back."""
+
+    text: str
+    user: str
+    response_url: str
+    sent: float = 0.0
+    ack: float = float("nan")
+    status: int = 0
+    body: str = ""
+    tag: str = ""
+
+
+def burst(url: str, commands: list[Sent], *, channel: str) -> list[Sent]:
+    """Send every command at once (one thread each, released together) and wait for all the acks."""
+    bodies = [slash_command_body(text=c.text, user_id=c.user, channel_id=channel, response_url=c.response_url)
+              for c in commands]
+    gate = threading.Barrier(len(commands))
+
+    def send(command: Sent, body: str) -> None:
+        gate.wait()
+        command.sent = time.monotonic()
+        try:
+            reply = post(url, body, secret=SIGNING_SECRET, content_type=FORM)
+            command.status, command.body = reply.status, reply.body
+        except OSError as err:  # a timeout or a refused connection: recorded, not fatal
+            command.status, command.body = 0, repr(err)
+        command.ack = time.monotonic() - command.sent
+
+    threads = [threading.Thread(target=send, args=pair, daemon=True) for pair in zip(commands, bodies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return commands
+
+
+_tags = iter(range(1, 1_000_000))
+
+
+def declares(fake: FakeSlack, users: list[str]) -> list[Sent]:
+    """One `/incident declare` per user, each with a title carrying a unique tag (found in channel names)."""
+    made = []
+    for user in users:
+        tag = f"zq{next(_tags):05d}"
+        made.append(Sent(f"declare sev2 output Answers drift {tag}", user, fake.new_response_url(), tag=tag))
+    return made
+
+
+def logs(fake: FakeSlack, users: list[str], round_: int) -> list[Sent]:
+    return [Sent(f"log round {round_}: {user} restarted the retriever replica {n}", user, fake.new_response_url())
+            for n, user in enumerate(users)]
+
+
+# --- reading the fake's call log -----------------------------------------------------------------------
+
+def _first(calls: list[Call], method: str, *, errors: tuple = (None,), mentions: tuple[str, ...] = ()) -> Call | None:
+    """The first successful (or `errors`-answered) call of `method`, whose arguments mention any of `mentions`."""
+    for call in calls:
+        if call.method != method or call.status != 200 or call.error not in errors:
+            continue
+        if not mentions or any(text in json.dumps(call.args, default=str) for text in mentions):
+            return call
+    return None
+
+
+def rooms_ready(fake: FakeSlack, tags: list[str], stakeholders: str) -> dict[str, dict[str, Call]]:
+    """For each tag whose war room is ready, the (first) call that did each of READY_PARTS."""
+    calls = fake.calls()
+    creates = {str(c.args.get("name", "")): c for c in calls if c.method == "conversations.create" and not c.error}
+    to_stakeholders = [c for c in calls if c.args.get("channel") == stakeholders]
+    done = {}
+    for tag in tags:
+        name = next((name for name in creates if tag in name), None)
+        room = fake.channel_named(name) if name else None
+        if room is None:
+            continue
+        in_room = [c for c in calls if c.args.get("channel") == room.id]
+        parts = {
+            "channel created": creates[name],
+            "captain invited": _first(in_room, "conversations.invite", errors=(None, "already_in_channel")),
+            "topic set": _first(in_room, "conversations.setTopic"),
+            "kickoff posted": _first(in_room, "chat.postMessage"),
+            "stakeholders told": _first(to_stakeholders, "chat.postMessage", mentions=(tag, room.id)),
+        }
+        if all(parts.values()):
+            done[tag] = parts
+    return done
+
+
+def wait_ready(fake: FakeSlack, tags: list[str], stakeholders: str, *, timeout: float) -> dict[str, dict[str, Call]]:
+    """Wait until every tag's war room is ready (or the timeout passes); returns those that are.
+
+    A cheap check (the tags in the stakeholder channel) gates the full read of the call log, which is
+    only done every 0.5 s otherwise, so polling does not slow the fake down while it is busy."""
+    deadline = time.monotonic() + timeout
+    last_full = 0.0
+    while True:
+        now = time.monotonic()
+        told = " ".join(m["text"] for m in fake.messages(stakeholders))
+        if all(tag in told for tag in tags) or now - last_full >= 0.5 or now >= deadline:
+            last_full = now
+            ready = rooms_ready(fake, tags, stakeholders)
+            if len(ready) == len(tags) or now >= deadline:
+                return ready
+        time.sleep(0.05)
+
+
+def round_trips(calls: list[Call], parts: dict[str, Call], *, since: float, tag: str, room: str) -> list[list[Call]]:
+    """The waves of Web API calls of one declaration up to its last ready part: wave k holds the calls
+    that start after a call of wave k-1 ended (and after none of wave k). Calls about other channels
+    are left out, so background work (the status board) does not lengthen the chain."""
+    end = max(call.ended for call in parts.values())
+
+    def ours(call: Call) -> bool:
+        text = json.dumps(call.args, default=str)
+        return "channel" not in call.args or tag in text or room in text
+
+    window = sorted((c for c in calls if c.at >= since and c.ended <= end and ours(c)), key=lambda c: c.at)
+    depth: dict[int, int] = {}
+    for n, call in enumerate(window):
+        depth[n] = 1 + max((depth[m] for m in range(n) if window[m].ended <= call.at), default=0)
+    chain = max(depth[window.index(call)] for call in parts.values())
+    return [[c for n, c in enumerate(window) if depth[n] == k] for k in range(1, chain + 1)]
+
+
+def wait_quiet(fake: FakeSlack, *, quiet: float = 0.3, cap: float = 3.0) -> None:
+    """Wait until the fake has seen no new call or response-URL post for `quiet` seconds (at most `cap`)."""
+    deadline = time.monotonic() + cap
+    seen, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        now_seen = (len(fake.calls()), len(fake.responses()))
+        if now_seen != seen:
+            seen, since = now_seen, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.05)
+
+
+def wait_replies(fake: FakeSlack, commands: list[Sent], *, timeout: float) -> int:
+    """Wait for the follow-up (response_url) of every command acked without text; returns how many replied."""
+    expected = [c for c in commands if c.status == 200 and not c.body]
+    deadline = time.monotonic() + timeout
+    while True:
+        urls = {r["_url"] for r in fake.responses()}
+        replied = sum(c.response_url in urls for c in expected)
+        if replied == len(expected) or time.monotonic() >= deadline:
+            return replied + sum(1 for c in commands if c.status == 200 and c.body)
+        time.sleep(0.05)
+
+
+# --- statistics and printing -----------------------------------------------------------------------
+
+def percentile(values: list[float], p: float) -> float:
+    """Linear interpolation between the closest ranks."""
+    ordered = sorted(v for v in values if not math.isnan(v))
+    if not ordered:
+        return float("nan")
+    rank = p / 100 * (len(ordered) - 1)
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.1f} ms"
+
+
+def verdict(ok: bool) -> str:
+    return "meets" if ok else "MISSES"
+
+
+def print_acks(bare: list[Sent], fire: list[Sent]) -> dict[str, float]:
+    """p50/p95/p99 rows for both servers and the ratio; returns firehouse's percentiles and the ratios."""
+    out = {}
+    print(f"  {'ack latency':<12}{'n':>5}{'p50':>12}{'p95':>12}{'p99':>12}{'max':>12}")
+    for name, sent in (("bare", bare), ("firehouse", fire)):
+        acks = [c.ack for c in sent]
+        row = [percentile(acks, p) for p in (50, 95, 99)] + [max(acks, default=float("nan"))]
+        print(f"  {name:<12}{len(acks):>5}" + "".join(f"{ms(v):>12}" for v in row))
+        out.update({f"{name} p{p}": v for p, v in zip((50, 95, 99), row)})
+    ratios = [out[f"firehouse p{p}"] / out[f"bare p{p}"] for p in (50, 95, 99)]
+    print(f"  {'ratio f/b':<12}{'':>5}" + "".join(f"{r:>11.2f}×" for r in ratios))
+    out.update({f"ratio p{p}": r for p, r in zip((50, 95, 99), ratios)})
+    for name, sent in (("bare", bare), ("firehouse", fire)):
+        bad = [c for c in sent if c.status != 200]
+        if bad:
+            print(f"  {name}: {len(bad)} requests not answered 200, e.g. {bad[0].status} {bad[0].body[:120]!r}")
+    return out
+
+
+# --- the scenarios -----------------------------------------------------------------------------------
+
+@dataclass
+class Setup:
+    fake: FakeSlack
+    bare: BareProcess
+    bot: BotProcess
+    users: list[str]
+    general: str
+    stakeholders: str
+    log_latency: float
+    latency: float
+    rounds: int
+    notes: list[str] = field(default_factory=list)
+
+
+def scenario_log(s: Setup) -> None:
+    s.fake.set_default_latency(s.log_latency)
+    opening = declares(s.fake, s.users[:1])
+    burst(s.bot.url, opening, channel=s.general)
+    ready = wait_ready(s.fake, [opening[0].tag], s.stakeholders, timeout=30)
+    if not ready:
+        raise RuntimeError(f"the log scenario's war room never got ready:\n{s.bot.log()[-3000:]}")
+    room = s.fake.channel_named(str(ready[opening[0].tag]["channel created"].args["name"])).id
+    wait_quiet(s.fake)
+    burst(s.bare.url, logs(s.fake, s.users, 0), channel=room)  # warm-up, not counted
+    warm = burst(s.bot.url, logs(s.fake, s.users, 0), channel=room)
+    patience = 10.0  # for the follow-ups; shortened once some do not come, so the run stays short
+    if wait_replies(s.fake, warm, timeout=patience) < len(warm):
+        patience = 1.0
+    bare, fire, replied = [], [], 0
+    for round_ in range(1, s.rounds + 1):
+        bare += burst(s.bare.url, logs(s.fake, s.users, round_), channel=room)
+        batch = burst(s.bot.url, logs(s.fake, s.users, round_), channel=room)
+        got = wait_replies(s.fake, batch, timeout=patience)
+        patience = patience if got == len(batch) else 1.0
+        replied += got
+        fire += batch
+        wait_quiet(s.fake, quiet=0.1, cap=2)
+    print(f"\n(a) /incident log <text>: {len(s.users)} responders at once in one war room,"
+          f" Slack latency {s.log_latency * 1000:.0f} ms, {s.rounds} rounds")
+    figures = print_acks(bare, fire)
+    ratio = figures["ratio p99"]
+    print(f"  target: log ack p99 ≤ {LOG_P99_RATIO_TARGET}× bare          "
+          f"→ {ratio:.2f}× ({verdict(ratio <= LOG_P99_RATIO_TARGET)})")
+    sample = next((r.get("text", "") for r in s.fake.responses(fire[-1].response_url)), fire[-1].body)
+    print(f"  follow-up replies from firehouse: {replied}/{len(fire)}, e.g. {sample[:70]!r}")
+
+
+def scenario_declare(s: Setup) -> None:
+    s.fake.set_default_latency(s.latency)
+    lat = f"{s.latency * 1000:.0f} ms"
+    # a warm-up batch for each server, not counted
+    burst(s.bare.url, declares(s.fake, s.users), channel=s.general)
+    warm = burst(s.bot.url, declares(s.fake, s.users), channel=s.general)
+    wait_ready(s.fake, [c.tag for c in warm], s.stakeholders, timeout=30)
+    wait_quiet(s.fake)
+    # one declaration alone: how many sequential round trips until its war room is ready
+    alone = declares(s.fake, s.users[:1])
+    burst(s.bot.url, alone, channel=s.general)
+    ready = wait_ready(s.fake, [alone[0].tag], s.stakeholders, timeout=30)
+    waves: list[list[Call]] = []
+    alone_ready = float("nan")
+    if ready:
+        parts = ready[alone[0].tag]
+        room = s.fake.channel_named(str(parts["channel created"].args["name"])).id
+        waves = round_trips(s.fake.calls(), parts, since=alone[0].sent, tag=alone[0].tag, room=room)
+        alone_ready = max(c.ended for c in parts.values()) - alone[0].sent
+    wait_quiet(s.fake)
+    bare, fire, to_ready = [], [], []
+    patience = 30.0  # shortened once a war room does not get ready, so the run stays short
+    for _ in range(s.rounds):
+        bare += burst(s.bare.url, declares(s.fake, s.users), channel=s.general)
+        batch = burst(s.bot.url, declares(s.fake, s.users), channel=s.general)
+        fire += batch
+        ready = wait_ready(s.fake, [c.tag for c in batch], s.stakeholders, timeout=patience)
+        patience = patience if len(ready) == len(batch) else 5.0
+        to_ready += [max(p.ended for p in ready[c.tag].values()) - c.sent for c in batch if c.tag in ready]
+        wait_quiet(s.fake)
+
+    print(f"\n(b) /incident declare sev2 output <title>: {len(s.users)} users at once,"
+          f" Slack answering every Web API method in {lat}, {s.rounds} rounds")
+    figures = print_acks(bare, fire)
+    within = sum(1 for c in fire if c.status == 200 and c.ack < SLACK_ACK_DEADLINE)
+    p99 = figures["firehouse p99"]
+    print(f"  acked within {SLACK_ACK_DEADLINE:.0f} s: firehouse {within}/{len(fire)}"
+          f" ({verdict(within == len(fire))}: every declare acked)")
+    print(f"  target: declare ack p99 ≤ {DECLARE_P99_TARGET * 1000:.0f} ms at {len(s.users)} simultaneous, {lat}"
+          f" → {p99 * 1000:.0f} ms ({verdict(p99 <= DECLARE_P99_TARGET)})")
+    print(f"  war room ready ({', '.join(READY_PARTS)}), one declaration alone at {lat}:")
+    if waves:
+        print(f"    sequential Web API round trips: {len(waves)}  target {READY_ROUND_TRIPS_TARGET}"
+              f" ({verdict(len(waves) <= READY_ROUND_TRIPS_TARGET)})")
+        for k, wave in enumerate(waves, 1):
+            start = min(c.at for c in wave) - alone[0].sent
+            names = ", ".join(c.method for c in wave)
+            print(f"      {k}. +{start * 1000:5.0f} ms  {names}")
+        target = (READY_ROUND_TRIPS_TARGET * s.latency + 0.05) * 1000
+        print(f"    command sent → ready: {alone_ready * 1000:.0f} ms  target ~{target:.0f} ms")
+    else:
+        print("    never got ready within 30 s")
+    print(f"  command sent → war room ready, {len(s.users)} at once: "
+          f"p50 {percentile(to_ready, 50) * 1000:.0f} ms  p99 {percentile(to_ready, 99) * 1000:.0f} ms"
+          f"  max {max(to_ready, default=float('nan')) * 1000:.0f} ms  ({len(to_ready)}/{len(fire)} ready)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=10, help="batches per server and scenario (default 10)")
+    parser.add_argument("--users", type=int, default=20, help="commands sent at once per batch (default 20)")
+    parser.add_argument("--latency-ms", type=float, default=100, help="Slack latency for declares (default 100)")
+    parser.add_argument("--log-latency-ms", type=float, default=0, help="Slack latency for logs (default 0)")
+    parser.add_argument("--only", choices=["log", "declare"], help="run one scenario")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (server logs) and say where")
+    parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_bare:
+        serve_bare(args.serve_bare)
+        return
+    # loopback only, even when a proxy is configured; the servers inherit this
+    os.environ["no_proxy"] = os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` cleans up
+
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="firehouse-ack-bench-"))
+    fake = FakeSlack().start()
+    bare = BareProcess(fake=fake, workdir=workdir)
+    bot = None
+    try:
+        users = [fake.add_user(f"UBENCH{n:02d}", f"responder{n}") for n in range(1, args.users + 1)]
+        general = fake.add_channel("general", members=users)
+        stakeholders = fake.add_channel("incidents")
+        (workdir / "firehouse").mkdir()
+        bot = BotProcess(fake=fake, workdir=workdir / "firehouse",
+                         config=f'stakeholder_channel = "{stakeholders}"\nchannel_prefix = "inc"\n')
+        bare.start()
+        bot.start()
+        setup = Setup(fake=fake, bare=bare, bot=bot, users=users, general=general, stakeholders=stakeholders,
+                      log_latency=args.log_latency_ms / 1000, latency=args.latency_ms / 1000, rounds=args.rounds)
+        print("Ack latency of /incident: `firehouse serve` against a bare Bolt app that only acks, both served by")
+        print("firehouse.server.serve_http (waitress) in their own process, against the fake Slack on 127.0.0.1;")
+        print(f"batches of {args.users} sent at once, alternating bare, firehouse, bare, …; ack = request sent →"
+              " response received")
+        if args.only in (None, "log"):
+            scenario_log(setup)
+        if args.only in (None, "declare"):
+            scenario_declare(setup)
+        print(f"\n({time.monotonic() - started:.0f} s)")
+    finally:
+        if bot is not None:
+            bot.stop()
+        bare.stop()
+        fake.stop()
+        if args.keep:
+            print(f"logs kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
