@@ -5,7 +5,7 @@ from pathlib import Path
 
 from firehouse.config import load_settings
 from firehouse.domain.classes import Catalog
-from firehouse.slack.grammar import forms
+from firehouse.bolt.table import COMMANDS, reference
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -18,7 +18,8 @@ def test_the_configuration_example_is_accepted(tmp_path):
     assert settings.regimes == {"gdpr": ("data", "compliance"), "eu_ai_act": ("output", "action", "compliance")}
 
 
-def test_every_subcommand_is_in_the_command_reference():
-    reference = README.split("## Commands", 1)[1].split("##", 1)[0]
-    for verb in forms(Catalog()):
-        assert f"/incident {verb}" in reference, verb
+def test_the_command_reference_is_the_command_table():
+    section = README.split("## Commands", 1)[1].split("##", 1)[0]
+    (block,) = re.findall(r"```\n(.*?)\n```", section, re.S)
+    assert block == reference(Catalog())
+    assert all(f"{row.usage(Catalog())}" in block for row in COMMANDS)

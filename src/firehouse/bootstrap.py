@@ -1,28 +1,33 @@
-"""The composition root: builds the store, gateway, service, status board and Bolt app from settings."""
+"""The composition root: builds the store, gateway, use cases, status board and Bolt app from settings."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
 from sqlalchemy.engine import Engine
 
+from firehouse.bolt.handlers import Services
+from firehouse.bolt.listeners import register
+from firehouse.bolt.work import Background
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
 from firehouse.errors import ConfigError
-from firehouse.notice_desk import NoticeDesk
-from firehouse.outbox import Outbox
-from firehouse.service import IncidentService, utc_now
+from firehouse.scheduler.board import StatusBoard
 from firehouse.slack.gateway import SlackGateway, make_client
-from firehouse.slack.listeners import register
-from firehouse.statusboard import StatusBoard
+from firehouse.slack.outbound import SlackOutbound
+from firehouse.slack.outbox import Outbox
 from firehouse.store import make_engine
+from firehouse.usecases.incidents import IncidentService, utc_now
+from firehouse.usecases.notices import NoticeDesk
+from firehouse.usecases.updates import Updates
 
 
 @dataclass(frozen=True)
@@ -31,27 +36,43 @@ class Firehouse:
 
     settings: Settings
     engine: Engine
-    service: IncidentService
+    services: Services
     board: StatusBoard
+    background: Background
     app: App
+
+    def stop(self) -> None:
+        self.board.stop()
+        self.background.shutdown()
+
+
+def build(settings: Settings, *, engine: Engine, gateway: SlackGateway,
+          clock: Callable[[], datetime] = utc_now) -> tuple[Services, StatusBoard]:
+    """The use cases and the status board over a store and a gateway (the real ones, or a test's)."""
+    templates = TemplateCatalogue.with_override(settings.templates_dir)
+    outbox = Outbox(engine=engine, gateway=gateway, clock=clock)
+    outbound = SlackOutbound(gateway=gateway, outbox=outbox, settings=settings, templates=templates,
+                             fan_out=ThreadPoolExecutor(settings.workers, thread_name_prefix="firehouse-slack"))
+    incidents = IncidentService(engine=engine, outbound=outbound, settings=settings, clock=clock)
+    scheduler = BackgroundScheduler(timezone=UTC, executors={"default": JobExecutor(8)})
+    board = StatusBoard(service=incidents, outbound=outbound, outbox=outbox, scheduler=scheduler)
+    services = Services(incidents=incidents, updates=Updates(incidents),
+                        notices=NoticeDesk(service=incidents, templates=templates), gateway=gateway)
+    return services, board
 
 
 def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Firehouse:
     """Connect to the database and to Slack, and register every listener. Nothing runs until `board.start()`."""
     engine = make_engine(settings.database_url)
     client = make_client(token=settings.bot_token, base_url=settings.api_url)
-    gateway = SlackGateway(client)
-    outbox = Outbox(engine=engine, gateway=gateway, clock=clock)
-    service = IncidentService(engine=engine, gateway=gateway, outbox=outbox, settings=settings, clock=clock)
-    scheduler = BackgroundScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(8)})
-    templates = TemplateCatalogue.with_override(settings.templates_dir)
-    board = StatusBoard(service=service, outbox=outbox, scheduler=scheduler, templates=templates)
-    desk = NoticeDesk(service=service, templates=templates)
+    services, board = build(settings, engine=engine, gateway=SlackGateway(client), clock=clock)
     try:
         app = App(signing_secret=settings.signing_secret, client=client)
     except BoltError as err:
         raise ConfigError(f"Slack refused SLACK_BOT_TOKEN at {settings.api_url}: {err}") from None
     except (SlackClientError, OSError) as err:
         raise ConfigError(f"cannot reach Slack at {settings.api_url}: {err.__class__.__name__}") from None
-    register(app, service, board, desk)
-    return Firehouse(settings=settings, engine=engine, service=service, board=board, app=app)
+    background = Background(settings.workers)
+    register(app, services, background)
+    return Firehouse(settings=settings, engine=engine, services=services, board=board, background=background,
+                     app=app)

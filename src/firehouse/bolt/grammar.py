@@ -1,11 +1,13 @@
-"""The `/incident` grammar: text in, a small command dataclass out, or a UsageError with the right form.
+"""The words of `/incident`: one small dataclass per command, and the parsers that make them.
 
-`parse` is total: any text gives a command or a UsageError, never another exception.
+Each parser takes the text after the subcommand's words, the deployment's catalogue and the right
+form (for its UsageError); `table.py` ties each to its row.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from firehouse.domain.classes import Catalog
@@ -24,37 +26,6 @@ _FACT_START = re.compile(r"(?:^|(?<=\s))([A-Za-z_]+)=")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>$")
 # "sev4" or "sev-1" is a typo for a severity; "severe" starts a title.
 _SEVERITY_LIKE = re.compile(r"^sev[\d\W_]*$", re.IGNORECASE)
-
-
-def forms(catalog: Catalog) -> dict[str, str]:
-    """The right form of every subcommand, with this deployment's classes, causes and roles."""
-    return {
-        "declare": "/incident declare [sev1|sev2|sev3] [class] <title>",
-        "help": "/incident help",
-        "list": "/incident list",
-        "captain": "/incident captain @user",
-        "role": f"/incident role <{'|'.join(catalog.roles)}> @user",
-        "roles": "/incident roles",
-        "sev": "/incident sev <1|2|3> [reason]",
-        "class": f"/incident class <{'|'.join(catalog.classes)}>",
-        "cause": f"/incident cause <{'|'.join(catalog.causes)}>",
-        "status": f"/incident status <{'|'.join(SETTABLE)}>",
-        "resolve": f"/incident resolve [summary] [{WAIVE_FLAG} <reason>]",
-        "detected": "/incident detected <ISO time | 30m ago>",
-        "summary": "/incident summary",
-        "update": "/incident update <text>",
-        "fact": "/incident fact <key>=<value> …",
-        "comms": "/incident comms <product|legal> [template] [regime] [initial|intermediate|final]",
-        "clock": "/incident clock [<regime> not-reportable <reason>]",
-        "aware": "/incident aware <ISO time | 30m ago>",
-        "log": "/incident log <text>",
-        "timeline": "/incident timeline",
-    }
-
-
-# Subcommands that only make sense inside a war room.
-WAR_ROOM_ONLY = ("captain", "role", "roles", "sev", "class", "cause", "status", "resolve", "detected", "summary",
-                 "update", "fact", "comms", "clock", "aware", "log", "timeline")
 
 
 @dataclass(frozen=True)
@@ -184,76 +155,12 @@ class ShowTimeline:
     pass
 
 
-Command = (
-    ShowHelp | ListIncidents | OpenDeclareModal | Declare | HandOver | AssignRole | ShowRoles | ChangeSeverity
-    | ChangeClass | ChangeCause | ChangeStatus | Resolve | SetDetected | ShowSummary | PostUpdate | RecordFacts
-    | DraftNotice | ShowClock | NotReportable | SetAware | Log | ShowTimeline
-)
+def nothing(command: type) -> Callable[[str, Catalog, str], object]:
+    """A parser for a subcommand that takes no words (anything after it is ignored)."""
+    return lambda rest, catalog, form: command()
 
 
-# The subcommand each command comes from, so its errors can show the right form.
-VERB_OF: dict[type, str] = {
-    HandOver: "captain", AssignRole: "role", ShowRoles: "roles", ChangeSeverity: "sev", ChangeClass: "class",
-    ChangeCause: "cause", ChangeStatus: "status", Resolve: "resolve", SetDetected: "detected",
-    ShowSummary: "summary", PostUpdate: "update", RecordFacts: "fact", DraftNotice: "comms", ShowClock: "clock",
-    NotReportable: "clock", SetAware: "aware", Log: "log", ShowTimeline: "timeline",
-}
-
-
-def form_of(command: Command, catalog: Catalog) -> str:
-    """The right form of the subcommand `command` came from ("" for those that need none)."""
-    return forms(catalog).get(VERB_OF.get(type(command), ""), "")
-
-
-def parse(text: str, *, catalog: Catalog) -> Command:
-    """Turn the text after `/incident` into a command."""
-    verb, _, rest = text.strip().partition(" ")
-    verb, rest = verb.lower(), rest.strip()
-    form = forms(catalog).get(verb, "")
-    simple = {"": OpenDeclareModal, "help": ShowHelp, "list": ListIncidents, "timeline": ShowTimeline,
-              "roles": ShowRoles, "summary": ShowSummary}
-    if verb in simple:
-        return simple[verb]()
-    if verb == "declare":
-        return _declare(rest, catalog, form)
-    if verb == "captain":
-        return HandOver(_mention(rest, form=form))
-    if verb == "role":
-        role, _, who = rest.partition(" ")
-        return AssignRole(_choice(role.lower(), catalog.roles, what="role", form=form),
-                          _mention(who.strip(), form=form))
-    if verb == "sev":
-        level, _, reason = rest.partition(" ")
-        severity = Severity.from_text(level)
-        if severity is None:
-            raise UsageError(_not_one_of(level, "severity", ("1", "2", "3")), form=form)
-        return ChangeSeverity(severity, _limited(reason.strip(), what="reason", limit=MAX_TEXT, form=form))
-    if verb == "class":
-        return ChangeClass(_choice(rest.lower(), catalog.classes, what="class", form=form))
-    if verb == "cause":
-        return ChangeCause(_choice(rest.lower(), catalog.causes, what="cause", form=form))
-    if verb == "status":
-        return ChangeStatus(Status(_choice(rest.lower(), SETTABLE, what="status", form=form)))
-    if verb == "resolve":
-        return _resolve(rest, form)
-    if verb == "detected":
-        return SetDetected(_text(rest, what="time", limit=60, form=form))
-    if verb == "update":
-        return PostUpdate(_text(rest, what="update", limit=MAX_TEXT, form=form))
-    if verb == "fact":
-        return RecordFacts(_facts(rest, form))
-    if verb == "comms":
-        return _comms(rest, form)
-    if verb == "clock":
-        return _clock(rest, form)
-    if verb == "aware":
-        return SetAware(_text(rest, what="time", limit=60, form=form))
-    if verb == "log":
-        return Log(_text(rest, what="timeline entry", limit=MAX_TEXT, form=form))
-    return ShowHelp(problem=f"I don't know `/incident {escape(verb[:40])}`.")
-
-
-def _declare(rest: str, catalog: Catalog, form: str) -> Declare:
+def declare(rest: str, catalog: Catalog, form: str) -> Declare:
     words = rest.split()
     severity = Severity.SEV3
     if words and _SEVERITY_LIKE.match(words[0]):
@@ -266,14 +173,67 @@ def _declare(rest: str, catalog: Catalog, form: str) -> Declare:
     if words and words[0].lower() in catalog.classes:
         class_id = words[0].lower()
         words = words[1:]
-    title = _text(" ".join(words), what="title", limit=MAX_TITLE, form=form)
+    title = text(" ".join(words), what="title", limit=MAX_TITLE, form=form)
     return Declare(title=title, severity=severity, class_id=class_id)
 
 
-def _facts(rest: str, form: str) -> tuple[tuple[str, str], ...]:
+def hand_over(rest: str, catalog: Catalog, form: str) -> HandOver:
+    return HandOver(mention(rest, form=form))
+
+
+def assign_role(rest: str, catalog: Catalog, form: str) -> AssignRole:
+    role, _, who = rest.partition(" ")
+    return AssignRole(choice(role.lower(), catalog.roles, what="role", form=form), mention(who.strip(), form=form))
+
+
+def change_severity(rest: str, catalog: Catalog, form: str) -> ChangeSeverity:
+    level, _, reason = rest.partition(" ")
+    severity = Severity.from_text(level)
+    if severity is None:
+        raise UsageError(_not_one_of(level, "severity", ("1", "2", "3")), form=form)
+    return ChangeSeverity(severity, limited(reason.strip(), what="reason", limit=MAX_TEXT, form=form))
+
+
+def change_class(rest: str, catalog: Catalog, form: str) -> ChangeClass:
+    return ChangeClass(choice(rest.lower(), catalog.classes, what="class", form=form))
+
+
+def change_cause(rest: str, catalog: Catalog, form: str) -> ChangeCause:
+    return ChangeCause(choice(rest.lower(), catalog.causes, what="cause", form=form))
+
+
+def change_status(rest: str, catalog: Catalog, form: str) -> ChangeStatus:
+    return ChangeStatus(Status(choice(rest.lower(), SETTABLE, what="status", form=form)))
+
+
+def resolve(rest: str, catalog: Catalog, form: str) -> Resolve:
+    summary, flag, waiver = rest.partition(WAIVE_FLAG)
+    if flag and not waiver.strip():
+        raise UsageError("Say why no customer notice is needed after `--waive-notice`.", form=form)
+    return Resolve(limited(summary.strip(), what="summary", limit=MAX_TEXT, form=form),
+                   limited(waiver.strip(), what="reason", limit=MAX_TEXT, form=form))
+
+
+def set_detected(rest: str, catalog: Catalog, form: str) -> SetDetected:
+    return SetDetected(text(rest, what="time", limit=60, form=form))
+
+
+def set_aware(rest: str, catalog: Catalog, form: str) -> SetAware:
+    return SetAware(text(rest, what="time", limit=60, form=form))
+
+
+def post_update(rest: str, catalog: Catalog, form: str) -> PostUpdate:
+    return PostUpdate(text(rest, what="update", limit=MAX_TEXT, form=form))
+
+
+def log(rest: str, catalog: Catalog, form: str) -> Log:
+    return Log(text(rest, what="timeline entry", limit=MAX_TEXT, form=form))
+
+
+def record_facts(rest: str, catalog: Catalog, form: str) -> RecordFacts:
     """`key=value …`, where a value runs until the next `<known key>=`: no quoting needed."""
     if not rest:
-        return ()
+        return RecordFacts()
     starts = [m for m in _FACT_START.finditer(rest) if m[1].lower() in FACTS]
     if not starts or starts[0].start() != 0:
         word = rest.split("=", 1)[0].split()[0] if "=" in rest else rest.split()[0]
@@ -282,13 +242,13 @@ def _facts(rest: str, form: str) -> tuple[tuple[str, str], ...]:
     facts = []
     for match, following in zip(starts, [*starts[1:], None], strict=True):
         value = rest[match.end(): following.start() if following else len(rest)].strip()
-        facts.append((match[1].lower(), _limited(value, what=f"fact {match[1]}", limit=MAX_FACT, form=form)))
-    return tuple(facts)
+        facts.append((match[1].lower(), limited(value, what=f"fact {match[1]}", limit=MAX_FACT, form=form)))
+    return RecordFacts(tuple(facts))
 
 
-def _comms(rest: str, form: str) -> DraftNotice:
+def draft_notice(rest: str, catalog: Catalog, form: str) -> DraftNotice:
     words = rest.lower().split()
-    lane = _choice(words[0] if words else "", LANES_WITH_NOTICES, what="lane", form=form)
+    lane = choice(words[0] if words else "", LANES_WITH_NOTICES, what="lane", form=form)
     template = regime = stage = None
     for word in words[1:]:
         if word in REGIMES:
@@ -302,26 +262,22 @@ def _comms(rest: str, form: str) -> DraftNotice:
     return DraftNotice(lane, template, regime, stage)
 
 
-def _clock(rest: str, form: str) -> ShowClock | NotReportable:
+def clock(rest: str, catalog: Catalog, form: str) -> ShowClock | NotReportable:
     if not rest:
         return ShowClock()
     regime, _, rest = rest.partition(" ")
     decision, _, reason = rest.strip().partition(" ")
-    regime = _choice(regime.lower(), REGIMES, what="regime", form=form)
+    regime = choice(regime.lower(), REGIMES, what="regime", form=form)
     if decision.lower() != "not-reportable":
         raise UsageError("Record a decision as `not-reportable` followed by the reason.", form=form)
-    return NotReportable(regime, _text(reason.strip(), what="reason", limit=MAX_TEXT, form=form))
+    return NotReportable(regime, text(reason.strip(), what="reason", limit=MAX_TEXT, form=form))
 
 
-def _resolve(rest: str, form: str) -> Resolve:
-    summary, flag, waiver = rest.partition(WAIVE_FLAG)
-    if flag and not waiver.strip():
-        raise UsageError("Say why no customer notice is needed after `--waive-notice`.", form=form)
-    return Resolve(_limited(summary.strip(), what="summary", limit=MAX_TEXT, form=form),
-                   _limited(waiver.strip(), what="reason", limit=MAX_TEXT, form=form))
+# --- words -----------------------------------------------------------------------------------------
 
 
-def _mention(rest: str, *, form: str) -> str:
+def mention(rest: str, *, form: str) -> str:
+    """The user id of one @-mention, as Slack sends it (`<@U123>` or `<@U123|name>`)."""
     match = _MENTION.match(rest)
     if not match:
         shown = f" `{escape(rest[:40])}` is not someone I can find." if rest else ""
@@ -329,25 +285,26 @@ def _mention(rest: str, *, form: str) -> str:
     return match[1]
 
 
-def _choice(word: str, choices, *, what: str, form: str) -> str:
+def choice(word: str, choices: Iterable[str], *, what: str, form: str) -> str:
     if word not in choices:
         raise UsageError(_not_one_of(word, what, choices), form=form)
     return word
 
 
-def _not_one_of(word: str, what: str, choices) -> str:
+def _not_one_of(word: str, what: str, choices: Iterable[str]) -> str:
     if not word:
         return f"Which {what}? One of: {', '.join(choices)}."
     return f"`{escape(word[:40])}` is not a {what}: use one of {', '.join(choices)}."
 
 
-def _text(text: str, *, what: str, limit: int, form: str) -> str:
-    if not text:
+def text(value: str, *, what: str, limit: int, form: str) -> str:
+    """Required text of at most `limit` characters."""
+    if not value:
         raise UsageError(f"The {what} is missing.", form=form)
-    return _limited(text, what=what, limit=limit, form=form)
+    return limited(value, what=what, limit=limit, form=form)
 
 
-def _limited(text: str, *, what: str, limit: int, form: str) -> str:
-    if len(text) > limit:
-        raise UsageError(f"The {what} is {len(text):,} characters long; keep it to {limit:,}.", form=form)
-    return text
+def limited(value: str, *, what: str, limit: int, form: str) -> str:
+    if len(value) > limit:
+        raise UsageError(f"The {what} is {len(value):,} characters long; keep it to {limit:,}.", form=form)
+    return value

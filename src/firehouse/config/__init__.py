@@ -44,6 +44,7 @@ class Settings:
     admins: tuple[str, ...] = ()  # user ids and user group ids whose members count as admins
     regimes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # enabled regime → classes it covers
     templates_dir: Path | None = None  # a deployment's own templates, shadowing the defaults file by file
+    workers: int = 16  # threads for the work after an ack, and as many for Slack calls made at once
 
     @property
     def socket_mode(self) -> bool:

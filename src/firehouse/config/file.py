@@ -17,7 +17,8 @@ from firehouse.domain.severity import Severity
 DEFAULT_CADENCE = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelta(minutes=30),
                    Severity.SEV3: timedelta(minutes=60)}
 TOP_LEVEL_KEYS = ("stakeholder_channel", "channel_prefix", "cadence", "status_board", "classes", "causes", "roles",
-                  "admins", "permissions", "regimes", "regime_classes")
+                  "admins", "permissions", "regimes", "regime_classes", "workers")
+MAX_WORKERS = 256
 BOARD_KEYS = ("missed_before_escalation", "escalate_to", "snooze", "first_hour")
 
 
@@ -65,6 +66,11 @@ def validate(data: dict[str, Any]) -> dict[str, Any]:
         settings["channel_prefix"] = _matching(
             data["channel_prefix"], _PREFIX, "channel_prefix",
             "1-20 characters of a-z, 0-9 and '-', starting with a letter or digit")
+    if "workers" in data:
+        workers = data["workers"]
+        if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+            raise ValueError(f"workers must be a whole number from 1 to {MAX_WORKERS}, not {workers!r}")
+        settings["workers"] = workers
     if "cadence" in data:
         settings["cadence"] = _cadence(data["cadence"])
     if "status_board" in data:

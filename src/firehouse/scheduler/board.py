@@ -1,36 +1,32 @@
-"""The status board: prompts the captain and keeps stakeholders informed on a fixed cadence.
+"""The status board's scheduler side: the leader, one job per incident, and the tick.
 
 The database is the source of truth. Each open incident stores when its next update is due; one
 APScheduler job per incident is derived from that and rebuilt at start-up, so a restart neither loses
-nor repeats a prompt. Everything the board posts goes through the outbox.
+nor repeats a prompt. A tick decides what is due and records the posts it owes in one transaction;
+they go out through the outbox.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from firehouse.comms.context import UpdateView, clock, template_context
-from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.board import next_checkpoint, next_step, open_phase_items
-from firehouse.domain.events import FIREHOUSE, Event, UpdatePosted
+from firehouse.domain.events import FIREHOUSE, Event
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.times import duration
-from firehouse.errors import DomainError
-from firehouse.leadership import Leadership
-from firehouse.outbox import Outbox, Post, add_posts
-from firehouse.service import IncidentService, Outcome
-from firehouse.slack import board_blocks, notice_blocks
-from firehouse.slack.gateway import Message
-from firehouse.comms.mrkdwn import escape_keeping_users
+from firehouse.scheduler.leadership import Leadership
+from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
+from firehouse.usecases.effects import Checklist, DeadlineReminder, Prompt, Reminder, StatusUpdate
+from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.ports import Outbound, Post
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +37,13 @@ OUTBOX_SWEEP = timedelta(seconds=10)  # how often the leader retries posts that 
 
 
 class StatusBoard:
-    """Prompts, updates, silence notices, escalations and the first-hour checklist."""
+    """Runs each incident's job when its prompt, reminder, checklist or deadline reminder is due."""
 
-    def __init__(self, *, service: IncidentService, outbox: Outbox, templates: TemplateCatalogue,
+    def __init__(self, *, service: IncidentService, outbound: Outbound, outbox: Outbox,
                  scheduler: BaseScheduler) -> None:
         self.service = service
+        self.outbound = outbound
         self.outbox = outbox
-        self.templates = templates
         self.scheduler = scheduler
         self.settings = service.settings
         self.clock: Callable[[], datetime] = service.clock
@@ -67,6 +63,7 @@ class StatusBoard:
     def lead(self) -> None:
         """Take or keep the lead: the leader sends what the outbox still holds and keeps the jobs in step
         with the database (other replicas change it too). A replica that is not the leader runs no jobs."""
+        self.outbox.confirm()  # every replica writes down what it sent since its last transaction
         if not self.leadership.held():
             if self.leading:
                 log.warning("not leading the scheduler any more; dropping its jobs")
@@ -84,7 +81,12 @@ class StatusBoard:
             self._sync(followed)
         if first or self.clock() >= self._next_sweep:
             self._next_sweep = self.clock() + OUTBOX_SWEEP
-            self.outbox.deliver()
+            self.outbox.sweep()
+
+    def stop(self) -> None:
+        """Stop running jobs and write down what was sent."""
+        self.scheduler.shutdown(wait=False)
+        self.outbox.confirm()
 
     def _sync(self, incidents: list[Incident]) -> None:
         wanted = {f"incident:{i.id}": i for i in incidents}
@@ -142,9 +144,9 @@ class StatusBoard:
             if incident.status.is_open:
                 posts += self._board_step(incident, now, events) + self._checklist(uow, incident, now)
             uow.incidents.save(incident, events)
-            owed = add_posts(uow.session, incident.id, posts)
+            owed = self.outbound.owe(uow, incident.id, posts)
             uow.commit()
-        self.outbox.deliver([row.id for row in owed])
+        self.outbound.deliver(owed)
         self.schedule(incident)
 
     def _board_step(self, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
@@ -159,27 +161,25 @@ class StatusBoard:
         snooze = int(self.settings.board.snooze.total_seconds() // 60) or 1
         if step.kind == "prompt" and now < due:
             incident.prompted()
-            return [Post("prompt", incident.channel_id, board_blocks.prompt(
-                incident_id=incident.id, captain=incident.captain, due=due, snooze_minutes=snooze), step.at)]
+            return [Post("prompt", incident.channel_id, Prompt(incident.id, incident.captain, due, snooze), step.at)]
         missed = incident.update_missed(interval=interval, now=now, by=FIREHOUSE)
         events.append(missed)
-        reminder = board_blocks.reminder(
-            incident_id=incident.id, captain=incident.captain, due=due, next_due=missed.next_due,
-            missed=missed.missed, escalate_to=self._escalation(incident), snooze_minutes=snooze)
+        reminder = Reminder(incident.id, incident.captain, due, missed.next_due, missed.missed,
+                            self._escalation(incident), snooze)
         posts = [Post("reminder", incident.channel_id, reminder, due)]
         if self.settings.stakeholder_channel:
-            posts.append(Post("silence", self.settings.stakeholder_channel, self._update_message(
-                incident, update=None, next_due=missed.next_due), due))
+            posts.append(Post("silence", self.settings.stakeholder_channel,
+                              StatusUpdate(incident, None, missed.next_due, at=now), due))
         return posts
 
-    def _escalation(self, incident: Incident) -> list[str]:
+    def _escalation(self, incident: Incident) -> tuple[str, ...]:
         """Who the reminder pulls in once too many updates were missed."""
         if incident.missed_updates < self.settings.board.missed_before_escalation:
-            return []
+            return ()
         if self.settings.board.escalate_to:
-            return [f"<!subteam^{self.settings.board.escalate_to}>"]
+            return (f"<!subteam^{self.settings.board.escalate_to}>",)
         holders = [incident.roles.get(role) for role in ("comms", "scribe")]
-        return [f"<@{h}>" for h in dict.fromkeys(h for h in holders if h and h != incident.captain)]
+        return tuple(f"<@{h}>" for h in dict.fromkeys(h for h in holders if h and h != incident.captain))
 
     def _checklist(self, uow: UnitOfWork, incident: Incident, now: datetime) -> list[Post]:
         offsets = self.settings.board.first_hour
@@ -197,8 +197,7 @@ class StatusBoard:
         if not items:
             return []
         elapsed = duration(incident.declared_at, incident.declared_at + offsets[incident.checklist_step - 1])
-        return [Post("checklist", incident.channel_id,
-                     board_blocks.checklist(captain=incident.captain, elapsed=elapsed, items=items), checkpoint)]
+        return [Post("checklist", incident.channel_id, Checklist(incident.captain, elapsed, tuple(items)), checkpoint)]
 
     def _deadline_reminders(self, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
         """Remind the legal role holder at 50 %, 75 % and 90 % of each regulatory window and at expiry."""
@@ -206,54 +205,7 @@ class StatusBoard:
         reminded = incident.reminders_due(self.settings.regimes, now)
         events += reminded
         return [
-            Post("deadline", incident.channel_id, notice_blocks.deadline_reminder(
-                deadline=deadlines[r.key], point=r.point, legal=incident.roles.get("legal"), captain=incident.captain),
-                 now)
+            Post("deadline", incident.channel_id,
+                 DeadlineReminder(deadlines[r.key], r.point, incident.roles.get("legal"), incident.captain), now)
             for r in reminded
         ]
-
-    # --- what people do --------------------------------------------------------------------------
-
-    def post_update(self, *, channel: str, by: str, text: str) -> Outcome:
-        """Post a status update in the war room and to the stakeholders; it resets the clock."""
-        def decide(incident: Incident) -> Event:
-            return incident.post_update(text, by=by, at=self.clock(), interval=self.service.interval(incident))
-
-        def posts(incident: Incident, event: UpdatePosted) -> list[Post]:
-            owed = [Post("update", incident.channel_id, self._update_message(
-                incident, update=event, next_due=event.next_due, for_stakeholders=False), event.at)]
-            if self.settings.stakeholder_channel:
-                owed.append(Post("update", self.settings.stakeholder_channel,
-                                 self._update_message(incident, update=event, next_due=event.next_due), event.at))
-            return owed
-
-        return self.service.change(channel, by, needs="update", decide=decide, posts=posts)
-
-    def snooze(self, *, incident_id: int, by: str) -> datetime:
-        """Ask again after the snooze; returns when."""
-        until = self.clock() + self.settings.board.snooze
-        with UnitOfWork(self.service.engine) as uow:
-            incident = uow.incidents.get(incident_id)
-            if incident is None or not incident.status.is_open or incident.next_update_due is None:
-                raise DomainError("This incident has no update due any more.")
-            incident.snooze(min(until, incident.next_update_due))
-            uow.incidents.save(incident, [])
-            uow.commit()
-        self.schedule(incident)
-        return incident.snoozed_until
-
-    # --- rendering -------------------------------------------------------------------------------
-
-    def _update_message(self, incident: Incident, *, update: UpdatePosted | None, next_due: datetime | None,
-                            for_stakeholders: bool = True) -> Message:
-        """The internal/update template; a private incident is named only by number outside its war room."""
-        context = template_context(
-            incident, catalog=self.service.catalog, facts={}, now=self.clock(), for_slack=True,
-            next_update_at=next_due, discreet=for_stakeholders and incident.private,
-            update=update and UpdateView(text=escape_keeping_users(update.text), author=f"<@{update.by}>",
-                                         posted_at=clock(update.at)),
-            last_update_at=clock(incident.last_update_at),
-        )
-        rendered = self.templates.render("internal/update", context)
-        return board_blocks.rendered(rendered.text)
-

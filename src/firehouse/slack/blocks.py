@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, MarkdownTextObject, SectionBlock
 
@@ -11,7 +11,6 @@ from firehouse.domain.events import FIREHOUSE, TimelineEntry
 from firehouse.domain.model import Incident
 from firehouse.domain.times import duration, stamp
 from firehouse.slack.gateway import Message
-from firehouse.slack.grammar import WAR_ROOM_ONLY
 from firehouse.comms.mrkdwn import escape, escape_keeping_users
 
 SECTION_LIMIT = 3000  # characters in one section block
@@ -125,16 +124,6 @@ def declared(incident: Incident, *, to: str, problems: Sequence[str]) -> Message
 def with_problems(text: str, problems: Sequence[str]) -> Message:
     """A confirmation followed by the side effects Slack refused."""
     return Message(text="\n".join([text, *problems]))
-
-
-def help_message(forms: Mapping[str, str], problem: str | None = None) -> Message:
-    """The grammar, after the problem that brought the person here."""
-    general = [forms[verb] for verb in forms if verb not in WAR_ROOM_ONLY]
-    in_room = [forms[verb] for verb in forms if verb in WAR_ROOM_ONLY]
-    lines = [problem] if problem else []
-    lines += ["*Firehouse commands*", "`/incident` opens the declare modal.", *(f"`{f}`" for f in general),
-              "*Inside a war room*", *(f"`{f}`" for f in in_room)]
-    return Message(text="\n".join(lines))
 
 
 def roles_message(incident: Incident, roles: Sequence[str]) -> Message:

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from firehouse.errors import SlackFailure
+from firehouse.usecases.ports import Channel, Person
 
 log = logging.getLogger(__name__)
 
@@ -28,20 +29,6 @@ class Message:
 
     text: str
     blocks: list[Block] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Channel:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Person:
-    id: str
-    name: str
-    is_bot: bool
-    deleted: bool
 
 
 def make_client(*, token: str, base_url: str, retries: int = 4) -> WebClient:

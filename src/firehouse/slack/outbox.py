@@ -1,20 +1,23 @@
-"""Posts the status board owes Slack, delivered at least once and, with Slack's help, exactly once.
+"""Posts owed to Slack, delivered at least once and, with Slack's help, exactly once.
 
-A post is stored in the same transaction as the decision that owes it. A sender claims a row in the
-database for a while (so two threads or two replicas never send the same row) and stamps it
-`attempted_at`; after Slack confirms, `sent_at`. A row attempted but never confirmed (the bot died in
-between) is looked up in the channel's history by the metadata every post carries before it is sent
-again, once its claim has run out, so a crash neither loses nor doubles a post.
+A post is stored in the same transaction as the decision that owes it, already claimed by the process
+that made the decision (claimed for a while and stamped `attempted_at`), so on the happy path that one
+transaction is the only write before the send. Slack's confirmation (`sent_at`, `ts`) is kept in
+memory and written with the next transaction this process makes anyway, or by the leader's next
+round a few seconds later. A row attempted but never confirmed (the bot died in between) is looked up
+in the channel's history by the metadata every post carries before it is sent again, once its claim
+has run out, so a crash neither loses nor doubles a post. Two senders never hold the same row: a
+sweep takes a row only by one atomic update of its claim.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -28,45 +31,48 @@ METADATA_EVENT = "firehouse_post"
 CLAIM = timedelta(minutes=2)  # longer than a send with all its retries can take
 
 
-@dataclass(frozen=True)
-class Post:
-    """One message the board owes: where, what, and when it was due (for lateness)."""
-
-    kind: str
-    channel: str
-    message: Message
-    due_at: datetime
-
-
-def add_posts(session: Session, incident_id: int, posts: Iterable[Post]) -> list[OutboxRow]:
-    """Record posts inside the caller's transaction; they are sent after it commits."""
-    rows = [
-        OutboxRow(incident_id=incident_id, kind=p.kind, channel=p.channel, text=p.message.text,
-                  blocks=[b.to_dict() if hasattr(b, "to_dict") else b for b in p.message.blocks], due_at=p.due_at)
-        for p in posts
-    ]
-    session.add_all(rows)
-    session.flush()
-    return rows
-
-
 class Outbox:
-    """Sends what the outbox holds; safe to call from several threads at once."""
+    """Records, sends and confirms owed posts; safe to call from several threads at once."""
 
     def __init__(self, *, engine: Engine, gateway: SlackGateway, clock: Callable[[], datetime]) -> None:
         self.engine = engine
         self.gateway = gateway
         self.clock = clock
+        self._lock = threading.Lock()
+        self._confirmed: list[dict] = []  # sent, not yet written down
 
-    def deliver(self, ids: Iterable[int] | None = None) -> int:
-        """Send the given unsent rows (or all of them) that nobody else is sending; returns how many Slack
-        confirmed."""
+    def add(self, session: Session, incident_id: int, owed: Iterable[tuple[str, str, Message, datetime]]
+            ) -> list[OutboxRow]:
+        """Record (kind, channel, message, due) posts in the caller's transaction, claimed by this process,
+        together with the confirmations still waiting to be written."""
+        now = self.clock()
+        rows = [
+            OutboxRow(incident_id=incident_id, kind=kind, channel=channel, text=message.text,
+                      blocks=[b.to_dict() if hasattr(b, "to_dict") else b for b in message.blocks], due_at=due,
+                      claimed_until=now + CLAIM, attempted_at=now, attempts=1)
+            for kind, channel, message, due in owed
+        ]
+        session.add_all(rows)
+        self._write_confirmations(session)
+        session.flush()
+        return rows
+
+    def deliver(self, rows: Sequence[OutboxRow]) -> int:
+        """Send rows this process recorded (and so holds); returns how many Slack took."""
+        return sum(self._send(row, checked=True) for row in rows)
+
+    def sweep(self) -> int:
+        """Send every unsent row nobody else holds: failed sends, and what a crash left behind."""
         with Session(self.engine) as session:
             query = select(OutboxRow).where(col(OutboxRow.sent_at).is_(None)).order_by(col(OutboxRow.id))
-            if ids is not None:
-                query = query.where(col(OutboxRow.id).in_(list(ids)))
             rows = list(session.exec(query))
-        return sum(self._send(row) for row in rows if self._claim(row))
+        return sum(self._send(row, checked=False) for row in rows if self._claim(row))
+
+    def confirm(self) -> None:
+        """Write down the confirmations kept in memory, in one transaction."""
+        with Session(self.engine) as session:
+            if self._write_confirmations(session):
+                session.commit()
 
     def release_claims(self) -> None:
         """Free every claim: only for a process that knows it is the only sender (SQLite at start-up), so
@@ -74,6 +80,18 @@ class Outbox:
         with Session(self.engine) as session:
             session.execute(update(OutboxRow).where(col(OutboxRow.sent_at).is_(None)).values(claimed_until=None))
             session.commit()
+
+    def _write_confirmations(self, session: Session) -> int:
+        with self._lock:
+            confirmed, self._confirmed = self._confirmed, []
+        if confirmed:
+            table = OutboxRow.__table__
+            session.connection().execute(
+                table.update().where(table.c.id == bindparam("row_id")).values(
+                    sent_at=bindparam("sent"), ts=bindparam("sent_ts"), error=""),
+                confirmed,
+            )
+        return len(confirmed)
 
     def _claim(self, row: OutboxRow) -> bool:
         """Take the row for a while and stamp the attempt, unless another sender holds it: one atomic
@@ -89,19 +107,28 @@ class Outbox:
             session.commit()
         return claimed == 1
 
-    def _send(self, row: OutboxRow) -> bool:
-        if row.attempted_at and (ts := self._already_posted(row)):
-            self._mark(row.id, sent_at=self.clock(), ts=ts, error="")
+    def _send(self, row: OutboxRow, *, checked: bool) -> bool:
+        """Send one held row; unless `checked` (it was recorded just now), first look for an earlier
+        attempt that did reach Slack."""
+        if not checked and row.attempted_at and (ts := self._already_posted(row)):
+            self._confirm(row.id, ts)
             return True
         try:
             ts = self.gateway.post(row.channel, Message(text=row.text, blocks=row.blocks),
                                    metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}})
         except SlackFailure as failure:
             log.warning("outbox %s (%s) not sent: %s", row.id, row.kind, failure.error)
-            self._mark(row.id, error=failure.error[:200], claimed_until=None)  # free for the next sweep
+            with Session(self.engine) as session:  # free it for the next sweep
+                session.execute(update(OutboxRow).where(col(OutboxRow.id) == row.id)
+                                .values(error=failure.error[:200], claimed_until=None))
+                session.commit()
             return False
-        self._mark(row.id, sent_at=self.clock(), ts=ts, error="")
+        self._confirm(row.id, ts)
         return True
+
+    def _confirm(self, row_id: int, ts: str) -> None:
+        with self._lock:
+            self._confirmed.append({"row_id": row_id, "sent": self.clock(), "sent_ts": ts})
 
     def _already_posted(self, row: OutboxRow) -> str | None:
         """The ts of this row's message if an earlier attempt did reach Slack."""
@@ -113,11 +140,3 @@ class Outbox:
         except SlackFailure as failure:
             log.warning("could not check history for outbox %s: %s", row.id, failure.error)
         return None
-
-    def _mark(self, row_id: int, **values) -> None:
-        with Session(self.engine) as session:
-            row = session.get(OutboxRow, row_id)
-            for name, value in values.items():
-                setattr(row, name, value)
-            session.add(row)
-            session.commit()

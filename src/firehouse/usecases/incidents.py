@@ -1,34 +1,30 @@
-"""What Firehouse does for each command: domain decision → store → effects in Slack.
+"""Declaring and changing incidents: load → check who may → domain decision → save → effects.
 
-Each method takes plain values, so listeners stay thin and tests can drive it directly. Every change
+Each method takes plain values, so the Slack edge stays thin and tests drive it in-process. Every change
 to a war room goes through `change`: load the incident, check who may, let the domain decide, save
-the incident with its events, then publish the events (announcements, invitations, the topic).
+the incident with its events (and the posts it owes, in the same transaction), then hand the events to
+the outbound side, which announces them.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from sqlalchemy.engine import Engine
 
 from firehouse.config import Settings
-from firehouse.domain.events import CaptainHandedOver, Event, RoleAssigned, TimelineEntry
+from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import MAX_TEXT, Incident
 from firehouse.domain.naming import war_room_name
 from firehouse.domain.severity import Severity
 from firehouse.domain.times import parse_moment
 from firehouse.errors import DomainError, InvalidChange, NotAWarRoom, SlackFailure
-from firehouse.outbox import Outbox, Post, add_posts
-from firehouse.slack import announcements, blocks
-from firehouse.slack.gateway import Channel, Message, SlackGateway
 from firehouse.store import UnitOfWork
+from firehouse.usecases.ports import Channel, Outbound, Post
 
-log = logging.getLogger(__name__)
 
 NAME_ATTEMPTS = 10
 # The permission a change needs: an action, several, or one that depends on the incident.
@@ -49,13 +45,12 @@ class Outcome:
 
 
 class IncidentService:
-    """The incident operations, wired to a store, a Slack gateway, the settings and a clock."""
+    """The incident operations, wired to a store, the outbound side, the settings and a clock."""
 
-    def __init__(self, *, engine: Engine, gateway: SlackGateway, outbox: Outbox, settings: Settings,
+    def __init__(self, *, engine: Engine, outbound: Outbound, settings: Settings,
                  clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
-        self.gateway = gateway
-        self.outbox = outbox
+        self.outbound = outbound
         self.settings = settings
         self.catalog = settings.catalog
         self.clock = clock
@@ -83,7 +78,9 @@ class IncidentService:
         override_reason: str = "",
         reached_users: bool | None = None,
     ) -> Outcome:
-        """Declare an incident: open its war room, record it, then brief the room and the stakeholders."""
+        """Declare an incident: open its war room, record it, then brief the room and the stakeholders.
+
+        Two sequential Web API round trips: creating the channel, then the briefing all at once."""
         incident_class = self.catalog.classes[class_id or self.catalog.default_class]
         if captain and captain != by:
             self._require_person(captain)
@@ -100,11 +97,7 @@ class IncidentService:
             uow.commit()
         self.notify_saved(incident)
         outcome = Outcome(incident, events=[declared])
-        self._effect(outcome, "invite you", lambda: self.gateway.invite(room.id, [by, incident.captain]))
-        self._effect(outcome, "set the topic", lambda: self.gateway.set_topic(room.id, blocks.topic(incident)))
-        self._effect(outcome, "post the kickoff",
-                     lambda: self.gateway.post(room.id, blocks.kickoff(incident, incident_class)))
-        self._broadcast(outcome, blocks.stakeholder_announcement(incident))
+        outcome.problems += self.outbound.brief(incident, incident_class, invite=[by, incident.captain])
         return outcome
 
     def _open_war_room(self, incident: Incident) -> Channel:
@@ -112,7 +105,7 @@ class IncidentService:
             name = war_room_name(prefix=self.settings.channel_prefix, declared_at=incident.declared_at,
                                  title=incident.title, attempt=attempt)
             try:
-                return self.gateway.create_channel(name, private=incident.private)
+                return self.outbound.create_channel(name, private=incident.private)
             except SlackFailure as failure:
                 if failure.error != "name_taken":
                     raise
@@ -141,7 +134,7 @@ class IncidentService:
         incident_class = self.catalog.classes[class_id]
         outcome = self.change(channel, by, needs="change_class",
                                decide=lambda incident: incident.change_class(incident_class, by=by, at=self.clock()))
-        if outcome.incident.private and not self.gateway.is_private(channel):
+        if outcome.incident.private and not self.outbound.is_private(channel):
             outcome.problems.append(
                 "This war room stays public: Slack does not let apps make a public channel private. Keep"
                 " sensitive detail out of it, or declare a new private incident and move the discussion there."
@@ -205,35 +198,17 @@ class IncidentService:
             events = decided if isinstance(decided, list) else [decided]
             incident.retime(old=before, new=self.interval(incident), now=self.clock())
             uow.incidents.save(incident, events)
-            owed = add_posts(uow.session, incident.id, posts(incident, events[0])) if posts else []
+            owed = self.outbound.owe(uow, incident.id, posts(incident, events[0])) if posts else []
             uow.commit()
         if owed:
-            self.outbox.deliver([row.id for row in owed])
+            self.outbound.deliver(owed)
         self.notify_saved(incident)
-        return self._publish(Outcome(incident, events=events))
+        return Outcome(incident, events=events, problems=self.outbound.publish(incident, events))
 
     def notify_saved(self, incident: Incident) -> None:
         """Tell whoever follows incidents (the status board) that this one changed."""
         for listener in self.after_save:
             listener(incident)
-
-    def _publish(self, outcome: Outcome) -> Outcome:
-        """Tell the war room and the stakeholders what changed, invite who joined, refresh the topic."""
-        incident = outcome.incident
-        channel = incident.channel_id
-        for event in outcome.events:
-            if isinstance(event, CaptainHandedOver | RoleAssigned):
-                person = event.captain if isinstance(event, CaptainHandedOver) else event.holder
-                self._effect(outcome, f"invite <@{person}>", partial(self.gateway.invite, channel, [person]))
-            message = announcements.for_war_room(event, incident, self.catalog)
-            if message:
-                self._effect(outcome, "announce it in the war room", partial(self.gateway.post, channel, message))
-            message = announcements.for_stakeholders(event, incident)
-            if message:
-                self._broadcast(outcome, message)
-        if any(announcements.changes_topic(event) for event in outcome.events):
-            self._effect(outcome, "update the topic", lambda: self.gateway.set_topic(channel, blocks.topic(incident)))
-        return outcome
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -254,10 +229,7 @@ class IncidentService:
         with self.unit_of_work() as uow:
             incident = _in_war_room(uow, channel)
             entries = uow.incidents.timeline(incident.id)
-        messages = blocks.timeline_messages(incident, entries)
-        for message in messages:
-            self.gateway.post_ephemeral(channel, user, message)
-        return len(messages)
+        return self.outbound.show_timeline(incident, entries, channel=channel, user=user)
 
     def open_incidents(self) -> list[Incident]:
         with self.unit_of_work() as uow:
@@ -268,7 +240,7 @@ class IncidentService:
     def pin_to_timeline(self, *, channel: str, ts: str, by: str) -> TimelineEntry:
         """Copy a war-room message into the timeline, quoting who wrote it."""
         self.incident_in(channel)
-        message = self.gateway.message(channel, ts)
+        message = self.outbound.message(channel, ts)
         if message is None:
             raise DomainError("That message is gone, so it was not added to the timeline.")
         author = f"<@{message['user']}>" if message.get("user") else "A bot"
@@ -287,7 +259,7 @@ class IncidentService:
     # --- helpers -------------------------------------------------------------------------------
 
     def _require_person(self, user_id: str) -> None:
-        person = self.gateway.person(user_id)
+        person = self.outbound.person(user_id)
         if person is None:
             raise DomainError(f"I can't find <@{user_id}> in this workspace.")
         if person.is_bot or person.deleted:
@@ -303,34 +275,8 @@ class IncidentService:
         """Listed in `admins`, or a member of a user group listed there."""
         if user in self.settings.admins:
             return True
-        return any(user in self.gateway.usergroup_members(group)
+        return any(user in self.outbound.usergroup_members(group)
                    for group in self.settings.admins if group.startswith("S"))
-
-    def _broadcast(self, outcome: Outcome, message: Message) -> None:
-        """Post in the stakeholder channel, joining it first if the bot was never added (public only)."""
-        channel = self.settings.stakeholder_channel
-        if not channel:
-            return
-
-        def post() -> None:
-            try:
-                self.gateway.post(channel, message)
-            except SlackFailure as failure:
-                if failure.error != "not_in_channel":
-                    raise
-                self.gateway.join(channel)
-                self.gateway.post(channel, message)
-
-        self._effect(outcome, "announce it in the stakeholder channel", post)
-
-    @staticmethod
-    def _effect(outcome: Outcome, what: str, action: Callable[[], object]) -> None:
-        """Run a Slack side effect; a refusal is reported, not fatal, because the change is recorded."""
-        try:
-            action()
-        except SlackFailure as failure:
-            log.warning("could not %s for incident %s: %s", what, outcome.incident.id, failure.error)
-            outcome.problems.append(f"I couldn't {what} (Slack said `{failure.error}`).")
 
 
 def _in_war_room(uow: UnitOfWork, channel: str) -> Incident:

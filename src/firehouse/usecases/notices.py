@@ -14,9 +14,7 @@ from firehouse.domain.clocks import REGIMES
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice, NoticeStatus
 from firehouse.errors import DomainError, InvalidChange
-from firehouse.service import IncidentService, Outcome
-from firehouse.slack import notice_blocks
-from firehouse.slack.gateway import Message
+from firehouse.usecases.incidents import IncidentService, Outcome
 
 
 class NoticeDesk:
@@ -97,23 +95,29 @@ class NoticeDesk:
 
     def _show(self, notice: Notice, *, channel: str, missing: Sequence[str] = ()) -> None:
         """Post the notice in its war room, or update the message that shows it."""
-        message = notice_blocks.notice_message(notice, missing=missing)
-        if notice.message_ts:
-            self.service.gateway.update(channel, notice.message_ts, message)
+        posted = self.service.outbound.show_notice(notice, channel=channel, missing=missing)
+        if not posted:
             return
-        notice.message_ts = self.service.gateway.post(channel, message)
+        notice.message_ts = posted
         with self.service.unit_of_work() as uow:
             uow.incidents.save_notice(notice)
             uow.commit()
 
     # --- regulatory clocks -----------------------------------------------------------------------
 
-    def clock_message(self, *, channel: str) -> Message:
-        incident = self.service.incident_in(channel)
-        return notice_blocks.clock_message(
-            incident.deadlines(self.settings.regimes), reported=incident.reported,
-            not_reportable=incident.not_reportable, enabled=self.settings.regimes, class_id=incident.class_id,
-            now=self.clock())
+    def notice(self, notice_id: int) -> Notice:
+        with self.service.unit_of_work() as uow:
+            notice = uow.incidents.notice(notice_id)
+        if notice is None:
+            raise DomainError(f"Notice #{notice_id} does not exist.")
+        return notice
+
+    def war_room_of(self, notice_id: int) -> str | None:
+        """The channel of the notice's incident, where replies about it belong."""
+        with self.service.unit_of_work() as uow:
+            notice = uow.incidents.notice(notice_id)
+            incident = uow.incidents.get(notice.incident_id) if notice else None
+        return incident.channel_id if incident else None
 
     def not_reportable(self, *, channel: str, by: str, regime: str, reason: str) -> Notice:
         """Record the decision (its reminders stop) and keep the rendered record of it."""

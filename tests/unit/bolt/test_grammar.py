@@ -6,12 +6,12 @@ import pytest
 from firehouse.domain.classes import Catalog
 from firehouse.domain.severity import Severity
 from firehouse.errors import UsageError
-from firehouse.slack.grammar import (
-    Declare, HandOver, ListIncidents, Log, OpenDeclareModal, ShowHelp, ShowTimeline, parse,
-)
+from firehouse.bolt.grammar import Declare, HandOver, ListIncidents, Log, OpenDeclareModal, ShowHelp, ShowTimeline
+from firehouse.bolt.table import parse
+
 
 def p(text: str):
-    return parse(text, catalog=Catalog())
+    return parse(text, catalog=Catalog()).command
 
 
 def test_bare_command_opens_the_modal():

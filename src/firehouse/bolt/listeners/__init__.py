@@ -1,19 +1,15 @@
-"""Bolt listeners, one module per surface. Each acks first, then hands over to the service."""
+"""Bolt listeners, one module per surface. Each parses, acks, and hands the work to the background."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from firehouse.notice_desk import NoticeDesk
-from firehouse.service import IncidentService
-from firehouse.slack.listeners import board, commands, events, interactivity, notices
-from firehouse.statusboard import StatusBoard
+from firehouse.bolt.handlers import Services
+from firehouse.bolt.listeners import board, commands, events, interactivity, notices
+from firehouse.bolt.work import Background
 
 
-def register(app: App, service: IncidentService, status_board: StatusBoard, desk: NoticeDesk) -> None:
+def register(app: App, services: Services, background: Background) -> None:
     """Attach every listener to `app`."""
-    commands.register(app, service, status_board, desk)
-    interactivity.register(app, service)
-    board.register(app, service, status_board)
-    notices.register(app, service, desk)
-    events.register(app, service)
+    for surface in (commands, interactivity, board, notices, events):
+        surface.register(app, services, background)

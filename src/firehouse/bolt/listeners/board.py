@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App
 
+from firehouse.bolt.handlers import Services, updated
+from firehouse.bolt.listeners.replies import guarded, on_button, tell
+from firehouse.bolt.work import Background
 from firehouse.errors import DomainError
-from firehouse.service import IncidentService
 from firehouse.slack import blocks
 from firehouse.slack.board_blocks import (
     SNOOZE_ACTION,
@@ -15,22 +17,21 @@ from firehouse.slack.board_blocks import (
     update_modal,
 )
 from firehouse.slack.gateway import Message
-from firehouse.slack.listeners.commands import updated
-from firehouse.slack.listeners.replies import guarded, on_button, tell
-from firehouse.statusboard import StatusBoard
 
 
-def register(app: App, service: IncidentService, board: StatusBoard) -> None:
+def register(app: App, services: Services, background: Background) -> None:
+    incidents, gateway = services.incidents, services.gateway
+
     def open_update(user: str, value: str, body: dict) -> None:
-        incident = service.incident_by_id(int(value))
-        service.gateway.open_view(body["trigger_id"], update_modal(incident_id=incident.id, status=incident.status))
+        incident = incidents.incident_by_id(int(value))
+        gateway.open_view(body["trigger_id"], update_modal(incident_id=incident.id, status=incident.status))
 
     def snooze(user: str, value: str, body: dict) -> Message:
-        until = board.snooze(incident_id=int(value), by=user)
+        until = services.updates.snooze(incident_id=int(value), by=user)
         return Message(text=f"Snoozed: I'll ask again at {until:%H:%M} UTC.")
 
-    on_button(app, service, UPDATE_ACTION, open_update)
-    on_button(app, service, SNOOZE_ACTION, snooze)
+    on_button(app, gateway=gateway, background=background, action_id=UPDATE_ACTION, handle=open_update)
+    on_button(app, gateway=gateway, background=background, action_id=SNOOZE_ACTION, handle=snooze)
 
     @app.view(UPDATE_CALLBACK)
     def update_submitted(ack: Ack, body: dict, view: dict) -> None:
@@ -40,16 +41,24 @@ def register(app: App, service: IncidentService, board: StatusBoard) -> None:
             return
         ack()
         user = body["user"]["id"]
-        incident = service.incident_by_id(incident_id)
 
-        def post() -> Message:
-            problems: list[str] = []
-            if status is not incident.status:
-                try:
-                    problems += service.change_status(channel=incident.channel_id, by=user, status=status).problems
-                except DomainError as refused:
-                    problems.append(refused.reply)
-            outcome = board.post_update(channel=incident.channel_id, by=user, text=text)
-            return blocks.with_problems(updated(outcome).text, problems)
+        def work() -> None:
+            war_room: list[str] = []  # where to answer, once the incident is known
 
-        tell(service, user=user, channel=incident.channel_id, message=guarded(post))
+            def post() -> Message:
+                incident = incidents.incident_by_id(incident_id)
+                war_room.append(incident.channel_id)
+                problems: list[str] = []
+                if status is not incident.status:
+                    try:
+                        problems += incidents.change_status(channel=incident.channel_id, by=user,
+                                                            status=status).problems
+                    except DomainError as refused:
+                        problems.append(refused.reply)
+                outcome = services.updates.post_update(channel=incident.channel_id, by=user, text=text)
+                return blocks.with_problems(updated(outcome).text, problems)
+
+            reply = guarded(post)
+            tell(gateway, user=user, channel=war_room[0] if war_room else None, message=reply)
+
+        background.run(work)

@@ -6,8 +6,9 @@ import logging
 
 from slack_bolt import App
 
+from firehouse.bolt.handlers import Services
+from firehouse.bolt.work import Background
 from firehouse.errors import FirehouseError
-from firehouse.service import IncidentService
 from firehouse.slack import blocks
 from firehouse.slack.home import home_view
 
@@ -16,12 +17,15 @@ log = logging.getLogger(__name__)
 PIN_REACTION = "pushpin"
 
 
-def register(app: App, service: IncidentService) -> None:
+def register(app: App, services: Services, background: Background) -> None:
+    service, gateway = services.incidents, services.gateway
+
     @app.event("app_home_opened")
     def home_opened(event: dict) -> None:
         if event.get("tab", "home") != "home":
             return
-        service.gateway.publish_home(event["user"], home_view(service.open_incidents(), now=service.clock()))
+        background.run(lambda: gateway.publish_home(event["user"],
+                                                    home_view(service.open_incidents(), now=service.clock())))
 
     @app.event("reaction_added")
     def reaction_added(body: dict, event: dict) -> None:
@@ -29,11 +33,15 @@ def register(app: App, service: IncidentService) -> None:
         if event.get("reaction") != PIN_REACTION or item.get("type") != "message":
             return
         channel, user = item["channel"], event["user"]
-        if not service.first_delivery(body.get("event_id", "")):
-            log.info("event %s was handled before; ignoring Slack's retry", body.get("event_id"))
-            return
-        try:
-            entry = service.pin_to_timeline(channel=channel, ts=item["ts"], by=user)
-            service.gateway.post_ephemeral(channel, user, blocks.logged(entry))
-        except FirehouseError as err:
-            log.info("pushpin in %s: %s", channel, err)
+
+        def pin() -> None:
+            if not service.first_delivery(body.get("event_id", "")):
+                log.info("event %s was handled before; ignoring Slack's retry", body.get("event_id"))
+                return
+            try:
+                entry = service.pin_to_timeline(channel=channel, ts=item["ts"], by=user)
+                gateway.post_ephemeral(channel, user, blocks.logged(entry))
+            except FirehouseError as err:
+                log.info("pushpin in %s: %s", channel, err)
+
+        background.run(pin)

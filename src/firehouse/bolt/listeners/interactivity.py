@@ -7,27 +7,32 @@ import logging
 
 from slack_bolt import Ack, App
 
+from firehouse.bolt.handlers import Services
+from firehouse.bolt.listeners.replies import guarded, tell
+from firehouse.bolt.work import Background
 from firehouse.errors import SlackFailure
-from firehouse.service import IncidentService
 from firehouse.slack import blocks
 from firehouse.slack.gateway import Message
-from firehouse.slack.listeners.replies import guarded, tell
 from firehouse.slack.modals import DECLARE_CALLBACK, QUESTIONS_ACTION, declare_modal, read_answers, read_declare_form
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, service: IncidentService) -> None:
+def register(app: App, services: Services, background: Background) -> None:
+    service, gateway = services.incidents, services.gateway
+
     @app.action(QUESTIONS_ACTION)
     def questions_changed(ack: Ack, body: dict) -> None:
         """Re-render the modal with the severity the new answers point to."""
         ack()
-        view = body["view"]
+        background.run(lambda: _rerender(body["view"]))
+
+    def _rerender(view: dict) -> None:
         origin = json.loads(view.get("private_metadata") or "{}").get("channel")
         answers = read_answers(view.get("state", {}).get("values", {}))
         modal = declare_modal(service.catalog, origin_channel=origin, answers=answers)
         try:
-            service.gateway.update_view(view["id"], modal, hash=view.get("hash"))
+            gateway.update_view(view["id"], modal, hash=view.get("hash"))
         except SlackFailure as failure:
             # hash_conflict means a newer answer already re-rendered the modal; the rest is only logged,
             # since the proposal is a hint and submitting still works.
@@ -53,4 +58,4 @@ def register(app: App, service: IncidentService) -> None:
             )
             return blocks.declared(outcome.incident, to=user, problems=outcome.problems)
 
-        tell(service, user=user, channel=form.origin_channel, message=guarded(declare))
+        background.run(lambda: tell(gateway, user=user, channel=form.origin_channel, message=guarded(declare)))

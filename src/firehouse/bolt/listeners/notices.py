@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App
 
-from firehouse.notice_desk import NoticeDesk
-from firehouse.service import IncidentService
+from firehouse.bolt.handlers import Services
+from firehouse.bolt.listeners.replies import guarded, on_button, tell
+from firehouse.bolt.work import Background
 from firehouse.slack.gateway import Message
-from firehouse.slack.listeners.replies import guarded, on_button, tell
 from firehouse.slack.notice_blocks import (
     APPROVE_ACTION,
     EDIT_ACTION,
@@ -18,11 +18,11 @@ from firehouse.slack.notice_blocks import (
 )
 
 
-def register(app: App, service: IncidentService, desk: NoticeDesk) -> None:
+def register(app: App, services: Services, background: Background) -> None:
+    desk, gateway = services.notices, services.gateway
+
     def open_editor(user: str, value: str, body: dict) -> None:
-        with service.unit_of_work() as uow:
-            notice = uow.incidents.notice(int(value))
-        service.gateway.open_view(body["trigger_id"], edit_modal(notice))
+        gateway.open_view(body["trigger_id"], edit_modal(desk.notice(int(value))))
 
     def approve(user: str, value: str, body: dict) -> Message:
         notice = desk.approve(notice_id=int(value), by=user)
@@ -32,9 +32,8 @@ def register(app: App, service: IncidentService, desk: NoticeDesk) -> None:
         notice = desk.mark_sent(notice_id=int(value), by=user)
         return Message(text=f"Marked notice #{notice.id} as sent.")
 
-    on_button(app, service, EDIT_ACTION, open_editor)
-    on_button(app, service, APPROVE_ACTION, approve)
-    on_button(app, service, SENT_ACTION, mark_sent)
+    for action_id, handle in ((EDIT_ACTION, open_editor), (APPROVE_ACTION, approve), (SENT_ACTION, mark_sent)):
+        on_button(app, gateway=gateway, background=background, action_id=action_id, handle=handle)
 
     @app.view(EDIT_CALLBACK)
     def edited(ack: Ack, body: dict, view: dict) -> None:
@@ -49,8 +48,4 @@ def register(app: App, service: IncidentService, desk: NoticeDesk) -> None:
             notice = desk.edit(notice_id=notice_id, by=user, text=text)
             return Message(text=f"Saved your edit of notice #{notice.id}; it needs approval before it is sent.")
 
-        reply = guarded(save)
-        with service.unit_of_work() as uow:
-            notice = uow.incidents.notice(notice_id)
-            channel = uow.incidents.get(notice.incident_id).channel_id if notice else None
-        tell(service, user=user, channel=channel, message=reply)
+        background.run(lambda: tell(gateway, user=user, channel=desk.war_room_of(notice_id), message=guarded(save)))

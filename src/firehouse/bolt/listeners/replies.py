@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, App
 
+from firehouse.bolt.work import Background
 from firehouse.errors import FirehouseError, NotAWarRoom, SlackFailure
-from firehouse.service import IncidentService
-from firehouse.slack.gateway import Message
+from firehouse.slack.gateway import Message, SlackGateway
 
 log = logging.getLogger(__name__)
 
@@ -29,26 +29,30 @@ def guarded(action: Callable[[], Message | None], *, form: str = "") -> Message 
         return Message(text=SORRY)
 
 
-def on_button(app: App, service: IncidentService, action_id: str,
+def on_button(app: App, *, gateway: SlackGateway, background: Background, action_id: str,
               handle: Callable[[str, str, dict], Message | None]) -> None:
-    """Listen for a button: ack at once, then run `handle(user, value, body)` and tell the person its reply
-    (or what went wrong) privately."""
+    """Listen for a button: ack at once, then in the background run `handle(user, value, body)` and tell
+    the person its reply (or what went wrong) privately."""
 
     @app.action(action_id)
     def pressed(ack: Ack, body: dict, action: dict) -> None:
         ack()
         user = body["user"]["id"]
-        reply = guarded(lambda: handle(user, action.get("value", ""), body))
-        if reply:
-            tell(service, user=user, channel=body.get("channel", {}).get("id"), message=reply)
+
+        def work() -> None:
+            reply = guarded(lambda: handle(user, action.get("value", ""), body))
+            if reply:
+                tell(gateway, user=user, channel=body.get("channel", {}).get("id"), message=reply)
+
+        background.run(work)
 
 
-def tell(service: IncidentService, *, user: str, channel: str | None, message: Message) -> None:
+def tell(gateway: SlackGateway, *, user: str, channel: str | None, message: Message) -> None:
     """Tell one person something privately: ephemeral where they were, else a direct message."""
     if channel:
         try:
-            service.gateway.post_ephemeral(channel, user, message)
+            gateway.post_ephemeral(channel, user, message)
             return
         except SlackFailure:
             pass  # the bot is not in that channel: fall back to a direct message
-    service.gateway.post(user, message)
+    gateway.post(user, message)

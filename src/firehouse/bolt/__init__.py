@@ -1,0 +1,1 @@
+"""Inbound from Slack: the `/incident` grammar, the command table and the listeners."""

@@ -1,0 +1,164 @@
+"""What each `/incident` subcommand does: call its use case, and say what happened to the person.
+
+A handler takes the parsed command and the request, and returns the ephemeral reply (or None when the
+use case already answered, e.g. by opening a modal). Errors are turned into replies by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from firehouse.bolt import grammar as g
+from firehouse.comms.mrkdwn import escape_keeping_users
+from firehouse.slack import blocks, notice_blocks
+from firehouse.slack.gateway import Message, SlackGateway
+from firehouse.slack.modals import declare_modal
+from firehouse.usecases.incidents import IncidentService, Outcome
+from firehouse.usecases.notices import NoticeDesk
+from firehouse.usecases.updates import Updates
+
+
+@dataclass(frozen=True)
+class Services:
+    """The use cases the Slack edge calls, and the gateway for what only the edge does (modals, replies)."""
+
+    incidents: IncidentService
+    updates: Updates
+    notices: NoticeDesk
+    gateway: SlackGateway
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who typed the command, where, and what they can reach."""
+
+    user: str
+    channel: str
+    trigger_id: str
+    services: Services
+
+
+# --- anywhere ------------------------------------------------------------------------------------
+
+
+def open_declare_modal(command: g.OpenDeclareModal, req: Request) -> None:
+    catalog = req.services.incidents.catalog
+    req.services.gateway.open_view(req.trigger_id, declare_modal(catalog, origin_channel=req.channel))
+
+
+def declare(command: g.Declare, req: Request) -> Message:
+    outcome = req.services.incidents.declare(title=command.title, severity=command.severity,
+                                             class_id=command.class_id, by=req.user)
+    return blocks.declared(outcome.incident, to=req.user, problems=outcome.problems)
+
+
+def list_incidents(command: g.ListIncidents, req: Request) -> Message:
+    return blocks.incident_list(req.services.incidents.open_incidents())
+
+
+# --- in a war room: reading -------------------------------------------------------------------------
+
+
+def show_roles(command: g.ShowRoles, req: Request) -> Message:
+    incidents = req.services.incidents
+    return blocks.roles_message(incidents.incident_in(req.channel), incidents.catalog.roles)
+
+
+def show_summary(command: g.ShowSummary, req: Request) -> Message:
+    return blocks.summary_message(req.services.incidents.incident_in(req.channel))
+
+
+def show_timeline(command: g.ShowTimeline, req: Request) -> None:
+    req.services.incidents.show_timeline(channel=req.channel, user=req.user)
+
+
+def clock(command: g.ShowClock | g.NotReportable, req: Request) -> Message:
+    if isinstance(command, g.NotReportable):
+        req.services.notices.not_reportable(channel=req.channel, by=req.user, regime=command.regime,
+                                            reason=command.reason)
+        return Message(text="Recorded as not reportable; that regime's reminders stop. The record is in the channel.")
+    incidents = req.services.incidents
+    incident = incidents.incident_in(req.channel)
+    return notice_blocks.clock_message(
+        incident.deadlines(incidents.settings.regimes), reported=incident.reported,
+        not_reportable=incident.not_reportable, enabled=incidents.settings.regimes, class_id=incident.class_id,
+        now=incidents.clock())
+
+
+# --- in a war room: changing ---------------------------------------------------------------------
+
+
+def hand_over(command: g.HandOver, req: Request) -> Message:
+    return changed(req.services.incidents.hand_over(channel=req.channel, by=req.user, to=command.user_id))
+
+
+def assign_role(command: g.AssignRole, req: Request) -> Message:
+    return changed(req.services.incidents.assign_role(channel=req.channel, by=req.user, role=command.role,
+                                                      to=command.user_id))
+
+
+def change_severity(command: g.ChangeSeverity, req: Request) -> Message:
+    return changed(req.services.incidents.change_severity(channel=req.channel, by=req.user,
+                                                          severity=command.severity, reason=command.reason))
+
+
+def change_class(command: g.ChangeClass, req: Request) -> Message:
+    return changed(req.services.incidents.change_class(channel=req.channel, by=req.user, class_id=command.class_id))
+
+
+def change_cause(command: g.ChangeCause, req: Request) -> Message:
+    return changed(req.services.incidents.change_cause(channel=req.channel, by=req.user, cause=command.cause))
+
+
+def change_status(command: g.ChangeStatus, req: Request) -> Message:
+    return changed(req.services.incidents.change_status(channel=req.channel, by=req.user, status=command.status))
+
+
+def resolve(command: g.Resolve, req: Request) -> Message:
+    return changed(req.services.incidents.resolve(channel=req.channel, by=req.user, summary=command.summary,
+                                                  waiver=command.waiver))
+
+
+def set_detected(command: g.SetDetected, req: Request) -> Message:
+    return changed(req.services.incidents.set_moment("detected", channel=req.channel, by=req.user,
+                                                     when=command.when))
+
+
+def set_aware(command: g.SetAware, req: Request) -> Message:
+    return changed(req.services.incidents.set_moment("aware", channel=req.channel, by=req.user, when=command.when))
+
+
+def log(command: g.Log, req: Request) -> Message:
+    return blocks.logged(req.services.incidents.log(channel=req.channel, by=req.user, text=command.text))
+
+
+def post_update(command: g.PostUpdate, req: Request) -> Message:
+    return updated(req.services.updates.post_update(channel=req.channel, by=req.user, text=command.text))
+
+
+def record_facts(command: g.RecordFacts, req: Request) -> Message:
+    if not command.facts:
+        return blocks.facts_message(req.services.incidents.incident_in(req.channel))
+    return changed(req.services.notices.record_facts(channel=req.channel, by=req.user, facts=command.facts))
+
+
+def draft_notice(command: g.DraftNotice, req: Request) -> Message:
+    notice = req.services.notices.draft(channel=req.channel, by=req.user, lane=command.lane,
+                                        template=command.template, regime=command.regime, stage=command.stage)
+    return Message(text=f"Drafted {notice.lane} notice #{notice.id}: it is in the channel for review.")
+
+
+# --- replies ---------------------------------------------------------------------------------------
+
+
+def updated(outcome: Outcome) -> Message:
+    """The confirmation of a status update, with when the next one is due."""
+    event = outcome.events[0]
+    due = f" The next update is due at {event.next_due:%H:%M} UTC." if event.next_due else ""
+    return blocks.with_problems(f"Update posted to the war room and the stakeholders.{due}", outcome.problems)
+
+
+def changed(outcome: Outcome) -> Message:
+    """The confirmation of a change: its timeline entries, then whatever Slack refused."""
+    done = "; ".join(escape_keeping_users(event.timeline_entry().text) for event in outcome.events)
+    return blocks.with_problems(f"Done: {done}.", outcome.problems)

@@ -1,0 +1,1 @@
+"""The scheduler side of the status board: the leader, job syncing and the tick."""

@@ -1,0 +1,189 @@
+"""The outbound side the use cases talk to: events and effects in, Block Kit and Web API calls out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from functools import partial
+from typing import Any
+
+from firehouse.comms.context import UpdateView, clock, template_context
+from firehouse.comms.mrkdwn import escape_keeping_users
+from firehouse.comms.templates import TemplateCatalogue
+from firehouse.config import Settings
+from firehouse.domain.classes import IncidentClass
+from firehouse.domain.events import CaptainHandedOver, Event, RoleAssigned, TimelineEntry
+from firehouse.domain.model import Incident
+from firehouse.domain.notices import Notice
+from firehouse.errors import SlackFailure
+from firehouse.slack import announcements, blocks, board_blocks, notice_blocks
+from firehouse.slack.gateway import Message, SlackGateway
+from firehouse.slack.outbox import Outbox
+from firehouse.store import UnitOfWork
+from firehouse.store.tables import OutboxRow
+from firehouse.usecases.effects import Checklist, DeadlineReminder, Effect, Prompt, Reminder, StatusUpdate
+from firehouse.usecases.ports import Channel, Person, Post
+
+log = logging.getLogger(__name__)
+
+# One side effect: what it is, in words for a refusal ("I couldn't …"), and the call that does it.
+Action = tuple[str, Callable[[], object]]
+
+
+class SlackOutbound:
+    """Implements `usecases.ports.Outbound` with the gateway, the outbox and the Block Kit views."""
+
+    def __init__(self, *, gateway: SlackGateway, outbox: Outbox, settings: Settings, templates: TemplateCatalogue,
+                 fan_out: Executor) -> None:
+        self.gateway = gateway
+        self.outbox = outbox
+        self.settings = settings
+        self.templates = templates
+        self.fan_out = fan_out  # runs independent Web API calls at the same time
+
+    # --- asking Slack ------------------------------------------------------------------------------
+
+    def create_channel(self, name: str, *, private: bool) -> Channel:
+        return self.gateway.create_channel(name, private=private)
+
+    def person(self, user_id: str) -> Person | None:
+        return self.gateway.person(user_id)
+
+    def is_private(self, channel: str) -> bool:
+        return self.gateway.is_private(channel)
+
+    def usergroup_members(self, usergroup: str) -> frozenset[str]:
+        return self.gateway.usergroup_members(usergroup)
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        return self.gateway.message(channel, ts)
+
+    # --- telling Slack now ---------------------------------------------------------------------------
+
+    def brief(self, incident: Incident, incident_class: IncidentClass, *, invite: Sequence[str]) -> list[str]:
+        """A new war room: the kickoff, the topic, the invitations and the stakeholder announcement, sent at
+        once (one round trip after the channel was created)."""
+        room = incident.channel_id
+        actions: list[Action] = [
+            ("post the kickoff", partial(self.gateway.post, room, blocks.kickoff(incident, incident_class))),
+            ("set the topic", partial(self.gateway.set_topic, room, blocks.topic(incident))),
+            *((f"invite <@{user}>", partial(self.gateway.invite, room, [user])) for user in dict.fromkeys(invite)),
+        ]
+        actions += self._broadcast(blocks.stakeholder_announcement(incident))
+        return self._run(actions, incident_id=incident.id)
+
+    def publish(self, incident: Incident, events: Sequence[Event]) -> list[str]:
+        """Tell the war room and the stakeholders what changed, invite who joined, refresh the topic. The
+        war room's announcements keep their order; the rest goes at the same time."""
+        room = incident.channel_id
+        in_room: list[Message] = []
+        actions: list[Action] = []
+        for event in events:
+            if isinstance(event, CaptainHandedOver | RoleAssigned):
+                person = event.captain if isinstance(event, CaptainHandedOver) else event.holder
+                actions.append((f"invite <@{person}>", partial(self.gateway.invite, room, [person])))
+            if message := announcements.for_war_room(event, incident, self.settings.catalog):
+                in_room.append(message)
+            if message := announcements.for_stakeholders(event, incident):
+                actions += self._broadcast(message)
+        if in_room:
+            actions.append(("announce it in the war room", partial(self._post_all, room, in_room)))
+        if any(announcements.changes_topic(event) for event in events):
+            actions.append(("update the topic", partial(self.gateway.set_topic, room, blocks.topic(incident))))
+        return self._run(actions, incident_id=incident.id)
+
+    def show_timeline(self, incident: Incident, entries: Sequence[TimelineEntry], *, channel: str,
+                      user: str) -> int:
+        messages = blocks.timeline_messages(incident, entries)
+        for message in messages:
+            self.gateway.post_ephemeral(channel, user, message)
+        return len(messages)
+
+    def show_notice(self, notice: Notice, *, channel: str, missing: Sequence[str] = ()) -> str | None:
+        message = notice_blocks.notice_message(notice, missing=missing)
+        if notice.message_ts:
+            self.gateway.update(channel, notice.message_ts, message)
+            return None
+        return self.gateway.post(channel, message)
+
+    # --- telling Slack through the outbox ----------------------------------------------------------------
+
+    def owe(self, uow: UnitOfWork, incident_id: int, posts: Sequence[Post]) -> list[OutboxRow]:
+        return self.outbox.add(uow.session, incident_id,
+                               [(p.kind, p.channel, self.render(p.effect), p.due_at) for p in posts])
+
+    def deliver(self, owed: Sequence[OutboxRow]) -> int:
+        return self.outbox.deliver(owed)
+
+    def render(self, effect: Effect) -> Message:
+        """The Block Kit message of an effect."""
+        match effect:
+            case Prompt():
+                return board_blocks.prompt(incident_id=effect.incident_id, captain=effect.captain, due=effect.due,
+                                           snooze_minutes=effect.snooze_minutes)
+            case Reminder():
+                return board_blocks.reminder(
+                    incident_id=effect.incident_id, captain=effect.captain, due=effect.due, next_due=effect.next_due,
+                    missed=effect.missed, escalate_to=effect.escalate_to, snooze_minutes=effect.snooze_minutes)
+            case Checklist():
+                return board_blocks.checklist(captain=effect.captain, elapsed=effect.elapsed, items=effect.items)
+            case DeadlineReminder():
+                return notice_blocks.deadline_reminder(deadline=effect.deadline, point=effect.point,
+                                                       legal=effect.legal, captain=effect.captain)
+            case StatusUpdate():
+                return self._status_update(effect)
+        raise TypeError(f"no view for {effect!r}")
+
+    def _status_update(self, effect: StatusUpdate) -> Message:
+        """The internal/update template; a private incident is named only by number outside its war room."""
+        incident, update = effect.incident, effect.update
+        context = template_context(
+            incident, catalog=self.settings.catalog, facts={}, now=effect.at, for_slack=True,
+            next_update_at=effect.next_due, discreet=effect.for_stakeholders and incident.private,
+            update=update and UpdateView(text=escape_keeping_users(update.text), author=f"<@{update.by}>",
+                                         posted_at=clock(update.at)),
+            last_update_at=clock(incident.last_update_at),
+        )
+        return board_blocks.rendered(self.templates.render("internal/update", context).text)
+
+    # --- helpers -------------------------------------------------------------------------------------
+
+    def _post_all(self, channel: str, messages: Sequence[Message]) -> None:
+        for message in messages:
+            self.gateway.post(channel, message)
+
+    def _broadcast(self, message: Message) -> list[Action]:
+        """Post in the stakeholder channel, joining it first if the bot was never added (public only)."""
+        channel = self.settings.stakeholder_channel
+        if not channel:
+            return []
+
+        def post() -> None:
+            try:
+                self.gateway.post(channel, message)
+            except SlackFailure as failure:
+                if failure.error != "not_in_channel":
+                    raise
+                self.gateway.join(channel)
+                self.gateway.post(channel, message)
+
+        return [("announce it in the stakeholder channel", post)]
+
+    def _run(self, actions: Sequence[Action], *, incident_id: int | None) -> list[str]:
+        """Run the side effects at the same time; a refusal is reported, not fatal, since the change is
+        recorded. A lone action runs right here."""
+        if len(actions) == 1:
+            return [p for p in [self._attempt(*actions[0], incident_id=incident_id)] if p]
+        futures = [self.fan_out.submit(self._attempt, what, action, incident_id=incident_id)
+                   for what, action in actions]
+        return [problem for future in futures if (problem := future.result())]
+
+    @staticmethod
+    def _attempt(what: str, action: Callable[[], object], *, incident_id: int | None) -> str | None:
+        try:
+            action()
+        except SlackFailure as failure:
+            log.warning("could not %s for incident %s: %s", what, incident_id, failure.error)
+            return f"I couldn't {what} (Slack said `{failure.error}`)."
+        return None

@@ -1,0 +1,70 @@
+"""The messages use cases and the scheduler owe Slack, as data. The outbound side renders them.
+
+Each is recorded in the outbox in the same transaction as the decision that owes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from firehouse.domain.clocks import Deadline
+from firehouse.domain.events import UpdatePosted
+from firehouse.domain.model import Incident
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Ask the captain for the update stakeholders are owed at `due`."""
+
+    incident_id: int
+    captain: str
+    due: datetime
+    snooze_minutes: int
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """No update came by `due`: remind the captain, and after too many misses pull in `escalate_to`."""
+
+    incident_id: int
+    captain: str
+    due: datetime
+    next_due: datetime
+    missed: int
+    escalate_to: tuple[str, ...]
+    snooze_minutes: int
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """The rendered `internal/update` template: an update, or (with `update` None) "no new information"."""
+
+    incident: Incident
+    update: UpdatePosted | None
+    next_due: datetime | None
+    at: datetime
+    for_stakeholders: bool = True
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The first-hour items still open `elapsed` after the declaration."""
+
+    captain: str
+    elapsed: str
+    items: Sequence[str]
+
+
+@dataclass(frozen=True)
+class DeadlineReminder:
+    """A regulatory window is `point` gone; the legal role holder (else the captain) is told."""
+
+    deadline: Deadline
+    point: float
+    legal: str | None
+    captain: str
+
+
+Effect = Prompt | Reminder | StatusUpdate | Checklist | DeadlineReminder

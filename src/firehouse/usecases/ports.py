@@ -1,0 +1,78 @@
+"""What the use cases need from the outside world, stated as a protocol the outbound side implements.
+
+The use cases never import Slack code: they hand events and effects to an `Outbound`, which the
+composition root wires to Slack (`firehouse.slack.outbound`) and tests to a fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from firehouse.domain.classes import IncidentClass
+from firehouse.domain.events import Event, TimelineEntry
+from firehouse.domain.model import Incident
+from firehouse.domain.notices import Notice
+
+if TYPE_CHECKING:
+    from firehouse.store import UnitOfWork
+    from firehouse.usecases.effects import Effect
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    is_bot: bool
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class Post:
+    """One message owed to a channel, recorded with the decision that owes it; `due_at` measures lateness."""
+
+    kind: str
+    channel: str
+    effect: Effect
+    due_at: datetime
+
+
+class Outbound(Protocol):
+    """Everything a use case asks of Slack or tells it. Failures to tell come back as problems (the
+    change is recorded either way); failures to ask raise SlackFailure."""
+
+    def create_channel(self, name: str, *, private: bool) -> Channel: ...
+
+    def person(self, user_id: str) -> Person | None: ...
+
+    def is_private(self, channel: str) -> bool: ...
+
+    def usergroup_members(self, usergroup: str) -> frozenset[str]: ...
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None: ...
+
+    def brief(self, incident: Incident, incident_class: IncidentClass, *, invite: Sequence[str]) -> list[str]:
+        """Invite, set the topic, post the kickoff and announce to stakeholders, all at once."""
+
+    def publish(self, incident: Incident, events: Sequence[Event]) -> list[str]:
+        """Tell the war room and the stakeholders what `events` changed."""
+
+    def show_timeline(self, incident: Incident, entries: Sequence[TimelineEntry], *, channel: str,
+                      user: str) -> int: ...
+
+    def show_notice(self, notice: Notice, *, channel: str, missing: Sequence[str] = ()) -> str | None:
+        """Post the notice (returns the new message's ts) or update the message already showing it."""
+
+    def owe(self, uow: UnitOfWork, incident_id: int, posts: Sequence[Post]) -> list[Any]:
+        """Record `posts` in the caller's transaction, already claimed by this process."""
+
+    def deliver(self, owed: Sequence[Any]) -> int:
+        """Send what `owe` recorded, after the transaction committed."""

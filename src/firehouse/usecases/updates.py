@@ -1,0 +1,50 @@
+"""What people do with the status board: post an update, snooze a prompt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from firehouse.domain.events import Event, UpdatePosted
+from firehouse.domain.model import Incident
+from firehouse.errors import DomainError
+from firehouse.usecases.effects import StatusUpdate
+from firehouse.usecases.incidents import IncidentService, Outcome
+from firehouse.usecases.ports import Post
+
+
+class Updates:
+    """Status updates and snoozes; the board's scheduler follows every change through `after_save`."""
+
+    def __init__(self, service: IncidentService) -> None:
+        self.service = service
+        self.settings = service.settings
+
+    def post_update(self, *, channel: str, by: str, text: str) -> Outcome:
+        """Post a status update in the war room and to the stakeholders; it resets the clock. Deciding
+        and recording both posts is one transaction."""
+        def decide(incident: Incident) -> Event:
+            return incident.post_update(text, by=by, at=self.service.clock(),
+                                        interval=self.service.interval(incident))
+
+        def posts(incident: Incident, event: UpdatePosted) -> list[Post]:
+            owed = [Post("update", incident.channel_id, StatusUpdate(
+                incident, event, event.next_due, at=event.at, for_stakeholders=False), event.at)]
+            if self.settings.stakeholder_channel:
+                owed.append(Post("update", self.settings.stakeholder_channel,
+                                 StatusUpdate(incident, event, event.next_due, at=event.at), event.at))
+            return owed
+
+        return self.service.change(channel, by, needs="update", decide=decide, posts=posts)
+
+    def snooze(self, *, incident_id: int, by: str) -> datetime:
+        """Ask again after the snooze (never past the update's due time); returns when."""
+        until = self.service.clock() + self.settings.board.snooze
+        with self.service.unit_of_work() as uow:
+            incident = uow.incidents.get(incident_id)
+            if incident is None or not incident.status.is_open or incident.next_update_due is None:
+                raise DomainError("This incident has no update due any more.")
+            incident.snooze(min(until, incident.next_update_due))
+            uow.incidents.save(incident, [])
+            uow.commit()
+        self.service.notify_saved(incident)
+        return incident.snoozed_until
