@@ -1,0 +1,69 @@
+"""The layers import one way: each package may import only the packages below it.
+
+    cli, bootstrap, server     the composition root and the process
+    bolt                       inbound from Slack: the grammar, the command table, listeners
+    scheduler                  the leader, job syncing, the tick
+    slack                      outbound to Slack: the gateway, Block Kit views, the outbox
+    usecases                   load → domain decision → save → effects, through a port
+    comms, store, config       templates, persistence, settings
+    domain                     pure rules, returning events
+    errors
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import firehouse
+
+PACKAGE = Path(firehouse.__file__).parent
+LAYERS = [("cli", "bootstrap", "server"), ("bolt",), ("scheduler",), ("slack",), ("usecases",),
+          ("comms", "store", "config"), ("domain",), ("errors",)]
+RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
+# Slack's libraries belong to the edges: Bolt to the inbound side, slack_sdk to both edges.
+THIRD_PARTY = {"slack_bolt": RANK["bolt"], "slack_sdk": RANK["slack"]}
+
+
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "firehouse" and len(parts) > 1 else None
+
+
+def imports(path: Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if p.parent != PACKAGE or p.stem in RANK)
+
+
+def test_every_module_sits_in_a_layer():
+    for path in PACKAGE.rglob("*.py"):
+        place = path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+        assert place in RANK or place == "__init__", f"{path.relative_to(PACKAGE)} is in no layer"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_imports_a_layer_above_its_own(path):
+    own = path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+    for name in imports(path):
+        target = layer_of(name)
+        if target in RANK and target != own:
+            assert RANK[target] > RANK[own] or RANK[target] == RANK[own] == 0, f"{own} imports {name}"
+        top = name.split(".")[0]
+        if top in THIRD_PARTY:
+            assert RANK[own] <= THIRD_PARTY[top], f"{own} imports {name}"
+
+
+def test_the_rule_catches_an_upward_import(tmp_path):
+    """The check itself can fail: a use case importing a Block Kit builder is caught."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("from firehouse.slack.blocks import kickoff\nimport slack_sdk\n")
+    assert [layer_of(n) for n in imports(bad)] == ["slack", None]
+    assert RANK["slack"] < RANK["usecases"] and THIRD_PARTY["slack_sdk"] < RANK["usecases"]
