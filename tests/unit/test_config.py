@@ -128,3 +128,16 @@ def test_bad_board_settings_are_refused(tmp_path: Path, text, message):
     with pytest.raises(ConfigError) as err:
         write(tmp_path, text)
     assert message in str(err.value)
+
+
+def test_the_background_pool_is_sized_by_workers(tmp_path: Path):
+    assert load_settings(ENV, cwd=tmp_path).workers == 16
+    (tmp_path / "firehouse.toml").write_text("workers = 40\n")
+    assert load_settings(ENV, cwd=tmp_path).workers == 40
+
+
+@pytest.mark.parametrize("value", ["0", "257", "true", '"8"', "2.5"])
+def test_workers_outside_one_to_256_are_refused(tmp_path: Path, value):
+    (tmp_path / "firehouse.toml").write_text(f"workers = {value}\n")
+    with pytest.raises(ConfigError, match="workers must be a whole number from 1 to 256"):
+        load_settings(ENV, cwd=tmp_path)
