@@ -1,10 +1,11 @@
-"""`firehouse serve`, `firehouse render` and `firehouse templates check`."""
+"""`firehouse serve`, `firehouse render`, `firehouse templates check` and `firehouse db upgrade|current`."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -30,10 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("--stage", choices=["initial", "intermediate", "final"], help="for legal fact sheets")
     templates = commands.add_parser("templates", help="work with the message templates")
     templates.add_argument("action", choices=["check"], help="render every template with sample facts")
+    db = commands.add_parser("db", help="the database schema: upgrade it in place, or show its revision")
+    db.add_argument("action", choices=["upgrade", "current"],
+                    help="upgrade: migrate to this release's revision; current: show the revision (exit 1 if behind)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return {"serve": _serve, "render": _render, "templates": _check_templates}[args.command](args)
+        return {"serve": _serve, "render": _render, "templates": _check_templates, "db": _db}[args.command](args)
     except ConfigError as err:
         print(f"firehouse: {err}", file=sys.stderr)
         return EXIT_CONFIG
@@ -48,6 +52,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = load_settings(os.environ, cwd=Path.cwd())
     firehouse = bootstrap(settings)
+    # SIGTERM (a deploy, `docker stop`) ends serving like Ctrl-C, so what was sent gets written down.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     firehouse.board.start()
     try:
         if settings.socket_mode:
@@ -55,7 +61,7 @@ def _serve(args: argparse.Namespace) -> int:
         else:
             serve_http(firehouse.app, host=args.host, port=args.port)
     finally:
-        firehouse.board.scheduler.shutdown(wait=False)
+        firehouse.stop()
     return 0
 
 
@@ -78,6 +84,21 @@ def _render(args: argparse.Namespace) -> int:
     if rendered.missing:
         print(f"firehouse: missing facts: {', '.join(rendered.missing)}", file=sys.stderr)
     return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    from firehouse.store import make_engine, migrate
+
+    settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
+    engine = make_engine(settings.database_url, upgrade=False)
+    if args.action == "upgrade":
+        before, after = migrate.upgrade(engine)
+        print(f"{after} (head): " + ("already up to date" if before.up_to_date else f"upgraded from {before}"))
+        return 0
+    before = migrate.current(engine)
+    state = "up to date" if before.up_to_date else "behind: run `firehouse db upgrade`"
+    print(f"{before} (head {before.head}): {state}")
+    return 0 if before.up_to_date else 1
 
 
 def _check_templates(args: argparse.Namespace) -> int:

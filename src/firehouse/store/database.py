@@ -1,43 +1,34 @@
-"""The engine: SQLite by default, PostgreSQL to scale out."""
+"""The engine: SQLite by default, PostgreSQL to scale out; its schema upgraded in place by migrations."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, make_url
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-from sqlmodel import SQLModel, create_engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlmodel import create_engine
 
 from firehouse.errors import ConfigError
-from firehouse.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from firehouse.store import migrate
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url` with the schema created; SQLite gets WAL and a busy timeout for threads."""
+def make_engine(url: str, *, upgrade: bool = True) -> Engine:
+    """An engine for `url`, its schema upgraded in place unless `upgrade=False`; SQLite gets WAL and a busy timeout."""
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-        SQLModel.metadata.create_all(engine)
-        missing = _missing_columns(engine)
+        engine.connect().close()
     except (ArgumentError, NoSuchModuleError, OperationalError, ImportError) as err:
         raise ConfigError(f"FIREHOUSE_DATABASE_URL: cannot open {_shown(url)}: {_first_line(err)}") from None
-    if missing:
-        raise ConfigError(f"FIREHOUSE_DATABASE_URL: the database at {_shown(url)} was made by an older Firehouse"
-                          f" and lacks {', '.join(missing[:3])}; start from a new database file")
+    if upgrade:
+        try:
+            migrate.upgrade(engine)
+        except DBAPIError as err:
+            raise ConfigError(f"FIREHOUSE_DATABASE_URL: cannot upgrade the schema of {_shown(url)}:"
+                              f" {_first_line(err)}") from None
     return engine
-
-
-def _missing_columns(engine: Engine) -> list[str]:
-    """Columns this version expects that the database's tables do not have."""
-    found = inspect(engine)
-    return [
-        f"{table.name}.{column.name}"
-        for table in SQLModel.metadata.sorted_tables
-        for column in table.columns
-        if column.name not in {c["name"] for c in found.get_columns(table.name)}
-    ]
 
 
 def _shown(url: str) -> str:
