@@ -1,4 +1,4 @@
-"""An installed Firehouse (not just a source checkout) ships its reviewed templates."""
+"""An installed Firehouse (not just a source checkout) ships its reviewed templates and its migrations."""
 
 import subprocess
 import sys
@@ -18,3 +18,7 @@ def test_the_wheel_carries_every_message_template(tmp_path):
     assert len(shipped) >= 9
     assert shipped <= names
     assert "firehouse/cli.py" in names
+    migrations = {f"firehouse/store/migrations/{p.relative_to(ROOT / 'src/firehouse/store/migrations')}"
+                  for p in (ROOT / "src/firehouse/store/migrations").rglob("*") if p.suffix in (".py", ".mako")}
+    assert "firehouse/store/migrations/versions/0001_baseline.py" in migrations
+    assert migrations <= names
