@@ -43,7 +43,8 @@ class IncidentRepository:
         """Write back a changed incident and append its events to the timeline."""
         row = self._session.get(IncidentRow, incident.id)
         for name, value in _row_fields(incident).items():
-            setattr(row, name, value)
+            if getattr(row, name) != value:  # setting through SQLModel is costly, and most fields stay put
+                setattr(row, name, value)
         self.record(incident, events)
 
     def record(self, incident: Incident, events: Iterable[Event]) -> None:
