@@ -1,0 +1,163 @@
+"""Test doubles for the use cases: a clock a test moves, and the Outbound port kept in memory.
+
+`FakeOutbound` remembers what the use cases asked of Slack and told it, and answers as a test says:
+`name_taken` channel names, people who are bots or gone, private channels, refusals. What it is told
+to `owe` it records in the caller's transaction through the real outbox table, so a test can check
+what a decision left in the database; it never sends anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from firehouse.domain.classes import IncidentClass
+from firehouse.domain.events import Event, TimelineEntry
+from firehouse.domain.model import Incident
+from firehouse.domain.notices import Notice
+from firehouse.errors import SlackFailure
+from firehouse.slack.gateway import Message
+from firehouse.slack.outbox import Outbox
+from firehouse.store import UnitOfWork
+from firehouse.store.tables import OutboxRow
+from firehouse.usecases.ports import Channel, Person, Post
+
+ALICE, BOB, CAROL, DANA, ROBOT, GONE = "UALICE", "UBOB", "UCAROL", "UDANA", "UROBOT", "UGONE"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning; every test's clock starts here
+STAKEHOLDERS = "C0STAKEHOLDERS"  # the stakeholder channel the use-case tests configure
+
+
+class SteppedClock:
+    """Time as a parameter: it stands still until the test moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> datetime:
+        self.now += delta
+        return self.now
+
+    def set(self, moment: datetime) -> datetime:
+        self.now = moment
+        return self.now
+
+
+PEOPLE = (
+    Person(ALICE, "alice", is_bot=False, deleted=False),
+    Person(BOB, "bob", is_bot=False, deleted=False),
+    Person(CAROL, "carol", is_bot=False, deleted=False),
+    Person(DANA, "dana", is_bot=False, deleted=False),
+    Person(ROBOT, "robot", is_bot=True, deleted=False),
+    Person(GONE, "gone", is_bot=False, deleted=True),
+)
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """One `brief` call: the new war room's incident, its class and who was invited."""
+
+    incident: Incident
+    incident_class: IncidentClass
+    invite: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One `publish` call: the incident as it was saved and the events handed over."""
+
+    incident: Incident
+    events: tuple[Event, ...]
+
+
+class FakeOutbound:
+    """`firehouse.usecases.ports.Outbound` in memory."""
+
+    def __init__(self, *, clock: Callable[[], datetime], people: Iterable[Person] = PEOPLE) -> None:
+        self.people = {person.id: person for person in people}
+        self.name_taken = 0  # how many more `create_channel` calls answer name_taken
+        self.create_error: str | None = None  # any other error `create_channel` answers with
+        self.private_channels: set[str] = set()
+        self.usergroups: dict[str, frozenset[str]] = {}
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.refusals: list[str] = []  # what `brief` and `publish` report Slack refused
+        self.on_deliver: Callable[[Sequence[OutboxRow]], None] | None = None  # runs when `deliver` is called
+        self.names_tried: list[str] = []
+        self.created: list[tuple[Channel, bool]] = []  # (channel, private)
+        self.briefings: list[Briefing] = []
+        self.publications: list[Publication] = []
+        self.owed: list[tuple[int, Post]] = []
+        self.delivered: list[OutboxRow] = []
+        self.timelines_shown: list[tuple[str, str, int]] = []  # (channel, user, entries)
+        self.notices_shown: list[tuple[Notice, str]] = []
+        self._outbox = Outbox(engine=None, gateway=None, clock=clock)  # only its `add`: never sends
+
+    # --- asking Slack -------------------------------------------------------------------------------
+
+    def create_channel(self, name: str, *, private: bool) -> Channel:
+        self.names_tried.append(name)
+        if self.create_error:
+            raise SlackFailure("conversations.create", self.create_error)
+        if self.name_taken:
+            self.name_taken -= 1
+            raise SlackFailure("conversations.create", "name_taken")
+        channel = Channel(f"C{len(self.created) + 1:07d}", name)
+        self.created.append((channel, private))
+        if private:
+            self.private_channels.add(channel.id)
+        return channel
+
+    def person(self, user_id: str) -> Person | None:
+        return self.people.get(user_id)
+
+    def is_private(self, channel: str) -> bool:
+        return channel in self.private_channels
+
+    def usergroup_members(self, usergroup: str) -> frozenset[str]:
+        return self.usergroups.get(usergroup, frozenset())
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        return self.messages.get((channel, ts))
+
+    # --- telling Slack now ---------------------------------------------------------------------------
+
+    def brief(self, incident: Incident, incident_class: IncidentClass, *, invite: Sequence[str]) -> list[str]:
+        self.briefings.append(Briefing(incident, incident_class, tuple(invite)))
+        return list(self.refusals)
+
+    def publish(self, incident: Incident, events: Sequence[Event]) -> list[str]:
+        self.publications.append(Publication(incident, tuple(events)))
+        return list(self.refusals)
+
+    def show_timeline(self, incident: Incident, entries: Sequence[TimelineEntry], *, channel: str,
+                      user: str) -> int:
+        self.timelines_shown.append((channel, user, len(entries)))
+        return 1
+
+    def show_notice(self, notice: Notice, *, channel: str, missing: Sequence[str] = ()) -> str | None:
+        self.notices_shown.append((notice, channel))
+        return None if notice.message_ts else f"{1_700_000_000 + len(self.notices_shown)}.000100"
+
+    # --- telling Slack through the outbox --------------------------------------------------------------
+
+    def owe(self, uow: UnitOfWork, incident_id: int, posts: Sequence[Post]) -> list[OutboxRow]:
+        self.owed += [(incident_id, post) for post in posts]
+        return self._outbox.add(uow.session, incident_id,
+                                [(p.kind, p.channel, Message(text=f"{p.kind}: {type(p.effect).__name__}"), p.due_at)
+                                 for p in posts])
+
+    def deliver(self, owed: Sequence[OutboxRow]) -> int:
+        if self.on_deliver:
+            self.on_deliver(owed)
+        self.delivered += owed
+        return len(owed)
+
+    # --- what the tests read ---------------------------------------------------------------------------
+
+    @property
+    def published_events(self) -> list[Event]:
+        return [event for publication in self.publications for event in publication.events]
