@@ -3,7 +3,7 @@
     cli, bootstrap, server     the composition root and the process
     bolt                       inbound from Slack: the grammar, the command table, listeners
     scheduler                  the leader, job syncing, the tick
-    slack                      outbound to Slack: the gateway, Block Kit views, the outbox
+    slack, integrations        outbound: to Slack (gateway, Block Kit views, outbox); to other systems
     usecases                   load → domain decision → save → effects, through a port
     comms, store, config       templates, persistence, settings
     domain                     pure rules, returning events
@@ -18,7 +18,7 @@ import pytest
 import firehouse
 
 PACKAGE = Path(firehouse.__file__).parent
-LAYERS = [("cli", "bootstrap", "server"), ("bolt",), ("scheduler",), ("slack",), ("usecases",),
+LAYERS = [("cli", "bootstrap", "server"), ("bolt",), ("scheduler",), ("slack", "integrations"), ("usecases",),
           ("comms", "store", "config"), ("domain",), ("errors",)]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 # Slack's libraries belong to the edges: Bolt to the inbound side, slack_sdk to both edges.

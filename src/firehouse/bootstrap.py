@@ -20,13 +20,18 @@ from firehouse.bolt.work import Background
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
 from firehouse.errors import ConfigError
+from firehouse.integrations.executors import HttpExecutors
+from firehouse.integrations.traces import HttpTraceSources
 from firehouse.scheduler.board import StatusBoard
 from firehouse.slack.gateway import SlackGateway, make_client
 from firehouse.slack.outbound import SlackOutbound
 from firehouse.slack.outbox import Outbox
 from firehouse.store import make_engine
+from firehouse.usecases.containment import Containment
+from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, utc_now
 from firehouse.usecases.notices import NoticeDesk
+from firehouse.usecases.ports import Executors, TraceSources
 from firehouse.usecases.updates import Updates
 
 
@@ -46,8 +51,8 @@ class Firehouse:
         self.background.shutdown()
 
 
-def build(settings: Settings, *, engine: Engine, gateway: SlackGateway,
-          clock: Callable[[], datetime] = utc_now) -> tuple[Services, StatusBoard]:
+def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: Callable[[], datetime] = utc_now,
+          executors: Executors | None = None, traces: TraceSources | None = None) -> tuple[Services, StatusBoard]:
     """The use cases and the status board over a store and a gateway (the real ones, or a test's)."""
     templates = TemplateCatalogue.with_override(settings.templates_dir)
     outbox = Outbox(engine=engine, gateway=gateway, clock=clock)
@@ -57,7 +62,11 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway,
     scheduler = BackgroundScheduler(timezone=UTC, executors={"default": JobExecutor(8)})
     board = StatusBoard(service=incidents, outbound=outbound, outbox=outbox, scheduler=scheduler)
     services = Services(incidents=incidents, updates=Updates(incidents),
-                        notices=NoticeDesk(service=incidents, templates=templates), gateway=gateway)
+                        notices=NoticeDesk(service=incidents, templates=templates),
+                        evidence=Evidence(service=incidents, traces=traces or HttpTraceSources()),
+                        containment=Containment(service=incidents, executors=executors or HttpExecutors()),
+                        gateway=gateway)
+    board.on_lead.append(lambda alone_at_start: services.containment.recover(everything=alone_at_start))
     return services, board
 
 

@@ -8,7 +8,8 @@
      │    ├── InvalidChange     a change that the incident's state does not allow
      │    └── NotAllowed        the person may not do this (domain.permissions; says who may)
      ├── TemplateProblem        a template is missing or broken (comms.templates; names the line)
-     └── SlackFailure           Slack answered with an error after the retries
+     ├── SlackFailure           Slack answered with an error after the retries
+     └── PartnerFailure         a trace source or a firebreak executor did not answer as asked
 """
 
 from __future__ import annotations
@@ -59,3 +60,7 @@ class SlackFailure(FirehouseError):
         super().__init__(f"Slack refused {method}: {error}")
         self.method = method
         self.error = error
+
+
+class PartnerFailure(FirehouseError):
+    """Another system (a trace source, a firebreak executor) failed; the reply says which and what it said."""

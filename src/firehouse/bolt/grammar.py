@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from firehouse.domain.classes import Catalog
 from firehouse.domain.clocks import REGIMES
 from firehouse.domain.facts import FACTS, MAX_FACT
+from firehouse.domain.firebreaks import KINDS as FIREBREAK_KINDS
 from firehouse.domain.lifecycle import SETTABLE, Status
 from firehouse.domain.model import MAX_TEXT, MAX_TITLE
 from firehouse.domain.severity import Severity
@@ -23,6 +24,9 @@ WAIVE_FLAG = "--waive-notice"
 LANES_WITH_NOTICES = ("product", "legal")
 STAGES = ("initial", "intermediate", "final")
 _FACT_START = re.compile(r"(?:^|(?<=\s))([A-Za-z_]+)=")
+_FIELD_START = re.compile(r"(?:^|(?<=\s))([A-Za-z][A-Za-z0-9_.-]{0,39})=")
+_FIREBREAK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+MAX_EVIDENCE = 3000  # per field typed on the command line; longer evidence comes from a trace pull
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>$")
 # "sev4" or "sev-1" is a typo for a severity; "severe" starts a title.
 _SEVERITY_LIKE = re.compile(r"^sev[\d\W_]*$", re.IGNORECASE)
@@ -155,6 +159,47 @@ class ShowTimeline:
     pass
 
 
+@dataclass(frozen=True)
+class OpenSnapshotForm:
+    """Bare `/incident snapshot`: the form for long evidence."""
+
+
+@dataclass(frozen=True)
+class Freeze:
+    """Freeze `key=value` evidence (free keys; `trace=<id>` pulls a trace, `supersedes=<n>` corrects)."""
+
+    fields: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ShowSnapshots:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowFirebreaks:
+    pass
+
+
+@dataclass(frozen=True)
+class PullFirebreak:
+    name: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LiftFirebreak:
+    which: str  # a configured name, or a firebreak's number
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RecordFirebreak:
+    kind: str
+    target: str
+    note: str = ""
+
+
 def nothing(command: type) -> Callable[[str, Catalog, str], object]:
     """A parser for a subcommand that takes no words (anything after it is ignored)."""
     return lambda rest, catalog, form: command()
@@ -236,9 +281,16 @@ def record_facts(rest: str, catalog: Catalog, form: str) -> RecordFacts:
         return RecordFacts()
     starts = [m for m in _FACT_START.finditer(rest) if m[1].lower() in FACTS]
     if not starts or starts[0].start() != 0:
-        word = rest.split("=", 1)[0].split()[0] if "=" in rest else rest.split()[0]
-        known = "" if "=" not in rest else f"`{escape(word[:40])}` is not a fact I know. "
-        raise UsageError(f"{known}Facts: {', '.join(FACTS)}.", form=form)
+        head = rest.split("=", 1)[0]
+        if "=" not in rest:
+            problem = ""
+        elif not head.strip():
+            problem = "A fact name is missing before `=`. "
+        elif head != head.rstrip() and head.split()[-1].lower() in FACTS:
+            problem = f"Write `{escape(head.split()[-1][:40])}=<value>` with no space before `=`. "
+        else:
+            problem = f"`{escape(head.split()[0][:40])}` is not a fact I know. "
+        raise UsageError(f"{problem}Facts: {', '.join(FACTS)}.", form=form)
     facts = []
     for match, following in zip(starts, [*starts[1:], None], strict=True):
         value = rest[match.end(): following.start() if following else len(rest)].strip()
@@ -251,6 +303,9 @@ def draft_notice(rest: str, catalog: Catalog, form: str) -> DraftNotice:
     lane = choice(words[0] if words else "", LANES_WITH_NOTICES, what="lane", form=form)
     template = regime = stage = None
     for word in words[1:]:
+        if (word in REGIMES and regime) or (word in STAGES and stage):
+            raise UsageError(f"Name one {'regime' if word in REGIMES else 'stage'}; `{escape(word)}` is a second.",
+                             form=form)
         if word in REGIMES:
             regime = word
         elif word in STAGES:
@@ -271,6 +326,52 @@ def clock(rest: str, catalog: Catalog, form: str) -> ShowClock | NotReportable:
     if decision.lower() != "not-reportable":
         raise UsageError("Record a decision as `not-reportable` followed by the reason.", form=form)
     return NotReportable(regime, text(reason.strip(), what="reason", limit=MAX_TEXT, form=form))
+
+
+def freeze(rest: str, catalog: Catalog, form: str) -> OpenSnapshotForm | Freeze:
+    """`key=value …`: a value runs until the next ` key=`, so values may hold spaces; keys are free."""
+    if not rest:
+        return OpenSnapshotForm()
+    if rest.startswith("="):
+        raise UsageError("A field name is missing before `=`.", form=form)
+    starts = list(_FIELD_START.finditer(rest))
+    if not starts or starts[0].start() != 0:
+        head = rest.split("=", 1)[0]
+        if "=" in rest and head != head.rstrip() and len(head.split()) == 1:
+            raise UsageError(f"Write `{escape(head.strip()[:40])}=<value>` with no space before `=`.", form=form)
+        raise UsageError(f"Give evidence as `key=value`, like `model=gpt-4o-2024-08-06 output=…`;"
+                         f" `{escape(rest.split()[0][:40])}` is not one.", form=form)
+    fields: dict[str, str] = {}
+    for match, following in zip(starts, [*starts[1:], None], strict=True):
+        key = match[1].lower()
+        value = rest[match.end(): following.start() if following else len(rest)].strip()
+        if not value:
+            raise UsageError(f"The field `{escape(key)}` is empty; leave it out or give it a value.", form=form)
+        if key in fields:
+            raise UsageError(f"The field `{escape(key)}` is given twice.", form=form)
+        fields[key] = limited(value, what=f"field {key}", limit=MAX_EVIDENCE, form=form)
+    return Freeze(tuple(fields.items()))
+
+
+def firebreak(rest: str, catalog: Catalog, form: str) -> ShowFirebreaks | PullFirebreak | LiftFirebreak | RecordFirebreak:
+    """Bare: the configured firebreaks; `<name> [note]` pulls, `lift <name|#n> [note]`, `record <kind> <target>`."""
+    word, _, after = rest.partition(" ")
+    after = after.strip()
+    if not word:
+        return ShowFirebreaks()
+    if word.lower() == "record":
+        kind, _, after = after.partition(" ")
+        target, _, note = after.strip().partition(" ")
+        kind = choice(kind.lower(), FIREBREAK_KINDS, what="firebreak kind", form=form)
+        return RecordFirebreak(kind, text(target, what="target", limit=200, form=form),
+                               limited(note.strip(), what="note", limit=MAX_TEXT, form=form))
+    if word.lower() == "lift":
+        which, _, note = after.partition(" ")
+        return LiftFirebreak(text(which, what="firebreak to lift (its name or #number)", limit=40, form=form),
+                             limited(note.strip(), what="note", limit=MAX_TEXT, form=form))
+    if not _FIREBREAK_NAME.match(word):
+        raise UsageError(f"`{escape(word[:40])}` is not a firebreak name.", form=form)
+    return PullFirebreak(word.lower(), limited(after, what="note", limit=MAX_TEXT, form=form))
 
 
 # --- words -----------------------------------------------------------------------------------------

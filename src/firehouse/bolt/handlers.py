@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 from firehouse.bolt import grammar as g
 from firehouse.comms.mrkdwn import escape_keeping_users
-from firehouse.slack import blocks, notice_blocks
+from firehouse.slack import blocks, evidence_blocks, firebreak_blocks, notice_blocks
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.modals import declare_modal
+from firehouse.usecases.containment import Containment, Unconfirmed
+from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, Outcome
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.updates import Updates
@@ -25,6 +27,8 @@ class Services:
     incidents: IncidentService
     updates: Updates
     notices: NoticeDesk
+    evidence: Evidence
+    containment: Containment
     gateway: SlackGateway
 
 
@@ -146,6 +150,53 @@ def draft_notice(command: g.DraftNotice, req: Request) -> Message:
     notice = req.services.notices.draft(channel=req.channel, by=req.user, lane=command.lane,
                                         template=command.template, regime=command.regime, stage=command.stage)
     return Message(text=f"Drafted {notice.lane} notice #{notice.id}: it is in the channel for review.")
+
+
+# --- in a war room: evidence and containment ----------------------------------------------------------
+
+
+def freeze(command: g.OpenSnapshotForm | g.Freeze, req: Request) -> Message | None:
+    if isinstance(command, g.OpenSnapshotForm):
+        open_snapshot_form(req.services, channel=req.channel, trigger_id=req.trigger_id)
+        return None
+    snapshot, outcome = req.services.evidence.snapshot(channel=req.channel, by=req.user, fields=dict(command.fields))
+    return blocks.with_problems(evidence_blocks.frozen(snapshot).text, outcome.problems)
+
+
+def open_snapshot_form(services: Services, *, channel: str, trigger_id: str) -> None:
+    incident = services.incidents.incident_in(channel)
+    services.gateway.open_view(trigger_id, evidence_blocks.snapshot_form(incident_id=incident.id))
+
+
+def show_snapshots(command: g.ShowSnapshots, req: Request) -> Message:
+    return evidence_blocks.snapshots_message(req.services.evidence.snapshots(channel=req.channel))
+
+
+def firebreak(command: g.ShowFirebreaks | g.PullFirebreak | g.LiftFirebreak | g.RecordFirebreak,
+              req: Request) -> Message:
+    containment = req.services.containment
+    match command:
+        case g.ShowFirebreaks():
+            board = containment.board(channel=req.channel)
+            return firebreak_blocks.board(configured=board.configured, suggested=board.suggested,
+                                          pulled=board.pulled, warnings=board.warnings, cause=board.incident.cause,
+                                          evidence=board.evidence)
+        case g.PullFirebreak():
+            try:
+                return pull(req.services, channel=req.channel, user=req.user, name=command.name, note=command.note)
+            except Unconfirmed as first:  # say the warnings; the buttons pull anyway or open the snapshot form
+                return firebreak_blocks.warned(name=command.name, note=command.note, warnings=first.warnings)
+        case g.LiftFirebreak():
+            done, outcome = containment.lift(channel=req.channel, by=req.user, which=command.which, note=command.note)
+        case g.RecordFirebreak():
+            done, outcome = containment.record(channel=req.channel, by=req.user, kind=command.kind,
+                                               target=command.target, note=command.note)
+    return blocks.with_problems(firebreak_blocks.pulled(done).text, outcome.problems)
+
+
+def pull(services: Services, *, channel: str, user: str, name: str, note: str, confirmed: bool = False) -> Message:
+    done, outcome = services.containment.pull(channel=channel, by=user, name=name, note=note, confirmed=confirmed)
+    return blocks.with_problems(firebreak_blocks.pulled(done).text, outcome.problems)
 
 
 # --- replies ---------------------------------------------------------------------------------------

@@ -92,6 +92,14 @@ COMMANDS: tuple[Row, ...] = (
     Row("log", "/incident log <text>", "add a line to the timeline", WAR_ROOM, g.log, h.log, "log"),
     Row("timeline", "/incident timeline", "the whole timeline, oldest first", WAR_ROOM, g.nothing(g.ShowTimeline),
         h.show_timeline),
+    Row("snapshot", "/incident snapshot [<key>=<value> …]",
+        "freeze evidence (`trace=<id>` pulls a trace; alone, the form for long fields)", WAR_ROOM, g.freeze,
+        h.freeze, "snapshot"),
+    Row("snapshots", "/incident snapshots", "what has been frozen, with fingerprints", WAR_ROOM,
+        g.nothing(g.ShowSnapshots), h.show_snapshots),
+    Row("firebreak", "/incident firebreak [<name> [note] | lift <name|#n> [note] | record <kind> <target> [note]]",
+        "the configured firebreaks with Pull buttons; pull, lift, or record one done by hand", WAR_ROOM, g.firebreak,
+        h.firebreak, "pull_firebreak"),
 )
 BY_WORDS: dict[str, Row] = {row.words: row for row in COMMANDS}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 from firehouse.comms.mrkdwn import escape as slack_escape
 from firehouse.comms.templates import Facts
 from firehouse.domain.classes import Catalog
+from firehouse.domain.firebreaks import KINDS, Firebreak, State
 from firehouse.domain.model import Incident
 from firehouse.domain.times import hhmm, stamp
 
@@ -30,6 +31,26 @@ class UpdateView:
     text: str
     author: str
     posted_at: str
+
+
+@dataclass(frozen=True)
+class FirebreakView:
+    """A firebreak as templates see it: what was done to what, since when, and whether it still holds."""
+
+    kind: str
+    target: str
+    what: str  # the kind in plain words: "turn the feature off"
+    since: str | None
+    lifted_at: str | None
+    in_force: bool
+
+
+def firebreak_views(firebreaks: Iterable[Firebreak], *, for_slack: bool) -> list[FirebreakView]:
+    """The firebreaks that took effect (in force or lifted since), oldest first."""
+    escape = escaper(for_slack=for_slack)
+    return [FirebreakView(f.kind, escape(f.target), KINDS[f.kind], when(f.executed_at), when(f.lifted_at),
+                          f.state is State.EXECUTED)
+            for f in firebreaks if f.executed_at is not None]
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,7 @@ def template_context(
     for_slack: bool,
     next_update_at: datetime | None = None,
     discreet: bool = False,
+    firebreaks: Sequence[FirebreakView] = (),
     **extra: Any,
 ) -> dict[str, Any]:
     """The variables every template gets, plus `extra` ones (regime, decision, update, …).
@@ -89,4 +111,4 @@ def template_context(
         summary="" if discreet else escape(incident.summary),
     )
     return {"incident": view, "facts": Facts(facts, escape), "now": when(now),
-            "next_update_at": clock(next_update_at), **extra}
+            "next_update_at": clock(next_update_at), "firebreaks": list(firebreaks), **extra}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from firehouse.comms.context import template_context, when
+from firehouse.comms.context import firebreak_views, template_context, when
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.classes import Catalog
 from firehouse.domain.clocks import REGIMES, deadlines
+from firehouse.domain.firebreaks import Firebreak
 from firehouse.domain.model import Incident
 
 PER_REGIME = ("fact_sheet", "default", "not_reportable")  # legal templates rendered for one regime and stage
@@ -56,8 +57,10 @@ def render_notice(
     template: str | None = None,
     regime: str | None = None,
     stage: str | None = None,
+    firebreaks: Sequence[Firebreak] = (),
 ) -> RenderedNotice:
-    """Render `lane`'s notice in Markdown, exactly as it would be sent outside Slack."""
+    """Render `lane`'s notice in Markdown, exactly as it would be sent outside Slack; `firebreaks` tell
+    customers what was disabled or degraded."""
     name = templates.resolve(lane, class_id=incident.class_id, template=template)
     extra: dict = {"regime": None, "decision": None}
     if lane == "legal" and name.split("/", 1)[1] in PER_REGIME:
@@ -72,7 +75,8 @@ def render_notice(
     else:
         regime = stage = None
     context = template_context(incident, catalog=catalog, facts=incident.facts, now=now, for_slack=False,
-                               next_update_at=incident.next_update_due, **extra)
+                               next_update_at=incident.next_update_due,
+                               firebreaks=firebreak_views(firebreaks, for_slack=False), **extra)
     rendered = templates.render(name, context)
     return RenderedNotice(rendered.name, rendered.title, rendered.text, rendered.missing, regime, stage)
 

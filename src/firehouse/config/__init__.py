@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
 from firehouse.config.file import DEFAULT_CADENCE, BoardSettings, parse_duration, validate
 from firehouse.domain.board import Cadence
 from firehouse.domain.classes import Catalog
@@ -45,6 +46,9 @@ class Settings:
     regimes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # enabled regime → classes it covers
     templates_dir: Path | None = None  # a deployment's own templates, shadowing the defaults file by file
     workers: int = 16  # threads for the work after an ack, and as many for Slack calls made at once
+    snapshot_max_bytes: int = 1_000_000  # evidence kept per snapshot; longer fields and traces are cut
+    firebreaks: Mapping[str, FirebreakSettings] = field(default_factory=dict)
+    trace_sources: Mapping[str, TraceSourceSettings] = field(default_factory=dict)
 
     @property
     def socket_mode(self) -> bool:
@@ -71,7 +75,7 @@ def load_settings(environ: Mapping[str, str], *, cwd: Path, slack: bool = True) 
         templates_dir = templates_dir if templates_dir.is_absolute() else cwd / templates_dir
         if not templates_dir.is_dir():
             raise ConfigError(f"FIREHOUSE_TEMPLATES names {environ['FIREHOUSE_TEMPLATES']}, which is not a folder")
-    file_settings = _read_config_file(environ, cwd=cwd)
+    file_settings = _read_config_file(environ, cwd=cwd, secrets=environ if slack else None)
     return Settings(
         bot_token=bot_token,
         signing_secret=signing_secret,
@@ -92,7 +96,7 @@ def _required(environ: Mapping[str, str], name: str, prefix: str = "") -> str:
     return value
 
 
-def _read_config_file(environ: Mapping[str, str], *, cwd: Path) -> dict[str, Any]:
+def _read_config_file(environ: Mapping[str, str], *, cwd: Path, secrets: Mapping[str, str] | None) -> dict[str, Any]:
     named = environ.get("FIREHOUSE_CONFIG")
     path = Path(named) if named else cwd / DEFAULT_CONFIG_FILE
     if not path.is_absolute():
@@ -103,7 +107,7 @@ def _read_config_file(environ: Mapping[str, str], *, cwd: Path) -> dict[str, Any
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return validate(data)
+        return validate(data, secrets=secrets)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path.name}: not valid TOML: {err}") from None
     except ValueError as err:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from firehouse.config import integrations, shape
 from firehouse.domain.board import FIRST_HOUR, Cadence
 from firehouse.domain.classes import DEFAULT_CAUSES, DEFAULT_CLASSES, LANES, Catalog, IncidentClass
 from firehouse.domain.clocks import REGIMES
@@ -17,7 +19,9 @@ from firehouse.domain.severity import Severity
 DEFAULT_CADENCE = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelta(minutes=30),
                    Severity.SEV3: timedelta(minutes=60)}
 TOP_LEVEL_KEYS = ("stakeholder_channel", "channel_prefix", "cadence", "status_board", "classes", "causes", "roles",
-                  "admins", "permissions", "regimes", "regime_classes", "workers")
+                  "admins", "permissions", "regimes", "regime_classes", "workers", "snapshot_max_bytes",
+                  "firebreaks", "trace_sources")
+MAX_SNAPSHOT = 16_000_000
 MAX_WORKERS = 256
 BOARD_KEYS = ("missed_before_escalation", "escalate_to", "snooze", "first_hour")
 
@@ -55,9 +59,10 @@ def _duration(value: Any, key: str) -> timedelta:
         raise ValueError(f"{key}: {err}") from None
 
 
-def validate(data: dict[str, Any]) -> dict[str, Any]:
-    """The Settings fields a parsed TOML document sets; ValueError names the first bad key."""
-    _no_unknown(data, TOP_LEVEL_KEYS, where="")
+def validate(data: dict[str, Any], *, secrets: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The Settings fields a parsed TOML document sets; ValueError names the first bad key. `secrets` is the
+    environment the firebreaks' and trace sources' secrets are read from (None: not read)."""
+    shape.no_unknown(data, TOP_LEVEL_KEYS, where="")
     settings: dict[str, Any] = {}
     if "stakeholder_channel" in data:
         settings["stakeholder_channel"] = _matching(data["stakeholder_channel"], _CHANNEL_ID, "stakeholder_channel",
@@ -71,6 +76,16 @@ def validate(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
             raise ValueError(f"workers must be a whole number from 1 to {MAX_WORKERS}, not {workers!r}")
         settings["workers"] = workers
+    if "snapshot_max_bytes" in data:
+        cap = data["snapshot_max_bytes"]
+        if isinstance(cap, bool) or not isinstance(cap, int) or not 1000 <= cap <= MAX_SNAPSHOT:
+            raise ValueError(f"snapshot_max_bytes must be a whole number from 1000 to {MAX_SNAPSHOT}, not {cap!r}")
+        settings["snapshot_max_bytes"] = cap
+    if "firebreaks" in data:
+        settings["firebreaks"] = integrations.firebreaks(data["firebreaks"], secrets=secrets, duration=_duration)
+    if "trace_sources" in data:
+        settings["trace_sources"] = integrations.trace_sources(data["trace_sources"], secrets=secrets,
+                                                               duration=_duration)
     if "cadence" in data:
         settings["cadence"] = _cadence(data["cadence"])
     if "status_board" in data:
@@ -94,8 +109,8 @@ def _regimes(enabled: Any, classes: Any, catalog: Catalog) -> dict[str, tuple[st
     unknown = [r for r in enabled if r not in REGIMES]
     if unknown:
         raise ValueError(f"regimes may list {', '.join(REGIMES)}, not {unknown[0]!r}")
-    classes = _table(classes, "regime_classes")
-    _no_unknown(classes, enabled, where="regime_classes.")
+    classes = shape.table(classes, "regime_classes")
+    shape.no_unknown(classes, enabled, where="regime_classes.")
     regimes = {}
     for regime in enabled:
         covered = tuple(_list(classes.get(regime, list(REGIMES[regime].classes)), f"regime_classes.{regime}"))
@@ -106,21 +121,9 @@ def _regimes(enabled: Any, classes: Any, catalog: Catalog) -> dict[str, tuple[st
     return regimes
 
 
-def _no_unknown(table: dict, known, *, where: str) -> None:
-    unknown = sorted(set(table) - set(known))
-    if unknown:
-        raise ValueError(f"unknown key {where}{unknown[0]!r} (known keys: {', '.join(known)})")
-
-
 def _matching(value: Any, pattern: re.Pattern, key: str, shape: str) -> str:
     if not isinstance(value, str) or not pattern.match(value):
         raise ValueError(f"{key} must be {shape}, not {value!r}")
-    return value
-
-
-def _table(value: Any, key: str) -> dict:
-    if not isinstance(value, dict):
-        raise ValueError(f"[{key}] must be a table")
     return value
 
 
@@ -135,9 +138,9 @@ def _cadence(table: Any) -> Cadence:
     by_severity = dict(DEFAULT_CADENCE)
     by_status: dict[Status, dict[Severity, timedelta]] = {}
     open_statuses = [s.value for s in Status if s.is_open]
-    for key, value in _table(table, "cadence").items():
+    for key, value in shape.table(table, "cadence").items():
         if key in open_statuses:
-            by_status[Status(key)] = _intervals(_table(value, f"cadence.{key}"), f"cadence.{key}")
+            by_status[Status(key)] = _intervals(shape.table(value, f"cadence.{key}"), f"cadence.{key}")
         else:
             by_severity.update(_intervals({key: value}, "cadence", extra=open_statuses))
     return Cadence(by_severity, by_status)
@@ -154,8 +157,8 @@ def _intervals(table: dict, where: str, extra: list[str] = ()) -> dict[Severity,
 
 
 def _board(table: Any) -> BoardSettings:
-    table = _table(table, "status_board")
-    _no_unknown(table, BOARD_KEYS, where="status_board.")
+    table = shape.table(table, "status_board")
+    shape.no_unknown(table, BOARD_KEYS, where="status_board.")
     missed = table.get("missed_before_escalation", 2)
     if not isinstance(missed, int) or isinstance(missed, bool) or missed < 1:
         raise ValueError(f"status_board.missed_before_escalation must be a whole number of at least 1, not {missed!r}")
@@ -175,13 +178,13 @@ def _board(table: Any) -> BoardSettings:
 def _classes(table: Any) -> dict[str, IncidentClass]:
     """Defaults, then `[classes.<id>]` adds or adjusts a class and `<id> = false` removes one."""
     classes = dict(DEFAULT_CLASSES)
-    for class_id, spec in _table(table, "classes").items():
+    for class_id, spec in shape.table(table, "classes").items():
         _matching(class_id, _ID, "a class id", "lowercase letters, digits and '-'")
         if spec is False:
             classes.pop(class_id, None)
             continue
-        spec = _table(spec, f"classes.{class_id}")
-        _no_unknown(spec, ("description", "lanes", "private"), where=f"classes.{class_id}.")
+        spec = shape.table(spec, f"classes.{class_id}")
+        shape.no_unknown(spec, ("description", "lanes", "private"), where=f"classes.{class_id}.")
         base = classes.get(class_id)
         if base is None and "description" not in spec:
             raise ValueError(f"classes.{class_id} is new, so it needs a description")
@@ -201,7 +204,7 @@ def _classes(table: Any) -> dict[str, IncidentClass]:
 def _causes(table: Any) -> dict[str, str]:
     """Defaults, then `<id> = "description"` adds or adjusts a cause and `<id> = false` removes one."""
     causes = dict(DEFAULT_CAUSES)
-    for cause, description in _table(table, "causes").items():
+    for cause, description in shape.table(table, "causes").items():
         _matching(cause, _ID, "a cause id", "lowercase letters, digits and '-'")
         if description is False:
             causes.pop(cause, None)
@@ -226,7 +229,7 @@ def _policy(table: Any, roles: tuple[str, ...]) -> Policy:
     """Defaults (less any role [roles] removed), then `<action> = [who, …]` for each configured action."""
     allowed = (ANYONE, CAPTAIN, ADMINS, *roles)
     rules = {action: frozenset(w for w in who if w in allowed) for action, who in DEFAULT_RULES.items()}
-    for action, who in _table(table, "permissions").items():
+    for action, who in shape.table(table, "permissions").items():
         if action not in ACTIONS:
             raise ValueError(f"unknown key permissions.{action} (known keys: {', '.join(ACTIONS)})")
         who = _list(who, f"permissions.{action}")

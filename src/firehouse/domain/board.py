@@ -85,7 +85,7 @@ def checkpoint_reached(declared_at: datetime, now: datetime, offsets: Sequence[t
 PHASES = (
     ("classify", "Classify and name a captain: confirm the class and severity"),
     ("contain", "Contain: pull a firebreak (kill switch, rollback, fallback to a human) and set status contained"),
-    ("evidence", "Preserve evidence: snapshot the model, prompt, config and the bad output (pin it with :pushpin:)"),
+    ("evidence", "Preserve evidence: freeze the model, prompt, config and the bad output with `/incident snapshot`"),
     ("communicate", "Stabilize and communicate: post a status update with `/incident update`"),
 )
 

@@ -34,6 +34,10 @@ ACTIONS: dict[str, str] = {
     "approve_product": "approve product-lane notices",
     "approve_legal": "approve legal-lane notices",
     "not_reportable": "record that an incident is not reportable",
+    "snapshot": "freeze evidence",
+    "pull_firebreak": "pull or retry a firebreak",
+    "lift_firebreak": "lift a firebreak",
+    "record_firebreak": "record a firebreak done by hand",
 }
 
 DEFAULT_RULES: dict[str, frozenset[str]] = {
@@ -45,6 +49,9 @@ DEFAULT_RULES: dict[str, frozenset[str]] = {
     "approve_product": frozenset({"comms", CAPTAIN}),
     "approve_legal": frozenset({"legal"}),
     "not_reportable": frozenset({"legal"}),
+    "pull_firebreak": frozenset({CAPTAIN, ADMINS}),
+    "lift_firebreak": frozenset({CAPTAIN, ADMINS}),
+    "record_firebreak": frozenset({CAPTAIN, ADMINS}),
 }
 
 

@@ -30,7 +30,6 @@ from firehouse.usecases.ports import Outbound, Post
 
 log = logging.getLogger(__name__)
 
-EVIDENCE_KINDS = ("pinned", "snapshot")
 CLOCK_HORIZON = timedelta(days=45)  # the longest regulatory window (a month after 72 h) with room to spare
 LEAD_CHECK = timedelta(seconds=5)  # how often the leader re-reads the database, and others try to lead
 OUTBOX_SWEEP = timedelta(seconds=10)  # how often the leader retries posts that failed
@@ -50,6 +49,9 @@ class StatusBoard:
         self.leadership = Leadership(service.engine)
         self.leading = False
         self._next_sweep = self.clock()
+        # Called on every round the leader makes, with whether this is the only process, just started: e.g.
+        # finishing firebreaks a restart interrupted.
+        self.on_lead: list[Callable[[bool], object]] = []
         service.after_save.append(self.schedule)
 
     # --- start-up and scheduling ----------------------------------------------------------------
@@ -74,6 +76,8 @@ class StatusBoard:
         self.leading = True
         if first and not self.leadership.shared:
             self.outbox.release_claims()  # the only process: whatever held them died with the last run
+        for each in self.on_lead:
+            each(first and not self.leadership.shared)
         if first or self.leadership.shared:
             with UnitOfWork(self.service.engine) as uow:
                 followed = [*uow.incidents.open_incidents(),
@@ -142,14 +146,14 @@ class StatusBoard:
             events: list[Event] = []
             posts = self._deadline_reminders(incident, now, events)
             if incident.status.is_open:
-                posts += self._board_step(incident, now, events) + self._checklist(uow, incident, now)
+                posts += self._board_step(uow, incident, now, events) + self._checklist(uow, incident, now)
             uow.incidents.save(incident, events)
             owed = self.outbound.owe(uow, incident.id, posts)
             uow.commit()
         self.outbound.deliver(owed)
         self.schedule(incident)
 
-    def _board_step(self, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
+    def _board_step(self, uow: UnitOfWork, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
         interval = self.service.interval(incident)
         due = incident.next_update_due
         if not interval or not due:
@@ -169,7 +173,8 @@ class StatusBoard:
         posts = [Post("reminder", incident.channel_id, reminder, due)]
         if self.settings.stakeholder_channel:
             posts.append(Post("silence", self.settings.stakeholder_channel,
-                              StatusUpdate(incident, None, missed.next_due, at=now), due))
+                              StatusUpdate(incident, None, missed.next_due, at=now,
+                                           firebreaks=tuple(uow.incidents.firebreaks(incident.id))), due))
         return posts
 
     def _escalation(self, incident: Incident) -> tuple[str, ...]:
@@ -187,11 +192,10 @@ class StatusBoard:
         if checkpoint is None or checkpoint > now:
             return []
         incident.checklist_passed(now, offsets)
-        kinds = {entry.kind for entry in uow.incidents.timeline(incident.id)}
         items = open_phase_items(
             classified=incident.classified_at is not None,
             contained=incident.contained_at is not None or incident.status is Status.MONITORING,
-            evidence=bool(kinds & set(EVIDENCE_KINDS)),
+            evidence=uow.incidents.has_snapshot(incident.id),  # a real snapshot, nothing else
             updated=incident.last_update_at is not None,
         )
         if not items:

@@ -14,7 +14,9 @@ from firehouse.domain.events import (
     SeverityChanged,
     StatusChanged,
 )
+from firehouse.domain.firebreaks import FirebreakExecuted, FirebreakFailed, FirebreakLifted
 from firehouse.domain.lifecycle import Status
+from firehouse.domain.snapshots import SnapshotTaken
 from firehouse.domain.model import Incident
 from firehouse.slack.gateway import Message
 from firehouse.comms.mrkdwn import escape, escape_keeping_users
@@ -64,6 +66,22 @@ def for_war_room(event: Event, incident: Incident, catalog: Catalog) -> Message 
             return _message(f":rotating_light: <@{event.by}> reopened the incident: back to *investigating*.")
         case StatusChanged():
             return _message(f":traffic_light: Status: *{event.status}* (was {event.previous}), set by <@{event.by}>.")
+        case SnapshotTaken():
+            what = ", ".join(f"`{key}`" for key in event.keys) or "a trace"
+            extra = f" Supersedes #{event.supersedes}." if event.supersedes else ""
+            extra += f" Cut to fit: {', '.join(event.cut)}." if event.cut else ""
+            return _message(f":camera_with_flash: <@{event.by}> froze snapshot #{event.snapshot_id}: {what}"
+                            f" · sha256 `{event.fingerprint[:16]}`.{extra}")
+        case FirebreakExecuted():
+            return _message(f":fire_extinguisher: Firebreak *{escape(event.label)}* is in force."
+                            f" Executor: {escape(event.answer)}")
+        case FirebreakFailed():
+            return _message(f":warning: Firebreak *{escape(event.label)}* FAILED. Executor: {escape(event.answer)}\n"
+                            "Retry it from `/incident firebreak`, or do it by hand and record it with"
+                            " `/incident firebreak record <kind> <target> [note]`.")
+        case FirebreakLifted():
+            return _message(f":arrows_counterclockwise: <@{event.by}> lifted firebreak *{escape(event.label)}*."
+                            f" Executor: {escape(event.answer)}{_reason(event.note)}")
     return None
 
 
@@ -84,4 +102,10 @@ def for_stakeholders(event: Event, incident: Incident) -> Message | None:
             return _message(f":white_check_mark: {name} is resolved{summary}")
         case StatusChanged() if event.reopened:
             return _message(f":rotating_light: {name} was reopened and is being investigated again.")
+        case FirebreakExecuted():
+            what = "a containment measure" if incident.private else f"*{escape(event.label)}*"
+            return _message(f":fire_extinguisher: {name}: {what} is in force.")
+        case FirebreakLifted():
+            what = "a containment measure" if incident.private else f"*{escape(event.label)}*"
+            return _message(f":arrows_counterclockwise: {name}: {what} was lifted.")
     return None

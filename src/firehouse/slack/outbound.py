@@ -8,7 +8,7 @@ from concurrent.futures import Executor
 from functools import partial
 from typing import Any
 
-from firehouse.comms.context import UpdateView, clock, template_context
+from firehouse.comms.context import UpdateView, clock, firebreak_views, template_context
 from firehouse.comms.mrkdwn import escape_keeping_users
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
@@ -144,6 +144,8 @@ class SlackOutbound:
             update=update and UpdateView(text=escape_keeping_users(update.text), author=f"<@{update.by}>",
                                          posted_at=clock(update.at)),
             last_update_at=clock(incident.last_update_at),
+            firebreaks=[] if effect.for_stakeholders and incident.private
+            else firebreak_views(effect.firebreaks, for_slack=True),
         )
         return board_blocks.rendered(self.templates.render("internal/update", context).text)
 

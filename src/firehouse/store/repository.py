@@ -10,11 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from firehouse.domain.events import Event, TimelineEntry
+from firehouse.domain.firebreaks import Firebreak, State
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice, NoticeStatus
 from firehouse.domain.severity import Severity
-from firehouse.store.tables import IncidentRow, NoticeRow, ProcessedEvent, TimelineEntryRow
+from firehouse.domain.snapshots import Snapshot
+from firehouse.store.tables import FirebreakRow, IncidentRow, NoticeRow, ProcessedEvent, SnapshotRow, TimelineEntryRow
 
 OPEN_STATUSES = [s.value for s in Status if s.is_open]
 
@@ -112,6 +114,51 @@ class IncidentRepository:
             fields[name] = as_utc(fields[name]) if fields[name] else None
         return Notice(id=row.id, status=NoticeStatus(row.status), **fields)
 
+    # --- evidence and containment -------------------------------------------------------------------
+
+    def add_snapshot(self, snapshot: Snapshot) -> Snapshot:
+        """Store a snapshot; it is never updated afterwards. Sets `snapshot.id`."""
+        row = SnapshotRow(**{name: copy.deepcopy(getattr(snapshot, name)) for name in _SNAPSHOT_FIELDS})
+        self._session.add(row)
+        self._session.flush()
+        snapshot.id = row.id
+        return snapshot
+
+    def snapshots(self, incident_id: int) -> list[Snapshot]:
+        """The incident's snapshots, oldest first."""
+        rows = self._session.exec(select(SnapshotRow).where(SnapshotRow.incident_id == incident_id)
+                                  .order_by(col(SnapshotRow.id)))
+        return [Snapshot(id=r.id, **{**{name: copy.deepcopy(getattr(r, name)) for name in _SNAPSHOT_FIELDS},
+                                     "taken_at": as_utc(r.taken_at)}) for r in rows]
+
+    def has_snapshot(self, incident_id: int) -> bool:
+        return self._session.exec(select(SnapshotRow.id).where(SnapshotRow.incident_id == incident_id)).first() \
+            is not None
+
+    def add_firebreak(self, firebreak: Firebreak) -> Firebreak:
+        row = FirebreakRow(**_firebreak_fields(firebreak))
+        self._session.add(row)
+        self._session.flush()
+        firebreak.id = row.id
+        return firebreak
+
+    def save_firebreak(self, firebreak: Firebreak) -> None:
+        row = self._session.get(FirebreakRow, firebreak.id)
+        for name, value in _firebreak_fields(firebreak).items():
+            setattr(row, name, value)
+
+    def firebreaks(self, incident_id: int) -> list[Firebreak]:
+        """The incident's firebreaks, oldest first."""
+        rows = self._session.exec(select(FirebreakRow).where(FirebreakRow.incident_id == incident_id)
+                                  .order_by(col(FirebreakRow.id)))
+        return [_to_firebreak(r) for r in rows]
+
+    def requested_firebreaks(self) -> list[Firebreak]:
+        """Pulls that were requested but never answered: a restart came in between."""
+        rows = self._session.exec(select(FirebreakRow).where(FirebreakRow.state == State.REQUESTED.value)
+                                  .order_by(col(FirebreakRow.id)))
+        return [_to_firebreak(r) for r in rows]
+
     def first_delivery(self, event_id: str, *, at: datetime) -> bool:
         """Remember a Slack event id; False when it was seen before (a retry)."""
         try:
@@ -156,3 +203,20 @@ _NOTICE_FIELDS = ("incident_id", "lane", "template", "title", "text", "regime", 
 
 def _notice_fields(notice: Notice) -> dict:
     return {**{name: getattr(notice, name) for name in _NOTICE_FIELDS}, "status": notice.status.value}
+
+
+_SNAPSHOT_FIELDS = ("incident_id", "taken_by", "taken_at", "fields", "supersedes", "trace_raw", "trace_source", "cut",
+                    "fingerprint")
+_FIREBREAK_FIELDS = ("incident_id", "name", "kind", "target", "executor", "note", "requested_by", "requested_at",
+                     "executed_at", "answer", "attempts", "lifted_by", "lifted_at")
+
+
+def _firebreak_fields(firebreak: Firebreak) -> dict:
+    return {**{name: getattr(firebreak, name) for name in _FIREBREAK_FIELDS}, "state": firebreak.state.value}
+
+
+def _to_firebreak(row: FirebreakRow) -> Firebreak:
+    fields = {name: getattr(row, name) for name in _FIREBREAK_FIELDS}
+    for name in ("requested_at", "executed_at", "lifted_at"):
+        fields[name] = as_utc(fields[name]) if fields[name] else None
+    return Firebreak(id=row.id, state=State(row.state), **fields)

@@ -120,3 +120,42 @@ class OutboxRow(SQLModel, table=True):
     ts: str | None = Field(default=None, max_length=40)
     attempts: int = 0
     error: str = Field(default="", max_length=200)
+
+
+class SnapshotRow(SQLModel, table=True):
+    """Frozen evidence; never updated. `fingerprint` is the SHA-256 of its canonical JSON."""
+
+    __tablename__ = "snapshot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    taken_by: str = Field(max_length=40)
+    taken_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    fields: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    supersedes: int | None = Field(default=None, foreign_key="snapshot.id")
+    trace_raw: str | None = Field(default=None, sa_type=Text)  # the trace source's JSON, verbatim
+    trace_source: str | None = Field(default=None, max_length=40)
+    cut: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    fingerprint: str = Field(max_length=64, index=True)
+
+
+class FirebreakRow(SQLModel, table=True):
+    """A firebreak pulled (or recorded by hand) in an incident, and what became of it."""
+
+    __tablename__ = "firebreak"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    name: str | None = Field(default=None, max_length=40)  # the configured firebreak; None when recorded by hand
+    kind: str = Field(max_length=20)
+    target: str = Field(max_length=200)
+    executor: str = Field(max_length=20)
+    note: str = Field(default="", sa_type=Text)
+    state: str = Field(max_length=20, index=True)  # requested, executed, failed, lifted
+    requested_by: str = Field(max_length=40)
+    requested_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    executed_at: datetime | None = _moment()
+    answer: str = Field(default="", sa_type=Text)
+    attempts: int = 0
+    lifted_by: str | None = Field(default=None, max_length=40)
+    lifted_at: datetime | None = _moment()

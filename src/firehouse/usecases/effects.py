@@ -11,6 +11,7 @@ from datetime import datetime
 
 from firehouse.domain.clocks import Deadline
 from firehouse.domain.events import UpdatePosted
+from firehouse.domain.firebreaks import Firebreak
 from firehouse.domain.model import Incident
 
 
@@ -45,6 +46,7 @@ class StatusUpdate:
     update: UpdatePosted | None
     next_due: datetime | None
     at: datetime
+    firebreaks: tuple[Firebreak, ...] = ()
     for_stakeholders: bool = True
 
 

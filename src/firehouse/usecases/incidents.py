@@ -184,12 +184,12 @@ class IncidentService:
         *,
         needs: Needs,
         decide: Callable[[Incident], Event | list[Event]],
-        posts: Callable[[Incident, Event], list[Post]] | None = None,
+        posts: Callable[[UnitOfWork, Incident, Event], list[Post]] | None = None,
     ) -> Outcome:
         """Load the war room's incident, check `by` may do what `needs` names, apply `decide`, follow any
         change of cadence, save it with the event and the `posts` it owes, then publish."""
         with self.unit_of_work() as uow:
-            incident = _in_war_room(uow, channel)
+            incident = in_war_room(uow, channel)
             actions = needs(incident) if callable(needs) else needs
             for action in (actions,) if isinstance(actions, str) else actions:
                 self.require(incident, action, by)
@@ -198,7 +198,7 @@ class IncidentService:
             events = decided if isinstance(decided, list) else [decided]
             incident.retime(old=before, new=self.interval(incident), now=self.clock())
             uow.incidents.save(incident, events)
-            owed = self.outbound.owe(uow, incident.id, posts(incident, events[0])) if posts else []
+            owed = self.outbound.owe(uow, incident.id, posts(uow, incident, events[0])) if posts else []
             uow.commit()
         if owed:
             self.outbound.deliver(owed)
@@ -215,7 +215,7 @@ class IncidentService:
     def incident_in(self, channel: str) -> Incident:
         """The incident whose war room `channel` is, or NotAWarRoom."""
         with self.unit_of_work() as uow:
-            return _in_war_room(uow, channel)
+            return in_war_room(uow, channel)
 
     def incident_by_id(self, incident_id: int) -> Incident:
         with self.unit_of_work() as uow:
@@ -227,7 +227,7 @@ class IncidentService:
     def show_timeline(self, *, channel: str, user: str) -> int:
         """Show `user` the whole timeline as ephemeral messages; returns how many messages it took."""
         with self.unit_of_work() as uow:
-            incident = _in_war_room(uow, channel)
+            incident = in_war_room(uow, channel)
             entries = uow.incidents.timeline(incident.id)
         return self.outbound.show_timeline(incident, entries, channel=channel, user=user)
 
@@ -279,7 +279,7 @@ class IncidentService:
                    for group in self.settings.admins if group.startswith("S"))
 
 
-def _in_war_room(uow: UnitOfWork, channel: str) -> Incident:
+def in_war_room(uow: UnitOfWork, channel: str) -> Incident:
     incident = uow.incidents.by_channel(channel)
     if incident is None:
         raise NotAWarRoom("This channel is not a war room.")

@@ -36,9 +36,11 @@ class NoticeDesk:
 
     def render(self, incident: Incident, *, lane: str, template: str | None = None, regime: str | None = None,
                stage: str | None = None) -> RenderedNotice:
+        with self.service.unit_of_work() as uow:
+            firebreaks = uow.incidents.firebreaks(incident.id)
         return render_notice(incident, templates=self.templates, catalog=self.service.catalog,
                              regimes=self.settings.regimes, lane=lane, template=template, regime=regime, stage=stage,
-                             now=self.clock())
+                             now=self.clock(), firebreaks=firebreaks)
 
     def draft(self, *, channel: str, by: str, lane: str, template: str | None = None, regime: str | None = None,
               stage: str | None = None) -> Notice:

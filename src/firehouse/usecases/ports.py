@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.model import Incident
@@ -43,6 +44,44 @@ class Post:
     channel: str
     effect: Effect
     due_at: datetime
+
+
+@dataclass(frozen=True)
+class FirebreakOrder:
+    """What an executor is asked to do, and the context a receiving system may want."""
+
+    action: str  # "pull" or "lift"
+    idempotency_key: str  # the same for a retry of the same attempt, so a receiver can drop a repeat
+    firebreak_id: int
+    name: str
+    kind: str
+    target: str
+    by: str
+    note: str
+    incident_id: int
+    incident_title: str
+    severity: str
+    class_id: str
+    war_room: str
+
+
+@dataclass(frozen=True)
+class ExecutorAnswer:
+    """Whether the executor did it, and what it said (shown to people and kept on the timeline)."""
+
+    done: bool
+    text: str
+
+
+class Executors(Protocol):
+    """Carries out firebreaks; never raises for a partner's failure, it answers `done=False` instead."""
+
+    def run(self, settings: FirebreakSettings, order: FirebreakOrder) -> ExecutorAnswer: ...
+
+
+class TraceSources(Protocol):
+    def fetch(self, source: TraceSourceSettings, trace_id: str) -> str:
+        """The trace's JSON text; PartnerFailure when the source is down, slow, says 404 or sends no JSON."""
 
 
 class Outbound(Protocol):

@@ -7,6 +7,7 @@ from datetime import datetime
 from firehouse.domain.events import Event, UpdatePosted
 from firehouse.domain.model import Incident
 from firehouse.errors import DomainError
+from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import StatusUpdate
 from firehouse.usecases.incidents import IncidentService, Outcome
 from firehouse.usecases.ports import Post
@@ -26,12 +27,13 @@ class Updates:
             return incident.post_update(text, by=by, at=self.service.clock(),
                                         interval=self.service.interval(incident))
 
-        def posts(incident: Incident, event: UpdatePosted) -> list[Post]:
+        def posts(uow: UnitOfWork, incident: Incident, event: UpdatePosted) -> list[Post]:
+            firebreaks = tuple(uow.incidents.firebreaks(incident.id))
             owed = [Post("update", incident.channel_id, StatusUpdate(
-                incident, event, event.next_due, at=event.at, for_stakeholders=False), event.at)]
+                incident, event, event.next_due, at=event.at, firebreaks=firebreaks, for_stakeholders=False), event.at)]
             if self.settings.stakeholder_channel:
-                owed.append(Post("update", self.settings.stakeholder_channel,
-                                 StatusUpdate(incident, event, event.next_due, at=event.at), event.at))
+                owed.append(Post("update", self.settings.stakeholder_channel, StatusUpdate(
+                    incident, event, event.next_due, at=event.at, firebreaks=firebreaks), event.at))
             return owed
 
         return self.service.change(channel, by, needs="update", decide=decide, posts=posts)

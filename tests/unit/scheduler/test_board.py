@@ -221,8 +221,8 @@ def test_a_resolved_incident_has_no_board_job_left(wire, clock):
 def test_the_first_hour_checklist_lists_the_open_items_and_not_the_done_ones(wire, fake, clock):
     wired = wire()  # checkpoints at 10, 20, 40 and 60 minutes
     incident = wired.declare(class_id="output")  # classified at once
-    wired.services.incidents.log(channel=incident.channel_id, by=BOB, text="the bad answer, pinned",
-                                 kind="pinned")  # evidence preserved
+    wired.services.evidence.snapshot(channel=incident.channel_id, by=BOB,
+                                     fields={"output": "the bad answer"})  # evidence preserved
     assert wired.next_run(incident.id) == START + 10 * MINUTE
 
     clock.set(START + 9 * MINUTE)
@@ -243,7 +243,7 @@ def test_no_checklist_is_posted_once_every_first_hour_item_is_done(wire, fake, c
     wired = wire()
     incident = wired.declare(class_id="output")
     incidents = wired.services.incidents
-    incidents.log(channel=incident.channel_id, by=BOB, text="the bad answer, pinned", kind="pinned")
+    wired.services.evidence.snapshot(channel=incident.channel_id, by=BOB, fields={"output": "the bad answer"})
     incidents.change_status(channel=incident.channel_id, by=ALICE, status=Status.CONTAINED)
     wired.services.updates.post_update(channel=incident.channel_id, by=ALICE, text="Contained; watching")
     clock.set(START + 10 * MINUTE)
@@ -251,6 +251,16 @@ def test_no_checklist_is_posted_once_every_first_hour_item_is_done(wire, fake, c
 
     assert posts(fake, incident.channel_id, CHECKLIST) == []
     assert wired.next_run(incident.id) == START + 20 * MINUTE  # the checkpoint still counts as passed
+
+
+def test_a_pinned_message_is_not_evidence_only_a_snapshot_is(wire, fake, clock):
+    wired = wire()
+    incident = wired.declare(class_id="output")
+    wired.services.incidents.log(channel=incident.channel_id, by=BOB, text="the bad answer, pinned", kind="pinned")
+    clock.set(START + 10 * MINUTE)
+    wired.board.run(incident.id)
+    [checklist] = posts(fake, incident.channel_id, CHECKLIST)
+    assert "Preserve evidence" in checklist
 
 
 def test_an_unclassified_incident_is_reminded_to_classify(wire, fake, clock):

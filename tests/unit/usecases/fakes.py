@@ -17,12 +17,14 @@ from firehouse.domain.classes import IncidentClass
 from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
-from firehouse.errors import SlackFailure
+from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
+from firehouse.domain.firebreaks import Configured
+from firehouse.errors import PartnerFailure, SlackFailure
 from firehouse.slack.gateway import Message
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
 from firehouse.store.tables import OutboxRow
-from firehouse.usecases.ports import Channel, Person, Post
+from firehouse.usecases.ports import Channel, ExecutorAnswer, FirebreakOrder, Person, Post
 
 ALICE, BOB, CAROL, DANA, ROBOT, GONE = "UALICE", "UBOB", "UCAROL", "UDANA", "UROBOT", "UGONE"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning; every test's clock starts here
@@ -161,3 +163,38 @@ class FakeOutbound:
     @property
     def published_events(self) -> list[Event]:
         return [event for publication in self.publications for event in publication.events]
+
+
+class FakeExecutors:
+    """Firebreak executors that answer as a test says and remember every order."""
+
+    def __init__(self, *, done: bool = True, text: str = "flag off (HTTP 200)") -> None:
+        self.done, self.text = done, text
+        self.orders: list[FirebreakOrder] = []
+
+    def run(self, settings: FirebreakSettings, order: FirebreakOrder) -> ExecutorAnswer:
+        self.orders.append(order)
+        return ExecutorAnswer(self.done, self.text)
+
+
+class FakeTraces:
+    """A trace source holding traces by id; an unknown id is a 404."""
+
+    def __init__(self, traces: dict[str, str] | None = None) -> None:
+        self.traces = traces or {}
+        self.fetched: list[tuple[str, str]] = []
+
+    def fetch(self, source: TraceSourceSettings, trace_id: str) -> str:
+        self.fetched.append((source.name, trace_id))
+        if trace_id not in self.traces:
+            raise PartnerFailure(f"The trace source `{source.name}` has no trace `{trace_id}`; nothing was recorded.")
+        return self.traces[trace_id]
+
+
+RANKER_OFF = FirebreakSettings(
+    configured=Configured(name="ranker-off", kind="kill-switch", target="ranker", executor="unleash"),
+    url="http://127.0.0.1:9", secret="token", feature="ranker", environment="production")
+PROMPT_ROLLBACK = FirebreakSettings(
+    configured=Configured(name="prompt-rollback", kind="rollback", target="support-prompt", executor="webhook",
+                          rollback_of="prompt"),
+    url="http://127.0.0.1:9/hook", secret="whsec_dGVzdA==")

@@ -7,7 +7,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from unit.usecases.fakes import ALICE, BOB, CAROL, DANA, GONE, ROBOT, STAKEHOLDERS, START, FakeOutbound
+from unit.usecases.fakes import (
+    ALICE, BOB, CAROL, DANA, GONE, RANKER_OFF, ROBOT, STAKEHOLDERS, START, FakeExecutors, FakeOutbound, FakeTraces,
+)
 
 from firehouse.bolt.handlers import Request, Services
 from firehouse.bolt.table import COMMANDS, parse
@@ -24,6 +26,8 @@ from firehouse.domain.permissions import ACTIONS, ANYONE, CAPTAIN, NotAllowed, P
 from firehouse.domain.severity import Severity
 from firehouse.errors import DomainError, NotAWarRoom, SlackFailure
 from firehouse.store import UnitOfWork
+from firehouse.usecases.containment import Containment
+from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import NAME_ATTEMPTS, IncidentService
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.ports import Outbound
@@ -316,11 +320,14 @@ SAMPLES = {
     "clock": "clock gdpr not-reportable no personal data was involved",
     "aware": "aware 30m ago",
     "log": "log Paged the ranking team",
+    "snapshot": "snapshot model=ranker-v7 output=Try our rival's app",
+    "firebreak": "firebreak ranker-off rival products in the answers",
 }
 ROWS_WITH_A_PERMISSION = [row for row in COMMANDS if row.permission]
 ROWS_WITHOUT = [row for row in COMMANDS if not row.permission]
 WITHOUT_SAMPLES = {"": "", "declare": "declare Bot recommends rival products", "help": "help", "list": "list",
-                   "roles": "roles", "summary": "summary", "timeline": "timeline", "clock": "clock"}
+                   "roles": "roles", "summary": "summary", "timeline": "timeline", "clock": "clock",
+                   "snapshots": "snapshots"}
 
 
 class ModalGateway:
@@ -336,7 +343,8 @@ class ModalGateway:
 def services_over(service: IncidentService) -> Services:
     return Services(incidents=service, updates=Updates(service),
                     notices=NoticeDesk(service=service, templates=TemplateCatalogue.with_override(None)),
-                    gateway=ModalGateway())
+                    evidence=Evidence(service=service, traces=FakeTraces()),
+                    containment=Containment(service=service, executors=FakeExecutors()), gateway=ModalGateway())
 
 
 def only_the_captain_may(action: str) -> Policy:
@@ -351,13 +359,16 @@ def test_every_row_with_a_permission_has_a_sample_command_here():
 
 @pytest.mark.parametrize("row", ROWS_WITH_A_PERMISSION, ids=lambda row: row.words)
 def test_a_rows_permission_is_the_one_its_use_case_checks(make_service, outbound, row):
-    service = make_service(policy=only_the_captain_may(row.permission), regimes={"gdpr": ("output",)})
+    service = make_service(policy=only_the_captain_may(row.permission), regimes={"gdpr": ("output",)},
+                           firebreaks={"ranker-off": RANKER_OFF})
     room = service.declare(title="Bot recommends rival products", by=ALICE).incident
     services = services_over(service)
+    services.evidence.snapshot(channel=room.channel_id, by=ALICE, fields={"output": "Try our rival's app"})
     parsed = parse(SAMPLES[row.words], catalog=service.catalog)
     assert parsed.row is row
     before = timeline(service, room.channel_id)
 
+    outbound.publications.clear()
     with pytest.raises(NotAllowed) as refused:
         row.handle(parsed.command, Request(user=BOB, channel=room.channel_id, trigger_id="1.t", services=services))
     assert str(refused.value) == f"Only the fire captain (<@{ALICE}>) may {ACTIONS[row.permission]}."

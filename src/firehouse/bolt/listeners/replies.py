@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from slack_bolt import Ack, App
@@ -29,7 +30,7 @@ def guarded(action: Callable[[], Message | None], *, form: str = "") -> Message 
         return Message(text=SORRY)
 
 
-def on_button(app: App, *, gateway: SlackGateway, background: Background, action_id: str,
+def on_button(app: App, *, gateway: SlackGateway, background: Background, action_id: str | re.Pattern,
               handle: Callable[[str, str, dict], Message | None]) -> None:
     """Listen for a button: ack at once, then in the background run `handle(user, value, body)` and tell
     the person its reply (or what went wrong) privately."""

@@ -1,0 +1,1 @@
+"""Outbound to other systems: firebreak executors (Unleash, signed webhooks) and trace sources."""

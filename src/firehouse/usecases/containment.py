@@ -1,0 +1,192 @@
+"""Contain before you theorize: pulling, lifting and recording firebreaks.
+
+A pull is recorded as requested (with the warnings the person saw) before the executor is called, and
+as executed or failed after, so a crash in between leaves a requested firebreak that `recover` retries
+at start-up with the same idempotency key: never silently lost, never pulled twice on purpose.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+from firehouse.config.integrations import FirebreakSettings
+from firehouse.domain.events import FIREHOUSE, Event
+from firehouse.domain.firebreaks import Configured, Firebreak, State, guards, suggested, suggests
+from firehouse.domain.model import Incident
+from firehouse.domain.severity import Severity
+from firehouse.errors import DomainError, InvalidChange
+from firehouse.usecases.incidents import IncidentService, Outcome, in_war_room
+from firehouse.usecases.ports import Executors, FirebreakOrder
+
+IN_FLIGHT = timedelta(minutes=2)  # a pull requested this recently is still being carried out
+
+
+class Unconfirmed(DomainError):
+    """A pull with warnings the person has not seen yet; nothing was done."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__(" ".join(warnings))
+        self.warnings = warnings
+
+
+@dataclass(frozen=True)
+class Board:
+    """What `/incident firebreak` shows: the configured firebreaks (suggested first), what this incident
+    pulled, and the warnings a pull would carry."""
+
+    incident: Incident
+    configured: list[Configured]
+    suggested: list[str]
+    pulled: list[Firebreak]
+    warnings: dict[str, list[str]]
+    evidence: bool
+
+
+class Containment:
+    """Firebreaks of an incident, carried out by the configured executors."""
+
+    def __init__(self, *, service: IncidentService, executors: Executors) -> None:
+        self.service = service
+        self.executors = executors
+        self.settings = service.settings
+        self._pulling = threading.Lock()  # one check-and-request at a time, so a double press pulls once
+
+    def board(self, *, channel: str) -> Board:
+        incident = self.service.incident_in(channel)
+        with self.service.unit_of_work() as uow:
+            pulled = uow.incidents.firebreaks(incident.id)
+            evidence = uow.incidents.has_snapshot(incident.id)
+        ordered = suggested((s.configured for s in self.settings.firebreaks.values()), incident.cause)
+        hints = [c.name for c in ordered if suggests(incident.cause, c)]
+        return Board(incident, ordered, hints, pulled,
+                     {c.name: self._guards(incident, c.kind, evidence) for c in ordered}, evidence)
+
+    def pull(self, *, channel: str, by: str, name: str, note: str = "",
+             confirmed: bool = False) -> tuple[Firebreak, Outcome]:
+        """Request the firebreak, have its executor carry it out, and record what it answered. Unless the
+        person `confirmed` having seen the warnings (a confirmation dialog), warnings stop it first."""
+        settings = self._configured(name)
+        with self._pulling, self.service.unit_of_work() as uow:
+            incident = in_war_room(uow, channel)
+            self.service.require(incident, "pull_firebreak", by)
+            now = self.service.clock()
+            current = next((f for f in reversed(uow.incidents.firebreaks(incident.id)) if f.name == name
+                            and f.state is not State.LIFTED), None)
+            if current and current.state is State.REQUESTED and now - current.requested_at < IN_FLIGHT:
+                raise InvalidChange(f"{current.label} is being pulled right now (by <@{current.requested_by}>).")
+            warnings = self._guards(incident, settings.configured.kind, uow.incidents.has_snapshot(incident.id))
+            if warnings and not confirmed:
+                raise Unconfirmed(warnings)
+            if current:
+                firebreak, requested = current, current.retry(by=by, at=now, note=note)
+                uow.incidents.save_firebreak(firebreak)
+            else:
+                firebreak, requested = Firebreak.request(settings.configured, incident_id=incident.id, by=by, at=now,
+                                                         note=note, warnings=warnings)
+                uow.incidents.add_firebreak(firebreak)
+            uow.incidents.record(incident, [requested])
+            uow.commit()
+        return firebreak, self._carry_out(incident, firebreak, settings, action="pull", by=by, events=[requested])
+
+    def lift(self, *, channel: str, by: str, which: str, note: str = "") -> tuple[Firebreak, Outcome]:
+        """Undo a firebreak in force (by its name or its number); the executor turns it back."""
+        with self.service.unit_of_work() as uow:
+            incident = in_war_room(uow, channel)
+            self.service.require(incident, "lift_firebreak", by)
+            firebreak = self._in_force(uow.incidents.firebreaks(incident.id), which)
+        settings = self.settings.firebreaks.get(firebreak.name or "")
+        if settings is None:  # recorded by hand (or no longer configured): lifted by hand too
+            return firebreak, self._finish(incident, firebreak, lambda: firebreak.lift(
+                by=by, at=self.service.clock(), answer="lifted by hand", note=note))
+        answer = self.executors.run(settings, self._order(incident, firebreak, "lift", by=by, note=note))
+        if not answer.done:
+            raise DomainError(f"{firebreak.label} is still in force: the executor said {answer.text}."
+                              f" Try again, or lift it by hand and record it with `/incident log`.")
+        return firebreak, self._finish(incident, firebreak, lambda: firebreak.lift(
+            by=by, at=self.service.clock(), answer=answer.text, note=note))
+
+    def record(self, *, channel: str, by: str, kind: str, target: str, note: str = "") -> tuple[Firebreak, Outcome]:
+        """A firebreak someone carried out by hand: recorded as in force."""
+        with self.service.unit_of_work() as uow:
+            incident = in_war_room(uow, channel)
+            self.service.require(incident, "record_firebreak", by)
+            firebreak, event = Firebreak.record(kind=kind, target=target, incident_id=incident.id, by=by,
+                                                at=self.service.clock(), note=note)
+            uow.incidents.add_firebreak(firebreak)
+            uow.incidents.record(incident, [event])
+            uow.commit()
+        return firebreak, self._published(incident, [event])
+
+    def recover(self, *, everything: bool = False) -> list[Firebreak]:
+        """Carry out pulls that were requested and never answered (a restart came in between) and say so in
+        their war rooms. Only those requested over IN_FLIGHT ago, unless `everything` (the only process,
+        just started: nothing else can be carrying them out)."""
+        now = self.service.clock()
+        with self._pulling, self.service.unit_of_work() as uow:
+            stranded = [f for f in uow.incidents.requested_firebreaks()
+                        if (everything or now - f.requested_at >= IN_FLIGHT) and f.name in self.settings.firebreaks]
+            for firebreak in stranded:  # claim them: a pull right now sees them in flight
+                firebreak.requested_at = now
+                uow.incidents.save_firebreak(firebreak)
+            incidents = {f.id: uow.incidents.get(f.incident_id) for f in stranded}
+            uow.commit()
+        for firebreak in stranded:
+            self._carry_out(incidents[firebreak.id], firebreak, self.settings.firebreaks[firebreak.name],
+                            action="pull", by=FIREHOUSE, events=[], after="after a restart interrupted the pull")
+        return stranded
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _carry_out(self, incident: Incident, firebreak: Firebreak, settings: FirebreakSettings, *, action: str,
+                   by: str, events: list[Event], after: str = "") -> Outcome:
+        answer = self.executors.run(settings, self._order(incident, firebreak, action, by=by, note=firebreak.note))
+        now = self.service.clock()
+        text = f"{answer.text} ({after})" if after else answer.text
+        outcome = self._finish(incident, firebreak, lambda: (
+            firebreak.executed(at=now, answer=text, by=FIREHOUSE) if answer.done
+            else firebreak.failed(at=now, answer=text, by=FIREHOUSE)))
+        return Outcome(incident, [*events, *outcome.events], outcome.problems)
+
+    def _finish(self, incident: Incident, firebreak: Firebreak, decide) -> Outcome:
+        with self.service.unit_of_work() as uow:
+            event = decide()
+            uow.incidents.save_firebreak(firebreak)
+            uow.incidents.record(incident, [event])
+            uow.commit()
+        return self._published(incident, [event])
+
+    def _published(self, incident: Incident, events: list[Event]) -> Outcome:
+        self.service.notify_saved(incident)
+        return Outcome(incident, events, self.service.outbound.publish(incident, events))
+
+    def _order(self, incident: Incident, firebreak: Firebreak, action: str, *, by: str, note: str) -> FirebreakOrder:
+        return FirebreakOrder(
+            action=action, idempotency_key=f"firehouse-firebreak-{firebreak.id}-{action}-{firebreak.attempts}",
+            firebreak_id=firebreak.id or 0, name=firebreak.name or firebreak.kind, kind=firebreak.kind,
+            target=firebreak.target, by=by, note=note, incident_id=incident.id or 0,
+            incident_title="private incident" if incident.private else incident.title,
+            severity=incident.severity.label, class_id=incident.class_id, war_room=incident.channel_id)
+
+    def _guards(self, incident: Incident, kind: str, evidence: bool) -> list[str]:
+        ai_act = incident.class_id in self.settings.regimes.get("eu_ai_act", ())
+        return guards(kind=kind, evidence=evidence, sev1=incident.severity is Severity.SEV1, ai_act=ai_act)
+
+    def _configured(self, name: str) -> FirebreakSettings:
+        if name not in self.settings.firebreaks:
+            known = ", ".join(self.settings.firebreaks) or "none is configured here"
+            raise InvalidChange(f"There is no firebreak called `{name[:40]}` (configured: {known}). To record one"
+                                " done by hand: `/incident firebreak record <kind> <target> [note]`.")
+        return self.settings.firebreaks[name]
+
+    @staticmethod
+    def _in_force(firebreaks: list[Firebreak], which: str) -> Firebreak:
+        number = which.removeprefix("#")
+        for firebreak in reversed(firebreaks):
+            if firebreak.state is State.EXECUTED and (firebreak.name == which or str(firebreak.id) == number):
+                return firebreak
+        in_force = ", ".join(f"#{f.id} {f.name or f.kind}" for f in firebreaks if f.state is State.EXECUTED)
+        raise InvalidChange(f"No firebreak `{which[:40]}` is in force here"
+                            + (f" (in force: {in_force})." if in_force else " (none is)."))
+
