@@ -89,3 +89,43 @@ def declare(fake, bot):
         return Room(fake, bot, channel)
 
     return declare_
+
+
+# --- what a person sees: replies, buttons, the war room -------------------------------------------------
+
+
+def press(bot, fake, room: Room, action_id: str, value: str, *, user: str = ALICE) -> None:
+    reply = bot.interact({
+        "type": "block_actions", "team": {"id": "T0FIRE"}, "user": {"id": user}, "api_app_id": "A0FIRE",
+        "trigger_id": "7.T0FIRE.trigger", "channel": {"id": room.id}, "container": {"type": "message"},
+        "response_url": fake.new_response_url(),
+        "actions": [{"type": "button", "action_id": action_id, "value": value, "block_id": "b"}],
+    })
+    assert reply.status == 200
+
+
+def shown(fake, room: Room, text: str, *, user: str = ALICE) -> str:
+    """`/incident <text>` and everything its reply shows: the text and every block's text."""
+    url = fake.new_response_url()
+    assert room.bot.command(text, user=user, channel=room.id, response_url=url).status == 200
+    reply = fake.wait_for(lambda: fake.responses(url))[0]
+    return "\n".join([reply["text"], *_texts(reply.get("blocks") or [])])
+
+
+def _texts(node) -> list[str]:
+    if isinstance(node, list):
+        return [t for item in node for t in _texts(item)]
+    if isinstance(node, dict):
+        own = [node["text"]] if isinstance(node.get("text"), str) else []
+        return own + [t for key, value in node.items() if key != "text" or not isinstance(value, str)
+                      for t in _texts(value)]
+    return []
+
+
+def told(fake, room: Room, words: str, *, user: str = ALICE) -> str:
+    return fake.wait_for(lambda: [e["text"] for e in fake.ephemerals(channel=room.id, user=user)
+                                  if words in e["text"]])[-1]
+
+
+def in_room(fake, room: Room, words: str) -> list[str]:
+    return [m["text"] for m in fake.messages(room.id) if words in m["text"]]

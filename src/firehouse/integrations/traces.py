@@ -37,8 +37,19 @@ class HttpTraceSources:
             raise PartnerFailure(f"The trace source `{source.name}` answered HTTP {response.status_code}"
                                  f" for `{trace_id}`; nothing was recorded.")
         try:
-            json.loads(response.text)
+            document = json.loads(response.text)
         except ValueError:
             raise PartnerFailure(f"The trace source `{source.name}` sent something that is not JSON for"
                                  f" `{trace_id}`; nothing was recorded.") from None
+        if _empty(document):  # some sources answer an unknown id with 200 and an empty list
+            raise PartnerFailure(f"The trace source `{source.name}` has no trace `{trace_id}`; nothing was recorded.")
         return response.text
+
+
+def _empty(node: object) -> bool:
+    """Whether a JSON document holds nothing but empty lists, empty objects and nulls."""
+    if isinstance(node, dict):
+        return all(_empty(value) for value in node.values())
+    if isinstance(node, list):
+        return all(_empty(value) for value in node)
+    return node is None
