@@ -22,7 +22,7 @@ EXECUTORS = {
     "webhook": {"required": ("url", "secret_env"), "optional": ("timeout",)},
 }
 COMMON = ("kind", "target", "executor", "rollback")
-TRACE_KEYS = ("url", "header", "token_env", "timeout", "format")
+TRACE_KEYS = ("url", "header", "token_env", "timeout")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _URL = re.compile(r"^https?://[^\s]+$")
 _ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -114,8 +114,8 @@ def trace_sources(table: Any, *, secrets: Mapping[str, str] | None, duration: An
         if (header is None) != ("token_env" not in spec):
             raise ValueError(f"{where}: header and token_env go together (the header, and the variable holding its value)")
         found[name] = TraceSourceSettings(
-            name=name, url=url, header=_text(header, f"{where}.header") if header else None,
-            token=_secret(spec["token_env"], f"{where}.token_env", secrets) if header else None,
+            name=name, url=url, header=_text(header, f"{where}.header") if header is not None else None,
+            token=_secret(spec["token_env"], f"{where}.token_env", secrets) if header is not None else None,
             timeout=duration(spec["timeout"], f"{where}.timeout") if "timeout" in spec else timedelta(seconds=5),
         )
     return found

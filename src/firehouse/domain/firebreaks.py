@@ -133,14 +133,16 @@ class Firebreak:
     def label(self) -> str:
         return f"{self.name or self.kind} ({self.kind} · {self.target})" if self.name else f"{self.kind} · {self.target}"
 
-    def retry(self, *, by: str, at: datetime, note: str = "") -> FirebreakRequested:
+    def retry(self, *, by: str, at: datetime, note: str = "", warnings: Sequence[str] = ()) -> FirebreakRequested:
         """Pull again after a failure (or after a restart left it requested)."""
         if self.state is State.EXECUTED:
             raise InvalidChange(f"{self.label} is already pulled (since {self.executed_at:%H:%M} UTC); lift it first.")
+        if self.state is State.LIFTED:
+            raise InvalidChange(f"{self.label} was lifted; pulling it again starts a new one.")
         self.state, self.attempts, self.note = State.REQUESTED, self.attempts + 1, note or self.note
         self.requested_by, self.requested_at = by, at
         return FirebreakRequested(at=at, by=by, name=self.name, kind=self.kind, target=self.target, note=note,
-                                  retry=True)
+                                  warnings=tuple(warnings), retry=True)
 
     def executed(self, *, at: datetime, answer: str, by: str) -> FirebreakExecuted:
         self._must_be(State.REQUESTED)

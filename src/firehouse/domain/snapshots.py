@@ -37,6 +37,7 @@ FIELDS: dict[str, str] = {
     "usage": "tokens used",
 }
 LONG_FIELDS = ("input", "output", "system_prompt", "expected")  # these come through the form
+CUT_MARK = " …[cut]"
 KEY = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 MAX_FIELDS = 40
 
@@ -48,7 +49,7 @@ def fingerprint(payload: object) -> str:
 
 
 def check_key(key: str) -> str:
-    if not KEY.match(key):
+    if not KEY.fullmatch(key):
         raise InvalidChange(f"`{key[:40]}` is not a field name: use a-z, 0-9, `_`, `.` or `-`, starting with a letter.")
     return key
 
@@ -99,21 +100,21 @@ class Snapshot:
         return snapshot
 
     def _fit(self, cap: int) -> None:
-        """Cut the raw trace first, then the longest fields, until the evidence fits in `cap` bytes."""
+        """Fit the evidence in `cap` bytes: cut the raw trace first, then the longest fields, one at a time,
+        so the shorter ones (often the exact input) stay whole."""
         def size() -> int:
             return sum(len(v.encode()) for v in self.fields.values()) + len((self.trace_raw or "").encode())
 
         if size() <= cap:
             return
         if self.trace_raw is not None:
-            room = max(0, cap - sum(len(v.encode()) for v in self.fields.values()))
-            self.trace_raw = _cut(self.trace_raw, room)
+            self.trace_raw = _cut(self.trace_raw, cap - sum(len(v.encode()) for v in self.fields.values()))
             self.cut.append("trace (raw JSON)")
         for key in sorted(self.fields, key=lambda k: -len(self.fields[k].encode())):
             if size() <= cap:
                 break
             others = size() - len(self.fields[key].encode())
-            self.fields[key] = _cut(self.fields[key], max(0, cap - others))
+            self.fields[key] = _cut(self.fields[key], cap - others)
             self.cut.append(key)
 
     def canonical(self) -> dict:
@@ -144,11 +145,9 @@ class Snapshot:
 
 
 def _cut(text: str, limit: int) -> str:
-    """`text` within `limit` UTF-8 bytes, marked as cut."""
-    mark = " …[cut]"
-    if limit <= len(mark):
-        return mark.strip()
-    return text.encode()[: limit - len(mark.encode())].decode("utf-8", errors="ignore") + mark
+    """`text` within `limit` UTF-8 bytes (at least the mark's), never splitting a character, marked as cut."""
+    room = max(0, limit - len(CUT_MARK.encode()))
+    return (text.encode()[:room].decode("utf-8", errors="ignore") + CUT_MARK).lstrip()
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def lift(trace: Any) -> dict[str, str]:
     found: dict[str, Any] = {}
     for attributes in _attribute_sets(trace):
         for key, value in attributes.items():
-            if key.startswith("gen_ai.") and value not in (None, "", [], {}):
+            if key.startswith("gen_ai.") and value not in (None, [], {}) and str(value).strip():
                 found.setdefault(key, value)
     fields: dict[str, str] = {}
     _first(fields, "model", found, MODEL)

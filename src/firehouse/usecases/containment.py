@@ -52,6 +52,7 @@ class Containment:
         self.executors = executors
         self.settings = service.settings
         self._pulling = threading.Lock()  # one check-and-request at a time, so a double press pulls once
+        self._lifting: set[int | None] = set()  # firebreaks whose executor is being asked to lift them
 
     def board(self, *, channel: str) -> Board:
         incident = self.service.incident_in(channel)
@@ -80,7 +81,7 @@ class Containment:
             if warnings and not confirmed:
                 raise Unconfirmed(warnings)
             if current:
-                firebreak, requested = current, current.retry(by=by, at=now, note=note)
+                firebreak, requested = current, current.retry(by=by, at=now, note=note, warnings=warnings)
                 uow.incidents.save_firebreak(firebreak)
             else:
                 firebreak, requested = Firebreak.request(settings.configured, incident_id=incident.id, by=by, at=now,
@@ -91,20 +92,30 @@ class Containment:
         return firebreak, self._carry_out(incident, firebreak, settings, action="pull", by=by, events=[requested])
 
     def lift(self, *, channel: str, by: str, which: str, note: str = "") -> tuple[Firebreak, Outcome]:
-        """Undo a firebreak in force (by its name or its number); the executor turns it back."""
-        with self.service.unit_of_work() as uow:
+        """Undo a firebreak in force (by its name or its number); the executor turns it back. A second
+        press while the executor works is refused, so it is lifted once."""
+        with self._pulling, self.service.unit_of_work() as uow:
             incident = in_war_room(uow, channel)
             self.service.require(incident, "lift_firebreak", by)
             firebreak = self._in_force(uow.incidents.firebreaks(incident.id), which)
+            if firebreak.id in self._lifting:
+                raise InvalidChange(f"{firebreak.label} is being lifted right now.")
+            self._lifting.add(firebreak.id)
+        try:
+            return firebreak, self._lift(incident, firebreak, by=by, note=note)
+        finally:
+            self._lifting.discard(firebreak.id)
+
+    def _lift(self, incident: Incident, firebreak: Firebreak, *, by: str, note: str) -> Outcome:
         settings = self.settings.firebreaks.get(firebreak.name or "")
         if settings is None:  # recorded by hand (or no longer configured): lifted by hand too
-            return firebreak, self._finish(incident, firebreak, lambda: firebreak.lift(
+            return self._finish(incident, firebreak, lambda: firebreak.lift(
                 by=by, at=self.service.clock(), answer="lifted by hand", note=note))
         answer = self.executors.run(settings, self._order(incident, firebreak, "lift", by=by, note=note))
         if not answer.done:
             raise DomainError(f"{firebreak.label} is still in force: the executor said {answer.text}."
                               f" Try again, or lift it by hand and record it with `/incident log`.")
-        return firebreak, self._finish(incident, firebreak, lambda: firebreak.lift(
+        return self._finish(incident, firebreak, lambda: firebreak.lift(
             by=by, at=self.service.clock(), answer=answer.text, note=note))
 
     def record(self, *, channel: str, by: str, kind: str, target: str, note: str = "") -> tuple[Firebreak, Outcome]:
