@@ -4,8 +4,9 @@ Standard library only. ``FakeSlack().start()`` serves on 127.0.0.1 (a free
 port) in a daemon thread; point slack_sdk at it with
 ``WebClient(token=fake.bot_token, base_url=fake.api_url)``.
 
-It keeps channels, users, messages, ephemerals, views and response-URL posts
-in memory, records every API call, and can inject failures (429 / 5xx /
+It keeps channels, users, messages, ephemerals, views, response-URL posts and
+files shared with Slack's external upload (files.getUploadURLExternal, a POST
+of the bytes to the upload URL it returns, files.completeUploadExternal) in memory, records every API call, and can inject failures (429 / 5xx /
 Slack error codes) and latency per method (or for every method, with
 ``set_default_latency``). Each recorded call has its start (``at``) and end
 (``ended``) on ``time.monotonic()``'s clock, so a test or benchmark in the
@@ -32,7 +33,7 @@ from urllib.parse import parse_qsl, urlsplit
 T = TypeVar("T")
 
 BASE_TS = 1_700_000_000
-JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
+JSON_FIELDS = ("blocks", "view", "attachments", "metadata", "files")
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
 TRUE_VALUES = {"1", "true", "True", True}
 
@@ -205,6 +206,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             reply = fake._handle_api(url.path[len("/api/"):], args, token)
         elif url.path.startswith("/response/") and self.command == "POST":
             reply = fake._handle_response_url(url.path, body)
+        elif url.path.startswith("/upload/") and self.command == "POST":
+            reply = fake._handle_upload(url.path[len("/upload/"):], body)
         else:
             reply = (404, {}, "not found")
         self._send(*reply)
@@ -253,6 +256,7 @@ class Workspace:
         self._used_triggers: set[str] = set()
         self._counter = 0
         self.usergroups: dict[str, list[str]] = {}  # user group id -> member user ids
+        self.files: dict[str, dict] = {}  # file id -> name, title, content (bytes once uploaded), shares
         self.methods: dict[str, Callable[[dict], dict]] = {
             "apps.connections.open": self.apps_connections_open,
             "auth.test": self.auth_test,
@@ -277,6 +281,8 @@ class Workspace:
             "pins.add": self.pins_add,
             "reactions.add": self.reactions_add,
             "usergroups.users.list": self.usergroups_users_list,
+            "files.getUploadURLExternal": self.files_get_upload_url_external,
+            "files.completeUploadExternal": self.files_complete_upload_external,
         }
 
     # ------------------------------------------------------------ helpers
@@ -342,6 +348,8 @@ class Workspace:
             out["metadata"] = copy.deepcopy(message["metadata"])
         if message["thread_ts"]:
             out["thread_ts"] = message["thread_ts"]
+        if message.get("files"):
+            out["files"] = copy.deepcopy(message["files"])
         return out
 
     def _api_channel(self, channel: Channel) -> dict:
@@ -518,6 +526,57 @@ class Workspace:
         if not args.get("name"):
             raise SlackError("invalid_name")
         return {}
+
+    # -------------------------------------------------------------- files
+    def files_get_upload_url_external(self, args: dict) -> dict:
+        """Reserve a file id and an upload URL on this server; the bytes come in a POST to that URL."""
+        filename = str(args.get("filename") or "")
+        if not filename:
+            raise SlackError("invalid_arguments")
+        try:
+            length = int(args.get("length") or 0)
+        except (TypeError, ValueError):
+            raise SlackError("invalid_arguments") from None
+        if length <= 0:
+            raise SlackError("missing_argument")
+        file_id = f"F{self.next_number():07d}"
+        self.files[file_id] = {"id": file_id, "name": filename, "length": length, "title": filename,
+                               "content": None, "completed": False, "shares": []}
+        return {"file_id": file_id, "upload_url": f"{self.base_url}upload/{file_id}"}
+
+    def receive_upload(self, file_id: str, body: bytes) -> tuple[int, dict, str]:
+        """The POST of a file's bytes to its upload URL: once, before the upload is completed."""
+        file = self.files.get(file_id)
+        if file is None or file["completed"]:
+            return 404, {}, "not found"
+        file["content"] = body
+        return 200, {}, f"OK - {len(body)}"
+
+    def files_complete_upload_external(self, args: dict) -> dict:
+        """Finish uploads: title the files and share them in one message with the initial comment."""
+        files = args.get("files")
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) and f.get("id") for f in files):
+            raise SlackError("invalid_arguments")
+        found = [self.files.get(str(f["id"])) for f in files]
+        if any(file is None or file["content"] is None or file["completed"] for file in found):
+            raise SlackError("file_not_found")
+        targets = [args["channel_id"]] if args.get("channel_id") else _id_list(args.get("channels"))
+        keys = [self._writable_key(target) for target in targets]
+        comment = str(args.get("initial_comment") or "")
+        for file, given in zip(found, files):
+            file.update(completed=True, title=str(given.get("title") or file["name"]), comment=comment)
+            file["shares"] += keys
+        shared = [self._api_file(file) for file in found]
+        for key in keys:
+            message = {"ts": self.next_ts(), "channel": key, "text": comment, "blocks": [],
+                       "thread_ts": args.get("thread_ts") or None, "user": self.bot_user_id, "metadata": None,
+                       "files": shared}
+            self.messages.setdefault(key, []).append(message)
+        return {"files": shared}
+
+    def _api_file(self, file: dict) -> dict:
+        return {"id": file["id"], "name": file["name"], "title": file["title"], "size": len(file["content"]),
+                "mimetype": "text/plain", "user": self.bot_user_id, "channels": list(file["shares"])}
 
     # -------------------------------------------------------------- views
     def _store_view(self, method: str, view: dict, *, view_id: str | None = None,
@@ -711,6 +770,13 @@ class FakeSlack:
             return [copy.deepcopy(e) for e in self._ws.ephemerals
                     if channel in (None, e["channel"]) and user in (None, e["user"])]
 
+    def files(self, channel: str) -> list[dict]:
+        """Files shared in a channel, oldest first: id, title, name, content (text) and the comment with them."""
+        with self._lock:
+            return [{"id": f["id"], "title": f["title"], "name": f["name"],
+                     "content": f["content"].decode("utf-8", "replace"), "comment": f["comment"]}
+                    for f in self._ws.files.values() if channel in f["shares"]]
+
     def responses(self, url: str | None = None) -> list[dict]:
         with self._lock:
             return [copy.deepcopy(r) for r in self._responses if url in (None, r["_url"])]
@@ -768,6 +834,21 @@ class FakeSlack:
             return 200, {}, {"ok": False, "error": exc.error}
         except Exception as exc:  # a bug in the fake (or odd args): say so loudly
             return 500, {}, {"ok": False, "error": f"fakeslack_crash: {exc!r}"}
+
+    def _handle_upload(self, file_id: str, body: bytes) -> tuple[int, dict, str]:
+        """A POST to an upload URL; recorded as the call `upload`, and `inject("upload", …)` fails it."""
+        at = time.monotonic()
+        with self._lock:
+            faults = self._faults.get("upload")
+            if faults:
+                status, headers, payload = faults.pop(0).reply()
+                reply = (status, headers, str(payload.get("error")))
+            else:
+                reply = self._ws.receive_upload(file_id, body)
+            error = None if reply[0] == 200 else reply[2]
+            self._calls.append(Call("upload", {"file_id": file_id, "length": len(body)}, reply[0], error, at,
+                                    time.monotonic()))
+        return reply
 
     def _handle_response_url(self, path: str, body: bytes) -> tuple[int, dict, str]:
         url = self.base_url.rstrip("/") + path

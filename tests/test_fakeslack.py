@@ -194,3 +194,69 @@ def test_default_latency_and_call_start_end_times(fake, client):
     assert max(call.at for call in posts) < min(call.ended for call in posts), "concurrent calls overlap"
     assert topic.at >= max(call.ended for call in posts), "a later call starts after the earlier ones ended"
     assert auth.ended - auth.at < 0.1
+
+
+def reserve(client, filename="postmortem.md", content=b"# Postmortem\n") -> tuple[str, str]:
+    """Step 1 of the external upload, then step 2: the bytes POSTed to the returned URL."""
+    reserved = client.files_getUploadURLExternal(filename=filename, length=len(content))
+    request = urllib.request.Request(reserved["upload_url"], data=content, method="POST")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert (response.status, response.read()) == (200, f"OK - {len(content)}".encode())
+    return reserved["file_id"], reserved["upload_url"]
+
+
+def test_external_upload_shares_the_file_in_the_channel_with_its_comment(fake, client):
+    channel_id = fake.add_channel("inc-8")
+    file_id, url = reserve(client, content="# Postmortem · “draft”\n".encode())
+    assert url == f"{fake.base_url}upload/{file_id}", "the upload URL is on the fake itself"
+    assert fake.files(channel_id) == [], "uploaded but not completed: not shared yet"
+    done = client.files_completeUploadExternal(files=[{"id": file_id, "title": "Postmortem draft"}],
+                                               channel_id=channel_id, initial_comment="Draft attached")
+    assert [(f["id"], f["title"], f["name"]) for f in done["files"]] == [(file_id, "Postmortem draft", "postmortem.md")]
+    assert fake.files(channel_id) == [{"id": file_id, "title": "Postmortem draft", "name": "postmortem.md",
+                                       "content": "# Postmortem · “draft”\n", "comment": "Draft attached"}]
+    history = client.conversations_history(channel=channel_id)["messages"]
+    assert history[0]["text"] == "Draft attached" and history[0]["files"][0]["id"] == file_id
+
+
+def test_files_upload_v2_runs_all_three_steps_against_the_fake(fake, client):
+    channel_id = fake.add_channel("inc-9")
+    uploaded = client.files_upload_v2(channel=channel_id, content="text", filename="a.md", title="A",
+                                      initial_comment="here")
+    assert uploaded["file"]["id"] == fake.files(channel_id)[0]["id"]
+    assert [c.method for c in fake.calls()] == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+
+
+def test_external_upload_errors_as_slack_gives_them(fake, client):
+    channel_id = fake.add_channel("inc-10")
+    assert slack_error(lambda: client.files_getUploadURLExternal(filename="", length=3)) == "invalid_arguments"
+    assert slack_error(lambda: client.files_getUploadURLExternal(filename="a.md", length=0)) == "missing_argument"
+    pending = client.files_getUploadURLExternal(filename="a.md", length=3)["file_id"]
+    complete = client.files_completeUploadExternal
+    assert slack_error(lambda: complete(files=[{"id": "F404"}], channel_id=channel_id)) == "file_not_found"
+    assert slack_error(lambda: complete(files=[{"id": pending}], channel_id=channel_id)) == "file_not_found", \
+        "the bytes never came"
+    file_id, url = reserve(client)
+    assert slack_error(lambda: complete(files=[{"id": file_id}], channel_id="C9999999")) == "channel_not_found"
+    fake.remove_member(channel_id, fake.bot_user_id)
+    assert slack_error(lambda: complete(files=[{"id": file_id}], channel_id=channel_id)) == "not_in_channel"
+    assert fake.files(channel_id) == [] and fake.messages(channel_id) == [], "a refused completion shares nothing"
+    other = fake.add_channel("inc-11")
+    complete(files=[{"id": file_id}], channel_id=other)
+    assert fake.files(other)[0]["title"] == "postmortem.md", "the title defaults to the file name"
+    assert slack_error(lambda: complete(files=[{"id": file_id}], channel_id=other)) == "file_not_found", \
+        "an upload completes once"
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(urllib.request.Request(url, data=b"again", method="POST"), timeout=5)
+    assert info.value.code == 404
+
+
+def test_an_injected_upload_failure_stores_nothing(fake, client):
+    reserved = client.files_getUploadURLExternal(filename="a.md", length=1)
+    fake.inject("upload", status=500)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(urllib.request.Request(reserved["upload_url"], data=b"x", method="POST"), timeout=5)
+    assert info.value.code == 500
+    assert slack_error(lambda: client.files_completeUploadExternal(files=[{"id": reserved["file_id"]}])) == \
+        "file_not_found"
+    assert [(c.method, c.status) for c in fake.calls("upload")] == [("upload", 500)]

@@ -27,6 +27,7 @@ from firehouse.slack.gateway import SlackGateway, make_client
 from firehouse.slack.outbound import SlackOutbound
 from firehouse.slack.outbox import Outbox
 from firehouse.store import make_engine
+from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, utc_now
@@ -65,8 +66,9 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
                         notices=NoticeDesk(service=incidents, templates=templates),
                         evidence=Evidence(service=incidents, traces=traces or HttpTraceSources()),
                         containment=Containment(service=incidents, executors=executors or HttpExecutors()),
-                        gateway=gateway)
+                        afteraction=AfterAction(service=incidents, templates=templates), gateway=gateway)
     board.on_lead.append(lambda alone_at_start: services.containment.recover(everything=alone_at_start))
+    board.follow(services.afteraction)
     return services, board
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from firehouse.domain.classes import Catalog
 from firehouse.domain.clocks import REGIMES
+from firehouse.domain.afteraction import ACTION_KINDS, MAX_ACTION, NOTE_SECTIONS
 from firehouse.domain.facts import FACTS, MAX_FACT
 from firehouse.domain.firebreaks import KINDS as FIREBREAK_KINDS
 from firehouse.domain.lifecycle import SETTABLE, Status
@@ -21,6 +23,7 @@ from firehouse.errors import UsageError
 from firehouse.comms.mrkdwn import escape
 
 WAIVE_FLAG = "--waive-notice"
+WAIVE_LOCK = "--waive-lock"
 LANES_WITH_NOTICES = ("product", "legal")
 STAGES = ("initial", "intermediate", "final")
 _FACT_START = re.compile(r"(?:^|(?<=\s))([A-Za-z_]+)=")
@@ -372,6 +375,108 @@ def firebreak(rest: str, catalog: Catalog, form: str) -> ShowFirebreaks | PullFi
     if not _FIREBREAK_NAME.match(word):
         raise UsageError(f"`{escape(word[:40])}` is not a firebreak name.", form=form)
     return PullFirebreak(word.lower(), limited(after, what="note", limit=MAX_TEXT, form=form))
+
+
+@dataclass(frozen=True)
+class AddAction:
+    text: str
+    kind: str = "prevent"
+    owner: str | None = None
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class ShowActions:
+    pass
+
+
+@dataclass(frozen=True)
+class OpenFixtureForm:
+    pass
+
+
+@dataclass(frozen=True)
+class NoFixture:
+    reason: str
+
+
+@dataclass(frozen=True)
+class DraftPostmortem:
+    pass
+
+
+@dataclass(frozen=True)
+class PostmortemNote:
+    section: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PublishPostmortem:
+    pass
+
+
+@dataclass(frozen=True)
+class Close:
+    waiver: str = ""
+
+
+def add_action(rest: str, catalog: Catalog, form: str) -> AddAction:
+    """`[kind] <text> [@owner] [due <YYYY-MM-DD>]`: the owner and the due date may come anywhere after the kind."""
+    words = rest.split()
+    kind = "prevent"
+    if words and words[0].lower() in ACTION_KINDS:
+        kind = words.pop(0).lower()
+    owners = [w for w in words if _MENTION.match(w)]
+    if len(owners) > 1:
+        raise UsageError("Name one owner.", form=form)
+    due = None
+    for index, word in enumerate(words):
+        if word.lower() == "due":
+            if index + 1 >= len(words):
+                raise UsageError("Give the due date after `due`, like `due 2026-12-01`.", form=form)
+            try:
+                due = date.fromisoformat(words[index + 1])
+            except ValueError:
+                raise UsageError(f"`{escape(words[index + 1][:20])}` is not a date like 2026-12-01.", form=form) from None
+            del words[index: index + 2]
+            break
+    text_words = [w for w in words if w not in owners]
+    return AddAction(text(" ".join(text_words), what="action", limit=MAX_ACTION, form=form), kind,
+                     mention(owners[0], form=form) if owners else None, due)
+
+
+def fixture(rest: str, catalog: Catalog, form: str) -> OpenFixtureForm | NoFixture:
+    if not rest:
+        return OpenFixtureForm()
+    word, _, reason = rest.partition(" ")
+    if word.lower() != "none":
+        raise UsageError("Open the form with `/incident fixture`, or say why there can be none with"
+                         " `/incident fixture none <reason>`.", form=form)
+    return NoFixture(text(reason.strip(), what="reason", limit=MAX_TEXT, form=form))
+
+
+def postmortem(rest: str, catalog: Catalog, form: str) -> DraftPostmortem | PostmortemNote | PublishPostmortem:
+    word, _, after = rest.partition(" ")
+    match word.lower():
+        case "":
+            return DraftPostmortem()
+        case "publish":
+            return PublishPostmortem()
+        case "note":
+            section, _, note = after.strip().partition(" ")
+            return PostmortemNote(choice(section.lower(), NOTE_SECTIONS, what="section", form=form),
+                                  text(note.strip(), what="note", limit=MAX_TEXT, form=form))
+    raise UsageError(f"I don't know `{escape(word[:40])}` here.", form=form)
+
+
+def close(rest: str, catalog: Catalog, form: str) -> Close:
+    if not rest:
+        return Close()
+    flag, _, reason = rest.partition(" ")
+    if flag != WAIVE_LOCK:
+        raise UsageError(f"`/incident close` takes nothing, or `{WAIVE_LOCK} <reason>`.", form=form)
+    return Close(text(reason.strip(), what="reason for closing without the lock", limit=MAX_TEXT, form=form))
 
 
 # --- words -----------------------------------------------------------------------------------------

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from firehouse.bolt import grammar as g
 from firehouse.comms.mrkdwn import escape_keeping_users
-from firehouse.slack import blocks, evidence_blocks, firebreak_blocks, notice_blocks
+from firehouse.slack import afteraction_blocks, blocks, evidence_blocks, firebreak_blocks, notice_blocks
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.modals import declare_modal
+from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment, Unconfirmed
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, Outcome
@@ -29,6 +30,7 @@ class Services:
     notices: NoticeDesk
     evidence: Evidence
     containment: Containment
+    afteraction: AfterAction
     gateway: SlackGateway
 
 
@@ -57,7 +59,7 @@ def declare(command: g.Declare, req: Request) -> Message:
 
 
 def list_incidents(command: g.ListIncidents, req: Request) -> Message:
-    return blocks.incident_list(req.services.incidents.open_incidents())
+    return blocks.incident_list(req.services.incidents.open_incidents(), req.services.afteraction.unlocked())
 
 
 # --- in a war room: reading -------------------------------------------------------------------------
@@ -197,6 +199,56 @@ def firebreak(command: g.ShowFirebreaks | g.PullFirebreak | g.LiftFirebreak | g.
 def pull(services: Services, *, channel: str, user: str, name: str, note: str, confirmed: bool = False) -> Message:
     done, outcome = services.containment.pull(channel=channel, by=user, name=name, note=note, confirmed=confirmed)
     return blocks.with_problems(firebreak_blocks.pulled(done).text, outcome.problems)
+
+
+# --- after the incident: the lock ------------------------------------------------------------------------
+
+
+def add_action(command: g.AddAction, req: Request) -> Message:
+    action, outcome = req.services.afteraction.add_action(channel=req.channel, by=req.user, text=command.text,
+                                                          kind=command.kind, owner=command.owner, due=command.due)
+    missing = "" if action.owned else " It needs an owner and a due date before the incident can be closed."
+    return blocks.with_problems(f"Added follow-up action #{action.id}.{missing}", outcome.problems)
+
+
+def show_actions(command: g.ShowActions, req: Request) -> Message:
+    incident, actions = req.services.afteraction.actions(channel=req.channel)
+    return afteraction_blocks.actions_message(incident, actions, now=req.services.incidents.clock())
+
+
+def fixture(command: g.OpenFixtureForm | g.NoFixture, req: Request) -> Message | None:
+    afteraction = req.services.afteraction
+    if isinstance(command, g.NoFixture):
+        return changed(afteraction.no_fixture(channel=req.channel, by=req.user, reason=command.reason))
+    draft = afteraction.fixture_draft(channel=req.channel)
+    prefill = {"system_prompt": draft.system_prompt, "input": draft.input, "bad_output": draft.bad_output,
+               "target": draft.expected}
+    req.services.gateway.open_view(req.trigger_id, afteraction_blocks.fixture_form(
+        incident_id=draft.incident_id, snapshot_id=draft.snapshot_id, prefill=prefill))
+    return None
+
+
+def postmortem(command: g.DraftPostmortem | g.PostmortemNote | g.PublishPostmortem, req: Request) -> Message:
+    afteraction = req.services.afteraction
+    match command:
+        case g.PostmortemNote():
+            return changed(afteraction.note(channel=req.channel, by=req.user, section=command.section,
+                                            text=command.text))
+        case g.PublishPostmortem():
+            incident = req.services.incidents.incident_in(req.channel)
+            return published(*afteraction.publish_postmortem(incident_id=incident.id, by=req.user))
+    version, problems = afteraction.draft_postmortem(channel=req.channel, by=req.user)
+    return blocks.with_problems(f"Drafted the postmortem (version {version.version}): it is in the channel as a"
+                                " file.", problems)
+
+
+def published(version, outcome: Outcome) -> Message:
+    return blocks.with_problems(f"Published postmortem version {version.version}; sha256 `{version.fingerprint}`.",
+                                outcome.problems)
+
+
+def close(command: g.Close, req: Request) -> Message:
+    return changed(req.services.afteraction.close(channel=req.channel, by=req.user, waiver=command.waiver))
 
 
 # --- replies ---------------------------------------------------------------------------------------

@@ -100,6 +100,20 @@ COMMANDS: tuple[Row, ...] = (
     Row("firebreak", "/incident firebreak [<name> [note] | lift <name|#n> [note] | record <kind> <target> [note]]",
         "the configured firebreaks with Pull buttons; pull, lift, or record one done by hand", WAR_ROOM, g.firebreak,
         h.firebreak, "pull_firebreak"),
+    Row("action", "/incident action [prevent|mitigate|detect|process] <text> [@owner] [due YYYY-MM-DD]",
+        "a follow-up action; `/incident actions` lists them with buttons", WAR_ROOM, g.add_action, h.add_action,
+        "follow_up"),
+    Row("actions", "/incident actions", "the follow-up actions: done, owner, due date", WAR_ROOM,
+        g.nothing(g.ShowActions), h.show_actions),
+    Row("fixture", "/incident fixture [none <reason>]",
+        "the eval-fixture form, prefilled from the latest snapshot; or why there can be none", WAR_ROOM, g.fixture,
+        h.fixture, "fixture"),
+    Row("postmortem", "/incident postmortem [note <section> <text> | publish]",
+        "draft the postmortem as a file, add to a section, or publish it", WAR_ROOM, g.postmortem, h.postmortem,
+        "postmortem"),
+    Row("close", f"/incident close [{g.WAIVE_LOCK} <reason>]",
+        "close a resolved incident once locked (postmortem, fixture, owned actions)", WAR_ROOM, g.close, h.close,
+        "close"),
 )
 BY_WORDS: dict[str, Row] = {row.words: row for row in COMMANDS}
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from firehouse.domain.afteraction import Closed, NoFixtureReason
 from firehouse.domain.board import checkpoint_reached, next_update_due, rescheduled_due
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.clocks import REGIMES, Deadline, deadlines
@@ -50,6 +51,15 @@ def _optional_text(text: str, *, what: str, limit: int) -> str:
     return check_text(text, what=what, limit=limit) if text.strip() else ""
 
 
+class NotLocked(InvalidChange):
+    """Closing needs the lock; `missing` lists what stands between the incident and it."""
+
+    def __init__(self, missing: Sequence[str]) -> None:
+        super().__init__("Not locked yet, so not closed. Still missing:\n" + "\n".join(f"• {m}" for m in missing)
+                         + "\nOr close anyway with `/incident close --waive-lock <reason>` (admins).")
+        self.missing = list(missing)
+
+
 @dataclass
 class Incident:
     """An AI incident with exactly one fire captain at any time."""
@@ -86,6 +96,11 @@ class Incident:
     not_reportable: dict[str, dict[str, str]] = field(default_factory=dict)  # regime → reason, by, at
     reported: list[str] = field(default_factory=list)  # deadline keys met by a notice marked sent
     reminded: list[str] = field(default_factory=list)  # "<deadline key>@<point>" reminders already sent
+    # the after-action lock
+    no_fixture_reason: str = ""  # why this failure cannot be an eval fixture, when it cannot
+    closed_at: datetime | None = None
+    lock_waiver: str = ""  # why it was closed without the lock
+    lock_nudged_at: datetime | None = None  # the last daily nudge to lock a resolved incident
     channel_id: str | None = None
     channel_name: str | None = None
     id: int | None = None
@@ -160,8 +175,11 @@ class Incident:
         return Logged(at=at, by=by, text=check_text(text, what="timeline entry", limit=MAX_TEXT), kind=kind)
 
     def severity_action(self, severity: Severity) -> str:
-        """The permission a change to `severity` needs: raising it is `escalate`, lowering `deescalate`."""
-        return "escalate" if severity < self.severity else "deescalate"
+        """The permission a change to `severity` needs: raising it is `escalate`, lowering `deescalate`.
+
+        Asking for the current severity lowers nothing, so it needs no more than raising would (and the
+        person is told it is already that severity, not that they may not lower it)."""
+        return "escalate" if severity <= self.severity else "deescalate"
 
     def change_severity(self, severity: Severity, *, by: str, at: datetime, reason: str = "") -> SeverityChanged:
         if severity == self.severity:
@@ -340,6 +358,21 @@ class Incident:
         moments = [at for d in self.open_deadlines(regimes) for point, at in d.reminders()
                    if f"{d.key}@{point}" not in self.reminded]
         return min(moments, default=None)
+
+    def close(self, *, by: str, at: datetime, missing: Sequence[str], waiver: str = "") -> Closed:
+        """Close a resolved incident: only when locked (nothing `missing`), or with a waiver's reason."""
+        if self.status is not Status.RESOLVED:
+            raise InvalidChange(f"The incident is {self.status}; resolve it first (`/incident resolve`), then close it.")
+        waiver = _optional_text(waiver, what="reason", limit=MAX_TEXT)
+        if missing and not waiver:
+            raise NotLocked(missing)
+        self.status, self.closed_at, self.lock_waiver = Status.CLOSED, at, waiver
+        return Closed(at=at, by=by, waiver=waiver)
+
+    def explain_no_fixture(self, reason: str, *, by: str, at: datetime) -> NoFixtureReason:
+        """Record why this failure cannot become an eval fixture (it then counts towards the lock)."""
+        self.no_fixture_reason = check_text(reason, what="reason", limit=MAX_TEXT)
+        return NoFixtureReason(at=at, by=by, reason=self.no_fixture_reason)
 
     def _start_cycle(self, due: datetime | None) -> None:
         self.next_update_due = due

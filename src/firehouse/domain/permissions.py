@@ -38,6 +38,12 @@ ACTIONS: dict[str, str] = {
     "pull_firebreak": "pull or retry a firebreak",
     "lift_firebreak": "lift a firebreak",
     "record_firebreak": "record a firebreak done by hand",
+    "follow_up": "add or change follow-up actions",
+    "fixture": "write eval fixtures",
+    "postmortem": "draft the postmortem and add to it",
+    "publish_postmortem": "publish the postmortem",
+    "close": "close the incident",
+    "waive_lock": "close the incident without the lock",
 }
 
 DEFAULT_RULES: dict[str, frozenset[str]] = {
@@ -52,6 +58,9 @@ DEFAULT_RULES: dict[str, frozenset[str]] = {
     "pull_firebreak": frozenset({CAPTAIN, ADMINS}),
     "lift_firebreak": frozenset({CAPTAIN, ADMINS}),
     "record_firebreak": frozenset({CAPTAIN, ADMINS}),
+    "publish_postmortem": frozenset({CAPTAIN, ADMINS}),
+    "close": frozenset({CAPTAIN, ADMINS}),
+    "waive_lock": frozenset({ADMINS}),
 }
 
 

@@ -24,6 +24,7 @@ from firehouse.domain.times import duration
 from firehouse.scheduler.leadership import Leadership
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
+from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.effects import Checklist, DeadlineReminder, Prompt, Reminder, StatusUpdate
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.ports import Outbound, Post
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 CLOCK_HORIZON = timedelta(days=45)  # the longest regulatory window (a month after 72 h) with room to spare
 LEAD_CHECK = timedelta(seconds=5)  # how often the leader re-reads the database, and others try to lead
 OUTBOX_SWEEP = timedelta(seconds=10)  # how often the leader retries posts that failed
+FOLLOW_UP_CHECK = timedelta(hours=1)  # with nothing due, how often the leader looks again anyway
 
 
 class StatusBoard:
@@ -52,7 +54,14 @@ class StatusBoard:
         # Called on every round the leader makes, with whether this is the only process, just started: e.g.
         # finishing firebreaks a restart interrupted.
         self.on_lead: list[Callable[[bool], object]] = []
+        self.afteraction: AfterAction | None = None
+        self._followups_due: datetime | None = None  # when the follow-up reminders next have work; None: find out
         service.after_save.append(self.schedule)
+
+    def follow(self, afteraction: AfterAction) -> None:
+        """Remind overdue follow-ups and unlocked incidents, as the leader, at the moment the store says."""
+        self.afteraction = afteraction
+        self.service.after_save.append(lambda incident: setattr(self, "_followups_due", None))
 
     # --- start-up and scheduling ----------------------------------------------------------------
 
@@ -78,6 +87,9 @@ class StatusBoard:
             self.outbox.release_claims()  # the only process: whatever held them died with the last run
         for each in self.on_lead:
             each(first and not self.leadership.shared)
+        if self.afteraction and (self._followups_due is None or self.clock() >= self._followups_due):
+            self.afteraction.remind()  # idempotent: it reminds only what the store says is due
+            self._followups_due = self.afteraction.next_reminder() or self.clock() + FOLLOW_UP_CHECK
         if first or self.leadership.shared:
             with UnitOfWork(self.service.engine) as uow:
                 followed = [*uow.incidents.open_incidents(),

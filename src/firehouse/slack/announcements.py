@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
+from firehouse.domain.afteraction import Closed, PostmortemPublished
 from firehouse.domain.classes import Catalog
 from firehouse.domain.events import (
     CaptainHandedOver,
@@ -79,6 +80,12 @@ def for_war_room(event: Event, incident: Incident, catalog: Catalog) -> Message 
             return _message(f":warning: Firebreak *{escape(event.label)}* FAILED. Executor: {escape(event.answer)}\n"
                             "Retry it from `/incident firebreak`, or do it by hand and record it with"
                             " `/incident firebreak record <kind> <target> [note]`.")
+        case PostmortemPublished():
+            return _message(f":page_facing_up: <@{event.by}> published postmortem version {event.version}"
+                            f" · sha256 `{event.fingerprint[:16]}`.")
+        case Closed():
+            how = f" without the lock{_reason(event.waiver)}" if event.waiver else ": its lesson is locked in"
+            return _message(f":lock: <@{event.by}> closed the incident{how}.")
         case FirebreakLifted():
             return _message(f":arrows_counterclockwise: <@{event.by}> lifted firebreak *{escape(event.label)}*."
                             f" Executor: {escape(event.answer)}{_reason(event.note)}")

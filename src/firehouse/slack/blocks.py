@@ -100,9 +100,10 @@ def timeline_messages(incident: Incident, entries: Sequence[TimelineEntry]) -> l
     return _paged(heading, lines, fallback=f"Timeline of {escape(incident.title)}")
 
 
-def incident_list(incidents: Sequence[Incident]) -> Message:
-    """Open incidents, most severe first, each with a link to its war room; at most MAX_LISTED of them."""
-    if not incidents:
+def incident_list(incidents: Sequence[Incident], unlocked: Sequence[tuple[Incident, Sequence[str]]] = ()) -> Message:
+    """Open incidents, most severe first, each with a link to its war room (at most MAX_LISTED of them); then the
+    resolved ones still waiting for their lock, oldest first."""
+    if not incidents and not unlocked:
         return Message(text="No open incidents.")
     heading = f"*{len(incidents)} open incident{'s' if len(incidents) != 1 else ''}*"
     lines = [
@@ -111,8 +112,13 @@ def incident_list(incidents: Sequence[Incident]) -> Message:
     ]
     if len(incidents) > MAX_LISTED:
         lines.append(f"…and {len(incidents) - MAX_LISTED} more, listed in Firehouse's Home tab.")
+    if unlocked:
+        lines.append(f"*{len(unlocked)} resolved, not locked yet* (oldest first)")
+        lines += [f"{shown_title(i)} · resolved {stamp(i.resolved_at) if i.resolved_at else ''} · {len(missing)} to"
+                  f" do before close · <#{i.channel_id}>" for i, missing in unlocked[:MAX_LISTED]]
     sections = pack([heading, *lines], limit=SECTION_LIMIT)
-    return Message(text=f"{len(incidents)} open incidents", blocks=[_section(s) for s in sections])
+    return Message(text=f"{len(incidents)} open incidents, {len(unlocked)} resolved but not locked",
+                   blocks=[_section(s) for s in sections])
 
 
 def declared(incident: Incident, *, to: str, problems: Sequence[str]) -> Message:

@@ -81,6 +81,16 @@ class SlackGateway:
         self._call("chat_postEphemeral", channel=channel, user=user, text=message.text,
                    blocks=message.blocks or None)
 
+    def upload(self, channel: str, *, content: str, filename: str, title: str, comment: str) -> str:
+        """Share a text file in a channel with a comment; returns the file's id.
+
+        slack_sdk's external upload: files.getUploadURLExternal, a POST of the bytes to the URL it returns,
+        then files.completeUploadExternal, which shares the file. A failure in any step is a SlackFailure.
+        """
+        data = self._call("files_upload_v2", channel=channel, content=content, filename=filename, title=title,
+                          initial_comment=comment)
+        return data["files"][0]["id"]
+
     def recent_messages(self, channel: str, *, limit: int) -> list[dict[str, Any]]:
         """The channel's newest messages, with the metadata Firehouse attached to its own."""
         data = self._call("conversations_history", channel=channel, limit=limit, include_all_metadata=True)

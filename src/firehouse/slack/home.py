@@ -16,8 +16,10 @@ from firehouse.slack.blocks import shown_title
 MAX_PER_SEVERITY = 25  # a Home tab holds 100 blocks: 3 × (25 incidents + 3) + 2 stays inside
 
 
-def home_view(incidents: Sequence[Incident], *, now: datetime) -> View:
-    """Open incidents grouped by severity, most severe first, each with its war room link."""
+def home_view(incidents: Sequence[Incident], *, now: datetime,
+              unlocked: Sequence[tuple[Incident, Sequence[str]]] = ()) -> View:
+    """Open incidents grouped by severity, most severe first, each with its war room link; then the resolved
+    ones still waiting for their lock, oldest first."""
     blocks: list = [HeaderBlock(text="Open incidents")]
     if not incidents:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="No open incidents. :white_check_mark:")))
@@ -35,5 +37,12 @@ def home_view(incidents: Sequence[Incident], *, now: datetime) -> View:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(
                 text=f"…and {len(group) - MAX_PER_SEVERITY} more {severity.label} incidents: `/incident list`"
             )]))
+    if unlocked:
+        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(
+            text=f"*Resolved, not locked yet* ({len(unlocked)}): postmortem, fixture, owned actions"))]
+        for incident, missing in unlocked[:MAX_PER_SEVERITY]:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(
+                text=f"*{shown_title(incident)}* · resolved {duration(incident.resolved_at, now)} ago"
+                     f" · {len(missing)} to do · <#{incident.channel_id}>")]))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Type `/incident` to declare one.")]))
     return View(type="home", blocks=blocks)

@@ -10,19 +10,30 @@ from typing import Any
 
 from firehouse.comms.context import UpdateView, clock, firebreak_views, template_context
 from firehouse.comms.mrkdwn import escape_keeping_users
+from firehouse.comms.postmortem import RenderedPostmortem
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
+from firehouse.domain.afteraction import PostmortemVersion
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.events import CaptainHandedOver, Event, RoleAssigned, TimelineEntry
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
 from firehouse.errors import SlackFailure
-from firehouse.slack import announcements, blocks, board_blocks, notice_blocks
+from firehouse.slack import afteraction_blocks, announcements, blocks, board_blocks, notice_blocks
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
 from firehouse.store.tables import OutboxRow
-from firehouse.usecases.effects import Checklist, DeadlineReminder, Effect, Prompt, Reminder, StatusUpdate
+from firehouse.usecases.effects import (
+    Checklist,
+    DeadlineReminder,
+    Effect,
+    FollowUpReminder,
+    LockNudge,
+    Prompt,
+    Reminder,
+    StatusUpdate,
+)
 from firehouse.usecases.ports import Channel, Person, Post
 
 log = logging.getLogger(__name__)
@@ -107,6 +118,20 @@ class SlackOutbound:
             return None
         return self.gateway.post(channel, message)
 
+    def show_postmortem(self, incident: Incident, rendered: RenderedPostmortem, *, version: PostmortemVersion,
+                        by: str) -> list[str]:
+        """The draft as a Markdown file in the war room, then the message with what is left and Publish."""
+        room = incident.channel_id
+        to_write = rendered.text.count("[to write:")
+        return self._run([
+            ("upload the postmortem draft", lambda: self.gateway.upload(
+                room, content=rendered.text, filename=f"postmortem-incident-{incident.id}-v{version.version}.md",
+                title=rendered.title, comment=f"Postmortem draft, version {version.version} (drafted by <@{by}>).")),
+        ], incident_id=incident.id) + self._run([
+            ("post the postmortem's summary", partial(self.gateway.post, room, afteraction_blocks.postmortem_posted(
+                incident, version=version.version, to_write=to_write))),
+        ], incident_id=incident.id)
+
     # --- telling Slack through the outbox ----------------------------------------------------------------
 
     def owe(self, uow: UnitOfWork, incident_id: int, posts: Sequence[Post]) -> list[OutboxRow]:
@@ -133,6 +158,11 @@ class SlackOutbound:
                                                        legal=effect.legal, captain=effect.captain)
             case StatusUpdate():
                 return self._status_update(effect)
+            case FollowUpReminder():
+                return afteraction_blocks.follow_up_reminder(action=effect.action, incident=effect.incident,
+                                                             days=effect.days)
+            case LockNudge():
+                return afteraction_blocks.lock_nudge(incident=effect.incident, missing=effect.missing)
         raise TypeError(f"no view for {effect!r}")
 
     def _status_update(self, effect: StatusUpdate) -> Message:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from firehouse.domain.afteraction import ActionState, Fixture, FollowUp, PostmortemVersion
 from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.firebreaks import Firebreak, State
 from firehouse.domain.lifecycle import Status
@@ -16,7 +17,17 @@ from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice, NoticeStatus
 from firehouse.domain.severity import Severity
 from firehouse.domain.snapshots import Snapshot
-from firehouse.store.tables import FirebreakRow, IncidentRow, NoticeRow, ProcessedEvent, SnapshotRow, TimelineEntryRow
+from firehouse.store.tables import (
+    FirebreakRow,
+    FixtureRow,
+    FollowUpRow,
+    IncidentRow,
+    NoticeRow,
+    PostmortemRow,
+    ProcessedEvent,
+    SnapshotRow,
+    TimelineEntryRow,
+)
 
 OPEN_STATUSES = [s.value for s in Status if s.is_open]
 
@@ -159,6 +170,89 @@ class IncidentRepository:
                                   .order_by(col(FirebreakRow.id)))
         return [_to_firebreak(r) for r in rows]
 
+    # --- the after-action lock -----------------------------------------------------------------------
+
+    def add_action(self, action: FollowUp) -> FollowUp:
+        row = FollowUpRow(**_action_fields(action))
+        self._session.add(row)
+        self._session.flush()
+        action.id = row.id
+        return action
+
+    def save_action(self, action: FollowUp) -> None:
+        row = self._session.get(FollowUpRow, action.id)
+        for name, value in _action_fields(action).items():
+            setattr(row, name, value)
+
+    def action(self, action_id: int) -> FollowUp | None:
+        row = self._session.get(FollowUpRow, action_id)
+        return _to_action(row) if row else None
+
+    def actions(self, incident_id: int) -> list[FollowUp]:
+        rows = self._session.exec(select(FollowUpRow).where(FollowUpRow.incident_id == incident_id)
+                                  .order_by(col(FollowUpRow.id)))
+        return [_to_action(r) for r in rows]
+
+    def open_actions(self) -> list[FollowUp]:
+        """Every open follow-up action of every incident, closed ones too: follow-ups outlive the war room."""
+        rows = self._session.exec(select(FollowUpRow).where(FollowUpRow.state == ActionState.OPEN.value)
+                                  .order_by(col(FollowUpRow.id)))
+        return [_to_action(r) for r in rows]
+
+    def add_fixture(self, fixture: Fixture) -> Fixture:
+        row = FixtureRow(**{name: copy.deepcopy(getattr(fixture, name)) for name in _FIXTURE_FIELDS},
+                         meta=dict(fixture.metadata))
+        self._session.add(row)
+        self._session.flush()
+        fixture.id = row.id
+        return fixture
+
+    def fixtures(self, incident_id: int | None = None, *, since: datetime | None = None,
+                 class_id: str | None = None) -> list[Fixture]:
+        """Fixtures, oldest first: one incident's, or all (created since `since`, of incidents of `class_id`)."""
+        query = select(FixtureRow).order_by(col(FixtureRow.id))
+        if incident_id is not None:
+            query = query.where(FixtureRow.incident_id == incident_id)
+        if since is not None:
+            query = query.where(col(FixtureRow.created_at) >= since)
+        if class_id is not None:
+            query = query.join(IncidentRow, col(IncidentRow.id) == col(FixtureRow.incident_id)).where(
+                IncidentRow.class_id == class_id)
+        return [Fixture(id=r.id, metadata=dict(r.meta),
+                        **{**{n: copy.deepcopy(getattr(r, n)) for n in _FIXTURE_FIELDS},
+                           "created_at": as_utc(r.created_at)}) for r in self._session.exec(query)]
+
+    def add_postmortem(self, postmortem: PostmortemVersion) -> PostmortemVersion:
+        row = PostmortemRow(**_postmortem_fields(postmortem), fingerprint=postmortem.fingerprint)
+        self._session.add(row)
+        self._session.flush()
+        postmortem.id = row.id
+        return postmortem
+
+    def save_postmortem(self, postmortem: PostmortemVersion) -> None:
+        """Stamp a draft as published; its text never changes."""
+        row = self._session.get(PostmortemRow, postmortem.id)
+        row.published_by, row.published_at = postmortem.published_by, postmortem.published_at
+
+    def postmortems(self, incident_id: int) -> list[PostmortemVersion]:
+        """Every drafted version, oldest first."""
+        rows = self._session.exec(select(PostmortemRow).where(PostmortemRow.incident_id == incident_id)
+                                  .order_by(col(PostmortemRow.version)))
+        return [PostmortemVersion(id=r.id, **{**_postmortem_fields(r), "drafted_at": as_utc(r.drafted_at),
+                                              "published_at": as_utc(r.published_at) if r.published_at else None})
+                for r in rows]
+
+    def resolved_unlocked(self) -> list[Incident]:
+        """Resolved incidents not yet closed, oldest first: the ones whose lesson is not locked in."""
+        rows = self._session.exec(select(IncidentRow).where(IncidentRow.status == Status.RESOLVED.value)
+                                  .order_by(col(IncidentRow.resolved_at), col(IncidentRow.id)))
+        return [_to_incident(row) for row in rows]
+
+    def notices(self, incident_id: int) -> list[Notice]:
+        rows = self._session.exec(select(NoticeRow.id).where(NoticeRow.incident_id == incident_id)
+                                  .order_by(col(NoticeRow.id)))
+        return [self.notice(row_id) for row_id in rows]
+
     def first_delivery(self, event_id: str, *, at: datetime) -> bool:
         """Remember a Slack event id; False when it was seen before (a retry)."""
         try:
@@ -170,10 +264,10 @@ class IncidentRepository:
 
 
 _MOMENTS = ("declared_at", "detected_at", "aware_at", "classified_at", "contained_at", "resolved_at",
-            "notice_sent_at", "next_update_due", "last_update_at", "snoozed_until")
+            "notice_sent_at", "next_update_due", "last_update_at", "snoozed_until", "closed_at", "lock_nudged_at")
 _PLAIN = ("title", "description", "class_id", "private", "captain", "declared_by", "channel_id", "channel_name",
           "cause", "reached_users", "summary", "notice_waiver", "update_prompted", "missed_updates",
-          "checklist_step")
+          "checklist_step", "no_fixture_reason", "lock_waiver")
 
 
 _JSON = ("roles", "facts", "not_reportable", "reported", "reminded")
@@ -220,3 +314,27 @@ def _to_firebreak(row: FirebreakRow) -> Firebreak:
     for name in ("requested_at", "executed_at", "lifted_at"):
         fields[name] = as_utc(fields[name]) if fields[name] else None
     return Firebreak(id=row.id, state=State(row.state), **fields)
+
+
+_ACTION_FIELDS = ("incident_id", "text", "kind", "owner", "due", "created_by", "created_at", "done_by", "done_at",
+                  "reminded_at")
+_FIXTURE_FIELDS = ("incident_id", "input", "bad_output", "target", "rubric", "forbidden", "tags", "snapshot_id",
+                   "created_by", "created_at")
+
+
+def _action_fields(action: FollowUp) -> dict:
+    return {**{name: getattr(action, name) for name in _ACTION_FIELDS}, "state": action.state.value}
+
+
+def _to_action(row: FollowUpRow) -> FollowUp:
+    fields = {name: getattr(row, name) for name in _ACTION_FIELDS}
+    for name in ("created_at", "done_at", "reminded_at"):
+        fields[name] = as_utc(fields[name]) if fields[name] else None
+    return FollowUp(id=row.id, state=ActionState(row.state), **fields)
+
+
+_POSTMORTEM_FIELDS = ("incident_id", "version", "text", "drafted_by", "drafted_at", "published_by", "published_at")
+
+
+def _postmortem_fields(postmortem: PostmortemVersion | PostmortemRow) -> dict:
+    return {name: getattr(postmortem, name) for name in _POSTMORTEM_FIELDS}

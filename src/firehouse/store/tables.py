@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
@@ -54,6 +54,10 @@ class IncidentRow(SQLModel, table=True):
     not_reportable: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reported: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reminded: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    no_fixture_reason: str = Field(default="", sa_type=Text)
+    closed_at: datetime | None = _moment()
+    lock_waiver: str = Field(default="", sa_type=Text)
+    lock_nudged_at: datetime | None = _moment()
 
 
 class TimelineEntryRow(SQLModel, table=True):
@@ -159,3 +163,57 @@ class FirebreakRow(SQLModel, table=True):
     attempts: int = 0
     lifted_by: str | None = Field(default=None, max_length=40)
     lifted_at: datetime | None = _moment()
+
+
+class FollowUpRow(SQLModel, table=True):
+    """A follow-up action; it outlives the war room."""
+
+    __tablename__ = "follow_up"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    text: str = Field(sa_type=Text)
+    kind: str = Field(max_length=20)
+    owner: str | None = Field(default=None, max_length=40)
+    due: date | None = None
+    state: str = Field(max_length=20, index=True)  # open, done
+    created_by: str = Field(max_length=40)
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    done_by: str | None = Field(default=None, max_length=40)
+    done_at: datetime | None = _moment()
+    reminded_at: datetime | None = _moment()  # overdue reminders go at most once a day
+
+
+class FixtureRow(SQLModel, table=True):
+    """An eval fixture: the failing input, the bad output, and what should have happened."""
+
+    __tablename__ = "fixture"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    input: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # chat messages
+    bad_output: str = Field(sa_type=Text)
+    target: str = Field(default="", sa_type=Text)
+    rubric: str = Field(default="", sa_type=Text)
+    forbidden: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    tags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    snapshot_id: int | None = Field(default=None, foreign_key="snapshot.id")
+    meta: dict = Field(default_factory=dict, sa_column=Column("metadata", JSON, nullable=False))
+    created_by: str = Field(max_length=40)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+
+
+class PostmortemRow(SQLModel, table=True):
+    """A drafted postmortem, verbatim; publishing stamps it. A text that changes is a new version, never an update."""
+
+    __tablename__ = "postmortem"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    version: int
+    text: str = Field(sa_type=Text)
+    fingerprint: str = Field(max_length=64)
+    drafted_by: str = Field(max_length=40)
+    drafted_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    published_by: str | None = Field(default=None, max_length=40)
+    published_at: datetime | None = _moment()

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from firehouse.domain.afteraction import FollowUp
 from firehouse.domain.clocks import Deadline
 from firehouse.domain.events import UpdatePosted
 from firehouse.domain.firebreaks import Firebreak
@@ -69,4 +70,21 @@ class DeadlineReminder:
     captain: str
 
 
-Effect = Prompt | Reminder | StatusUpdate | Checklist | DeadlineReminder
+@dataclass(frozen=True)
+class FollowUpReminder:
+    """A follow-up action is `days` overdue: its owner hears, at most once a day."""
+
+    action: FollowUp
+    incident: Incident
+    days: int
+
+
+@dataclass(frozen=True)
+class LockNudge:
+    """A resolved incident is not locked yet: the captain hears what is missing, once a day."""
+
+    incident: Incident
+    missing: tuple[str, ...]
+
+
+Effect = Prompt | Reminder | StatusUpdate | Checklist | DeadlineReminder | FollowUpReminder | LockNudge

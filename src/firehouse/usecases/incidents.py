@@ -83,7 +83,7 @@ class IncidentService:
         Two sequential Web API round trips: creating the channel, then the briefing all at once."""
         incident_class = self.catalog.classes[class_id or self.catalog.default_class]
         if captain and captain != by:
-            self._require_person(captain)
+            self.require_person(captain)
         incident, declared = Incident.declare(
             title=title, severity=severity, incident_class=incident_class, by=by, at=self.clock(),
             captain=captain, description=description, proposed=proposed, override_reason=override_reason,
@@ -114,12 +114,12 @@ class IncidentService:
     # --- changing a war room's incident ----------------------------------------------------------
 
     def hand_over(self, *, channel: str, by: str, to: str) -> Outcome:
-        self._require_person(to)
+        self.require_person(to)
         return self.change(channel, by, needs="hand_over",
                             decide=lambda incident: incident.hand_over(to=to, by=by, at=self.clock()))
 
     def assign_role(self, *, channel: str, by: str, role: str, to: str) -> Outcome:
-        self._require_person(to)
+        self.require_person(to)
         return self.change(channel, by, needs="assign_role",
                             decide=lambda incident: incident.assign_role(role, to, by=by, at=self.clock()))
 
@@ -258,7 +258,7 @@ class IncidentService:
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _require_person(self, user_id: str) -> None:
+    def require_person(self, user_id: str) -> None:
         person = self.outbound.person(user_id)
         if person is None:
             raise DomainError(f"I can't find <@{user_id}> in this workspace.")

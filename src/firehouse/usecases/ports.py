@@ -12,12 +12,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
+from firehouse.domain.afteraction import PostmortemVersion
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
 
 if TYPE_CHECKING:
+    from firehouse.comms.postmortem import RenderedPostmortem
     from firehouse.store import UnitOfWork
     from firehouse.usecases.effects import Effect
 
@@ -109,6 +111,10 @@ class Outbound(Protocol):
 
     def show_notice(self, notice: Notice, *, channel: str, missing: Sequence[str] = ()) -> str | None:
         """Post the notice (returns the new message's ts) or update the message already showing it."""
+
+    def show_postmortem(self, incident: Incident, rendered: RenderedPostmortem, *, version: PostmortemVersion,
+                        by: str) -> list[str]:
+        """Post the postmortem draft in the war room as a file, with what is left to write and Publish."""
 
     def owe(self, uow: UnitOfWork, incident_id: int, posts: Sequence[Post]) -> list[Any]:
         """Record `posts` in the caller's transaction, already claimed by this process."""

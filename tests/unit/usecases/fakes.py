@@ -96,6 +96,7 @@ class FakeOutbound:
         self.delivered: list[OutboxRow] = []
         self.timelines_shown: list[tuple[str, str, int]] = []  # (channel, user, entries)
         self.notices_shown: list[tuple[Notice, str]] = []
+        self.postmortems_shown: list[tuple[int, int, str]] = []
         self._outbox = Outbox(engine=None, gateway=None, clock=clock)  # only its `add`: never sends
 
     # --- asking Slack -------------------------------------------------------------------------------
@@ -143,6 +144,10 @@ class FakeOutbound:
     def show_notice(self, notice: Notice, *, channel: str, missing: Sequence[str] = ()) -> str | None:
         self.notices_shown.append((notice, channel))
         return None if notice.message_ts else f"{1_700_000_000 + len(self.notices_shown)}.000100"
+
+    def show_postmortem(self, incident: Incident, rendered: Any, *, version: Any, by: str) -> list[str]:
+        self.postmortems_shown.append((incident.id, version.version, rendered.text))
+        return []
 
     # --- telling Slack through the outbox --------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from firehouse.domain.permissions import ACTIONS, ANYONE, CAPTAIN, NotAllowed, P
 from firehouse.domain.severity import Severity
 from firehouse.errors import DomainError, NotAWarRoom, SlackFailure
 from firehouse.store import UnitOfWork
+from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import NAME_ATTEMPTS, IncidentService
@@ -322,12 +323,17 @@ SAMPLES = {
     "log": "log Paged the ranking team",
     "snapshot": "snapshot model=ranker-v7 output=Try our rival's app",
     "firebreak": "firebreak ranker-off rival products in the answers",
+    "action": f"action detect alert on rival names in answers <@{BOB}> due 2030-01-01",
+    "fixture": "fixture none the ranker's answers are not reproducible offline",
+    "postmortem": "postmortem note lucky a tester saw it first",
+    "close": "close --waive-lock a drill that went wrong",
 }
+SETUP = {"close": "resolve the ranker is back to v6"}  # what a row's sample needs done first, by the captain
 ROWS_WITH_A_PERMISSION = [row for row in COMMANDS if row.permission]
 ROWS_WITHOUT = [row for row in COMMANDS if not row.permission]
 WITHOUT_SAMPLES = {"": "", "declare": "declare Bot recommends rival products", "help": "help", "list": "list",
                    "roles": "roles", "summary": "summary", "timeline": "timeline", "clock": "clock",
-                   "snapshots": "snapshots"}
+                   "snapshots": "snapshots", "actions": "actions"}
 
 
 class ModalGateway:
@@ -344,7 +350,9 @@ def services_over(service: IncidentService) -> Services:
     return Services(incidents=service, updates=Updates(service),
                     notices=NoticeDesk(service=service, templates=TemplateCatalogue.with_override(None)),
                     evidence=Evidence(service=service, traces=FakeTraces()),
-                    containment=Containment(service=service, executors=FakeExecutors()), gateway=ModalGateway())
+                    containment=Containment(service=service, executors=FakeExecutors()),
+                    afteraction=AfterAction(service=service, templates=TemplateCatalogue.with_override(None)),
+                    gateway=ModalGateway())
 
 
 def only_the_captain_may(action: str) -> Policy:
@@ -364,6 +372,10 @@ def test_a_rows_permission_is_the_one_its_use_case_checks(make_service, outbound
     room = service.declare(title="Bot recommends rival products", by=ALICE).incident
     services = services_over(service)
     services.evidence.snapshot(channel=room.channel_id, by=ALICE, fields={"output": "Try our rival's app"})
+    if row.words in SETUP:
+        setup = parse(SETUP[row.words], catalog=service.catalog)
+        setup.row.handle(setup.command, Request(user=ALICE, channel=room.channel_id, trigger_id="0.t",
+                                                services=services))
     parsed = parse(SAMPLES[row.words], catalog=service.catalog)
     assert parsed.row is row
     before = timeline(service, room.channel_id)

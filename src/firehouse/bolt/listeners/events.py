@@ -24,8 +24,8 @@ def register(app: App, services: Services, background: Background) -> None:
     def home_opened(event: dict) -> None:
         if event.get("tab", "home") != "home":
             return
-        background.run(lambda: gateway.publish_home(event["user"],
-                                                    home_view(service.open_incidents(), now=service.clock())))
+        background.run(lambda: gateway.publish_home(event["user"], home_view(
+            service.open_incidents(), now=service.clock(), unlocked=services.afteraction.unlocked())))
 
     @app.event("reaction_added")
     def reaction_added(body: dict, event: dict) -> None:
