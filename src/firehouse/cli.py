@@ -1,4 +1,4 @@
-"""`firehouse serve`, `firehouse render`, `firehouse templates check` and `firehouse db upgrade|current`."""
+"""`firehouse serve`, `render`, `templates check`, `db upgrade|current` and `export fixtures|postmortem`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ import logging
 import os
 import signal
 import sys
+from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from firehouse import __version__
 from firehouse.config import load_settings
 from firehouse.errors import ConfigError, FirehouseError
+from firehouse.ops import logs
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 EXIT_CONFIG = 2
 
@@ -19,10 +25,15 @@ EXIT_CONFIG = 2
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="firehouse", description="Runs the war room for AI incidents in Slack.")
     parser.add_argument("--version", action="version", version=f"firehouse {__version__}")
+    _add_log_flags(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)")
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP interface to listen on (default all)")
+    _add_log_flags(serve, nested=True)
+    doctor = commands.add_parser("doctor", help="check the settings, Slack, the database, the templates and the"
+                                                " integrations; one line each, exit 1 if any fails")
+    _add_log_flags(doctor, nested=True)
     render = commands.add_parser("render", help="print an incident's notice as Markdown")
     render.add_argument("incident", type=int, help="the incident number")
     render.add_argument("lane", choices=["product", "legal"])
@@ -34,16 +45,37 @@ def main(argv: list[str] | None = None) -> int:
     db = commands.add_parser("db", help="the database schema: upgrade it in place, or show its revision")
     db.add_argument("action", choices=["upgrade", "current"],
                     help="upgrade: migrate to this release's revision; current: show the revision (exit 1 if behind)")
+    _add_export_parser(commands)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return {"serve": _serve, "render": _render, "templates": _check_templates, "db": _db}[args.command](args)
+        level, fmt = logs.choose(level=args.log_level, fmt=args.log_format, environ=os.environ)
+    except logs.LogSettingError as err:
+        parser.exit(EXIT_CONFIG, f"firehouse: {err}\n")
+    logs.configure(level=level, fmt=fmt)
+    try:
+        return {"serve": _serve, "render": _render, "templates": _check_templates, "db": _db, "doctor": _doctor,
+                "export": _export}[args.command](args)
     except ConfigError as err:
         print(f"firehouse: {err}", file=sys.stderr)
         return EXIT_CONFIG
     except FirehouseError as err:
         print(f"firehouse: {err.reply}", file=sys.stderr)
         return 1
+
+
+def _add_log_flags(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
+    """`--log-level` and `--log-format`, before the command or (`nested`) after it."""
+    default = argparse.SUPPRESS if nested else None  # a subcommand's absent flag keeps the main parser's value
+    parser.add_argument("--log-level", choices=list(logs.LEVELS), default=default,
+                        help="debug, info, warning or error (default: FIREHOUSE_LOG_LEVEL, else info)")
+    parser.add_argument("--log-format", choices=list(logs.FORMATS), default=default,
+                        help="text or json lines (default: FIREHOUSE_LOG_FORMAT, else text)")
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from firehouse.ops.doctor import doctor  # imported late: `--help` stays fast
+
+    return doctor(os.environ, cwd=Path.cwd(), out=sys.stdout)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -113,6 +145,124 @@ def _check_templates(args: argparse.Namespace) -> int:
     names = catalogue.names()
     print(f"{len(names)} templates, {renders} renders, {len(problems)} problems")
     return 1 if problems else 0
+
+
+# --- firehouse export <kind>: each kind is a subparser and one `_export_<kind>` function -----------------
+
+
+def _add_export_parser(commands: argparse._SubParsersAction) -> None:
+    export = commands.add_parser("export", help="write what incidents left behind, for other tools")
+    kinds = export.add_subparsers(dest="kind", required=True)
+    fixtures = kinds.add_parser("fixtures", help="the eval fixtures, as the suite a release gate runs")
+    fixtures.add_argument("--since", type=_since, metavar="DATE",
+                          help="only fixtures written at or after DATE (YYYY-MM-DD or an ISO datetime; UTC unless it"
+                               " says otherwise)")
+    fixtures.add_argument("--class", dest="class_id", metavar="CLASS",
+                          help="only fixtures of incidents of this class (one of the deployment's classes)")
+    fixtures.add_argument("--format", choices=["jsonl", "promptfoo"], default="jsonl",
+                          help="jsonl: inspect_ai and OpenAI evals samples (default); promptfoo: a tests file")
+    fixtures.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
+    fixtures.set_defaults(export=_export_fixtures, parser=fixtures)
+    postmortem = kinds.add_parser("postmortem", help="an incident's postmortem as Markdown")
+    postmortem.add_argument("incident", type=int, help="the incident number")
+    postmortem.add_argument("--draft", action="store_true",
+                            help="render it from the record now, instead of the latest published version")
+    postmortem.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
+    postmortem.set_defaults(export=_export_postmortem, parser=postmortem)
+
+
+def _export(args: argparse.Namespace) -> int:
+    return args.export(args)
+
+
+def _since(text: str) -> datetime:
+    """`--since`: a date (midnight UTC) or an ISO datetime (UTC when it names no offset), as UTC."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        return datetime.combine(day, time(), tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD) or an ISO datetime") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _export_fixtures(args: argparse.Namespace) -> int:
+    from firehouse.comms.fixtures import to_jsonl, to_promptfoo
+    from firehouse.store import UnitOfWork
+
+    settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
+    if args.class_id is not None and args.class_id not in settings.catalog.classes:
+        args.parser.error(f"argument --class: {args.class_id!r} is not a class here; use one of"
+                          f" {', '.join(settings.catalog.classes)}")
+    with UnitOfWork(_existing_store(settings.database_url)) as uow:
+        fixtures = uow.incidents.fixtures(since=args.since, class_id=args.class_id)
+    text = (to_promptfoo if args.format == "promptfoo" else to_jsonl)(fixtures)
+    where = _write(text, args.output)
+    print(f"firehouse: {len(fixtures)} fixture{'' if len(fixtures) == 1 else 's'} written to {where}",
+          file=sys.stderr)
+    return 0
+
+
+def _export_postmortem(args: argparse.Namespace) -> int:
+    """The latest published version, verbatim, or with `--draft` (or when none is published) the text the
+    record gives now."""
+    from firehouse.comms.templates import TemplateCatalogue
+    from firehouse.store import UnitOfWork
+    from firehouse.usecases.afteraction import postmortem_of
+
+    settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
+    with UnitOfWork(_existing_store(settings.database_url)) as uow:
+        incident = uow.incidents.get(args.incident)
+        if incident is None:
+            raise FirehouseError(f"there is no incident {args.incident} in this database")
+        published = [v for v in uow.incidents.postmortems(incident.id) if v.published_at]
+        if published and not args.draft:
+            version = published[-1]
+            text, said = version.text, f"version {version.version}, published {version.published_at:%Y-%m-%d %H:%M} UTC" \
+                f" by {version.published_by}, sha256 {version.fingerprint}"
+        else:
+            text = postmortem_of(uow, incident, templates=TemplateCatalogue.with_override(settings.templates_dir),
+                                 catalog=settings.catalog, now=datetime.now(UTC)).text
+            said = "a draft from the record as it stands" + ("" if args.draft else " (no version is published yet)")
+    print(f"firehouse: postmortem of incident {incident.id}, {said}, written to {_write(text, args.output)}",
+          file=sys.stderr)
+    return 0
+
+
+def _write(text: str, output: Path | None) -> str:
+    """Write to `output`, or standard output; returns where it went, for the closing line."""
+    if output is None:
+        sys.stdout.write(text)
+        return "standard output"
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise FirehouseError(f"cannot write {output}: {err.strerror}") from None
+    return str(output)
+
+
+def _existing_store(url: str) -> Engine:
+    """An engine for a database that exists at this release's schema: an export never creates or upgrades one."""
+    from sqlalchemy import make_url
+
+    from firehouse.store import make_engine, migrate
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not parsed.query.get("uri"):
+        path = Path(parsed.database)
+        if not path.is_file():
+            raise FirehouseError(f"no database at {path.resolve()}")
+    engine = make_engine(url, upgrade=False)
+    revision = migrate.current(engine)
+    if not revision.up_to_date:
+        raise FirehouseError(f"the database is not at this release's schema (found {revision}, this release needs"
+                             f" revision {revision.head}): run `firehouse db upgrade` first")
+    return engine
 
 
 if __name__ == "__main__":

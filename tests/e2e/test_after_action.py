@@ -4,10 +4,12 @@ unlocked, and an overdue follow-up reminded once a day across a restart."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import ALICE, BOB, CAROL, Room, in_room, press, shown, told
+from botprocess import firehouse_command
+from warroom import ALICE, BOB, CAROL, Room, in_room, press, shown, told
 from slackreq import view_submission
 
 
@@ -48,6 +50,11 @@ def test_postmortem_publish_actions_fixture_and_close(fake, bot, resolved):
     published = told(fake, room, "Published postmortem version 1")
     assert "sha256 `" in published
     assert "Postmortem version 1 is already published" in room.run("postmortem publish")
+    exported = subprocess.run([*firehouse_command(), "export", "postmortem", version.split(":")[0]],
+                              env=bot.environment(), cwd=bot.workdir, capture_output=True, text=True, timeout=60)
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout == draft["content"]  # the published version, verbatim
+    assert "version 1, published" in exported.stderr
 
     due = (datetime.now(UTC).date() + timedelta(days=14)).isoformat()
     assert "Added follow-up action #" in room.run(f"action detect alert on refund amounts over 100% <@{BOB}> due {due}")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import ALICE
+from warroom import ALICE
 
 
 def incidents_listed(fake, bot) -> str:

@@ -5,7 +5,7 @@ import time
 
 from botprocess import BotProcess
 
-from conftest import ALICE, Room
+from warroom import ALICE, Room
 
 CONFIG = """stakeholder_channel = "{stakeholders}"
 [cadence]
@@ -33,9 +33,9 @@ def reminders(fake, room: Room) -> list[dict]:
     return [m for m in fake.messages(room.id) if "no update came by" in m["text"]]
 
 
-def board_posts(fake, channel: str, about: str = "") -> list[int]:
-    """The outbox ids of the board's posts in `channel` (whose text mentions `about`)."""
-    return [m["metadata"]["event_payload"]["outbox_id"] for m in fake.messages(channel)
+def board_posts(fake, channel: str, about: str = "") -> list[str]:
+    """The outbox keys of the board's posts in `channel` (whose text mentions `about`)."""
+    return [m["metadata"]["event_payload"]["outbox_key"] for m in fake.messages(channel)
             if m.get("metadata") and about in m["text"]]
 
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from conftest import ALICE, BOB
+from warroom import ALICE, BOB
 
 TODAY = datetime.now(UTC).strftime("%Y%m%d")
 

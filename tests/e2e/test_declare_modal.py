@@ -4,7 +4,7 @@ import json
 
 from slackreq import block_actions, view_submission
 
-from conftest import ALICE, BOB, ROBOT
+from warroom import ALICE, BOB, ROBOT
 
 
 def open_modal(fake, bot) -> dict:

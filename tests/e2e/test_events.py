@@ -1,6 +1,6 @@
 """Events: the Home tab lists open incidents; :pushpin: copies a war-room message into the timeline."""
 
-from conftest import ALICE, BOB
+from warroom import ALICE, BOB
 
 
 def test_home_tab_lists_open_incidents_by_severity(fake, bot, declare):

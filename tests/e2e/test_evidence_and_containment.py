@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from botprocess import BotProcess
-from conftest import ALICE, BOB, Room, in_room, press, shown, told
+from warroom import ALICE, BOB, in_room, press, shown, told
 from standardwebhooks import Webhook
 
 SECRET = "whsec_ZmlyZWhvdXNlLXRlc3Qtc2lnbmluZy1zZWNyZXQ="

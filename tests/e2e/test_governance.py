@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import ADMINS, ALICE, BOB, CAROL, ROBOT, bot_fixture
+from warroom import ADMINS, ALICE, BOB, CAROL, ROBOT, bot_fixture
 
 bot = bot_fixture('stakeholder_channel = "{stakeholders}"\nadmins = ["' + ADMINS + '"]\n')
 

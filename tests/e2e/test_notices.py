@@ -8,7 +8,7 @@ import subprocess
 from botprocess import BotProcess, firehouse_command
 from slackreq import view_submission
 
-from conftest import ALICE, BOB, CAROL, Room, bot_fixture
+from warroom import ALICE, BOB, CAROL, Room, bot_fixture
 
 TRIGGERS = itertools.count(1000)
 CONFIG = 'stakeholder_channel = "{stakeholders}"\nregimes = ["gdpr", "eu_ai_act", "nis2", "dora"]\n'

@@ -3,7 +3,7 @@
 import pytest
 from botprocess import BotProcess
 
-from conftest import ALICE, BOB, CAROL, Room
+from warroom import ALICE, BOB, CAROL, Room
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

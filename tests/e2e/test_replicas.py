@@ -4,7 +4,7 @@ import time
 
 from botprocess import BotProcess
 
-from conftest import ALICE, Room
+from warroom import ALICE, Room
 
 CONFIG = 'stakeholder_channel = "{stakeholders}"\n[cadence]\nsev1 = "4s"\n[status_board]\nfirst_hour = ["1h"]\n'
 

@@ -4,7 +4,7 @@ import time
 
 from slackreq import post, slash_command_body
 
-from conftest import ALICE
+from warroom import ALICE
 
 
 def command_body(fake) -> str:

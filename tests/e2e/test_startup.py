@@ -8,7 +8,7 @@ import pytest
 from botprocess import BotProcess, firehouse_command, free_port
 from socketmode import SocketModeServer
 
-from conftest import ALICE
+from warroom import ALICE
 
 
 def serve(fake, tmp_path, *, env_changes: dict, config: str = "") -> subprocess.CompletedProcess:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from slackreq import view_submission
 
-from conftest import ALICE, BOB, CAROL, Room, bot_fixture
+from warroom import ALICE, BOB, CAROL, Room, bot_fixture
 
 # SEV1 every 4 s (the captain is prompted 1.3 s before), SEV2 every 12 s (prompted 4 s before), SEV3 hourly.
 CONFIG = """stakeholder_channel = "{stakeholders}"

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from botprocess import BotProcess, free_port
-from conftest import Room, in_room, shown
+from warroom import Room, in_room, shown
 from phoenixserver import phoenix  # noqa: F401
 
 CONFIG = """

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from botprocess import BotProcess, free_port
-from conftest import Room, in_room, press, shown, told
+from warroom import Room, in_room, press, shown, told
 from unleashserver import unleash  # noqa: F401
 
 CONFIG = """

@@ -6,7 +6,7 @@ import json
 import subprocess
 
 from botprocess import BotProcess, firehouse_command
-from conftest import ALICE
+from warroom import ALICE
 from fixtures import release
 
 from firehouse.store import migrate

@@ -1,6 +1,6 @@
 """Inside a war room: handing over the fire captain, logging, and reading the timeline."""
 
-from conftest import ALICE, BOB, CAROL, GONE, ROBOT
+from warroom import ALICE, BOB, CAROL, GONE, ROBOT
 
 
 def test_handover_invites_announces_updates_the_topic_and_logs(fake, declare):

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from firehouse.comms.postmortem import RenderedPostmortem, render_postmortem
 from firehouse.comms.templates import TemplateCatalogue
+from firehouse.domain.classes import Catalog
 from firehouse.domain.afteraction import (
     NOTE_SECTIONS,
     REMIND_EVERY,
@@ -23,7 +24,7 @@ from firehouse.domain.afteraction import (
 )
 from firehouse.domain.events import Event
 from firehouse.domain.model import Incident
-from firehouse.errors import DomainError
+from firehouse.errors import DomainError, echo
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import FollowUpReminder, LockNudge
 from firehouse.usecases.incidents import IncidentService, Outcome, in_war_room
@@ -149,7 +150,7 @@ class AfterAction:
     def note(self, *, channel: str, by: str, section: str, text: str) -> Outcome:
         """Add to a section the postmortem cannot draw from the record (contributing factors, luck, …)."""
         if section not in NOTE_SECTIONS:
-            raise DomainError(f"`{section[:20]}` is not a postmortem section: use one of {', '.join(NOTE_SECTIONS)}.")
+            raise DomainError(f"`{echo(section, 20)}` is not a postmortem section: use one of {', '.join(NOTE_SECTIONS)}.")
         return self.service.change(channel, by, needs="postmortem", decide=lambda incident: incident.log(
             text=f"{section}: {text}", by=by, at=self.service.clock(), kind=NOTE_KIND))
 
@@ -171,27 +172,13 @@ class AfterAction:
         return version, self.service.outbound.show_postmortem(incident, rendered, version=version, by=by)
 
     def render_postmortem(self, incident_id: int) -> RenderedPostmortem:
-        """The postmortem as it would be published now (also what `firehouse export postmortem` writes)."""
+        """The postmortem as the record gives it now (also what `firehouse export postmortem --draft` writes)."""
         with self.service.unit_of_work() as uow:
             incident = uow.incidents.get(incident_id)
             if incident is None:
                 raise DomainError(f"Incident #{incident_id} does not exist.")
-            uow_timeline = uow.incidents.timeline(incident.id)
-            record = {"timeline": uow_timeline,
-                      "snapshots": uow.incidents.snapshots(incident.id),
-                      "firebreaks": uow.incidents.firebreaks(incident.id),
-                      "notices": uow.incidents.notices(incident.id),
-                      "actions": uow.incidents.actions(incident.id),
-                      "fixtures": uow.incidents.fixtures(incident.id)}
-        notes: dict[str, list[str]] = {}
-        # The postmortem's own notes and versions belong in their sections, not in the story of the incident.
-        record["timeline"] = [e for e in record["timeline"] if e.kind not in (NOTE_KIND, "postmortem")]
-        for entry in uow_timeline:
-            if entry.kind == NOTE_KIND:
-                section, _, text = entry.text.partition(": ")
-                notes.setdefault(section, []).append(text)
-        return render_postmortem(incident, templates=self.templates, catalog=self.settings.catalog,
-                                 now=self.service.clock(), notes=notes, **record)
+            return postmortem_of(uow, incident, templates=self.templates, catalog=self.settings.catalog,
+                                 now=self.service.clock())
 
     def publish_postmortem(self, *, incident_id: int, by: str, version: int | None = None
                            ) -> tuple[PostmortemVersion, Outcome]:
@@ -287,3 +274,19 @@ class AfterAction:
         self.service.notify_saved(incident)
         return Outcome(incident, events, self.service.outbound.publish(incident, events))
 
+
+def postmortem_of(uow: UnitOfWork, incident: Incident, *, templates: TemplateCatalogue, catalog: Catalog,
+                  now: datetime) -> RenderedPostmortem:
+    """Render the postmortem from everything the store holds about the incident."""
+    timeline = uow.incidents.timeline(incident.id)
+    notes: dict[str, list[str]] = {}
+    for entry in timeline:
+        if entry.kind == NOTE_KIND:
+            section, _, text = entry.text.partition(": ")
+            notes.setdefault(section, []).append(text)
+    # The postmortem's own notes and versions belong in their sections, not in the story of the incident.
+    story = [e for e in timeline if e.kind not in (NOTE_KIND, "postmortem")]
+    return render_postmortem(incident, templates=templates, catalog=catalog, now=now, notes=notes, timeline=story,
+                             snapshots=uow.incidents.snapshots(incident.id),
+                             firebreaks=uow.incidents.firebreaks(incident.id), notices=uow.incidents.notices(incident.id),
+                             actions=uow.incidents.actions(incident.id), fixtures=uow.incidents.fixtures(incident.id))
