@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 REMINDER_POINTS = (0.5, 0.75, 0.9, 1.0)
 
@@ -64,7 +64,11 @@ class Deadline:
 
 
 def add_months(moment: datetime, months: int = 1) -> datetime:
-    """The same day and time `months` later; the last day of the month when that day does not exist."""
+    """The same day and time `months` later; the last day of the month when that day does not exist.
+
+    Counted on the UTC calendar, so the same moment gives the same deadline whatever offset it came with.
+    """
+    moment = moment.astimezone(UTC)
     month = moment.month - 1 + months
     year, month = moment.year + month // 12, month % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from firehouse.errors import echo
+
 _AGO = re.compile(r"^(\d+)\s*(s|m|h|d)\s+ago$", re.IGNORECASE)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -19,7 +21,7 @@ def parse_moment(text: str, *, now: datetime) -> datetime:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"`{text[:40]}` is not a time like 2026-11-23T14:05Z or 30m ago") from None
+            raise ValueError(f"`{echo(text)}` is not a time like 2026-11-23T14:05Z or 30m ago") from None
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     if moment > now + timedelta(minutes=1):
         raise ValueError("that time is in the future")
@@ -27,13 +29,13 @@ def parse_moment(text: str, *, now: datetime) -> datetime:
 
 
 def stamp(moment: datetime) -> str:
-    """`2026-11-23 14:05 UTC`: how Firehouse shows a moment."""
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+    """`2026-11-23 14:05 UTC`: how Firehouse shows a moment, whatever offset it came with."""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def hhmm(moment: datetime) -> str:
     """`14:05 UTC`: a moment within the day, for next-update times."""
-    return f"{moment:%H:%M} UTC"
+    return f"{moment.astimezone(UTC):%H:%M} UTC"
 
 
 def duration(start: datetime | None, end: datetime | None) -> str:

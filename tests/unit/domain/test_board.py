@@ -1,9 +1,9 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from firehouse.domain.board import (
-    FIRST_HOUR, Cadence, checkpoint_reached, lead, next_checkpoint, next_step, next_update_due, open_phase_items,
+    FIRST_HOUR, BoardStep, Cadence, checkpoint_reached, lead, next_checkpoint, next_step, next_update_due, open_phase_items,
     rescheduled_due,
 )
 from firehouse.domain.classes import DEFAULT_CLASSES
@@ -92,3 +92,48 @@ def test_first_hour_checkpoints_missed_while_down_are_sent_once():
 def test_the_checklist_lists_only_what_is_not_done(done, left):
     flags = {"classified": False, "contained": False, "evidence": False, "updated": False, **done}
     assert len(open_phase_items(**flags)) == left
+
+
+US = timedelta(microseconds=1)
+
+
+def test_a_checkpoint_is_reached_at_its_exact_minute_and_not_a_microsecond_before():
+    assert checkpoint_reached(T0, T0 + 10 * MIN - US) == 0
+    assert checkpoint_reached(T0, T0 + 10 * MIN) == 1
+    assert checkpoint_reached(T0, T0 + 60 * MIN - US) == 3
+    assert checkpoint_reached(T0, T0 + 60 * MIN) == 4
+
+
+def test_checkpoints_follow_the_configured_offsets():
+    offsets = (5 * MIN, 30 * MIN)
+    assert checkpoint_reached(T0, T0 + 5 * MIN, offsets) == 1
+    assert next_checkpoint(T0, 1, offsets) == T0 + 30 * MIN and next_checkpoint(T0, 2, offsets) is None
+
+
+def test_checkpoints_count_the_same_instant_given_in_another_offset():
+    declared = T0.astimezone(timezone(timedelta(hours=2)))  # 04:00 at +02:00 is 02:00 UTC
+    assert checkpoint_reached(declared, T0 + 20 * MIN) == 2
+    assert next_checkpoint(declared, 2) == T0 + 40 * MIN
+
+
+def test_once_prompted_the_next_step_is_the_due_time_itself():
+    due = T0 + 15 * MIN
+    assert next_step(due=due, interval=15 * MIN, prompted=True, snoozed_until=None) == BoardStep(due, "due")
+    assert next_step(due=due, interval=15 * MIN, prompted=False, snoozed_until=None) == BoardStep(
+        due - 5 * MIN, "prompt")
+
+
+def test_a_snooze_past_the_due_time_leaves_only_the_due_step():
+    due = T0 + 15 * MIN
+    assert next_step(due=due, interval=15 * MIN, prompted=False, snoozed_until=due + MIN) == BoardStep(due, "due")
+
+
+def test_a_status_without_its_own_cadence_uses_the_severity_cadence():
+    assert CADENCE.interval(Severity.SEV2, Status.MONITORING) == 30 * MIN
+    assert CADENCE.interval(Severity.SEV1, Status.CLOSED) is None
+
+
+def test_the_checklist_items_come_in_the_order_of_the_first_hour():
+    items = open_phase_items(classified=False, contained=False, evidence=True, updated=False)
+    assert [item.split(":")[0] for item in items] == ["Classify and name a captain", "Contain",
+                                                      "Stabilize and communicate"]

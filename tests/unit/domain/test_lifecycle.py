@@ -116,3 +116,23 @@ def test_detection_is_before_the_declaration():
     assert made.first_known_at == AT - timedelta(minutes=30)
     with pytest.raises(InvalidChange, match="Detection can't be after the declaration"):
         made.set_moment("detected", AT + timedelta(minutes=1), by="U1", at=AT)
+
+
+@pytest.mark.parametrize("start", OPEN)
+def test_an_open_incident_cannot_skip_resolution_and_close(start):
+    assert not can_move(start, Status.CLOSED)
+    made = incident()
+    made.status = start
+    with pytest.raises(InvalidChange, match=f"A {start} incident can't move to closed"):
+        made.change_status(Status.CLOSED, by="U1", at=AT)
+
+
+def test_a_resolved_incident_closes():
+    made = incident()
+    made.resolve(by="U1", at=AT)
+    event = made.change_status(Status.CLOSED, by="U1", at=AT + timedelta(days=2))
+    assert (event.previous, event.status, made.status) == (Status.RESOLVED, Status.CLOSED, Status.CLOSED)
+
+
+def test_only_resolved_and_closed_incidents_are_not_open():
+    assert [s for s in Status if not s.is_open] == [Status.RESOLVED, Status.CLOSED]

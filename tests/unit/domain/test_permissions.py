@@ -53,3 +53,27 @@ def test_rules_are_configurable():
     policy = Policy({**DEFAULT_RULES, "log": frozenset({"captain", "scribe"})})
     assert not allows("log", "USOMEONE", policy=policy)
     assert allows("log", "UCAPTAIN", policy=policy)
+
+
+def test_admins_may_not_record_that_an_incident_is_not_reportable():
+    assert allows("not_reportable", "ULAWYER")
+    assert not allows("not_reportable", "UADMIN", admin=True)
+    assert not allows("not_reportable", "UCAPTAIN")
+
+
+def test_the_captain_may_do_what_only_the_captain_may():
+    Policy().require("resolve", user="UCAPTAIN", captain="UCAPTAIN", roles=ROLES, is_admin=lambda: False)
+
+
+def test_a_refusal_names_the_role_holder_when_there_is_one():
+    with pytest.raises(NotAllowed) as err:
+        Policy().require("approve_product", user="U1", captain="UCAPTAIN", roles=ROLES, is_admin=lambda: False)
+    assert str(err.value) == ("Only the fire captain (<@UCAPTAIN>) or the comms role holder (<@UCOMMS>) may approve"
+                              " product-lane notices.")
+
+
+def test_who_may_is_listed_captain_first_then_admins_then_roles():
+    policy = Policy({**DEFAULT_RULES, "facts": frozenset({"scribe", "admins", "legal", "captain"})})
+    assert policy.describe("facts", captain="UCAPTAIN", roles=ROLES) == (
+        "the fire captain (<@UCAPTAIN>) or a Firehouse admin or the legal role holder (<@ULAWYER>)"
+        " or the scribe role holder (nobody yet)")

@@ -40,3 +40,8 @@ def test_severity_refuses_anything_else(text):
 
 def test_lower_number_is_more_severe():
     assert sorted([Severity.SEV3, Severity.SEV1, Severity.SEV2]) == [Severity.SEV1, Severity.SEV2, Severity.SEV3]
+
+
+@pytest.mark.parametrize(("text", "severity"), [("sev2", Severity.SEV2), ("3", Severity.SEV3), ("SEV3", Severity.SEV3)])
+def test_every_severity_can_be_typed(text, severity):
+    assert Severity.from_text(text) is severity

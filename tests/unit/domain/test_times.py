@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from firehouse.domain.times import duration, parse_moment
+from firehouse.domain.times import duration, hhmm, parse_moment, stamp
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
@@ -40,3 +40,32 @@ def test_durations(seconds, shown):
 def test_unknown_ends_show_a_dash():
     assert duration(None, NOW) == "-" and duration(NOW, None) == "-"
     assert duration(NOW, NOW.astimezone(timezone(timedelta(hours=3)))) == "0s"
+
+
+PLUS_TWO = timezone(timedelta(hours=2))
+
+
+def test_a_time_without_an_offset_is_utc_even_on_a_server_in_another_zone(server_in_cet):
+    assert parse_moment("2026-11-23 13:05", now=NOW) == datetime(2026, 11, 23, 13, 5, tzinfo=UTC)
+
+
+def test_a_time_with_an_offset_is_converted_to_utc(server_in_cet):
+    moment = parse_moment("2026-11-23T14:05+02:00", now=NOW)
+    assert moment.utcoffset() == timedelta(0) and stamp(moment) == "2026-11-23 12:05 UTC"
+
+
+def test_moments_are_shown_in_utc_whatever_offset_they_carry(server_in_cet):
+    moment = datetime(2026, 11, 24, 1, 5, tzinfo=PLUS_TWO)
+    assert (stamp(moment), hhmm(moment)) == ("2026-11-23 23:05 UTC", "23:05 UTC")
+
+
+def test_an_unreadable_moment_is_quoted_up_to_40_characters():
+    with pytest.raises(ValueError) as err:
+        parse_moment("x" * 50, now=NOW)
+    assert str(err.value) == f"`{'x' * 40}` is not a time like 2026-11-23T14:05Z or 30m ago"
+
+
+def test_a_minute_of_clock_skew_is_tolerated_and_no_more():
+    assert parse_moment("2026-11-23T14:01Z", now=NOW) == NOW + timedelta(minutes=1)
+    with pytest.raises(ValueError, match="^that time is in the future$"):
+        parse_moment("2026-11-23T14:01:30Z", now=NOW)
