@@ -7,6 +7,7 @@ from datetime import datetime
 
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.severity import Severity
+from firehouse.domain.times import hhmm, stamp
 
 FIREHOUSE = "firehouse"  # the author of what the bot itself does, on the timeline
 
@@ -164,7 +165,7 @@ class MomentSet:
     moment: datetime
 
     def timeline_entry(self) -> TimelineEntry:
-        return TimelineEntry(self.at, self.by, "times", f"{self.name.capitalize()} at {self.moment:%Y-%m-%d %H:%M} UTC")
+        return TimelineEntry(self.at, self.by, "times", f"{self.name.capitalize()} at {stamp(self.moment)}")
 
 
 @dataclass(frozen=True)
@@ -192,8 +193,8 @@ class UpdateMissed:
 
     def timeline_entry(self) -> TimelineEntry:
         return TimelineEntry(self.at, self.by, "board",
-                             f"No update by {self.due:%H:%M} UTC ({self.missed} in a row); stakeholders told"
-                             f" there is no new information, next update at {self.next_due:%H:%M} UTC")
+                             f"No update by {hhmm(self.due)} ({self.missed} in a row); stakeholders told"
+                             f" there is no new information, next update at {hhmm(self.next_due)}")
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,7 @@ class DeadlineReminded:
     def timeline_entry(self) -> TimelineEntry:
         where = "expired" if self.point >= 1 else f"{self.point:.0%} of the window gone"
         return TimelineEntry(self.at, self.by, "clock",
-                             f"Reminder: {self.key} due {self.due:%Y-%m-%d %H:%M} UTC ({where})")
+                             f"Reminder: {self.key} due {stamp(self.due)} ({where})")
 
 
 Event = (
