@@ -36,6 +36,11 @@ BASE_TS = 1_700_000_000
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata", "files")
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
 TRUE_VALUES = {"1", "true", "True", True}
+# The bot scopes a workspace granted, sent as Slack does in every bot-token answer's `x-oauth-scopes` header
+# (manifest.yml's list; `FakeSlack.scopes` changes it, e.g. to leave one out).
+GRANTED_SCOPES = ("commands", "chat:write", "channels:manage", "groups:write", "channels:join", "channels:read",
+                  "groups:read", "channels:history", "groups:history", "reactions:read", "users:read",
+                  "usergroups:read")
 
 
 @dataclass
@@ -654,6 +659,7 @@ class FakeSlack:
         self._faults: dict[str, list[_Fault]] = {}
         self._latency: dict[str, float] = {}
         self._default_latency = 0.0
+        self.scopes: list[str] | None = list(GRANTED_SCOPES)  # None: no x-oauth-scopes header at all
         self.add_user(bot_user_id, "firehouse", is_bot=True)
 
     # ----------------------------------------------------------- lifecycle
@@ -829,11 +835,13 @@ class FakeSlack:
         if token != expected:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         try:
-            return 200, {}, {"ok": True, **handler(args)}
+            payload = {"ok": True, **handler(args)}
         except SlackError as exc:
             return 200, {}, {"ok": False, "error": exc.error}
         except Exception as exc:  # a bug in the fake (or odd args): say so loudly
             return 500, {}, {"ok": False, "error": f"fakeslack_crash: {exc!r}"}
+        granted = {} if self.scopes is None or token != self.bot_token else {"x-oauth-scopes": ",".join(self.scopes)}
+        return 200, granted, payload
 
     def _handle_upload(self, file_id: str, body: bytes) -> tuple[int, dict, str]:
         """A POST to an upload URL; recorded as the call `upload`, and `inject("upload", …)` fails it."""

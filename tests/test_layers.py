@@ -1,16 +1,17 @@
 """The layers import one way: each package may import only the packages below it.
 
-    cli, bootstrap, server     the composition root and the process
+    cli, bootstrap, server, ops  the composition root, the process, health, metrics, doctor
     bolt                       inbound from Slack: the grammar, the command table, listeners
     scheduler                  the leader, job syncing, the tick
     slack, integrations        outbound: to Slack (gateway, Block Kit views, outbox); to other systems
     usecases                   load → domain decision → save → effects, through a port
     comms, store, config       templates, persistence, settings
     domain                     pure rules, returning events
-    errors
+    errors, logs               the error tree, and the fields every log line carries
 """
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,11 @@ import pytest
 import firehouse
 
 PACKAGE = Path(firehouse.__file__).parent
-LAYERS = [("cli", "bootstrap", "server"), ("bolt",), ("scheduler",), ("slack", "integrations"), ("usecases",),
-          ("comms", "store", "config"), ("domain",), ("errors",)]
+LAYERS = [("cli", "bootstrap", "server", "ops"), ("bolt",), ("scheduler",), ("slack", "integrations"), ("usecases",),
+          ("comms", "store", "config"), ("domain",), ("errors", "logs")]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
+# The log context is standard library only, like `logging` itself: any layer may say what its work is about
+# (the incident it found, the job it runs). The test below keeps it that way.
 # Slack's libraries belong to the edges: Bolt to the inbound side, slack_sdk to both edges.
 THIRD_PARTY = {"slack_bolt": RANK["bolt"], "slack_sdk": RANK["slack"]}
 
@@ -59,6 +62,13 @@ def test_no_module_imports_a_layer_above_its_own(path):
         top = name.split(".")[0]
         if top in THIRD_PARTY:
             assert RANK[own] <= THIRD_PARTY[top], f"{own} imports {name}"
+
+
+def test_the_bottom_layer_imports_only_the_standard_library():
+    """`errors` and `logs` are imported from every layer, so they may import nothing of Firehouse's."""
+    for name in ("errors", "logs"):
+        found = {module.split(".")[0] for module in imports(PACKAGE / f"{name}.py")}
+        assert found <= sys.stdlib_module_names | {"__future__"}, name
 
 
 def test_the_rule_catches_an_upward_import(tmp_path):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,6 +22,9 @@ from firehouse.config import Settings
 from firehouse.errors import ConfigError
 from firehouse.integrations.executors import HttpExecutors
 from firehouse.integrations.traces import HttpTraceSources
+from firehouse import logs
+from firehouse.ops.health import Health
+from firehouse.ops.metrics import Metrics, outbox_state
 from firehouse.scheduler.board import StatusBoard
 from firehouse.slack.gateway import SlackGateway, make_client
 from firehouse.slack.outbound import SlackOutbound
@@ -35,6 +38,17 @@ from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.ports import Executors, TraceSources
 from firehouse.usecases.updates import Updates
 
+SHUTDOWN_GRACE = 8.0  # seconds to finish in-flight work and settle the outbox: inside `docker stop`'s 10
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """How a stop went: whether everything in flight finished in time, and how many posts are still owed
+    (the outbox sends them on the next start)."""
+
+    finished: bool
+    unsent: int | None
+
 
 @dataclass(frozen=True)
 class Firehouse:
@@ -46,10 +60,27 @@ class Firehouse:
     board: StatusBoard
     background: Background
     app: App
+    metrics: Metrics
+    health: Health
 
-    def stop(self) -> None:
-        self.board.stop()
-        self.background.shutdown()
+    def stop(self, *, grace: float = SHUTDOWN_GRACE) -> Stopped:
+        """Finish what is in flight and let the outbox settle, within `grace` seconds; then give up the lead."""
+        settling = threading.Thread(target=self._settle, name="firehouse-stop", daemon=True)
+        settling.start()
+        settling.join(grace)
+        self.board.leadership.release()
+        try:
+            unsent: int | None = outbox_state(self.engine, self.board.clock())[0]
+        except Exception:  # the database went away: the next start finds out what is owed
+            unsent = None
+        return Stopped(finished=not settling.is_alive(), unsent=unsent)
+
+    def _settle(self) -> None:
+        if self.board.scheduler.running:
+            self.board.scheduler.shutdown(wait=True)  # a board job running now finishes its posts
+        self.background.shutdown()  # so does the work after each ack
+        self.board.outbox.sweep()  # a post that failed gets one more try
+        self.board.outbox.confirm()  # and what Slack confirmed is written down
 
 
 def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: Callable[[], datetime] = utc_now,
@@ -58,7 +89,7 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
     templates = TemplateCatalogue.with_override(settings.templates_dir)
     outbox = Outbox(engine=engine, gateway=gateway, clock=clock)
     outbound = SlackOutbound(gateway=gateway, outbox=outbox, settings=settings, templates=templates,
-                             fan_out=ThreadPoolExecutor(settings.workers, thread_name_prefix="firehouse-slack"))
+                             fan_out=logs.ContextPool(settings.workers, thread_name_prefix="firehouse-slack"))
     incidents = IncidentService(engine=engine, outbound=outbound, settings=settings, clock=clock)
     scheduler = BackgroundScheduler(timezone=UTC, executors={"default": JobExecutor(8)})
     board = StatusBoard(service=incidents, outbound=outbound, outbox=outbox, scheduler=scheduler)
@@ -75,15 +106,24 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
 def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Firehouse:
     """Connect to the database and to Slack, and register every listener. Nothing runs until `board.start()`."""
     engine = make_engine(settings.database_url)
-    client = make_client(token=settings.bot_token, base_url=settings.api_url)
-    services, board = build(settings, engine=engine, gateway=SlackGateway(client), clock=clock)
+    metrics = Metrics()
+    client = make_client(token=settings.bot_token, base_url=settings.api_url, on_retry=metrics.slack_retry)
+    services, board = build(settings, engine=engine, gateway=SlackGateway(client, on_call=metrics.slack_call),
+                            clock=clock)
     try:
-        app = App(signing_secret=settings.signing_secret, client=client)
+        # The HTTP edge (server.py) checks every request's signature before anything parses it, and hands Bolt
+        # the parsed body, so Bolt does not check again; in Socket Mode Slack signs nothing.
+        app = App(signing_secret=settings.signing_secret, client=client, request_verification_enabled=False,
+                  # listeners keep the request's log fields
+                  listener_executor=logs.ContextPool(max_workers=5, thread_name_prefix="firehouse-listener"))
     except BoltError as err:
         raise ConfigError(f"Slack refused SLACK_BOT_TOKEN at {settings.api_url}: {err}") from None
     except (SlackClientError, OSError) as err:
         raise ConfigError(f"cannot reach Slack at {settings.api_url}: {err.__class__.__name__}") from None
     background = Background(settings.workers)
-    register(app, services, background)
+    register(app, services, background, on_command=metrics.command)
+    board.outbox.on_sent.append(metrics.post_sent)
+    metrics.watch(engine=engine, regimes=settings.regimes, clock=clock, leading=lambda: board.leading)
+    health = Health(engine=engine, board=board, slack="ok")  # App() ran auth.test: Slack answered at start-up
     return Firehouse(settings=settings, engine=engine, services=services, board=board, background=background,
-                     app=app)
+                     app=app, metrics=metrics, health=health)

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from firehouse import __version__
 from firehouse.config import load_settings
 from firehouse.errors import ConfigError, FirehouseError
-from firehouse.ops import logs
+from firehouse import logs
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -30,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)")
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP interface to listen on (default all)")
+    serve.add_argument("--health-port", type=_port, metavar="PORT",
+                       default=os.environ.get("FIREHOUSE_HEALTH_PORT") or None,
+                       help="Socket Mode: serve /healthz, /readyz and /metrics on PORT (default:"
+                            " FIREHOUSE_HEALTH_PORT, else none); over HTTP they sit beside /slack/events")
     _add_log_flags(serve, nested=True)
     doctor = commands.add_parser("doctor", help="check the settings, Slack, the database, the templates and the"
                                                 " integrations; one line each, exit 1 if any fails")
@@ -80,21 +85,52 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from firehouse.bootstrap import bootstrap  # imported late: `--help` stays fast
-    from firehouse.server import serve_http, serve_socket_mode
+    from firehouse.server import serve_http, serve_probes, serve_socket_mode
 
     settings = load_settings(os.environ, cwd=Path.cwd())
     firehouse = bootstrap(settings)
-    # SIGTERM (a deploy, `docker stop`) ends serving like Ctrl-C, so what was sent gets written down.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # SIGTERM (a deploy, `docker stop`) and Ctrl-C stop serving and drain: in-flight work finishes, the
+    # outbox settles, the lead is given up, and the process exits 0.
+    stopping, received = threading.Event(), []
+
+    def stop(signum: int, _frame: object) -> None:
+        received.append(signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     firehouse.board.start()
+    probes = dict(health=firehouse.health, metrics=firehouse.metrics, stopping=stopping)
     try:
         if settings.socket_mode:
-            serve_socket_mode(firehouse.app, app_token=settings.app_token)
+            health = None if args.health_port is None else serve_probes(host=args.host, port=args.health_port,
+                                                                         **probes)
+            serve_socket_mode(firehouse.app, app_token=settings.app_token, metrics=firehouse.metrics,
+                              stopping=stopping)
+            if health:
+                health.join()
         else:
-            serve_http(firehouse.app, host=args.host, port=args.port)
+            serve_http(firehouse.app, signing_secret=settings.signing_secret, host=args.host, port=args.port,
+                       **probes)
     finally:
-        firehouse.stop()
+        stopping.set()
+        stopped = firehouse.stop()
+        logging.getLogger(__name__).info(
+            "firehouse stopped: %s; %s, %s posts owed to Slack, scheduler lead released",
+            received[0] if received else "serving ended",
+            "in-flight work finished" if stopped.finished else "in-flight work cut off after the grace period",
+            "unknown" if stopped.unsent is None else stopped.unsent)
+        if not stopped.finished:  # a call still hangs on Slack: the outbox sends what is owed on the next start
+            logging.shutdown()
+            os._exit(0)
     return 0
+
+
+def _port(text: str) -> int:
+    """`--health-port` (or FIREHOUSE_HEALTH_PORT): a TCP port number."""
+    if not text.strip().isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number")
+    return int(text)
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -102,10 +138,10 @@ def _render(args: argparse.Namespace) -> int:
 
     from firehouse.comms.notices import render_notice
     from firehouse.comms.templates import TemplateCatalogue
-    from firehouse.store import UnitOfWork, make_engine
+    from firehouse.store import UnitOfWork
 
     settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
-    with UnitOfWork(make_engine(settings.database_url)) as uow:
+    with UnitOfWork(_existing_store(settings.database_url)) as uow:
         incident = uow.incidents.get(args.incident)
     if incident is None:
         raise FirehouseError(f"there is no incident {args.incident} in {settings.database_url}")
@@ -122,7 +158,8 @@ def _db(args: argparse.Namespace) -> int:
     from firehouse.store import make_engine, migrate
 
     settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
-    engine = make_engine(settings.database_url, upgrade=False)
+    engine = make_engine(settings.database_url, upgrade=False) if args.action == "upgrade" \
+        else _existing_store(settings.database_url, current=False)
     if args.action == "upgrade":
         before, after = migrate.upgrade(engine)
         print(f"{after} (head): " + ("already up to date" if before.up_to_date else f"upgraded from {before}"))
@@ -245,21 +282,18 @@ def _write(text: str, output: Path | None) -> str:
     return str(output)
 
 
-def _existing_store(url: str) -> Engine:
-    """An engine for a database that exists at this release's schema: an export never creates or upgrades one."""
-    from sqlalchemy import make_url
-
+def _existing_store(url: str, *, current: bool = True) -> Engine:
+    """An engine for a database that exists (at this release's schema unless not `current`): a read-only command
+    (render, export, db current) never creates or upgrades one."""
     from firehouse.store import make_engine, migrate
+    from firehouse.store.database import sqlite_file
 
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
-            and not parsed.query.get("uri"):
-        path = Path(parsed.database)
-        if not path.is_file():
-            raise FirehouseError(f"no database at {path.resolve()}")
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        raise FirehouseError(f"no database at {path.resolve()}")
     engine = make_engine(url, upgrade=False)
     revision = migrate.current(engine)
-    if not revision.up_to_date:
+    if current and not revision.up_to_date:
         raise FirehouseError(f"the database is not at this release's schema (found {revision}, this release needs"
                              f" revision {revision.head}): run `firehouse db upgrade` first")
     return engine

@@ -15,6 +15,12 @@
 from __future__ import annotations
 
 
+def echo(text: str, limit: int = 40) -> str:
+    """User text quoted in an error: cut to `limit` characters, then `&`, `<` and `>` escaped (as
+    `comms.mrkdwn.escape` does; this layer sits below it), so it cannot ping a channel or make a link."""
+    return text[:limit].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class FirehouseError(Exception):
     """Base of every error Firehouse raises on purpose."""
 

@@ -112,7 +112,9 @@ def test_a_sev1_that_reached_users_needs_a_notice_or_a_waiver(fake, bot, declare
         "Customer notice waived: only the red team saw it.")
     url = fake.new_response_url()
     bot.command("list", user=ALICE, channel=fake.general, response_url=url)
-    assert "stop medication" not in str(fake.wait_for(lambda: fake.responses(url)))
+    listed = str(fake.wait_for(lambda: fake.responses(url)))
+    open_part, _, unlocked_part = listed.partition("resolved, not locked yet")
+    assert "stop medication" not in open_part and "stop medication" in unlocked_part  # no longer open; not locked
 
 
 @pytest.mark.parametrize(("text", "problem"), [

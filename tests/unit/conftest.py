@@ -8,6 +8,7 @@ import pytest
 from fakeslack import FakeSlack
 from unit.usecases.fakes import ALICE, BOB, CAROL, DANA, GONE, ROBOT, START, SteppedClock
 
+from firehouse import logs
 from firehouse.slack.gateway import SlackGateway, make_client
 from firehouse.store import make_engine
 
@@ -52,3 +53,11 @@ def fake():
 def gateway(fake) -> SlackGateway:
     """The production gateway (with its retry handlers) pointed at the fake Slack."""
     return SlackGateway(make_client(token=fake.bot_token, base_url=fake.api_url))
+
+
+@pytest.fixture(autouse=True)
+def no_log_fields_carried_over():
+    """Each test starts with no log fields, as each request does in production (it runs in its own context);
+    a use case called straight from a test notes its incident in the test's context otherwise."""
+    with logs.bound():
+        yield

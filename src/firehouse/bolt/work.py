@@ -8,6 +8,7 @@ executor (sized by `FIREHOUSE_WORKERS`), and return at once.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,7 +24,7 @@ class Background:
 
     def run(self, work: Callable[[], object]) -> Future:
         """Run `work` soon; an exception it lets through is logged (callers report errors themselves)."""
-        future = self._pool.submit(work)
+        future = self._pool.submit(contextvars.copy_context().run, work)  # log lines keep the request's fields
         future.add_done_callback(_log_failure)
         return future
 

@@ -10,17 +10,18 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
-from firehouse.config.file import DEFAULT_CADENCE, BoardSettings, parse_duration, validate
+from firehouse.config.file import DEFAULT_CADENCE, DEFAULT_OUTBOX_RETENTION, BoardSettings, parse_duration, validate
 from firehouse.domain.board import Cadence
 from firehouse.domain.classes import Catalog
 from firehouse.domain.permissions import Policy
 from firehouse.errors import ConfigError
 
-__all__ = ["Settings", "load_settings", "parse_duration"]
+__all__ = ["Settings", "check_settings", "database_url_of", "load_settings", "parse_duration"]
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_CONFIG_FILE = "firehouse.toml"
@@ -49,6 +50,7 @@ class Settings:
     snapshot_max_bytes: int = 1_000_000  # evidence kept per snapshot; longer fields and traces are cut
     firebreaks: Mapping[str, FirebreakSettings] = field(default_factory=dict)
     trace_sources: Mapping[str, TraceSourceSettings] = field(default_factory=dict)
+    outbox_retention: timedelta = DEFAULT_OUTBOX_RETENTION  # sent posts are deleted after this; the timeline stays
 
     @property
     def socket_mode(self) -> bool:
@@ -58,25 +60,67 @@ class Settings:
 def load_settings(environ: Mapping[str, str], *, cwd: Path, slack: bool = True) -> Settings:
     """Build the settings from `environ` and the TOML file it names (or `firehouse.toml` in `cwd`).
 
-    Commands that never talk to Slack (`render`, `templates check`) pass `slack=False`.
+    Commands that never talk to Slack (`render`, `templates check`) pass `slack=False`. Every missing
+    variable is named in the one line of the ConfigError.
     """
-    bot_token = _required(environ, "SLACK_BOT_TOKEN", "xoxb-") if slack else ""
-    signing_secret = _required(environ, "SLACK_SIGNING_SECRET") if slack else ""
-    app_token = environ.get("SLACK_APP_TOKEN") or None
+    settings, problems = _gather(environ, cwd=cwd, slack=slack)
+    if problems:
+        raise ConfigError(_one_line(problems))
+    return settings
+
+
+def check_settings(environ: Mapping[str, str], *, cwd: Path) -> tuple[Settings, list[str]]:
+    """Every problem with the settings at once, for `firehouse doctor`, and the settings as far as they go:
+    a value with a problem is left empty (or at its default), so the other checks can still run."""
+    return _gather(environ, cwd=cwd, slack=True, every_secret=True)
+
+
+def _gather(environ: Mapping[str, str], *, cwd: Path, slack: bool,
+            every_secret: bool = False) -> tuple[Settings, list[str]]:
+    """The settings, and each problem found on the way (`every_secret`: also every integration secret missing)."""
+    problems: list[str] = []
+    missing: list[str] = []
+    bot_token = signing_secret = ""
+    socket_mode = bool(environ.get("SLACK_APP_TOKEN", "").strip())
+    if slack:
+        bot_token = environ.get("SLACK_BOT_TOKEN", "").strip()
+        if not bot_token:
+            missing.append("SLACK_BOT_TOKEN")
+        elif not bot_token.startswith("xoxb-"):
+            problems.append("SLACK_BOT_TOKEN must start with xoxb-")
+            bot_token = ""
+        # Socket Mode: Slack signs nothing it sends over the socket, so the secret is for HTTP mode only.
+        signing_secret = environ.get("SLACK_SIGNING_SECRET", "").strip()
+        if not signing_secret and not socket_mode:
+            missing.append("SLACK_SIGNING_SECRET")
+    if missing:
+        problems.insert(0, f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set;"
+                           " see the README's configuration section")
+    app_token = environ.get("SLACK_APP_TOKEN", "").strip() or None
     if app_token and not app_token.startswith("xapp-"):
-        raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        app_token = None
     api_url = environ.get("SLACK_API_URL") or DEFAULT_API_URL
     if not re.match(r"^https?://", api_url):
-        raise ConfigError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
-    database_url = environ.get("FIREHOUSE_DATABASE_URL") or f"sqlite:///{cwd / DEFAULT_DATABASE_FILE}"
+        problems.append(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
+        api_url = DEFAULT_API_URL
+    database_url = database_url_of(environ.get("FIREHOUSE_DATABASE_URL") or f"sqlite:///{cwd / DEFAULT_DATABASE_FILE}")
     templates_dir = None
-    if environ.get("FIREHOUSE_TEMPLATES"):
-        templates_dir = Path(environ["FIREHOUSE_TEMPLATES"])
-        templates_dir = templates_dir if templates_dir.is_absolute() else cwd / templates_dir
-        if not templates_dir.is_dir():
-            raise ConfigError(f"FIREHOUSE_TEMPLATES names {environ['FIREHOUSE_TEMPLATES']}, which is not a folder")
-    file_settings = _read_config_file(environ, cwd=cwd, secrets=environ if slack else None)
-    return Settings(
+    try:
+        templates_dir = _templates_dir(environ, cwd)
+    except ConfigError as err:
+        problems.append(str(err))
+    secrets = environ if slack else None
+    if every_secret:
+        unset = _unset_secrets(environ, cwd=cwd)
+        problems += unset
+        secrets = None if unset else secrets  # read the rest of the file without them
+    file_settings: dict[str, Any] = {}
+    try:
+        file_settings = _read_config_file(environ, cwd=cwd, secrets=secrets)
+    except ConfigError as err:
+        problems.append(str(err))
+    settings = Settings(
         bot_token=bot_token,
         signing_secret=signing_secret,
         app_token=app_token,
@@ -85,22 +129,61 @@ def load_settings(environ: Mapping[str, str], *, cwd: Path, slack: bool = True) 
         templates_dir=templates_dir,
         **file_settings,
     )
+    return settings, problems
 
 
-def _required(environ: Mapping[str, str], name: str, prefix: str = "") -> str:
-    value = environ.get(name, "").strip()
-    if not value:
-        raise ConfigError(f"{name} is not set; see the README's configuration section")
-    if prefix and not value.startswith(prefix):
-        raise ConfigError(f"{name} must start with {prefix}")
-    return value
+def database_url_of(url: str) -> str:
+    """FIREHOUSE_DATABASE_URL as SQLAlchemy takes it. `postgres://…` (Heroku's and many hosts' form) and a bare
+    `postgresql://…` name PostgreSQL without a driver, and SQLAlchemy would reach for psycopg2, which Firehouse
+    does not install: both mean the psycopg 3 driver of the `postgres` extra, `postgresql+psycopg://…`."""
+    for bare in ("postgres://", "postgresql://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url[len(bare):]
+    return url
+
+
+def _one_line(problems: list[str]) -> str:
+    return problems[0] if len(problems) == 1 else "; ".join(problems)
+
+
+def _templates_dir(environ: Mapping[str, str], cwd: Path) -> Path | None:
+    if not environ.get("FIREHOUSE_TEMPLATES"):
+        return None
+    templates_dir = Path(environ["FIREHOUSE_TEMPLATES"])
+    templates_dir = templates_dir if templates_dir.is_absolute() else cwd / templates_dir
+    if not templates_dir.is_dir():
+        raise ConfigError(f"FIREHOUSE_TEMPLATES names {environ['FIREHOUSE_TEMPLATES']}, which is not a folder")
+    return templates_dir
+
+
+def _config_path(environ: Mapping[str, str], cwd: Path) -> Path:
+    named = environ.get("FIREHOUSE_CONFIG")
+    path = Path(named) if named else cwd / DEFAULT_CONFIG_FILE
+    return path if path.is_absolute() else cwd / path
+
+
+def _unset_secrets(environ: Mapping[str, str], *, cwd: Path) -> list[str]:
+    """Each firebreak's and trace source's secret variable that the environment lacks, one problem each."""
+    path = _config_path(environ, cwd)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return []  # the file's own problem is reported when it is read
+    unset = []
+    for section in ("firebreaks", "trace_sources"):
+        tables = data.get(section)
+        for name, spec in (tables.items() if isinstance(tables, dict) else ()):
+            for key in ("token_env", "secret_env"):
+                variable = spec.get(key) if isinstance(spec, dict) else None
+                if isinstance(variable, str) and variable and not environ.get(variable, "").strip():
+                    unset.append(f"{path.name}: {section}.{name}.{key} names {variable}, which is not set in the"
+                                 " environment")
+    return unset
 
 
 def _read_config_file(environ: Mapping[str, str], *, cwd: Path, secrets: Mapping[str, str] | None) -> dict[str, Any]:
     named = environ.get("FIREHOUSE_CONFIG")
-    path = Path(named) if named else cwd / DEFAULT_CONFIG_FILE
-    if not path.is_absolute():
-        path = cwd / path
+    path = _config_path(environ, cwd)
     if not path.exists():
         if named:
             raise ConfigError(f"FIREHOUSE_CONFIG names {named}, which does not exist")

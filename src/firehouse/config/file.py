@@ -20,9 +20,10 @@ DEFAULT_CADENCE = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelt
                    Severity.SEV3: timedelta(minutes=60)}
 TOP_LEVEL_KEYS = ("stakeholder_channel", "channel_prefix", "cadence", "status_board", "classes", "causes", "roles",
                   "admins", "permissions", "regimes", "regime_classes", "workers", "snapshot_max_bytes",
-                  "firebreaks", "trace_sources")
+                  "firebreaks", "trace_sources", "outbox_retention")
 MAX_SNAPSHOT = 16_000_000
 MAX_WORKERS = 256
+DEFAULT_OUTBOX_RETENTION = timedelta(days=30)
 BOARD_KEYS = ("missed_before_escalation", "escalate_to", "snooze", "first_hour")
 
 
@@ -39,15 +40,15 @@ _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 _ADMIN_ID = re.compile(r"^[UWS][A-Z0-9]{6,}$")
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
 _ID = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
-_DURATION = re.compile(r"^(\d+)\s*(s|m|h)$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
+_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 def parse_duration(text: Any) -> timedelta:
-    """`"30s"`, `"15m"` or `"1h"` → a timedelta."""
+    """`"30s"`, `"15m"`, `"1h"` or `"30d"` → a timedelta."""
     match = _DURATION.match(text.strip()) if isinstance(text, str) else None
     if not match or int(match[1]) == 0:
-        raise ValueError(f"{text!r} is not a duration like \"30s\", \"15m\" or \"1h\"")
+        raise ValueError(f"{text!r} is not a duration like \"30s\", \"15m\", \"1h\" or \"30d\"")
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 
@@ -86,6 +87,8 @@ def validate(data: dict[str, Any], *, secrets: Mapping[str, str] | None = None) 
     if "trace_sources" in data:
         settings["trace_sources"] = integrations.trace_sources(data["trace_sources"], secrets=secrets,
                                                                duration=_duration)
+    if "outbox_retention" in data:
+        settings["outbox_retention"] = _duration(data["outbox_retention"], "outbox_retention")
     if "cadence" in data:
         settings["cadence"] = _cadence(data["cadence"])
     if "status_board" in data:

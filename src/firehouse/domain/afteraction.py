@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from firehouse.domain.events import TimelineEntry
-from firehouse.errors import InvalidChange
+from firehouse.errors import InvalidChange, echo
 
 ACTION_KINDS: dict[str, str] = {
     "prevent": "stops it happening again",
@@ -70,7 +70,7 @@ class FollowUp:
         if len(text) > MAX_ACTION:
             raise InvalidChange(f"The action is {len(text):,} characters long; keep it to {MAX_ACTION}.")
         if kind not in ACTION_KINDS:
-            raise InvalidChange(f"`{kind[:20]}` is not an action kind: use one of {', '.join(ACTION_KINDS)}.")
+            raise InvalidChange(f"`{echo(kind, 20)}` is not an action kind: use one of {', '.join(ACTION_KINDS)}.")
         _check_due(due, at)
         action = cls(incident_id=incident_id, text=text, kind=kind, created_by=by, created_at=at, owner=owner,
                      due=due)
@@ -145,11 +145,12 @@ class Fixture:
               snapshot_id: int | None = None, metadata: dict[str, str] | None = None) -> Fixture:
         if not any(m.get("content", "").strip() for m in input if m.get("role") == "user"):
             raise InvalidChange("A fixture needs the failing input: what the user sent.")
+        forbidden = [f for f in forbidden if f.strip()]
         if not (target.strip() or rubric.strip() or forbidden):
             raise InvalidChange("Say what should have happened: a target, a rubric, or strings that must never"
                                 " appear.")
         return cls(incident_id=incident_id, input=input, bad_output=bad_output, created_by=by, created_at=at,
-                   target=target.strip(), rubric=rubric.strip(), forbidden=[f for f in forbidden if f.strip()],
+                   target=target.strip(), rubric=rubric.strip(), forbidden=forbidden,
                    tags=[t for t in tags if t.strip()], snapshot_id=snapshot_id, metadata=dict(metadata or {}))
 
     def event(self) -> FixtureAdded:

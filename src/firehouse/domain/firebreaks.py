@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from firehouse.domain.events import TimelineEntry
-from firehouse.errors import InvalidChange
+from firehouse.errors import InvalidChange, echo
 
 KINDS: dict[str, str] = {
     "kill-switch": "turn the feature off",
@@ -124,7 +124,7 @@ class Firebreak:
                note: str = "") -> tuple[Firebreak, FirebreakExecuted]:
         """One done by hand: recorded as in force at once."""
         if kind not in KINDS:
-            raise InvalidChange(f"`{kind[:40]}` is not a firebreak kind: use one of {', '.join(KINDS)}.")
+            raise InvalidChange(f"`{echo(kind)}` is not a firebreak kind: use one of {', '.join(KINDS)}.")
         firebreak = cls(incident_id=incident_id, kind=kind, target=target, executor="by hand", requested_by=by,
                         requested_at=at, note=note, state=State.EXECUTED, executed_at=at, answer="done by hand")
         return firebreak, FirebreakExecuted(at=at, by=by, label=firebreak.label, answer="recorded as done by hand")
@@ -136,9 +136,9 @@ class Firebreak:
     def retry(self, *, by: str, at: datetime, note: str = "", warnings: Sequence[str] = ()) -> FirebreakRequested:
         """Pull again after a failure (or after a restart left it requested)."""
         if self.state is State.EXECUTED:
-            raise InvalidChange(f"{self.label} is already pulled (since {self.executed_at:%H:%M} UTC); lift it first.")
+            raise InvalidChange(f"{echo(self.label, 200)} is already pulled (since {self.executed_at:%H:%M} UTC); lift it first.")
         if self.state is State.LIFTED:
-            raise InvalidChange(f"{self.label} was lifted; pulling it again starts a new one.")
+            raise InvalidChange(f"{echo(self.label, 200)} was lifted; pulling it again starts a new one.")
         self.state, self.attempts, self.note = State.REQUESTED, self.attempts + 1, note or self.note
         self.requested_by, self.requested_at = by, at
         return FirebreakRequested(at=at, by=by, name=self.name, kind=self.kind, target=self.target, note=note,
@@ -156,13 +156,13 @@ class Firebreak:
 
     def lift(self, *, by: str, at: datetime, answer: str, note: str = "") -> FirebreakLifted:
         if self.state is not State.EXECUTED:
-            raise InvalidChange(f"{self.label} is {self.state.value}, not in force, so there is nothing to lift.")
+            raise InvalidChange(f"{echo(self.label, 200)} is {self.state.value}, not in force, so there is nothing to lift.")
         self.state, self.lifted_by, self.lifted_at = State.LIFTED, by, at
         return FirebreakLifted(at=at, by=by, label=self.label, answer=answer, note=note)
 
     def _must_be(self, state: State) -> None:
         if self.state is not state:
-            raise InvalidChange(f"{self.label} is {self.state.value}, not {state.value}.")
+            raise InvalidChange(f"{echo(self.label, 200)} is {self.state.value}, not {state.value}.")
 
 
 def in_force(firebreaks: Iterable[Firebreak]) -> list[Firebreak]:

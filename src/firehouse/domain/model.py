@@ -30,7 +30,7 @@ from firehouse.domain.events import (
 from firehouse.domain.facts import CHOICES, FACTS, MAX_FACT
 from firehouse.domain.lifecycle import Status, can_move
 from firehouse.domain.severity import Severity
-from firehouse.errors import InvalidChange
+from firehouse.errors import InvalidChange, echo
 
 MAX_TITLE = 150  # a Slack header block's limit, so the title always fits whole
 MAX_TEXT = 3000  # a Slack section block's limit, so a timeline entry is never cut
@@ -303,14 +303,14 @@ class Incident:
         """Record facts the notices need; an empty value clears a fact."""
         unknown = sorted(set(facts) - set(FACTS))
         if unknown:
-            raise InvalidChange(f"`{unknown[0]}` is not a fact I know. Facts: {', '.join(FACTS)}.")
+            raise InvalidChange(f"`{echo(unknown[0])}` is not a fact I know. Facts: {', '.join(FACTS)}.")
         events = []
         for key, value in facts.items():
             value = value.strip()
             if len(value) > MAX_FACT:
-                raise InvalidChange(f"The fact {key} is {len(value):,} characters long; keep it to {MAX_FACT:,}.")
+                raise InvalidChange(f"The fact {echo(key)} is {len(value):,} characters long; keep it to {MAX_FACT:,}.")
             if value and key in CHOICES and value not in CHOICES[key]:
-                raise InvalidChange(f"{key} is one of {', '.join(CHOICES[key])}, not `{value[:40]}`.")
+                raise InvalidChange(f"{key} is one of {', '.join(CHOICES[key])}, not `{echo(value)}`.")
             if value:
                 self.facts[key] = value
             else:

@@ -16,10 +16,11 @@ def slugify(text: str) -> str:
     return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
 
 
-def war_room_name(*, prefix: str, declared_at: datetime, title: str, attempt: int = 0) -> str:
-    """The channel name for a war room; `attempt` > 0 adds a suffix after Slack said `name_taken`."""
+def war_room_name(*, prefix: str, declared_at: datetime, title: str, attempt: int = 0, token: str = "") -> str:
+    """The channel name for a war room. After Slack said `name_taken`, `attempt` > 0 adds a number; once the
+    numbers run out, a `token` (lowercase letters and digits, from the caller) makes the name unique."""
     head = f"{prefix}-{declared_at:%Y%m%d}"
-    suffix = f"-{attempt + 1}" if attempt else ""
+    suffix = f"-{token}" if token else f"-{attempt + 1}" if attempt else ""
     room = MAX_CHANNEL_NAME - len(head) - len(suffix) - 1
     slug = slugify(title)[:room].rstrip("-") or "incident"
     return f"{head}-{slug}{suffix}"

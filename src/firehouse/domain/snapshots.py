@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from firehouse.domain.events import TimelineEntry
-from firehouse.errors import InvalidChange
+from firehouse.errors import InvalidChange, echo
 
 # The fields responders usually freeze, with what each holds; free keys are allowed as well.
 FIELDS: dict[str, str] = {
@@ -50,7 +50,7 @@ def fingerprint(payload: object) -> str:
 
 def check_key(key: str) -> str:
     if not KEY.fullmatch(key):
-        raise InvalidChange(f"`{key[:40]}` is not a field name: use a-z, 0-9, `_`, `.` or `-`, starting with a letter.")
+        raise InvalidChange(f"`{echo(key)}` is not a field name: use a-z, 0-9, `_`, `.` or `-`, starting with a letter.")
     return key
 
 
@@ -91,7 +91,7 @@ class Snapshot:
         for key, value in fields.items():
             check_key(key)
             if not value.strip():
-                raise InvalidChange(f"The field `{key}` is empty; leave it out or give it a value.")
+                raise InvalidChange(f"The field `{echo(key)}` is empty; leave it out or give it a value.")
             kept[key] = value
         snapshot = cls(incident_id=incident_id, taken_by=by, taken_at=at, fields=kept, supersedes=supersedes,
                        trace_raw=trace_raw, trace_source=trace_source)

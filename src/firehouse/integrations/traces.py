@@ -8,7 +8,7 @@ from urllib.parse import quote
 import httpx
 
 from firehouse.config.integrations import TraceSourceSettings
-from firehouse.errors import PartnerFailure
+from firehouse.errors import PartnerFailure, echo
 
 
 class HttpTraceSources:
@@ -32,17 +32,17 @@ class HttpTraceSources:
             raise PartnerFailure(f"I couldn't reach the trace source `{source.name}`"
                                  f" ({err.__class__.__name__}); nothing was recorded.") from None
         if response.status_code == 404:
-            raise PartnerFailure(f"The trace source `{source.name}` has no trace `{trace_id}`; nothing was recorded.")
+            raise PartnerFailure(f"The trace source `{source.name}` has no trace `{echo(trace_id, 80)}`; nothing was recorded.")
         if response.status_code >= 400:
             raise PartnerFailure(f"The trace source `{source.name}` answered HTTP {response.status_code}"
-                                 f" for `{trace_id}`; nothing was recorded.")
+                                 f" for `{echo(trace_id, 80)}`; nothing was recorded.")
         try:
             document = json.loads(response.text)
         except ValueError:
             raise PartnerFailure(f"The trace source `{source.name}` sent something that is not JSON for"
-                                 f" `{trace_id}`; nothing was recorded.") from None
+                                 f" `{echo(trace_id, 80)}`; nothing was recorded.") from None
         if _empty(document):  # some sources answer an unknown id with 200 and an empty list
-            raise PartnerFailure(f"The trace source `{source.name}` has no trace `{trace_id}`; nothing was recorded.")
+            raise PartnerFailure(f"The trace source `{source.name}` has no trace `{echo(trace_id, 80)}`; nothing was recorded.")
         return response.text
 
 

@@ -21,6 +21,7 @@ from firehouse.domain.events import FIREHOUSE, Event
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.times import duration
+from firehouse.logs import bound
 from firehouse.scheduler.leadership import Leadership
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 CLOCK_HORIZON = timedelta(days=45)  # the longest regulatory window (a month after 72 h) with room to spare
 LEAD_CHECK = timedelta(seconds=5)  # how often the leader re-reads the database, and others try to lead
 OUTBOX_SWEEP = timedelta(seconds=10)  # how often the leader retries posts that failed
-FOLLOW_UP_CHECK = timedelta(hours=1)  # with nothing due, how often the leader looks again anyway
+FOLLOW_UP_CHECK = timedelta(minutes=15)  # how often the leader looks at follow-ups and locks at the least
+OUTBOX_PRUNE = timedelta(hours=1)  # how often the leader deletes sent posts older than `outbox_retention`
 
 
 class StatusBoard:
@@ -51,6 +53,7 @@ class StatusBoard:
         self.leadership = Leadership(service.engine)
         self.leading = False
         self._next_sweep = self.clock()
+        self._next_prune = self.clock()
         # Called on every round the leader makes, with whether this is the only process, just started: e.g.
         # finishing firebreaks a restart interrupted.
         self.on_lead: list[Callable[[bool], object]] = []
@@ -74,6 +77,10 @@ class StatusBoard:
     def lead(self) -> None:
         """Take or keep the lead: the leader sends what the outbox still holds and keeps the jobs in step
         with the database (other replicas change it too). A replica that is not the leader runs no jobs."""
+        with bound():  # a round about no one incident: what it learns on the way is not left behind
+            self._lead()
+
+    def _lead(self) -> None:
         self.outbox.confirm()  # every replica writes down what it sent since its last transaction
         if not self.leadership.held():
             if self.leading:
@@ -89,7 +96,9 @@ class StatusBoard:
             each(first and not self.leadership.shared)
         if self.afteraction and (self._followups_due is None or self.clock() >= self._followups_due):
             self.afteraction.remind()  # idempotent: it reminds only what the store says is due
-            self._followups_due = self.afteraction.next_reminder() or self.clock() + FOLLOW_UP_CHECK
+            # Capped: another replica's changes do not reach this one's cache, so look again anyway.
+            later = self.clock() + FOLLOW_UP_CHECK
+            self._followups_due = min(self.afteraction.next_reminder() or later, later)
         if first or self.leadership.shared:
             with UnitOfWork(self.service.engine) as uow:
                 followed = [*uow.incidents.open_incidents(),
@@ -98,6 +107,9 @@ class StatusBoard:
         if first or self.clock() >= self._next_sweep:
             self._next_sweep = self.clock() + OUTBOX_SWEEP
             self.outbox.sweep()
+        if self.clock() >= self._next_prune:
+            self._next_prune = self.clock() + OUTBOX_PRUNE
+            self.outbox.prune(older_than=self.settings.outbox_retention)
 
     def stop(self) -> None:
         """Stop running jobs and write down what was sent."""
@@ -150,6 +162,10 @@ class StatusBoard:
 
     def run(self, incident_id: int) -> None:
         """Do whatever is due for one incident, record what it owes Slack, send it, and reschedule."""
+        with bound(incident=incident_id):  # this job's log lines name the incident, and the next job's not
+            self._run(incident_id)
+
+    def _run(self, incident_id: int) -> None:
         now = self.clock()
         with UnitOfWork(self.service.engine) as uow:
             incident = uow.incidents.get(incident_id)

@@ -47,6 +47,27 @@ class Leadership:
             self._drop()
         return False
 
+    def leader_exists(self) -> bool:
+        """Whether some replica leads: this one, or another that holds the lock (PostgreSQL's lock table)."""
+        if not self.shared or self._connection is not None:
+            return True
+        with self.engine.connect() as connection:
+            return bool(connection.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0"
+                " AND objid::bigint = :key AND objsubid = 1"), {"key": LOCK_KEY}).scalar())
+
+    def release(self) -> None:
+        """Give up the lead, e.g. when shutting down, so another replica takes it at once. The lock is
+        unlocked explicitly: closing a pooled connection only returns it to the pool, lock and all."""
+        if self._connection is not None:
+            try:
+                self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+                self._connection.commit()
+                log.info("scheduler leadership released")
+            except DBAPIError:
+                self._connection.invalidate()  # the session ends, and PostgreSQL frees the lock with it
+        self._drop()
+
     def _drop(self) -> None:
         if self._connection is not None:
             try:

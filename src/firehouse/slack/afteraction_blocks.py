@@ -25,8 +25,9 @@ from slack_sdk.models.views import View
 from firehouse.comms.mrkdwn import escape
 from firehouse.domain.afteraction import ActionState, FollowUp
 from firehouse.domain.model import Incident
-from firehouse.slack.blocks import pack, shown_title
+from firehouse.slack.blocks import shown_title
 from firehouse.slack.gateway import Message
+from firehouse.slack.limits import INPUT_VALUE, SECTION_TEXT, pack, shorten
 
 DONE_ACTION, CHANGE_ACTION = "follow_up_done", "follow_up_change"
 CHANGE_CALLBACK, FIXTURE_CALLBACK = "follow_up_change", "fixture_form"
@@ -56,9 +57,9 @@ def actions_message(incident: Incident, actions: Sequence[FollowUp], *, now: dat
     blocks: list[Any] = [_section(f"*Follow-up actions of {shown_title(incident)}*")]
     for action in actions[:MAX_LISTED]:
         if action.state is ActionState.DONE:
-            blocks.append(_section(_action_line(action, now)))
+            blocks.append(_section(shorten(_action_line(action, now), SECTION_TEXT)))
             continue
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_action_line(action, now)[:FORM_LIMIT])))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=shorten(_action_line(action, now), SECTION_TEXT))))
         blocks.append(ActionsBlock(elements=[
             ButtonElement(text="Done", action_id=f"{DONE_ACTION}:{action.id}", value=str(action.id), style="primary"),
             ButtonElement(text="Owner or due date", action_id=f"{CHANGE_ACTION}:{action.id}", value=str(action.id)),
@@ -73,7 +74,7 @@ def change_modal(action: FollowUp) -> View:
     """Reassign an action or move its due date."""
     return View(type="modal", callback_id=CHANGE_CALLBACK, title="Follow-up action", submit="Save", close="Cancel",
                 private_metadata=json.dumps({"action": action.id}), blocks=[
-                    _section(f"*#{action.id}* {escape(action.text)}"[:FORM_LIMIT]),
+                    _section(shorten(f"*#{action.id}* {escape(action.text)}", SECTION_TEXT)),
                     InputBlock(block_id="owner", label="Owner", optional=True,
                                element=UserSelectElement(action_id="value", initial_user=action.owner)),
                     InputBlock(block_id="due", label="Due", optional=True,
@@ -107,7 +108,7 @@ def fixture_form(*, incident_id: int, snapshot_id: int | None, prefill: Mapping[
     if snapshot_id:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Prefilled from snapshot #{snapshot_id}.")]))
     for key, (label, hint, optional) in FIXTURE_FIELDS.items():
-        initial = (prefill.get(key) or "")[:FORM_LIMIT] or None
+        initial = shorten(prefill.get(key) or "", INPUT_VALUE) or None  # "…" shows the prefill was cut
         blocks.append(InputBlock(block_id=key, label=label, hint=hint, optional=optional,
                                  element=PlainTextInputElement(action_id="value", multiline=key not in ("tags",),
                                                                max_length=FORM_LIMIT, initial_value=initial)))

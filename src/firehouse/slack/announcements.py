@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
-
+from firehouse.comms.mrkdwn import escape, escape_keeping_users
 from firehouse.domain.afteraction import Closed, PostmortemPublished
 from firehouse.domain.classes import Catalog
 from firehouse.domain.events import (
@@ -17,10 +16,10 @@ from firehouse.domain.events import (
 )
 from firehouse.domain.firebreaks import FirebreakExecuted, FirebreakFailed, FirebreakLifted
 from firehouse.domain.lifecycle import Status
-from firehouse.domain.snapshots import SnapshotTaken
 from firehouse.domain.model import Incident
+from firehouse.domain.snapshots import SnapshotTaken
 from firehouse.slack.gateway import Message
-from firehouse.comms.mrkdwn import escape, escape_keeping_users
+from firehouse.slack.limits import sections
 
 _TOPIC_EVENTS = (CaptainHandedOver, SeverityChanged, ClassChanged, StatusChanged)
 
@@ -31,7 +30,9 @@ def changes_topic(event: Event) -> bool:
 
 
 def _message(text: str) -> Message:
-    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+    """An announcement in as many sections as it takes: a reason or summary of 3,000 characters can be several
+    times that once escaped and worded."""
+    return Message(text=text, blocks=sections(text))
 
 
 def _reason(text: str) -> str:

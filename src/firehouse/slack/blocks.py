@@ -6,14 +6,15 @@ from collections.abc import Iterable, Sequence
 
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, MarkdownTextObject, SectionBlock
 
+from firehouse.comms.mrkdwn import escape, escape_keeping_users
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.events import FIREHOUSE, TimelineEntry
 from firehouse.domain.model import Incident
 from firehouse.domain.times import duration, stamp
 from firehouse.slack.gateway import Message
-from firehouse.comms.mrkdwn import escape, escape_keeping_users
+from firehouse.slack.limits import SECTION_TEXT, pack, sections
 
-SECTION_LIMIT = 3000  # characters in one section block
+SECTION_LIMIT = SECTION_TEXT  # characters in one section block, after escaping and wording
 MESSAGE_SECTIONS = 10  # sections per message: well inside Slack's 50 blocks and 40k characters
 MAX_LISTED = 25  # incidents in one `/incident list` reply, so it always fits one message
 
@@ -55,8 +56,8 @@ def kickoff(incident: Incident, incident_class: IncidentClass) -> Message:
         ]
     )
     blocks = [_section(heading), facts]
-    if incident.description:
-        blocks.append(_section(escape_keeping_users(incident.description)))
+    if incident.description:  # 3,000 characters typed can be 15,000 escaped: as many sections as it takes
+        blocks += sections(escape_keeping_users(incident.description))
     blocks += [
         DividerBlock(),
         _section(FIRST_MINUTES),
@@ -164,7 +165,7 @@ def summary_message(incident: Incident) -> Message:
     )
     if incident.summary:
         text += f"\n*Summary*: {escape_keeping_users(incident.summary)}"
-    return Message(text=text, blocks=[_section(text)])
+    return Message(text=text, blocks=sections(text))
 
 
 def _author(author: str) -> str:
@@ -184,32 +185,3 @@ def _paged(heading: str, lines: Iterable[str], *, fallback: str) -> list[Message
         Message(text=f"{fallback} ({n}/{total})", blocks=[_section(s) for s in page])
         for n, page in enumerate(pages, start=1)
     ]
-
-
-def _safe_cut(text: str, limit: int) -> int:
-    """Where to cut `text` at or before `limit` without splitting an entity such as `&amp;`."""
-    amp = text.rfind("&", max(0, limit - 5), limit)
-    return amp if amp > 0 and ";" not in text[amp:limit] else limit
-
-
-def pack(lines: Iterable[str], *, limit: int = SECTION_LIMIT) -> list[str]:
-    """Join lines into chunks of at most `limit` characters; a longer line is cut at the limit."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        while len(line) > limit:
-            if current:
-                chunks.append(current)
-                current = ""
-            cut = _safe_cut(line, limit)
-            chunks.append(line[:cut])
-            line = line[cut:]
-        if current and len(current) + 1 + len(line) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks
-

@@ -21,8 +21,8 @@ from slack_sdk.models.views import View
 
 from firehouse.domain.lifecycle import SETTABLE, Status
 from firehouse.domain.times import hhmm
-from firehouse.slack.blocks import pack
 from firehouse.slack.gateway import Message
+from firehouse.slack.limits import pack, sections
 from firehouse.slack.markdown import to_mrkdwn
 
 UPDATE_ACTION = "board_update"
@@ -68,7 +68,7 @@ def checklist(*, captain: str, elapsed: str, items: Sequence[str]) -> Message:
     """The first-hour phase items still open, `elapsed` after the declaration."""
     lines = "\n".join(f"• {item}" for item in items)
     text = f":clipboard: <@{captain}>, {elapsed} in. Still open from the first hour:\n{lines}"
-    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+    return Message(text=text, blocks=sections(text))
 
 
 def update_modal(*, incident_id: int, status: Status) -> View:

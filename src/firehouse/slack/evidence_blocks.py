@@ -12,8 +12,8 @@ from slack_sdk.models.views import View
 from firehouse.comms.mrkdwn import escape
 from firehouse.domain.snapshots import FIELDS, LONG_FIELDS, Snapshot
 from firehouse.domain.times import stamp
-from firehouse.slack.blocks import pack
 from firehouse.slack.gateway import Message
+from firehouse.slack.limits import MESSAGE_BLOCKS, capped, pack
 
 SNAPSHOT_CALLBACK = "snapshot_form"
 SNAPSHOT_ACTION = "snapshot_open"  # the "Snapshot first" button
@@ -68,7 +68,10 @@ def snapshots_message(snapshots: Sequence[Snapshot]) -> Message:
             lines.append(f"    raw trace from {escape(snapshot.trace_source)}: {len(snapshot.trace_raw or ''):,} characters")
         if snapshot.cut:
             lines.append(f"    cut to fit the size cap: {escape(', '.join(snapshot.cut))}")
-    return Message(text=lines[0], blocks=[SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in pack(lines)]
+    listed = [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in pack(lines)]
+    return Message(text=lines[0], blocks=capped(listed, limit=MESSAGE_BLOCKS - 1,
+                                                more="…more snapshots than one message holds; each one is on the"
+                                                     " timeline (`/incident timeline`).")
                    + [ContextBlock(elements=[MarkdownTextObject(
                        text="Each fingerprint is the SHA-256 of the snapshot's canonical JSON; a correction is a new"
                             " snapshot (`supersedes=<n>`).")])])

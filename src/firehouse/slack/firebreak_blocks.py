@@ -21,6 +21,7 @@ from firehouse.domain.firebreaks import KINDS, Configured, Firebreak, State
 from firehouse.domain.times import hhmm
 from firehouse.slack.evidence_blocks import SNAPSHOT_ACTION
 from firehouse.slack.gateway import Message
+from firehouse.slack.limits import BUTTON_VALUE, SECTION_TEXT, capped, sections, shorten
 
 PULL_ACTION = "firebreak_pull"
 LIFT_ACTION = "firebreak_lift"
@@ -32,7 +33,12 @@ def _section(text: str) -> SectionBlock:
 
 
 def pull_value(name: str, note: str = "") -> str:
-    return json.dumps({"name": name, "note": note})
+    """The Pull button's value: the name and the note, the note visibly shortened to fit a button's value."""
+    value = json.dumps({"name": name, "note": note}, ensure_ascii=False)
+    while len(value) > BUTTON_VALUE:
+        note = shorten(note, len(note) - (len(value) - BUTTON_VALUE) - 1)
+        value = json.dumps({"name": name, "note": note}, ensure_ascii=False)
+    return value
 
 
 def read_pull_value(value: str) -> tuple[str, str]:
@@ -74,12 +80,12 @@ def board(*, configured: Sequence[Configured], suggested: Sequence[str], pulled:
             text="Retry" if item.name in latest and latest[item.name].state is State.FAILED else "Pull",
             action_id=f"{PULL_ACTION}:{item.name}", value=pull_value(item.name), style="danger",
             confirm=_confirm(item, warnings.get(item.name, ())))
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=text), accessory=button))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=shorten(text, SECTION_TEXT)), accessory=button))
     forced = [f for f in pulled if f.state is State.EXECUTED]
     for firebreak in forced:
         blocks.append(SectionBlock(
-            text=MarkdownTextObject(text=f":fire_extinguisher: #{firebreak.id} *{escape(firebreak.label)}*"
-                                         f" {_state(firebreak)} (<@{firebreak.requested_by}>)"),
+            text=MarkdownTextObject(text=shorten(f":fire_extinguisher: #{firebreak.id} *{escape(firebreak.label)}*"
+                                                 f" {_state(firebreak)} (<@{firebreak.requested_by}>)", SECTION_TEXT)),
             accessory=ButtonElement(text="Lift", action_id=f"{LIFT_ACTION}:{firebreak.id}",
                                     value=str(firebreak.id),
                                     confirm=ConfirmObject(title="Lift this firebreak?",
@@ -91,14 +97,15 @@ def board(*, configured: Sequence[Configured], suggested: Sequence[str], pulled:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text="No evidence frozen yet: snapshot before you"
                                                                      " mutate.")]))
     text = f"{len(configured)} firebreak{'s' if len(configured) != 1 else ''} configured, {len(forced)} in force"
-    return Message(text=text, blocks=blocks[:50])
+    return Message(text=text, blocks=capped(blocks, more="…more firebreaks than one message holds; pull the rest"
+                                                         " by name with `/incident firebreak <name>`."))
 
 
 def warned(*, name: str, note: str, warnings: Sequence[str]) -> Message:
     """Before a typed pull that has warnings: say them, then let the person pull anyway or snapshot first."""
     text = "\n".join(f":warning: {w}" for w in warnings)
     return Message(text=text, blocks=[
-        _section(text),
+        *sections(text),
         ActionsBlock(elements=[
             ButtonElement(text="Snapshot first", action_id=SNAPSHOT_ACTION, value="form", style="primary"),
             ButtonElement(text=f"Pull {name[:40]} anyway", action_id=f"{PULL_ACTION}:{name}",

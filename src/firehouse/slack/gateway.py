@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError, SlackObjectFormationError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from firehouse.errors import SlackFailure
+from firehouse.slack.limits import fit_blocks
 from firehouse.usecases.ports import Channel, Person
 
 log = logging.getLogger(__name__)
+
+Observer = Callable[[str, str], None]  # (Web API method, outcome or retry reason): how metrics hear of calls
 
 
 @dataclass(frozen=True)
@@ -31,22 +38,42 @@ class Message:
     blocks: list[Block] = field(default_factory=list)
 
 
-def make_client(*, token: str, base_url: str, retries: int = 4) -> WebClient:
-    """A WebClient for `base_url` that retries rate limits, server errors and dropped connections."""
+def make_client(*, token: str, base_url: str, retries: int = 4, on_retry: Observer | None = None) -> WebClient:
+    """A WebClient for `base_url` that retries rate limits, server errors and dropped connections, telling
+    `on_retry(method, reason)` before each retry."""
     client = WebClient(token=token, base_url=base_url, timeout=15)
-    client.retry_handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=retries),
-        RateLimitErrorRetryHandler(max_retry_count=retries),
-        ServerErrorRetryHandler(max_retry_count=retries),
+    handlers: list[tuple[RetryHandler, str]] = [
+        (ConnectionErrorRetryHandler(max_retry_count=retries), "connection"),
+        (RateLimitErrorRetryHandler(max_retry_count=retries), "rate_limited"),
+        (ServerErrorRetryHandler(max_retry_count=retries), "server_error"),
     ]
+    client.retry_handlers = [h if on_retry is None else _Reported(h, reason=r, report=on_retry) for h, r in handlers]
     return client
+
+
+class _Reported(RetryHandler):
+    """Retries exactly as `inner` does, reporting each retry first."""
+
+    def __init__(self, inner: RetryHandler, *, reason: str, report: Observer) -> None:
+        super().__init__(max_retry_count=inner.max_retry_count, interval_calculator=inner.interval_calculator)
+        self.inner, self.reason, self.report = inner, reason, report
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        return self.inner._can_retry(state=state, request=request, response=response, error=error)
+
+    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
+                                 response: HttpResponse | None = None, error: Exception | None = None) -> None:
+        self.report(request.url.split("?")[0].rsplit("/", 1)[-1], self.reason)
+        self.inner.prepare_for_next_attempt(state=state, request=request, response=response, error=error)
 
 
 class SlackGateway:
     """Every Web API call Firehouse makes; each failure becomes a SlackFailure with Slack's error code."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, *, on_call: Observer | None = None) -> None:
         self.client = client
+        self.on_call = on_call  # told (method, outcome) after each call: ok, error, rate_limited, unreachable
 
     def create_channel(self, name: str, *, private: bool) -> Channel:
         data = self._call("conversations_create", name=name, is_private=private)
@@ -69,17 +96,16 @@ class SlackGateway:
 
     def post(self, channel: str, message: Message, *, metadata: dict[str, Any] | None = None) -> str:
         """Post in a channel; returns the message's ts."""
-        data = self._call("chat_postMessage", channel=channel, text=message.text, blocks=message.blocks or None,
+        data = self._call("chat_postMessage", channel=channel, text=message.text, blocks=_fitted(message),
                           metadata=metadata)
         return data["ts"]
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         """Replace a message the bot posted."""
-        self._call("chat_update", channel=channel, ts=ts, text=message.text, blocks=message.blocks or None)
+        self._call("chat_update", channel=channel, ts=ts, text=message.text, blocks=_fitted(message))
 
     def post_ephemeral(self, channel: str, user: str, message: Message) -> None:
-        self._call("chat_postEphemeral", channel=channel, user=user, text=message.text,
-                   blocks=message.blocks or None)
+        self._call("chat_postEphemeral", channel=channel, user=user, text=message.text, blocks=_fitted(message))
 
     def upload(self, channel: str, *, content: str, filename: str, title: str, comment: str) -> str:
         """Share a text file in a channel with a comment; returns the file's id.
@@ -129,14 +155,34 @@ class SlackGateway:
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
         api_method = method.replace("_", ".", 1)
+        outcome = "error"
         try:
-            return getattr(self.client, method)(**kwargs).data  # type: ignore[no-any-return]
+            data = getattr(self.client, method)(**kwargs).data
+            outcome = "ok"
+            return data  # type: ignore[no-any-return]
         except SlackApiError as err:
             data = err.response.data if isinstance(err.response.data, dict) else {}
             error = data.get("error") or f"http_{err.response.status_code}"
+            outcome = "rate_limited" if err.response.status_code == 429 else "error"
+        except SlackObjectFormationError as err:  # slack_sdk would not build a block: nothing was sent
+            error = f"invalid_blocks ({str(err)[:150]})"
         except SlackClientError as err:
-            error = f"unreachable ({err.__class__.__name__})"
+            error, outcome = f"unreachable ({err.__class__.__name__})", "unreachable"
         except OSError as err:
-            error = f"unreachable ({err.__class__.__name__})"
+            error, outcome = f"unreachable ({err.__class__.__name__})", "unreachable"
+        finally:
+            if self.on_call:
+                self.on_call(api_method, outcome)
         log.warning("slack %s failed: %s", api_method, error)
         raise SlackFailure(api_method, error)
+
+
+def _fitted(message: Message) -> list[dict] | None:
+    """The message's blocks within Slack's limits (`limits.fit_blocks`), so a builder's overshoot never
+    loses the whole message; what had to be left out is noted in the message and logged."""
+    if not message.blocks:
+        return None
+    blocks, dropped = fit_blocks(message.blocks)
+    if dropped:
+        log.warning("part of a message was too long for Slack and was left out: %s", message.text[:80])
+    return blocks

@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 from firehouse.domain.classes import Catalog
 from firehouse.domain.model import MAX_DESCRIPTION, MAX_TITLE
 from firehouse.domain.severity import Severity, propose_severity
+from firehouse.slack.limits import OPTION_TEXT, shorten
 
 DECLARE_CALLBACK = "declare"
 QUESTIONS_ACTION = "severity_questions"
@@ -87,7 +88,7 @@ def proposal_text(answers: frozenset[str]) -> str:
 
 def declare_modal(catalog: Catalog, *, origin_channel: str | None, answers: frozenset[str] = frozenset()) -> View:
     """The modal bare `/incident` opens; re-rendered with a new proposal when the answers change."""
-    class_options = [Option(value=c.id, text=f"{c.id}: {c.description}"[:75]) for c in catalog.classes.values()]
+    class_options = [Option(value=c.id, text=shorten(f"{c.id}: {c.description}", OPTION_TEXT)) for c in catalog.classes.values()]
     initial_class = next(o for o in class_options if o.value == catalog.default_class)
     question_options = [Option(value=key, text=label) for key, label in QUESTIONS.items()]
     severity_options = [Option(value=s.label.lower(), text=s.label) for s in Severity]

@@ -18,13 +18,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from firehouse.comms.mrkdwn import escape
 from firehouse.domain.clocks import REGIMES, Deadline
 from firehouse.domain.notices import Notice, NoticeStatus
 from firehouse.domain.times import duration, stamp
-from firehouse.slack.blocks import pack
 from firehouse.slack.gateway import Message
+from firehouse.slack.limits import MESSAGE_BLOCKS, capped, pack
 from firehouse.slack.markdown import to_mrkdwn
-from firehouse.comms.mrkdwn import escape
 
 EDIT_ACTION, APPROVE_ACTION, SENT_ACTION = "notice_edit", "notice_approve", "notice_sent"
 EDIT_CALLBACK = "notice_edit"
@@ -46,7 +46,9 @@ def notice_message(notice: Notice, *, missing: Sequence[str] = ()) -> Message:
         blocks.append(_context(f":warning: Missing facts: {facts}. Record them with `/incident fact <key>=<value>`"
                                " and draft again, or edit the text."))
     body = to_mrkdwn(escape(notice.text))
-    blocks += [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in pack(body.split("\n"))]
+    room = MESSAGE_BLOCKS - len(blocks) - 3  # the history, the buttons, and one to spare
+    blocks += capped([SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in pack(body.split("\n"))],
+                     limit=room, more="…the notice goes on: *Edit* shows all of it.")
     history = [f"Drafted by <@{notice.created_by}> at {stamp(notice.created_at)}"]
     if notice.approved_by:
         verb = "recorded" if notice.status is NoticeStatus.RECORDED else "approved"

@@ -21,6 +21,7 @@ from firehouse.domain.notices import Notice
 from firehouse.errors import SlackFailure
 from firehouse.slack import afteraction_blocks, announcements, blocks, board_blocks, notice_blocks
 from firehouse.slack.gateway import Message, SlackGateway
+from firehouse.slack.limits import fit_blocks
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
 from firehouse.store.tables import OutboxRow
@@ -76,13 +77,16 @@ class SlackOutbound:
         """A new war room: the kickoff, the topic, the invitations and the stakeholder announcement, sent at
         once (one round trip after the channel was created)."""
         room = incident.channel_id
+        notes: list[str] = []
+        kickoff = self._checked("the kickoff", blocks.kickoff(incident, incident_class), notes)
         actions: list[Action] = [
-            ("post the kickoff", partial(self.gateway.post, room, blocks.kickoff(incident, incident_class))),
+            ("post the kickoff", partial(self.gateway.post, room, kickoff)),
             ("set the topic", partial(self.gateway.set_topic, room, blocks.topic(incident))),
             *((f"invite <@{user}>", partial(self.gateway.invite, room, [user])) for user in dict.fromkeys(invite)),
         ]
-        actions += self._broadcast(blocks.stakeholder_announcement(incident))
-        return self._run(actions, incident_id=incident.id)
+        actions += self._broadcast(self._checked("the stakeholder announcement",
+                                                 blocks.stakeholder_announcement(incident), notes))
+        return notes + self._run(actions, incident_id=incident.id)
 
     def publish(self, incident: Incident, events: Sequence[Event]) -> list[str]:
         """Tell the war room and the stakeholders what changed, invite who joined, refresh the topic. The
@@ -90,19 +94,20 @@ class SlackOutbound:
         room = incident.channel_id
         in_room: list[Message] = []
         actions: list[Action] = []
+        notes: list[str] = []
         for event in events:
             if isinstance(event, CaptainHandedOver | RoleAssigned):
                 person = event.captain if isinstance(event, CaptainHandedOver) else event.holder
                 actions.append((f"invite <@{person}>", partial(self.gateway.invite, room, [person])))
             if message := announcements.for_war_room(event, incident, self.settings.catalog):
-                in_room.append(message)
+                in_room.append(self._checked("the war room's announcement", message, notes))
             if message := announcements.for_stakeholders(event, incident):
-                actions += self._broadcast(message)
+                actions += self._broadcast(self._checked("the stakeholder announcement", message, notes))
         if in_room:
             actions.append(("announce it in the war room", partial(self._post_all, room, in_room)))
         if any(announcements.changes_topic(event) for event in events):
             actions.append(("update the topic", partial(self.gateway.set_topic, room, blocks.topic(incident))))
-        return self._run(actions, incident_id=incident.id)
+        return notes + self._run(actions, incident_id=incident.id)
 
     def show_timeline(self, incident: Incident, entries: Sequence[TimelineEntry], *, channel: str,
                       user: str) -> int:
@@ -180,6 +185,17 @@ class SlackOutbound:
         return board_blocks.rendered(self.templates.render("internal/update", context).text)
 
     # --- helpers -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _checked(what: str, message: Message, notes: list[str]) -> Message:
+        """`message` built within Slack's limits; when part of it had to be left out, a note for the person
+        whose command it announces (the message itself says so too, and the rest still goes out)."""
+        built, dropped = fit_blocks(message.blocks)
+        if dropped:
+            log.warning("part of %s was too long for Slack and was left out", what)
+            notes.append(f"Part of {what} was too long for Slack and was left out; the full text is on the"
+                         " timeline (`/incident timeline`).")
+        return Message(text=message.text, blocks=built)  # type: ignore[arg-type]
 
     def _post_all(self, channel: str, messages: Sequence[Message]) -> None:
         for message in messages:

@@ -6,8 +6,10 @@ transaction is the only write before the send. Slack's confirmation (`sent_at`, 
 memory and written with the next transaction this process makes anyway, or by the leader's next
 round a few seconds later. A row attempted but never confirmed (the bot died in between) is looked up
 in the channel's history by the metadata every post carries before it is sent again, once its claim
-has run out, so a crash neither loses nor doubles a post. Two senders never hold the same row: a
-sweep takes a row only by one atomic update of its claim.
+has run out, so a crash neither loses nor doubles a post. That metadata is the row's `key`, a UUID, not
+its id: ids repeat across databases, and another deployment posting into the same stakeholder channel
+(or this one before a database reset) must never have its post taken for ours. Two senders never hold
+the same row: a sweep takes a row only by one atomic update of its claim.
 """
 
 from __future__ import annotations
@@ -17,18 +19,33 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import bindparam, delete, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from firehouse.errors import SlackFailure
 from firehouse.slack.gateway import Message, SlackGateway
+from firehouse.slack.limits import fit_blocks
 from firehouse.store.tables import OutboxRow
 
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "firehouse_post"
 CLAIM = timedelta(minutes=2)  # longer than a send with all its retries can take
+
+
+def post_metadata(row: OutboxRow) -> dict:
+    """What a post carries in Slack to be recognised after a crash: its row's key, and nothing that repeats
+    across databases (the previous release's `outbox_id`, which that release would match, is left out)."""
+    return {"event_type": METADATA_EVENT, "event_payload": {"outbox_key": row.key}}
+
+
+def is_post_of(message: dict, row: OutboxRow) -> bool:
+    """Whether `message` in the channel is `row`'s post: by key only. A post by the previous release carries
+    only its row id, which is not proof (another database's row may have it), so it never matches."""
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return metadata.get("event_type") == METADATA_EVENT and payload.get("outbox_key") == row.key
 
 
 class Outbox:
@@ -40,6 +57,7 @@ class Outbox:
         self.clock = clock
         self._lock = threading.Lock()
         self._confirmed: list[dict] = []  # sent, not yet written down
+        self.on_sent: list[Callable[[str, datetime, datetime], object]] = []  # told (kind, due, sent) per post
 
     def add(self, session: Session, incident_id: int, owed: Iterable[tuple[str, str, Message, datetime]]
             ) -> list[OutboxRow]:
@@ -48,7 +66,7 @@ class Outbox:
         now = self.clock()
         rows = [
             OutboxRow(incident_id=incident_id, kind=kind, channel=channel, text=message.text,
-                      blocks=[b.to_dict() if hasattr(b, "to_dict") else b for b in message.blocks], due_at=due,
+                      blocks=fit_blocks(message.blocks)[0], due_at=due,
                       claimed_until=now + CLAIM, attempted_at=now, attempts=1)
             for kind, channel, message, due in owed
         ]
@@ -80,6 +98,19 @@ class Outbox:
         with Session(self.engine) as session:
             session.execute(update(OutboxRow).where(col(OutboxRow.sent_at).is_(None)).values(claimed_until=None))
             session.commit()
+
+    def prune(self, *, older_than: timedelta) -> int:
+        """Delete posts Slack confirmed more than `older_than` ago; returns how many. Only the outbox forgets:
+        what was said stays on the timeline and in the notices, and an unsent row is never pruned."""
+        cutoff = self.clock() - older_than
+        with Session(self.engine) as session:
+            pruned = session.execute(delete(OutboxRow).where(col(OutboxRow.sent_at).is_not(None),
+                                                             col(OutboxRow.sent_at) < cutoff)).rowcount
+            session.commit()
+        if pruned:
+            log.info("outbox: pruned %d post%s sent before %s", pruned, "" if pruned == 1 else "s",
+                     cutoff.isoformat(timespec="seconds"))
+        return pruned
 
     def _write_confirmations(self, session: Session) -> int:
         with self._lock:
@@ -115,7 +146,7 @@ class Outbox:
             return True
         try:
             ts = self.gateway.post(row.channel, Message(text=row.text, blocks=row.blocks),
-                                   metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}})
+                                   metadata=post_metadata(row))
         except SlackFailure as failure:
             log.warning("outbox %s (%s) not sent: %s", row.id, row.kind, failure.error)
             with Session(self.engine) as session:  # free it for the next sweep
@@ -124,6 +155,8 @@ class Outbox:
                 session.commit()
             return False
         self._confirm(row.id, ts)
+        for each in self.on_sent:
+            each(row.kind, row.due_at, self.clock())
         return True
 
     def _confirm(self, row_id: int, ts: str) -> None:
@@ -134,8 +167,7 @@ class Outbox:
         """The ts of this row's message if an earlier attempt did reach Slack."""
         try:
             for message in self.gateway.recent_messages(row.channel, limit=100):
-                payload = (message.get("metadata") or {}).get("event_payload") or {}
-                if payload.get("outbox_id") == row.id:
+                if is_post_of(message, row):
                     return message.get("ts")
         except SlackFailure as failure:
             log.warning("could not check history for outbox %s: %s", row.id, failure.error)

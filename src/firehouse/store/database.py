@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
@@ -29,6 +31,18 @@ def make_engine(url: str, *, upgrade: bool = True) -> Engine:
             raise ConfigError(f"FIREHOUSE_DATABASE_URL: cannot upgrade the schema of {_shown(url)}:"
                               f" {_first_line(err)}") from None
     return engine
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for memory, URI forms and other databases): what a read-only command
+    checks exists first, since opening a missing one would create it."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") or parsed.query.get("uri"):
+        return None
+    return Path(parsed.database)
 
 
 def _shown(url: str) -> str:

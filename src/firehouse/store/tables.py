@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import uuid4
 
 from sqlalchemy import JSON, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
@@ -112,6 +113,8 @@ class OutboxRow(SQLModel, table=True):
     __tablename__ = "outbox"
 
     id: int | None = Field(default=None, primary_key=True)
+    # The post's identity in Slack (its message metadata), unique across databases: a row id is not.
+    key: str = Field(default_factory=lambda: uuid4().hex, max_length=32, unique=True, index=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     kind: str = Field(max_length=20)  # prompt, reminder, update, silence, checklist
     channel: str = Field(max_length=40)

@@ -18,13 +18,13 @@ from firehouse.domain.afteraction import (
     REMIND_EVERY,
     Fixture,
     FollowUp,
-    PostmortemPublished,
     PostmortemVersion,
     missing_for_lock,
 )
 from firehouse.domain.events import Event
+from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
-from firehouse.errors import DomainError, echo
+from firehouse.errors import DomainError, InvalidChange, echo
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import FollowUpReminder, LockNudge
 from firehouse.usecases.incidents import IncidentService, Outcome, in_war_room
@@ -151,6 +151,8 @@ class AfterAction:
         """Add to a section the postmortem cannot draw from the record (contributing factors, luck, …)."""
         if section not in NOTE_SECTIONS:
             raise DomainError(f"`{echo(section, 20)}` is not a postmortem section: use one of {', '.join(NOTE_SECTIONS)}.")
+        if not text.strip():
+            raise InvalidChange("The note is empty; say what belongs in that section.")
         return self.service.change(channel, by, needs="postmortem", decide=lambda incident: incident.log(
             text=f"{section}: {text}", by=by, at=self.service.clock(), kind=NOTE_KIND))
 
@@ -224,7 +226,8 @@ class AfterAction:
     def unlocked(self) -> list[tuple[Incident, list[str]]]:
         """Resolved incidents still waiting for their lock, oldest first, with what each lacks."""
         with self.service.unit_of_work() as uow:
-            return [(incident, self.missing(uow, incident)) for incident in uow.incidents.resolved_unlocked()]
+            found = [(incident, self.missing(uow, incident)) for incident in uow.incidents.resolved_unlocked()]
+        return [(incident, missing) for incident, missing in found if missing]
 
     # --- reminders, run by the scheduler -------------------------------------------------------------
 
@@ -245,11 +248,13 @@ class AfterAction:
                 uow.commit()
                 self.service.outbound.deliver(owed)
                 sent += 1
-        for incident, missing in self.unlocked():
-            last = incident.lock_nudged_at or incident.resolved_at
-            if not missing or last is None or now - last < REMIND_EVERY:
-                continue
+        for stale, _ in self.unlocked():
             with self.service.unit_of_work() as uow:
+                incident = uow.incidents.get(stale.id)  # as it is now: it may have been closed meanwhile
+                missing = self.missing(uow, incident) if incident.status is Status.RESOLVED else []
+                last = incident.lock_nudged_at or incident.resolved_at
+                if not missing or last is None or now - last < REMIND_EVERY:
+                    continue
                 incident.lock_nudged_at = now
                 uow.incidents.save(incident, [])
                 owed = self.service.outbound.owe(uow, incident.id, [

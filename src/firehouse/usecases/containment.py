@@ -16,7 +16,7 @@ from firehouse.domain.events import FIREHOUSE, Event
 from firehouse.domain.firebreaks import Configured, Firebreak, State, guards, suggested, suggests
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
-from firehouse.errors import DomainError, InvalidChange
+from firehouse.errors import DomainError, InvalidChange, echo
 from firehouse.usecases.incidents import IncidentService, Outcome, in_war_room
 from firehouse.usecases.ports import Executors, FirebreakOrder
 
@@ -76,7 +76,7 @@ class Containment:
             current = next((f for f in reversed(uow.incidents.firebreaks(incident.id)) if f.name == name
                             and f.state is not State.LIFTED), None)
             if current and current.state is State.REQUESTED and now - current.requested_at < IN_FLIGHT:
-                raise InvalidChange(f"{current.label} is being pulled right now (by <@{current.requested_by}>).")
+                raise InvalidChange(f"{echo(current.label, 200)} is being pulled right now (by <@{current.requested_by}>).")
             warnings = self._guards(incident, settings.configured.kind, uow.incidents.has_snapshot(incident.id))
             if warnings and not confirmed:
                 raise Unconfirmed(warnings)
@@ -99,7 +99,7 @@ class Containment:
             self.service.require(incident, "lift_firebreak", by)
             firebreak = self._in_force(uow.incidents.firebreaks(incident.id), which)
             if firebreak.id in self._lifting:
-                raise InvalidChange(f"{firebreak.label} is being lifted right now.")
+                raise InvalidChange(f"{echo(firebreak.label, 200)} is being lifted right now.")
             self._lifting.add(firebreak.id)
         try:
             return firebreak, self._lift(incident, firebreak, by=by, note=note)
@@ -113,7 +113,7 @@ class Containment:
                 by=by, at=self.service.clock(), answer="lifted by hand", note=note))
         answer = self.executors.run(settings, self._order(incident, firebreak, "lift", by=by, note=note))
         if not answer.done:
-            raise DomainError(f"{firebreak.label} is still in force: the executor said {answer.text}."
+            raise DomainError(f"{echo(firebreak.label, 200)} is still in force: the executor said {echo(answer.text, 500)}."
                               f" Try again, or lift it by hand and record it with `/incident log`.")
         return self._finish(incident, firebreak, lambda: firebreak.lift(
             by=by, at=self.service.clock(), answer=answer.text, note=note))
@@ -187,7 +187,7 @@ class Containment:
     def _configured(self, name: str) -> FirebreakSettings:
         if name not in self.settings.firebreaks:
             known = ", ".join(self.settings.firebreaks) or "none is configured here"
-            raise InvalidChange(f"There is no firebreak called `{name[:40]}` (configured: {known}). To record one"
+            raise InvalidChange(f"There is no firebreak called `{echo(name)}` (configured: {known}). To record one"
                                 " done by hand: `/incident firebreak record <kind> <target> [note]`.")
         return self.settings.firebreaks[name]
 
@@ -198,6 +198,6 @@ class Containment:
             if firebreak.state is State.EXECUTED and (firebreak.name == which or str(firebreak.id) == number):
                 return firebreak
         in_force = ", ".join(f"#{f.id} {f.name or f.kind}" for f in firebreaks if f.state is State.EXECUTED)
-        raise InvalidChange(f"No firebreak `{which[:40]}` is in force here"
+        raise InvalidChange(f"No firebreak `{echo(which)}` is in force here"
                             + (f" (in force: {in_force})." if in_force else " (none is)."))
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from firehouse.domain.snapshots import Snapshot
 from firehouse.domain.traces import lift
-from firehouse.errors import InvalidChange
+from firehouse.errors import InvalidChange, echo
 from firehouse.usecases.incidents import IncidentService, Outcome
 from firehouse.usecases.ports import TraceSources
 
@@ -61,7 +61,7 @@ class Evidence:
         if named is not None:
             if named not in sources:
                 known = ", ".join(sources) or "none is configured"
-                raise InvalidChange(f"There is no trace source `{named[:40]}` (configured: {known}).")
+                raise InvalidChange(f"There is no trace source `{echo(named)}` (configured: {known}).")
             return named
         if len(sources) > 1:
             raise InvalidChange(f"Several trace sources are configured; name one with `source=<{'|'.join(sources)}>`.")
@@ -73,6 +73,6 @@ class Evidence:
             return None
         number = value.strip().removeprefix("#")
         if not number.isdigit() or int(number) not in taken:
-            raise InvalidChange(f"`supersedes={value[:20]}` names no snapshot of this incident:"
+            raise InvalidChange(f"`supersedes={echo(value, 20)}` names no snapshot of this incident:"
                                 " use the number `/incident snapshots` shows.")
         return int(number)

@@ -8,7 +8,8 @@ the outbound side, which announces them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,11 +23,13 @@ from firehouse.domain.naming import war_room_name
 from firehouse.domain.severity import Severity
 from firehouse.domain.times import parse_moment
 from firehouse.errors import DomainError, InvalidChange, NotAWarRoom, SlackFailure
+from firehouse.logs import note
 from firehouse.store import UnitOfWork
 from firehouse.usecases.ports import Channel, Outbound, Post
 
 
-NAME_ATTEMPTS = 10
+NAME_ATTEMPTS = 10  # numbered names, `<name>` and `<name>-2` to `<name>-10`, on a busy day
+TOKEN_ATTEMPTS = 3  # then names with a random suffix: 16 million of them per title and day
 # The permission a change needs: an action, several, or one that depends on the incident.
 Needs = str | tuple[str, ...] | Callable[[Incident], str]
 
@@ -101,15 +104,23 @@ class IncidentService:
         return outcome
 
     def _open_war_room(self, incident: Incident) -> Channel:
-        for attempt in range(NAME_ATTEMPTS):
-            name = war_room_name(prefix=self.settings.channel_prefix, declared_at=incident.declared_at,
-                                 title=incident.title, attempt=attempt)
+        """Create the war room under the first free name, so a flapping alert always gets one."""
+        name = ""
+        for name in self._room_names(incident):
             try:
                 return self.outbound.create_channel(name, private=incident.private)
             except SlackFailure as failure:
                 if failure.error != "name_taken":
                     raise
-        raise SlackFailure("conversations.create", f"name_taken for {NAME_ATTEMPTS} names like {name}")
+        raise SlackFailure("conversations.create", f"name_taken even for random names like {name}")
+
+    def _room_names(self, incident: Incident) -> Iterator[str]:
+        """The numbered names, then a few with a random suffix (a token only needs to be new)."""
+        named = {"prefix": self.settings.channel_prefix, "declared_at": incident.declared_at, "title": incident.title}
+        for attempt in range(NAME_ATTEMPTS):
+            yield war_room_name(**named, attempt=attempt)
+        for _ in range(TOKEN_ATTEMPTS):
+            yield war_room_name(**named, token=secrets.token_hex(3))
 
     # --- changing a war room's incident ----------------------------------------------------------
 
@@ -283,4 +294,5 @@ def in_war_room(uow: UnitOfWork, channel: str) -> Incident:
     incident = uow.incidents.by_channel(channel)
     if incident is None:
         raise NotAWarRoom("This channel is not a war room.")
+    note(incident=incident.id)  # the log lines of the work that follows say which incident
     return incident

@@ -60,7 +60,7 @@ def test_a_post_is_recorded_already_claimed_and_stamped_as_attempted(engine, out
     assert stored.attempts == 1 and stored.sent_at is None and stored.ts is None
 
 
-def test_a_delivered_post_carries_its_outbox_id_and_is_confirmed_only_in_memory_until_confirm(
+def test_a_delivered_post_carries_its_outbox_key_and_is_confirmed_only_in_memory_until_confirm(
         engine, outbox, incident_id, room, fake, clock):
     row = owe(engine, outbox, incident_id, room)
     clock.advance(timedelta(seconds=2))
@@ -69,7 +69,7 @@ def test_a_delivered_post_carries_its_outbox_id_and_is_confirmed_only_in_memory_
 
     [message] = fake.messages(room)
     assert message["text"] == "Update owed at 09:30"
-    assert message["metadata"] == {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}}
+    assert message["metadata"] == {"event_type": METADATA_EVENT, "event_payload": {"outbox_key": row.key}}
     assert row_now(engine, row.id).sent_at is None  # sent, not yet written down
 
     outbox.confirm()
@@ -163,7 +163,7 @@ def test_a_post_recorded_but_never_sent_before_a_crash_is_sent_once_after_the_re
     after_restart.confirm()
 
     [message] = fake.messages(room)
-    assert message["metadata"]["event_payload"] == {"outbox_id": row.id}
+    assert message["metadata"]["event_payload"] == {"outbox_key": row.key}
     assert after_restart.sweep() == 0 and len(fake.messages(room)) == 1
 
 

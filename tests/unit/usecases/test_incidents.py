@@ -29,7 +29,7 @@ from firehouse.store import UnitOfWork
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment
 from firehouse.usecases.evidence import Evidence
-from firehouse.usecases.incidents import NAME_ATTEMPTS, IncidentService
+from firehouse.usecases.incidents import NAME_ATTEMPTS, TOKEN_ATTEMPTS, IncidentService
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.ports import Outbound
 from firehouse.usecases.updates import Updates
@@ -102,11 +102,35 @@ def test_declare_retries_a_taken_channel_name_with_a_numbered_one(service, outbo
     assert stored(service, outcome.incident.channel_id).channel_name == f"{base}-3"
 
 
-def test_declare_gives_up_after_every_name_is_taken_and_records_nothing(service, outbound):
+def test_declare_falls_back_to_a_random_suffix_once_every_numbered_name_is_taken(service, outbound):
     outbound.name_taken = NAME_ATTEMPTS
+    outcome = service.declare(title="Search ranks spam first", by=ALICE)
+
+    base = "inc-20260302-search-ranks-spam-first"
+    assert outbound.names_tried[:NAME_ATTEMPTS] == [base, *(f"{base}-{n}" for n in range(2, NAME_ATTEMPTS + 1))]
+    assert re.fullmatch(rf"{base}-[0-9a-f]{{6}}", outcome.incident.channel_name)
+    assert len(outcome.incident.channel_name) <= 80
+    assert stored(service, outcome.incident.channel_id).channel_name == outcome.incident.channel_name
+
+
+def test_a_long_title_leaves_room_for_the_random_suffix_within_slacks_80_characters(service, outbound):
+    outbound.name_taken = NAME_ATTEMPTS
+    outcome = service.declare(title="Refund bot promises everything " * 4, by=ALICE)
+    assert re.fullmatch(r"[a-z0-9-]{1,80}", outcome.incident.channel_name)
+    assert re.search(r"-[0-9a-f]{6}$", outcome.incident.channel_name)
+
+
+def test_random_suffixes_differ_from_one_try_to_the_next(service, outbound):
+    outbound.name_taken = NAME_ATTEMPTS + 1
+    service.declare(title="Search ranks spam first", by=ALICE)
+    assert len(set(outbound.names_tried)) == NAME_ATTEMPTS + 2
+
+
+def test_declare_gives_up_only_when_even_the_random_names_are_taken_and_records_nothing(service, outbound):
+    outbound.name_taken = NAME_ATTEMPTS + TOKEN_ATTEMPTS
     with pytest.raises(SlackFailure, match="name_taken"):
         service.declare(title="Search ranks spam first", by=ALICE)
-    assert len(outbound.names_tried) == NAME_ATTEMPTS
+    assert len(outbound.names_tried) == NAME_ATTEMPTS + TOKEN_ATTEMPTS
     assert service.open_incidents() == [] and outbound.briefings == []
 
 

@@ -6,10 +6,14 @@ from slack_bolt import App
 
 from firehouse.bolt.handlers import Services
 from firehouse.bolt.listeners import afteraction, board, commands, containment, events, interactivity, notices
+from firehouse.bolt.listeners import context as log_context
 from firehouse.bolt.work import Background
 
 
-def register(app: App, services: Services, background: Background) -> None:
-    """Attach every listener to `app`."""
-    for surface in (commands, interactivity, board, notices, containment, afteraction, events):
+def register(app: App, services: Services, background: Background, *,
+             on_command: commands.Observer | None = None) -> None:
+    """Attach every listener to `app`; `on_command(verb, outcome)` hears of each `/incident`."""
+    log_context.register(app)
+    commands.register(app, services, background, on_command=on_command)
+    for surface in (interactivity, board, notices, containment, afteraction, events):
         surface.register(app, services, background)

@@ -17,14 +17,21 @@ log = logging.getLogger(__name__)
 SORRY = "Something went wrong on my side and nothing was changed. Try again in a moment."
 
 
+def harmless(reply: str) -> str:
+    """An error's reply with any broadcast (`<!channel>`, `<!here>`, `<!subteam^…>`) made plain text: a net
+    under the escaping where user text is quoted (`errors.echo`), since Firehouse's own words never hold one."""
+    return reply.replace("<!", "&lt;!")
+
+
 def guarded(action: Callable[[], Message | None], *, form: str = "") -> Message | None:
     """Run `action`; a FirehouseError becomes its reply, anything else a plain apology (and a log line)."""
     try:
         return action()
     except NotAWarRoom as err:
-        return Message(text=f"{err.reply} Use `{form}` in an incident's war room, or `/incident list` to find one.")
+        return Message(text=harmless(f"{err.reply} Use `{form}` in an incident's war room, or `/incident list` to"
+                                     " find one."))
     except FirehouseError as err:
-        return Message(text=err.reply)
+        return Message(text=harmless(err.reply))
     except Exception:
         log.exception("command failed")
         return Message(text=SORRY)

@@ -1,0 +1,1 @@
+"""Running Firehouse in production: readiness probes, Prometheus metrics, logs and the self-check."""
