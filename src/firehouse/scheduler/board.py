@@ -9,6 +9,7 @@ they go out through the outbox.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -57,6 +58,7 @@ class StatusBoard:
         # Called on every round the leader makes, with whether this is the only process, just started: e.g.
         # finishing firebreaks a restart interrupted.
         self.on_lead: list[Callable[[bool], object]] = []
+        self._placing = threading.Lock()  # one incident's job placed at a time, from the newest state
         self.afteraction: AfterAction | None = None
         self._followups_due: datetime | None = None  # when the follow-up reminders next have work; None: find out
         service.after_save.append(self.schedule)
@@ -132,20 +134,27 @@ class StatusBoard:
 
     def schedule(self, incident: Incident) -> None:
         """(Re)place the incident's job at its next board step, checklist or deadline reminder, or drop it
-        when none is left. Only the leader keeps jobs."""
+        when none is left. Only the leader keeps jobs.
+
+        A change and a running job may both reschedule one incident at once, each from what it read; so the
+        incident is read again under one lock, and the last to place the job places it from the newest state
+        (a job that ran from a copy read before a change must not undo that change's schedule)."""
         if not self.leading:
             return
-        job_id = f"incident:{incident.id}"
-        when = self.next_run(incident)
-        job = self.scheduler.get_job(job_id)
-        if when is None:
-            if job:
-                self._drop(job_id)
-            return
-        if job and job.next_run_time == when:
-            return
-        self.scheduler.add_job(self.run, DateTrigger(run_date=when), args=[incident.id], id=job_id,
-                               replace_existing=True, misfire_grace_time=None, coalesce=True)
+        with self._placing:
+            with UnitOfWork(self.service.engine) as uow:
+                incident = uow.incidents.get(incident.id) or incident
+            job_id = f"incident:{incident.id}"
+            when = self.next_run(incident)
+            job = self.scheduler.get_job(job_id)
+            if when is None:
+                if job:
+                    self._drop(job_id)
+                return
+            if job and job.next_run_time == when:
+                return
+            self.scheduler.add_job(self.run, DateTrigger(run_date=when), args=[incident.id], id=job_id,
+                                   replace_existing=True, misfire_grace_time=None, coalesce=True)
 
     def next_run(self, incident: Incident) -> datetime | None:
         if not incident.status.is_open:  # a regulator's clock keeps running after the incident is resolved
