@@ -73,16 +73,24 @@ def serve_bare(port: int) -> None:
     except ImportError:
         make_client = WebClient
 
+    import threading
+
+    from firehouse.ops.health import Health
+    from firehouse.ops.metrics import Metrics
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # auth.test at start-up, against the fake, as firehouse's App does (so no request pays for it)
-    app = App(signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+    # auth.test at start-up, against the fake, as firehouse's App does (so no request pays for it); the edge
+    # checks signatures for both, so neither App checks again
+    app = App(signing_secret=os.environ["SLACK_SIGNING_SECRET"], request_verification_enabled=False,
               client=make_client(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]))
 
     @app.command("/incident")
     def incident(ack: Ack) -> None:
         ack()
 
-    serve_http(app, host="127.0.0.1", port=port)
+    # The same edge, server and settings as `firehouse serve`; the probes are never asked here.
+    serve_http(app, signing_secret=os.environ["SLACK_SIGNING_SECRET"], host="127.0.0.1", port=port,
+               health=Health(engine=None, board=None, slack="ok"), metrics=Metrics(), stopping=threading.Event())
 
 
 class BareProcess:
