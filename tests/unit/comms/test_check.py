@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from firehouse.comms.check import check_templates
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.classes import Catalog, IncidentClass
@@ -157,3 +159,28 @@ def test_every_template_that_shows_user_text_evaluated_is_reported(tmp_path: Pat
 def test_the_initial_and_intermediate_stages_are_rendered_too(tmp_path: Path):
     assert reported(tmp_path / "i", "legal", 'regime is not none and regime.stage == "initial"')
     assert reported(tmp_path / "m", "legal", 'regime is not none and regime.stage == "intermediate"')
+
+
+# --- postmortems: the whole record, and none of it ------------------------------------------------
+
+def test_a_postmortem_template_is_rendered_with_the_whole_record_and_with_none(tmp_path: Path):
+    catalogue = catalogue_of(tmp_path, postmortem__x="# {{ incident.title }}")
+    assert check_templates(catalogue, TWO_CLASSES) == ([], situations("postmortem"))
+
+
+def test_a_postmortem_template_broken_only_for_an_empty_record_is_caught(tmp_path: Path):
+    assert reported(tmp_path, "postmortem", "not timeline and not snapshots and not actions_open")
+
+
+@pytest.mark.parametrize("part", ["timeline", "history", "snapshots", "firebreaks", "notices", "decisions",
+                                  "actions_open", "actions_done", "fixtures", "cause", "notes.values() | sum(start=[])"])
+def test_the_whole_record_reaches_postmortem_templates(tmp_path: Path, part):
+    assert reported(tmp_path, "postmortem", part)
+
+
+def test_user_text_anywhere_in_the_record_is_shown_not_evaluated(tmp_path: Path):
+    catalogue = catalogue_of(tmp_path, postmortem__x=(
+        "{{ incident.summary }}{% for e in timeline %}{{ e.text }}{% endfor %}{% for d in decisions %}{{ d.reason }}"
+        "{% endfor %}{% for n in notices %}{{ n.title }}{% endfor %}{% for a in actions_open %}{{ a }}{% endfor %}"
+        "{% for f in fixtures %}{{ f.tags }}{% endfor %}{% for s, texts in notes.items() %}{{ texts }}{% endfor %}"))
+    assert check_templates(catalogue, TWO_CLASSES)[0] == []

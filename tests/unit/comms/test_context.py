@@ -2,8 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
-from firehouse.comms.context import IncidentView, template_context
+from firehouse.comms.context import FirebreakView, IncidentView, firebreak_views, template_context
 from firehouse.domain.classes import Catalog, IncidentClass
+from firehouse.domain.firebreaks import KINDS, Firebreak, State
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
@@ -74,3 +75,26 @@ def test_extra_values_reach_the_templates_as_given():
     context = template_context(incident(), catalog=Catalog(), facts={}, now=NOW, for_slack=False, regime=None,
                                last_update_at="13:50 UTC")
     assert context["regime"] is None and context["last_update_at"] == "13:50 UTC"
+
+
+def firebreak(kind, target, *, state, executed_at=None, lifted_at=None) -> Firebreak:
+    return Firebreak(incident_id=12, kind=kind, target=target, executor="unleash", requested_by="UBOB",
+                     requested_at=DECLARED, state=state, executed_at=executed_at, lifted_at=lifted_at)
+
+
+def test_only_firebreaks_that_took_effect_are_shown_and_whether_they_still_hold():
+    lifted = firebreak("rollback", "support <prompt>", state=State.LIFTED, executed_at=DECLARED + H / 2,
+                       lifted_at=DECLARED + H)
+    holding = firebreak("kill-switch", "refund-agent", state=State.EXECUTED, executed_at=DECLARED + H)
+    failed = firebreak("rate-limit", "api", state=State.FAILED)
+    assert firebreak_views([lifted, holding, failed], for_slack=False) == [
+        FirebreakView("rollback", "support <prompt>", KINDS["rollback"], "2026-11-23 02:35 UTC",
+                      "2026-11-23 03:05 UTC", False),
+        FirebreakView("kill-switch", "refund-agent", KINDS["kill-switch"], "2026-11-23 03:05 UTC", None, True),
+    ]
+
+
+def test_a_firebreak_target_is_escaped_for_slack():
+    (view,) = firebreak_views([firebreak("rollback", "support <prompt> & co", state=State.EXECUTED,
+                                         executed_at=DECLARED)], for_slack=True)
+    assert view.target == "support &lt;prompt&gt; &amp; co"
