@@ -133,6 +133,9 @@ class TemplateCatalogue:
             text = self.env.get_template(name + SUFFIX).render(**context)
         except TemplateError as err:
             raise TemplateProblem(_describe(name, err)) from None
+        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as err:
+            # a Python error inside an expression (`'(' in none`, `1 / 0`) is the template's fault too
+            raise TemplateProblem(_describe(name, err)) from None
         missing = [key for key in front.needs if not (facts and facts.has(key))]
         missing += [key for key in (facts.missing if facts else []) if key not in missing]
         return Rendered(name=name, title=front.title, text=_tidy(text), missing=tuple(missing))
@@ -145,13 +148,14 @@ class TemplateCatalogue:
         return source
 
 
-def _describe(name: str, err: TemplateError) -> str:
+def _describe(name: str, err: Exception) -> str:
     line = getattr(err, "lineno", None)
     if line is None:  # runtime errors: the template's own frame in the traceback has the line
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.endswith(SUFFIX)]
         line = frames[-1].lineno if frames else None
     where = f", line {line}" if line else ""
-    return f"Template `{name}`{where} is broken: {err.message or err.__class__.__name__}"
+    message = getattr(err, "message", None) or str(err) or err.__class__.__name__
+    return f"Template `{name}`{where} is broken: {message}"
 
 
 def _tidy(text: str) -> str:

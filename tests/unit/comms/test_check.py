@@ -184,3 +184,23 @@ def test_user_text_anywhere_in_the_record_is_shown_not_evaluated(tmp_path: Path)
         "{% endfor %}{% for n in notices %}{{ n.title }}{% endfor %}{% for a in actions_open %}{{ a }}{% endfor %}"
         "{% for f in fixtures %}{{ f.tags }}{% endfor %}{% for s, texts in notes.items() %}{{ texts }}{% endfor %}"))
     assert check_templates(catalogue, TWO_CLASSES)[0] == []
+
+
+@pytest.mark.parametrize("branch", [
+    'firebreaks | selectattr("state", "equalto", "failed") | selectattr("answer") | selectattr("attempts", "gt", 1)'
+    " | list",
+    'firebreaks | selectattr("state", "equalto", "lifted") | selectattr("executed_at") | selectattr("lifted_at")'
+    " | list",
+    'notices | selectattr("sent_at") | selectattr("sent_by") | selectattr("approved_by") | selectattr("regime")'
+    ' | selectattr("stage") | list',
+    'actions_open | rejectattr("owner") | rejectattr("done_at") | list',
+    'actions_done | selectattr("owner") | selectattr("due") | selectattr("done_at") | list',
+    'fixtures | selectattr("snapshot_id") | selectattr("forbidden") | selectattr("tags") | list',
+    'snapshots | selectattr("verified") | list',
+    'timeline | selectattr("author", "equalto", "Firehouse") | list',
+    'history | selectattr("kind", "equalto", "class") | list',
+    'decisions | selectattr("decided_by") | list',
+    'cause and "(" in cause',
+])
+def test_the_whole_record_takes_every_branch_a_postmortem_may_take(tmp_path: Path, branch):
+    assert reported(tmp_path, "postmortem", branch)

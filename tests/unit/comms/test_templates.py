@@ -195,3 +195,9 @@ def test_an_installed_package_serves_the_templates_inside_it(tmp_path: Path, mon
     (tmp_path / "message_templates" / "internal").mkdir(parents=True)
     monkeypatch.setattr(templates_module.resources, "files", lambda package: tmp_path)
     assert default_folder() == tmp_path / "message_templates"
+
+
+def test_an_expression_that_fails_in_python_is_a_broken_template_too(tmp_path: Path):
+    catalogue = catalogue_of(tmp_path, internal__x="fine\n{{ '(' in none }}\n")
+    with pytest.raises(TemplateProblem, match=r"^Template `internal/x`, line 2 is broken"):
+        catalogue.render("internal/x", {})

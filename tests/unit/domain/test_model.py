@@ -415,3 +415,11 @@ def test_not_reportable_under_one_regime_leaves_the_others_running():
     made = declare("data")
     made.decide_not_reportable("gdpr", "no personal data", by="ULAW", at=T0)
     assert {d.regime for d in made.open_deadlines(EVERYTHING)} == {"eu_ai_act", "nis2", "dora"}
+
+
+def test_a_reason_for_closing_without_the_lock_has_a_limit():
+    made = declare()
+    made.resolve(by="UBOB", at=T0 + H)
+    with pytest.raises(InvalidChange, match="^The reason is 3,001 characters long; keep it to 3,000.$"):
+        made.close(by="UBOB", at=T0 + 2 * H, missing=["a published postmortem"], waiver="x" * 3001)
+    assert made.status is Status.RESOLVED
