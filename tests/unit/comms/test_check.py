@@ -187,12 +187,12 @@ def test_user_text_anywhere_in_the_record_is_shown_not_evaluated(tmp_path: Path)
 
 
 @pytest.mark.parametrize("branch", [
-    'firebreaks | selectattr("state", "equalto", "failed") | selectattr("answer") | selectattr("attempts", "gt", 1)'
-    " | list",
-    'firebreaks | selectattr("state", "equalto", "lifted") | selectattr("executed_at") | selectattr("lifted_at")'
-    " | list",
-    'notices | selectattr("sent_at") | selectattr("sent_by") | selectattr("approved_by") | selectattr("regime")'
-    ' | selectattr("stage") | list',
+    ('firebreaks | selectattr("state", "equalto", "failed") | selectattr("answer") | selectattr("attempts", "gt", 1)'
+     " | list"),
+    ('firebreaks | selectattr("state", "equalto", "lifted") | selectattr("executed_at") | selectattr("lifted_at")'
+     " | list"),
+    ('notices | selectattr("sent_at") | selectattr("sent_by") | selectattr("approved_by") | selectattr("regime")'
+     ' | selectattr("stage") | list'),
     'actions_open | rejectattr("owner") | rejectattr("done_at") | list',
     'actions_done | selectattr("owner") | selectattr("due") | selectattr("done_at") | list',
     'fixtures | selectattr("snapshot_id") | selectattr("forbidden") | selectattr("tags") | list',

@@ -10,6 +10,7 @@ import pytest
 from firehouse.comms.notices import render_notice
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.classes import Catalog
+from firehouse.domain.firebreaks import Firebreak, State
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
 
@@ -155,3 +156,15 @@ def test_every_notice_template_may_ask_whether_there_is_a_regime_or_a_decision(t
     rendered = render_notice(incident("data"), templates=TemplateCatalogue.with_override(tmp_path), catalog=CATALOG,
                              regimes=ALL, lane="legal", now=NOW, template="letter", regime="gdpr")
     assert (rendered.text, rendered.regime) == ("no regime, undecided", None)
+
+
+def test_a_product_notice_lists_the_firebreaks_in_force_as_typed():
+    holding = Firebreak(incident_id=7, kind="kill-switch", target="refunds & returns <beta>", executor="unleash",
+                        requested_by="UBOB", requested_at=DECLARED, state=State.EXECUTED, executed_at=DECLARED + H)
+    lifted = Firebreak(incident_id=7, kind="rollback", target="support prompt", executor="webhook",
+                       requested_by="UBOB", requested_at=DECLARED, state=State.LIFTED, executed_at=DECLARED,
+                       lifted_at=DECLARED + H)
+    rendered = render_notice(incident("output", feature="search", window_start="09:00"), templates=TEMPLATES,
+                             catalog=CATALOG, regimes=ALL, lane="product", now=NOW, firebreaks=[holding, lifted])
+    assert "- refunds & returns <beta>: turn the feature off, since 2026-11-23 15:05 UTC" in rendered.text
+    assert "support prompt" not in rendered.text  # lifted: no longer disabled
