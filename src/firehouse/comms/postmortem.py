@@ -140,29 +140,14 @@ class RenderedPostmortem:
     text: str
 
 
-def render_postmortem(
-    incident: Incident,
-    *,
-    templates: TemplateCatalogue,
-    catalog: Catalog,
-    timeline: Sequence[TimelineEntry],
-    snapshots: Sequence[Snapshot],
-    firebreaks: Sequence[Firebreak],
-    notices: Sequence[Notice],
-    actions: Sequence[FollowUp],
-    fixtures: Sequence[Fixture],
-    now: datetime,
-    notes: Mapping[str, Sequence[str]] | None = None,
-) -> RenderedPostmortem:
+def render_postmortem(incident: Incident, *, templates: TemplateCatalogue, **record: Any) -> RenderedPostmortem:
     """The postmortem draft in Markdown, from `postmortem/<class>` if the deployment has one, else the default.
 
-    `notes` are what responders wrote for the sections the record cannot fill, by NOTE_SECTIONS key.
+    `record` is what `postmortem_context` takes (catalog, timeline, snapshots, firebreaks, notices, actions,
+    fixtures, now, and `notes`: what responders wrote for the sections the record cannot fill).
     """
-    name = templates.resolve(LANE, class_id=incident.class_id)
-    context = postmortem_context(incident, catalog=catalog, timeline=timeline, snapshots=snapshots,
-                                 firebreaks=firebreaks, notices=notices, actions=actions, fixtures=fixtures, now=now,
-                                 notes=notes)
-    rendered = templates.render(name, context)
+    rendered = templates.render(templates.resolve(LANE, class_id=incident.class_id),
+                                postmortem_context(incident, **record))
     return RenderedPostmortem(rendered.name, rendered.title, rendered.text)
 
 
