@@ -1,7 +1,7 @@
 """The layers import one way: each package may import only the packages below it.
 
     cli, bootstrap, server, ops  the composition root, the process, health, metrics, doctor
-    bolt                       inbound from Slack: the grammar, the command table, listeners
+    bolt, intake               inbound: from Slack (grammar, command table, listeners); from other systems (alerts)
     scheduler                  the leader, job syncing, the tick
     slack, integrations        outbound: to Slack (gateway, Block Kit views, outbox); to other systems
     usecases                   load → domain decision → save → effects, through a port
@@ -19,8 +19,8 @@ import pytest
 import firehouse
 
 PACKAGE = Path(firehouse.__file__).parent
-LAYERS = [("cli", "bootstrap", "server", "ops"), ("bolt",), ("scheduler",), ("slack", "integrations"), ("usecases",),
-          ("comms", "store", "config"), ("domain",), ("errors", "logs")]
+LAYERS = [("cli", "bootstrap", "server", "ops"), ("bolt", "intake"), ("scheduler",), ("slack", "integrations"),
+          ("usecases",), ("comms", "store", "config"), ("domain",), ("errors", "logs")]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 # The log context is standard library only, like `logging` itself: any layer may say what its work is about
 # (the incident it found, the job it runs). The test below keeps it that way.

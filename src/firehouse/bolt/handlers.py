@@ -17,7 +17,7 @@ from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment, Unconfirmed
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, Outcome
-from firehouse.usecases.notices import NoticeDesk
+from firehouse.usecases.notices import DRILL_CLOCKS, NoticeDesk
 from firehouse.usecases.updates import Updates
 
 
@@ -85,6 +85,8 @@ def clock(command: g.ShowClock | g.NotReportable, req: Request) -> Message:
         return Message(text="Recorded as not reportable; that regime's reminders stop. The record is in the channel.")
     incidents = req.services.incidents
     incident = incidents.incident_in(req.channel)
+    if incident.drill:
+        return Message(text=DRILL_CLOCKS)
     return notice_blocks.clock_message(
         incident.deadlines(incidents.settings.regimes), reported=incident.reported,
         not_reportable=incident.not_reportable, enabled=incidents.settings.regimes, class_id=incident.class_id,

@@ -240,7 +240,9 @@ def _durations(incident: Incident) -> list[DurationView]:
     return [
         measured("Time to detect", impact, start, "start of impact", first,
                  "when impact began; record it as a time: `/incident fact window_start=2026-11-23T09:00Z`"),
-        measured("Time to captain", start, incident.declared_at, first, "declaration", "the declaration"),
+        measured("Time to captain", start, incident.captain_at, first,
+                 "declaration" if incident.captain_at == incident.declared_at else "captain took the role",
+                 "nobody has taken the captain role yet"),
         measured("Time to contain", start, incident.contained_at, first, "containment", "not contained yet"),
         measured("Time to resolve", start, incident.resolved_at, first, "resolution", "not resolved yet"),
     ]

@@ -64,6 +64,20 @@ class CaptainHandedOver:
 
 
 @dataclass(frozen=True)
+class CaptainConfirmed:
+    """The provisional fire captain (named by an alert rule, or a drill's facilitator) took the role."""
+
+    at: datetime
+    by: str
+    captain: str
+
+    def timeline_entry(self) -> TimelineEntry:
+        text = f"<@{self.captain}> took the fire captain role"
+        return TimelineEntry(self.at, self.by, "captain", text if self.by == self.captain
+                             else f"{text} (named by <@{self.by}>)")
+
+
+@dataclass(frozen=True)
 class Logged:
     """A responder wrote a line into the timeline."""
 
@@ -237,6 +251,6 @@ class DeadlineReminded:
 
 
 Event = (
-    IncidentDeclared | CaptainHandedOver | Logged | SeverityChanged | ClassChanged | CauseChanged | RoleAssigned
+    IncidentDeclared | CaptainHandedOver | CaptainConfirmed | Logged | SeverityChanged | ClassChanged | CauseChanged | RoleAssigned
     | StatusChanged | MomentSet | UpdatePosted | UpdateMissed | FactRecorded | DecidedNotReportable | DeadlineReminded
 )

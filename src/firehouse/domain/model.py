@@ -12,6 +12,7 @@ from firehouse.domain.classes import IncidentClass
 from firehouse.domain.clocks import REGIMES, Deadline, deadlines
 from firehouse.domain.events import (
     FIREHOUSE,
+    CaptainConfirmed,
     CaptainHandedOver,
     CauseChanged,
     ClassChanged,
@@ -72,6 +73,10 @@ class Incident:
     declared_by: str
     declared_at: datetime
     description: str = ""
+    drill: bool = False  # a practice incident: marked everywhere, no clock, no notice sent, out of the numbers
+    # When a person took the fire captain role. None while the captain is provisional: named by an alert
+    # rule or holding the role for a drill's facilitator, until someone takes it (`/incident captain @me`).
+    captain_at: datetime | None = None
     status: Status = Status.INVESTIGATING
     cause: str | None = None
     roles: dict[str, str] = field(default_factory=dict)
@@ -120,11 +125,15 @@ class Incident:
         override_reason: str = "",
         reached_users: bool | None = None,
         classified: bool = False,
+        drill: bool = False,
+        provisional: bool = False,
+        detected_at: datetime | None = None,
     ) -> tuple[Incident, IncidentDeclared]:
         """A new incident led by `captain` (the declarer unless someone else is named).
 
         `proposed` is the severity the declare questions pointed to; declaring another one needs a reason.
         `classified` says the class was chosen, not defaulted, so the classification clock starts now.
+        `provisional`: Firehouse opened it (an alert, a drill), so nobody has taken the captain role yet.
         """
         if proposed and proposed != severity and not override_reason.strip():
             raise InvalidChange(f"Say why this is {severity.label} when the answers point to {proposed.label}.")
@@ -140,6 +149,9 @@ class Incident:
             reached_users=reached_users,
             aware_at=at,
             classified_at=at if classified else None,
+            drill=drill,
+            captain_at=None if provisional else at,
+            detected_at=detected_at,
         )
         event = IncidentDeclared(
             at=at, by=by, title=incident.title, severity=severity, class_id=incident.class_id,
@@ -162,12 +174,26 @@ class Incident:
             and not self.notice_waiver
         )
 
-    def hand_over(self, *, to: str, by: str, at: datetime) -> CaptainHandedOver:
-        """Make `to` the fire captain; there is always exactly one."""
+    def stakeholder_channel(self, configured: str | None) -> str | None:
+        """Where this incident's stakeholders hear about it: the `configured` channel, but a drill's stakeholder
+        posts stay in the drill's own war room, so practice never reaches real stakeholders."""
+        return self.channel_id if self.drill else configured
+
+    @property
+    def captain_provisional(self) -> bool:
+        """Nobody has taken the captain role yet; its holder only keeps the place."""
+        return self.captain_at is None
+
+    def hand_over(self, *, to: str, by: str, at: datetime) -> CaptainHandedOver | CaptainConfirmed:
+        """Make `to` the fire captain; there is always exactly one. Naming the provisional captain confirms them."""
         if to == self.captain:
+            if self.captain_provisional:
+                self.captain_at = at
+                return CaptainConfirmed(at=at, by=by, captain=to)
             raise InvalidChange(f"<@{to}> is already the fire captain.")
         event = CaptainHandedOver(at=at, by=by, previous=self.captain, captain=to)
         self.captain = to
+        self.captain_at = self.captain_at or at
         return event
 
     def log(self, *, text: str, by: str, at: datetime, kind: str = "log") -> Logged:
@@ -319,7 +345,10 @@ class Incident:
         return events
 
     def deadlines(self, regimes: Mapping[str, tuple[str, ...]]) -> list[Deadline]:
-        """The deadlines of the enabled `regimes` (id → classes covered) that apply to this incident's class."""
+        """The deadlines of the enabled `regimes` (id → classes covered) that apply to this incident's class.
+        A drill starts no regulatory clock."""
+        if self.drill:
+            return []
         return [
             deadline
             for regime, classes in regimes.items()

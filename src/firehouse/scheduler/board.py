@@ -185,7 +185,7 @@ class StatusBoard:
             if incident.status.is_open:
                 posts += self._board_step(uow, incident, now, events) + self._checklist(uow, incident, now)
             uow.incidents.save(incident, events)
-            owed = self.outbound.owe(uow, incident.id, posts)
+            owed = self.outbound.owe(uow, incident, posts)
             uow.commit()
         self.outbound.deliver(owed)
         self.schedule(incident)
@@ -208,8 +208,8 @@ class StatusBoard:
         reminder = Reminder(incident.id, incident.captain, due, missed.next_due, missed.missed,
                             self._escalation(incident), snooze)
         posts = [Post("reminder", incident.channel_id, reminder, due)]
-        if self.settings.stakeholder_channel:
-            posts.append(Post("silence", self.settings.stakeholder_channel,
+        if stakeholders := self.service.stakeholder_channel(incident):
+            posts.append(Post("silence", stakeholders,
                               StatusUpdate(incident, None, missed.next_due, at=now,
                                            firebreaks=tuple(uow.incidents.firebreaks(incident.id))), due))
         return posts

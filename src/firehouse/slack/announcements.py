@@ -6,6 +6,7 @@ from firehouse.comms.mrkdwn import escape, escape_keeping_users
 from firehouse.domain.afteraction import Closed, PostmortemPublished
 from firehouse.domain.classes import Catalog
 from firehouse.domain.events import (
+    CaptainConfirmed,
     CaptainHandedOver,
     CauseChanged,
     ClassChanged,
@@ -21,7 +22,7 @@ from firehouse.domain.snapshots import SnapshotTaken
 from firehouse.slack.gateway import Message
 from firehouse.slack.limits import sections
 
-_TOPIC_EVENTS = (CaptainHandedOver, SeverityChanged, ClassChanged, StatusChanged)
+_TOPIC_EVENTS = (CaptainHandedOver, CaptainConfirmed, SeverityChanged, ClassChanged, StatusChanged)
 
 
 def changes_topic(event: Event) -> bool:
@@ -45,6 +46,8 @@ def for_war_room(event: Event, incident: Incident, catalog: Catalog) -> Message 
         case CaptainHandedOver():
             return _message(f":firefighter: <@{event.captain}> is now the fire captain, taking over from"
                             f" <@{event.previous}> (handed over by <@{event.by}>).")
+        case CaptainConfirmed():
+            return _message(f":firefighter: <@{event.captain}> took the fire captain role.")
         case RoleAssigned():
             was = f", taking over from <@{event.previous}>" if event.previous else ""
             return _message(f":busts_in_silhouette: <@{event.holder}> is now *{event.role}*{was}"

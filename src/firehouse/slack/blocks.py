@@ -32,15 +32,16 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text))
 
 
-def _context(text: str) -> ContextBlock:
+def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
 def topic(incident: Incident) -> str:
-    """The war room's channel topic."""
+    """The war room's channel topic: a drill says so first; a provisional captain is marked as one."""
+    provisional = " (provisional)" if incident.captain_provisional else ""
     return (
-        f"{incident.severity.label} · {incident.class_id} · Fire captain: <@{incident.captain}>"
-        f" · {incident.status.value}"
+        f"{'DRILL · ' if incident.drill else ''}{incident.severity.label} · {incident.class_id}"
+        f" · Fire captain: <@{incident.captain}>{provisional} · {incident.status.value}"
     )
 
 
@@ -61,7 +62,7 @@ def kickoff(incident: Incident, incident_class: IncidentClass) -> Message:
     blocks += [
         DividerBlock(),
         _section(FIRST_MINUTES),
-        _context(
+        context(
             f"Declared by <@{incident.declared_by}> at {stamp(incident.declared_at)}."
             " Commands: `/incident log <text>` · `/incident sev <1|2|3> [reason]` · `/incident status <status>`"
             " · `/incident captain @user` · `/incident role <role> @user` · `/incident help`"
@@ -83,7 +84,7 @@ def stakeholder_announcement(incident: Incident) -> Message:
             f":rotating_light: *{incident.severity.label} · {escape(incident.title)}*\n"
             f"Class `{incident.class_id}` · Fire captain <@{incident.captain}> · War room <#{incident.channel_id}>"
         )
-    return Message(text=text, blocks=[_section(text), _context(f"Declared at {stamp(incident.declared_at)}")])
+    return Message(text=text, blocks=[_section(text), context(f"Declared at {stamp(incident.declared_at)}")])
 
 
 def logged(entry: TimelineEntry) -> Message:
@@ -159,7 +160,7 @@ def summary_message(incident: Incident) -> Message:
     text = (
         f"*{incident.severity.label} · {escape(incident.title)}* · {incident.status} · class `{incident.class_id}`"
         f" · cause `{incident.cause or 'not set'}`\n{moments}\n"
-        f"*Time to captain*: {duration(start, incident.declared_at)} · "
+        f"*Time to captain*: {duration(start, incident.captain_at)} · "
         f"*to contain*: {duration(start, incident.contained_at)} · "
         f"*to resolve*: {duration(start, incident.resolved_at)}, {measured}"
     )

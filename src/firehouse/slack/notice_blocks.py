@@ -35,8 +35,9 @@ def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
-def notice_message(notice: Notice, *, missing: Sequence[str] = ()) -> Message:
-    """The draft as the war room sees it: what it is, what is missing, the text, and what to do next."""
+def notice_message(notice: Notice, *, missing: Sequence[str] = (), drill: bool = False) -> Message:
+    """The draft as the war room sees it: what it is, what is missing, the text, and what to do next. A drill's
+    notice can be approved for practice, never marked sent."""
     regime = f" · {REGIMES[notice.regime].name}, {notice.stage}" if notice.regime else ""
     heading = (f":memo: *{notice.lane.capitalize()} notice #{notice.id}: {escape(notice.title)}*{regime}"
                f" · *{notice.status.upper()}*")
@@ -61,9 +62,11 @@ def notice_message(notice: Notice, *, missing: Sequence[str] = ()) -> Message:
         buttons = [ButtonElement(text="Edit", action_id=EDIT_ACTION, value=value)]
         if notice.status is NoticeStatus.DRAFT:
             buttons.append(ButtonElement(text="Approve", action_id=APPROVE_ACTION, value=value, style="primary"))
-        else:
+        elif not drill:
             buttons.append(ButtonElement(text="Mark sent", action_id=SENT_ACTION, value=value, style="primary"))
         blocks.append(ActionsBlock(elements=buttons))
+        if drill and notice.status is NoticeStatus.APPROVED:
+            blocks.append(_context("Approved for practice: a drill's notice is never sent, so it has no *Mark sent*."))
     return Message(text=f"{notice.lane.capitalize()} notice #{notice.id} ({notice.status})", blocks=blocks)
 
 

@@ -78,14 +78,14 @@ class SlackOutbound:
         once (one round trip after the channel was created)."""
         room = incident.channel_id
         notes: list[str] = []
-        kickoff = self._checked("the kickoff", blocks.kickoff(incident, incident_class), notes)
+        kickoff = self._checked("the kickoff", marked(incident, blocks.kickoff(incident, incident_class)), notes)
         actions: list[Action] = [
             ("post the kickoff", partial(self.gateway.post, room, kickoff)),
             ("set the topic", partial(self.gateway.set_topic, room, blocks.topic(incident))),
             *((f"invite <@{user}>", partial(self.gateway.invite, room, [user])) for user in dict.fromkeys(invite)),
         ]
-        actions += self._broadcast(self._checked("the stakeholder announcement",
-                                                 blocks.stakeholder_announcement(incident), notes))
+        actions += self._broadcast(incident, self._checked("the stakeholder announcement", marked(
+            incident, blocks.stakeholder_announcement(incident), for_stakeholders=True), notes))
         return notes + self._run(actions, incident_id=incident.id)
 
     def publish(self, incident: Incident, events: Sequence[Event]) -> list[str]:
@@ -100,9 +100,10 @@ class SlackOutbound:
                 person = event.captain if isinstance(event, CaptainHandedOver) else event.holder
                 actions.append((f"invite <@{person}>", partial(self.gateway.invite, room, [person])))
             if message := announcements.for_war_room(event, incident, self.settings.catalog):
-                in_room.append(self._checked("the war room's announcement", message, notes))
+                in_room.append(self._checked("the war room's announcement", marked(incident, message), notes))
             if message := announcements.for_stakeholders(event, incident):
-                actions += self._broadcast(self._checked("the stakeholder announcement", message, notes))
+                actions += self._broadcast(incident, self._checked("the stakeholder announcement", marked(
+                    incident, message, for_stakeholders=True), notes))
         if in_room:
             actions.append(("announce it in the war room", partial(self._post_all, room, in_room)))
         if any(announcements.changes_topic(event) for event in events):
@@ -116,8 +117,9 @@ class SlackOutbound:
             self.gateway.post_ephemeral(channel, user, message)
         return len(messages)
 
-    def show_notice(self, notice: Notice, *, channel: str, missing: Sequence[str] = ()) -> str | None:
-        message = notice_blocks.notice_message(notice, missing=missing)
+    def show_notice(self, notice: Notice, *, incident: Incident, missing: Sequence[str] = ()) -> str | None:
+        channel = incident.channel_id
+        message = marked(incident, notice_blocks.notice_message(notice, missing=missing, drill=incident.drill))
         if notice.message_ts:
             self.gateway.update(channel, notice.message_ts, message)
             return None
@@ -128,20 +130,22 @@ class SlackOutbound:
         """The draft as a Markdown file in the war room, then the message with what is left and Publish."""
         room = incident.channel_id
         to_write = rendered.text.count("[to write:")
+        comment = f"Postmortem draft, version {version.version} (drafted by <@{by}>)."
         return self._run([
             ("upload the postmortem draft", lambda: self.gateway.upload(
                 room, content=rendered.text, filename=f"postmortem-incident-{incident.id}-v{version.version}.md",
-                title=rendered.title, comment=f"Postmortem draft, version {version.version} (drafted by <@{by}>).")),
+                title=rendered.title, comment=f"{DRILL_TEXT}{comment}" if incident.drill else comment)),
         ], incident_id=incident.id) + self._run([
-            ("post the postmortem's summary", partial(self.gateway.post, room, afteraction_blocks.postmortem_posted(
-                incident, version=version.version, to_write=to_write))),
+            ("post the postmortem's summary", partial(self.gateway.post, room, marked(
+                incident, afteraction_blocks.postmortem_posted(incident, version=version.version, to_write=to_write)))),
         ], incident_id=incident.id)
 
     # --- telling Slack through the outbox ----------------------------------------------------------------
 
-    def owe(self, uow: UnitOfWork, incident_id: int, posts: Sequence[Post]) -> list[OutboxRow]:
-        return self.outbox.add(uow.session, incident_id,
-                               [(p.kind, p.channel, self.render(p.effect), p.due_at) for p in posts])
+    def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[OutboxRow]:
+        return self.outbox.add(uow.session, incident.id, [
+            (p.kind, p.channel, marked(incident, self.render(p.effect), for_stakeholders=_for_stakeholders(p.effect)),
+             p.due_at) for p in posts])
 
     def deliver(self, owed: Sequence[OutboxRow]) -> int:
         return self.outbox.deliver(owed)
@@ -201,9 +205,9 @@ class SlackOutbound:
         for message in messages:
             self.gateway.post(channel, message)
 
-    def _broadcast(self, message: Message) -> list[Action]:
+    def _broadcast(self, incident: Incident, message: Message) -> list[Action]:
         """Post in the stakeholder channel, joining it first if the bot was never added (public only)."""
-        channel = self.settings.stakeholder_channel
+        channel = incident.stakeholder_channel(self.settings.stakeholder_channel)
         if not channel:
             return []
 
@@ -235,3 +239,21 @@ class SlackOutbound:
             log.warning("could not %s for incident %s: %s", what, incident_id, failure.error)
             return f"I couldn't {what} (Slack said `{failure.error}`)."
         return None
+
+
+DRILL_TEXT = "[DRILL] "  # what a drill's every post starts with, in notifications and screen readers too
+DRILL_NOTE = ":construction: *DRILL*: a practice incident. Nothing here is real, nothing is sent outside."
+DRILL_STAKEHOLDERS = (":construction: *DRILL*: what the stakeholder channel would hear. It stays in this"
+                      " war room.")
+
+
+def marked(incident: Incident, message: Message, *, for_stakeholders: bool = False) -> Message:
+    """A drill's post says DRILL first, in its text and at the top of its blocks; a real incident's is as it is."""
+    if not incident.drill:
+        return message
+    note = blocks.context(DRILL_STAKEHOLDERS if for_stakeholders else DRILL_NOTE)
+    return Message(text=DRILL_TEXT + message.text, blocks=[note, *message.blocks])
+
+
+def _for_stakeholders(effect: Effect) -> bool:
+    return isinstance(effect, StatusUpdate) and effect.for_stakeholders

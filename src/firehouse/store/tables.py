@@ -28,10 +28,12 @@ class IncidentRow(SQLModel, table=True):
     severity: int
     class_id: str = Field(max_length=40)
     private: bool = False
+    drill: bool = Field(default=False, index=True)  # a practice incident: never counted in the numbers
     status: str = Field(max_length=20, index=True)
     captain: str = Field(max_length=40)
     declared_by: str = Field(max_length=40)
     declared_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    captain_at: datetime | None = _moment()  # when a person took the captain role; None while provisional
     channel_id: str = Field(max_length=40, unique=True, index=True)
     channel_name: str = Field(max_length=80)
     cause: str | None = Field(default=None, max_length=40)
@@ -220,3 +222,20 @@ class PostmortemRow(SQLModel, table=True):
     drafted_at: datetime = Field(sa_column=_utc_column(nullable=False))
     published_by: str | None = Field(default=None, max_length=40)
     published_at: datetime | None = _moment()
+
+
+class DrillRow(SQLModel, table=True):
+    """A practice incident's run: the scenario as it was when the drill started, its injects, its report."""
+
+    __tablename__ = "drill"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", unique=True, index=True)
+    scenario: str = Field(max_length=60, index=True)  # the scenario's name: runs of one scenario compare
+    script: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # the scenario, frozen
+    started_by: str = Field(max_length=40)
+    started_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    injects_sent: int = 0
+    ended_by: str | None = Field(default=None, max_length=40)
+    ended_at: datetime | None = _moment()
+    report: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # the readiness report

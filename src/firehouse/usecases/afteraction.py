@@ -242,7 +242,7 @@ class AfterAction:
                 incident = uow.incidents.get(action.incident_id)
                 action.reminded(now)
                 uow.incidents.save_action(action)
-                owed = self.service.outbound.owe(uow, incident.id, [Post(
+                owed = self.service.outbound.owe(uow, incident, [Post(
                     "follow-up", action.owner or incident.captain,
                     FollowUpReminder(action, incident, days=(now.date() - action.due).days), now)])
                 uow.commit()
@@ -257,7 +257,7 @@ class AfterAction:
                     continue
                 incident.lock_nudged_at = now
                 uow.incidents.save(incident, [])
-                owed = self.service.outbound.owe(uow, incident.id, [
+                owed = self.service.outbound.owe(uow, incident, [
                     Post("lock-nudge", incident.channel_id, LockNudge(incident, tuple(missing)), now)])
                 uow.commit()
             self.service.outbound.deliver(owed)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from firehouse.config import Settings
-from firehouse.domain.events import Event, TimelineEntry
+from firehouse.domain.events import FIREHOUSE, Event, TimelineEntry
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import MAX_TEXT, Incident
 from firehouse.domain.naming import war_room_name
@@ -28,6 +28,7 @@ from firehouse.store import UnitOfWork
 from firehouse.usecases.ports import Channel, Outbound, Post
 
 
+DRILL_PREFIX = "drill"  # a drill's war room is `drill-<yyyymmdd>-<slug>`, whatever the deployment's prefix
 NAME_ATTEMPTS = 10  # numbered names, `<name>` and `<name>-2` to `<name>-10`, on a busy day
 TOKEN_ATTEMPTS = 3  # then names with a random suffix: 16 million of them per title and day
 # The permission a change needs: an action, several, or one that depends on the incident.
@@ -80,28 +81,43 @@ class IncidentService:
         proposed: Severity | None = None,
         override_reason: str = "",
         reached_users: bool | None = None,
+        drill: bool = False,
+        provisional: bool = False,
+        detected_at: datetime | None = None,
+        record: Callable[[UnitOfWork, Incident], list[Post]] | None = None,
     ) -> Outcome:
         """Declare an incident: open its war room, record it, then brief the room and the stakeholders.
 
-        Two sequential Web API round trips: creating the channel, then the briefing all at once."""
+        Two sequential Web API round trips: creating the channel, then the briefing all at once. Firehouse
+        itself declares drills and alerts' investigations: `provisional` leaves the captain role for a person
+        to take, and `record` writes what goes with the incident in the same transaction, returning the posts
+        it owes (a drill's alarm, an alert's details)."""
         incident_class = self.catalog.classes[class_id or self.catalog.default_class]
         if captain and captain != by:
             self.require_person(captain)
         incident, declared = Incident.declare(
             title=title, severity=severity, incident_class=incident_class, by=by, at=self.clock(),
             captain=captain, description=description, proposed=proposed, override_reason=override_reason,
-            reached_users=reached_users, classified=class_id is not None,
+            reached_users=reached_users, classified=class_id is not None, drill=drill, provisional=provisional,
+            detected_at=detected_at,
         )
         incident.retime(old=None, new=self.interval(incident), now=incident.declared_at)
         room = self._open_war_room(incident)
         incident.channel_id, incident.channel_name = room.id, room.name
         with self.unit_of_work() as uow:
             uow.incidents.add(incident, [declared])
+            owed = self.outbound.owe(uow, incident, record(uow, incident)) if record else []
             uow.commit()
         self.notify_saved(incident)
         outcome = Outcome(incident, events=[declared])
-        outcome.problems += self.outbound.brief(incident, incident_class, invite=[by, incident.captain])
+        people = [p for p in (by, incident.captain) if p != FIREHOUSE]
+        outcome.problems += self.outbound.brief(incident, incident_class, invite=people)
+        if owed:  # after the kickoff: the war room reads the briefing first
+            self.outbound.deliver(owed)
         return outcome
+
+    def stakeholder_channel(self, incident: Incident) -> str | None:
+        return incident.stakeholder_channel(self.settings.stakeholder_channel)
 
     def _open_war_room(self, incident: Incident) -> Channel:
         """Create the war room under the first free name, so a flapping alert always gets one."""
@@ -116,7 +132,8 @@ class IncidentService:
 
     def _room_names(self, incident: Incident) -> Iterator[str]:
         """The numbered names, then a few with a random suffix (a token only needs to be new)."""
-        named = {"prefix": self.settings.channel_prefix, "declared_at": incident.declared_at, "title": incident.title}
+        prefix = DRILL_PREFIX if incident.drill else self.settings.channel_prefix
+        named = {"prefix": prefix, "declared_at": incident.declared_at, "title": incident.title}
         for attempt in range(NAME_ATTEMPTS):
             yield war_room_name(**named, attempt=attempt)
         for _ in range(TOKEN_ATTEMPTS):
@@ -209,7 +226,7 @@ class IncidentService:
             events = decided if isinstance(decided, list) else [decided]
             incident.retime(old=before, new=self.interval(incident), now=self.clock())
             uow.incidents.save(incident, events)
-            owed = self.outbound.owe(uow, incident.id, posts(uow, incident, events[0])) if posts else []
+            owed = self.outbound.owe(uow, incident, posts(uow, incident, events[0])) if posts else []
             uow.commit()
         if owed:
             self.outbound.deliver(owed)

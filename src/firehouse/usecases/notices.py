@@ -17,6 +17,9 @@ from firehouse.errors import DomainError, InvalidChange
 from firehouse.usecases.incidents import IncidentService, Outcome
 
 
+DRILL_CLOCKS = "This is a drill, so no regulatory clock runs and there is nothing to report."
+
+
 class NoticeDesk:
     """Facts, drafts, approvals, sending, and the clocks of the legal lane."""
 
@@ -56,7 +59,7 @@ class NoticeDesk:
             uow.incidents.add_notice(notice)
             uow.incidents.record(incident, [notice.event("drafted", by=by, at=now)])
             uow.commit()
-        self._show(notice, channel=incident.channel_id, missing=rendered.missing)
+        self._show(notice, incident=incident, missing=rendered.missing)
         return notice
 
     def edit(self, *, notice_id: int, by: str, text: str) -> Notice:
@@ -68,22 +71,28 @@ class NoticeDesk:
                          act=lambda n: n.approve(by=by, at=self.clock()))
 
     def mark_sent(self, *, notice_id: int, by: str) -> Notice:
-        return self._act(notice_id, by, needs=lambda n: "mark_sent", act=lambda n: n.mark_sent(by=by, at=self.clock()))
+        return self._act(notice_id, by, needs=lambda n: "mark_sent", act=lambda n: n.mark_sent(by=by, at=self.clock()),
+                         in_drill=False)
 
-    def _act(self, notice_id: int, by: str, *, needs, act) -> Notice:
+    def _act(self, notice_id: int, by: str, *, needs, act, in_drill: bool = True) -> Notice:
         with self.service.unit_of_work() as uow:
             notice = uow.incidents.notice(notice_id)
             if notice is None:
                 raise DomainError(f"Notice #{notice_id} does not exist.")
             incident = uow.incidents.get(notice.incident_id)
             self.service.require(incident, needs(notice), by)
-            event = act(notice)
+            if incident.drill and not in_drill:
+                raise InvalidChange("This is a drill: its notices are drafted and approved for practice, never"
+                                    " marked sent.")
+            events = [act(notice)]
             if notice.status is NoticeStatus.SENT:
                 self._count_as_sent(incident, notice)
+            elif incident.drill and notice.status is NoticeStatus.APPROVED and notice.lane == "product":
+                events += self._practised(incident, notice, by=by)
             uow.incidents.save_notice(notice)
-            uow.incidents.save(incident, [event])
+            uow.incidents.save(incident, events)
             uow.commit()
-        self._show(notice, channel=incident.channel_id)
+        self._show(notice, incident=incident)
         self.service.notify_saved(incident)
         return notice
 
@@ -95,9 +104,18 @@ class NoticeDesk:
         elif notice.regime and notice.stage and f"{notice.regime}:{notice.stage}" not in incident.reported:
             incident.reported.append(f"{notice.regime}:{notice.stage}")
 
-    def _show(self, notice: Notice, *, channel: str, missing: Sequence[str] = ()) -> None:
+    def _practised(self, incident: Incident, notice: Notice, *, by: str) -> list:
+        """In a drill an approved product notice stands in for one sent (none ever is): it settles the customer
+        notice a SEV1 owes, as a waiver that says why, on the timeline."""
+        if incident.notice_waiver:
+            return []
+        incident.notice_waiver = f"a drill: product notice #{notice.id} approved, and drills never send notices"
+        return [incident.log(text=f"Customer notice settled for the drill: {incident.notice_waiver}", by=by,
+                             at=self.clock(), kind="notice")]
+
+    def _show(self, notice: Notice, *, incident: Incident, missing: Sequence[str] = ()) -> None:
         """Post the notice in its war room, or update the message that shows it."""
-        posted = self.service.outbound.show_notice(notice, channel=channel, missing=missing)
+        posted = self.service.outbound.show_notice(notice, incident=incident, missing=missing)
         if not posted:
             return
         notice.message_ts = posted
@@ -125,6 +143,8 @@ class NoticeDesk:
         """Record the decision (its reminders stop) and keep the rendered record of it."""
         if regime not in self.settings.regimes:
             raise InvalidChange(f"{REGIMES[regime].name} is not enabled here, so there is nothing to decide.")
+        if self.service.incident_in(channel).drill:
+            raise InvalidChange(DRILL_CLOCKS)
         self.service.change(channel, by, needs="not_reportable",
                             decide=lambda incident: incident.decide_not_reportable(regime, reason, by=by,
                                                                                    at=self.clock()))
@@ -137,5 +157,5 @@ class NoticeDesk:
         with self.service.unit_of_work() as uow:
             uow.incidents.add_notice(record)
             uow.commit()
-        self._show(record, channel=channel)
+        self._show(record, incident=incident)
         return record

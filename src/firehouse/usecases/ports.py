@@ -109,14 +109,14 @@ class Outbound(Protocol):
     def show_timeline(self, incident: Incident, entries: Sequence[TimelineEntry], *, channel: str,
                       user: str) -> int: ...
 
-    def show_notice(self, notice: Notice, *, channel: str, missing: Sequence[str] = ()) -> str | None:
+    def show_notice(self, notice: Notice, *, incident: Incident, missing: Sequence[str] = ()) -> str | None:
         """Post the notice (returns the new message's ts) or update the message already showing it."""
 
     def show_postmortem(self, incident: Incident, rendered: RenderedPostmortem, *, version: PostmortemVersion,
                         by: str) -> list[str]:
         """Post the postmortem draft in the war room as a file, with what is left to write and Publish."""
 
-    def owe(self, uow: UnitOfWork, incident_id: int, posts: Sequence[Post]) -> list[Any]:
+    def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[Any]:
         """Record `posts` in the caller's transaction, already claimed by this process."""
 
     def deliver(self, owed: Sequence[Any]) -> int:

@@ -29,10 +29,14 @@ class Updates:
 
         def posts(uow: UnitOfWork, incident: Incident, event: UpdatePosted) -> list[Post]:
             firebreaks = tuple(uow.incidents.firebreaks(incident.id))
-            owed = [Post("update", incident.channel_id, StatusUpdate(
-                incident, event, event.next_due, at=event.at, firebreaks=firebreaks, for_stakeholders=False), event.at)]
-            if self.settings.stakeholder_channel:
-                owed.append(Post("update", self.settings.stakeholder_channel, StatusUpdate(
+            stakeholders = self.service.stakeholder_channel(incident)
+            owed = []
+            if stakeholders != incident.channel_id:  # a drill's war room gets the stakeholders' copy only
+                owed.append(Post("update", incident.channel_id, StatusUpdate(
+                    incident, event, event.next_due, at=event.at, firebreaks=firebreaks, for_stakeholders=False),
+                    event.at))
+            if stakeholders:
+                owed.append(Post("update", stakeholders, StatusUpdate(
                     incident, event, event.next_due, at=event.at, firebreaks=firebreaks), event.at))
             return owed
 

@@ -141,8 +141,8 @@ class FakeOutbound:
         self.timelines_shown.append((channel, user, len(entries)))
         return 1
 
-    def show_notice(self, notice: Notice, *, channel: str, missing: Sequence[str] = ()) -> str | None:
-        self.notices_shown.append((notice, channel))
+    def show_notice(self, notice: Notice, *, incident: Incident, missing: Sequence[str] = ()) -> str | None:
+        self.notices_shown.append((notice, incident.channel_id))
         return None if notice.message_ts else f"{1_700_000_000 + len(self.notices_shown)}.000100"
 
     def show_postmortem(self, incident: Incident, rendered: Any, *, version: Any, by: str) -> list[str]:
@@ -151,9 +151,9 @@ class FakeOutbound:
 
     # --- telling Slack through the outbox --------------------------------------------------------------
 
-    def owe(self, uow: UnitOfWork, incident_id: int, posts: Sequence[Post]) -> list[OutboxRow]:
-        self.owed += [(incident_id, post) for post in posts]
-        return self._outbox.add(uow.session, incident_id,
+    def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[OutboxRow]:
+        self.owed += [(incident.id, post) for post in posts]
+        return self._outbox.add(uow.session, incident.id,
                                 [(p.kind, p.channel, Message(text=f"{p.kind}: {type(p.effect).__name__}"), p.due_at)
                                  for p in posts])
 
