@@ -107,8 +107,8 @@ class SlackGateway:
     def post_ephemeral(self, channel: str, user: str, message: Message) -> None:
         self._call("chat_postEphemeral", channel=channel, user=user, text=message.text, blocks=_fitted(message))
 
-    def upload(self, channel: str, *, content: str, filename: str, title: str, comment: str) -> str:
-        """Share a text file in a channel with a comment; returns the file's id.
+    def upload(self, channel: str, *, content: str | bytes, filename: str, title: str, comment: str) -> str:
+        """Share a file (text, or the bytes of an image) in a channel with a comment; returns the file's id.
 
         slack_sdk's external upload: files.getUploadURLExternal, a POST of the bytes to the URL it returns,
         then files.completeUploadExternal, which shares the file. A failure in any step is a SlackFailure.
