@@ -1,0 +1,201 @@
+"""Drills: start a practice incident from a scenario, post its injects on time, score it when it ends.
+
+A drill is an incident like any other (captain, cadence, snapshots, firebreaks, notices, postmortem),
+declared by Firehouse with `drill` set, so every layer knows to mark it and keep it out of real
+channels, clocks and numbers. Its run (the frozen scenario, the injects posted, the report) is kept
+beside it. The scheduler asks `due` for the injects whose time came and ends the drill at its time limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from firehouse.config.scenarios import Scenarios, load
+from firehouse.domain.drills import DrillRun, Observed, Readiness, Scenario, readiness
+from firehouse.domain.events import FIREHOUSE, Event
+from firehouse.domain.firebreaks import State
+from firehouse.domain.model import Incident
+from firehouse.domain.severity import Severity
+from firehouse.errors import InvalidChange, NotAWarRoom, echo
+from firehouse.store import UnitOfWork
+from firehouse.usecases.effects import DrillInject
+from firehouse.usecases.incidents import IncidentService, Outcome, in_war_room
+from firehouse.usecases.ports import Post
+
+NOT_A_DRILL = ("`/incident drill end` scores a drill, and this is a real incident's war room. Type it in the"
+               " drill's channel (`drill-…`).")
+
+
+@dataclass(frozen=True)
+class Ended:
+    """A drill that ended: its run with the report, the run of the same scenario before it, and what Slack
+    refused on the way."""
+
+    run: DrillRun
+    previous: DrillRun | None
+    incident: Incident
+    problems: list[str]
+
+
+class Drills:
+    """The drills of one deployment: its scenarios, its runs, and their reports."""
+
+    def __init__(self, *, service: IncidentService) -> None:
+        self.service = service
+        self.settings = service.settings
+
+    def scenarios(self) -> Scenarios:
+        """Read fresh each time: a scenario edited today is the one run today."""
+        return load(self.settings.drills_dir, catalog=self.service.catalog)
+
+    # --- starting ---------------------------------------------------------------------------------------
+
+    def start(self, *, name: str, by: str, channel: str) -> tuple[DrillRun, Outcome]:
+        """Open a drill war room for scenario `name`, with `by` as its facilitator, and sound its alarm."""
+        self._not_in_a_war_room(channel)
+        scenario = self.scenario(name)
+        started: list[DrillRun] = []
+
+        def record(uow: UnitOfWork, incident: Incident) -> list[Post]:
+            run, event = DrillRun.start(scenario, incident_id=incident.id, by=by, at=incident.declared_at)
+            started.append(uow.incidents.add_drill(run))
+            uow.incidents.record(incident, [event])
+            return [Post("inject", incident.channel_id, DrillInject(timedelta(), scenario.alarm, alarm=True),
+                         incident.declared_at)]
+
+        # A drill opens as the alarm would: a SEV3 investigation of the default class, not yet classified, led
+        # by its facilitator until someone takes the captain role. Its first signal is the alarm, now.
+        outcome = self.service.declare(title=scenario.title, by=by, severity=Severity.SEV3, drill=True,
+                                       provisional=True, detected_at=self.service.clock(), record=record)
+        return started[0], outcome
+
+    def scenario(self, name: str) -> Scenario:
+        scenarios = self.scenarios()
+        if name in scenarios.problems:
+            raise InvalidChange(f"The scenario `{echo(name)}` cannot run: {echo(scenarios.problems[name], 500)}."
+                                " Fix the file; `firehouse drills check` checks them all.")
+        if name not in scenarios.found:
+            known = ", ".join(f"`{n}`" for n in scenarios.found) or "none: add TOML files to drills/"
+            raise InvalidChange(f"There is no scenario `{echo(name)}`. Scenarios: {known}.")
+        return scenarios.found[name]
+
+    def _not_in_a_war_room(self, channel: str) -> None:
+        """Drills start from an ordinary channel: never inside another drill or a real incident's war room."""
+        with self.service.unit_of_work() as uow:
+            incident = uow.incidents.by_channel(channel)
+        if incident is None:
+            return
+        if incident.drill:
+            raise InvalidChange("This channel is already a drill's war room; one drill per channel. Finish this one"
+                                " with `/incident drill end`, and start the next from another channel.")
+        raise InvalidChange("This is a real incident's war room, so no drill starts here. Start drills from"
+                            " another channel.")
+
+    # --- while it runs: the scheduler's part ------------------------------------------------------------
+
+    def due(self, uow: UnitOfWork, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
+        """The injects whose time came, recorded in the caller's transaction as posts owed to the war room."""
+        run = uow.incidents.drill(incident.id)
+        if run is None:
+            return []
+        posted = run.due_injects(now, by=FIREHOUSE)
+        if not posted:
+            return []
+        uow.incidents.save_drill(run)
+        events += posted
+        return [Post("inject", incident.channel_id, DrillInject(p.offset, p.text), run.started_at + p.offset)
+                for p in posted]
+
+    def next_moment(self, incident: Incident) -> datetime | None:
+        """When this drill next needs the scheduler: its next inject, else its time limit."""
+        with self.service.unit_of_work() as uow:
+            run = uow.incidents.drill(incident.id)
+        return run.next_moment() if run else None
+
+    def overdue(self, incident_id: int, now: datetime) -> bool:
+        """Whether the drill's time limit has passed while it still runs."""
+        with self.service.unit_of_work() as uow:
+            run = uow.incidents.drill(incident_id)
+        return bool(run and run.running and now >= run.ends_at)
+
+    # --- ending and scoring -------------------------------------------------------------------------------
+
+    def end(self, *, channel: str, by: str) -> Ended:
+        """`/incident drill end`: score the drill the war room runs, close it, and post the report."""
+        try:
+            incident = self.service.incident_in(channel)
+        except NotAWarRoom:
+            raise InvalidChange("`/incident drill end` scores a drill: type it in the drill's channel (`drill-…`)."
+                                " This channel is not one.") from None
+        return self._end(incident.id, by=by)
+
+    def end_by_time(self, incident_id: int) -> Ended:
+        """The scheduler's end of a drill whose time limit passed."""
+        return self._end(incident_id, by=FIREHOUSE, timed_out=True)
+
+    def _end(self, incident_id: int, *, by: str, timed_out: bool = False) -> Ended:
+        now = self.service.clock()
+        with self.service.unit_of_work() as uow:
+            incident = uow.incidents.get(incident_id)
+            run = uow.incidents.drill(incident_id) if incident else None
+            if run is None:
+                raise InvalidChange(NOT_A_DRILL)
+            if not run.running:
+                raise InvalidChange("This drill has ended already; its report is in the channel.")
+            if by not in (run.started_by, FIREHOUSE):
+                self.service.require(incident, "end_drill", by)
+            report = readiness(run.scenario, self._observed(uow, incident), started_at=run.started_at,
+                               ended_at=now, offsets=self.settings.board.first_hour, timed_out=timed_out)
+            events = [run.end(report, by=by, at=now), incident.end_drill(by=by, at=now, timed_out=timed_out)]
+            uow.incidents.save_drill(run)
+            uow.incidents.save(incident, events)
+            previous = next((r for r in reversed(uow.incidents.drills(scenario=run.scenario.name, ended=True))
+                             if r.id != run.id and r.started_at < run.started_at), None)
+            uow.commit()
+        self.service.notify_saved(incident)
+        problems = self.service.outbound.publish(incident, events)
+        problems += self.service.outbound.show_drill_report(incident, run=run, previous=previous)
+        return Ended(run, previous, incident, problems)
+
+    @staticmethod
+    def _observed(uow: UnitOfWork, incident: Incident) -> Observed:
+        """What the record of the drill shows, for its score."""
+        timeline = uow.incidents.timeline(incident.id)
+        severity_set = [e.at for e in timeline if e.kind == "severity"]
+        snapshots = [s.taken_at for s in uow.incidents.snapshots(incident.id)]
+        in_force = [f.executed_at for f in uow.incidents.firebreaks(incident.id)
+                    if f.executed_at and f.state in (State.EXECUTED, State.LIFTED)]
+        drafts = [n.created_at for n in uow.incidents.notices(incident.id) if n.lane == "product"]
+        return Observed(
+            captain_at=incident.captain_at, classified_at=incident.classified_at,
+            severity_set_at=severity_set[-1] if severity_set else incident.declared_at, class_id=incident.class_id,
+            severity=incident.severity, first_snapshot_at=min(snapshots, default=None),
+            first_firebreak_at=min(in_force, default=None),
+            first_update_at=next((e.at for e in timeline if e.kind == "update"), None),
+            first_product_draft_at=min(drafts, default=None), contained_at=incident.contained_at)
+
+    # --- reading ------------------------------------------------------------------------------------------
+
+    def run_in(self, channel: str) -> DrillRun | None:
+        """The drill the channel's war room runs, or None."""
+        with self.service.unit_of_work() as uow:
+            incident = in_war_room(uow, channel)
+            return uow.incidents.drill(incident.id)
+
+    def history(self, *, scenario: str | None = None) -> list[DrillRun]:
+        """Every drill that ended, oldest first (of one scenario)."""
+        with self.service.unit_of_work() as uow:
+            return uow.incidents.drills(scenario=scenario, ended=True)
+
+    def running(self) -> list[tuple[Incident, DrillRun]]:
+        """The drills running now, with their incidents."""
+        with self.service.unit_of_work() as uow:
+            return [(uow.incidents.get(run.incident_id), run) for run in uow.incidents.drills(ended=False)]
+
+
+def reports(runs: Sequence[DrillRun]) -> list[Readiness]:
+    """The reports of ended runs, in order."""
+    return [run.report for run in runs if run.report is not None]
+
