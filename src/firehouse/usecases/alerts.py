@@ -1,0 +1,223 @@
+"""Alert intake: a delivery is stored before it is acknowledged, then processed off the request path.
+
+Nothing lost, nothing doubled. `receive` commits the delivery before the intake answers 202. `drain` then
+processes what is owed, oldest first and one at a time (a lock here, an advisory lock across PostgreSQL
+replicas), so two deliveries of one group never open two war rooms. Processing one records the new
+incident or the attachment, its alerts, its timeline entries, the posts it owes and the delivery's outcome
+in one transaction: Slack down or a crash before that leaves the delivery unprocessed, and the next try
+(the next delivery, the scheduler leader's next round, a restart) does it once.
+
+A delivery goes one of four ways: it attaches to the open incident that knows its group key or one of its
+fingerprints; it opens a SEV3 investigation (class, severity and captain from the label rules), unless
+storm control says enough war rooms opened in the window, when it joins the storm's room; or, all resolved
+and known nowhere, it is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from firehouse.domain.alerts import (
+    AlertGroup,
+    AlertNoted,
+    Changes,
+    Delivery,
+    Placement,
+    Triage,
+    changes,
+    noted,
+    place,
+    retry_after,
+    storm_joined,
+    storm_title,
+    triage,
+)
+from firehouse.domain.events import FIREHOUSE
+from firehouse.errors import DomainError
+from firehouse.logs import bound, note
+from firehouse.store import UnitOfWork
+from firehouse.store.alerts import AlertRepository, processing_lock
+from firehouse.usecases.effects import AlertPost
+from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.ports import Post
+
+log = logging.getLogger(__name__)
+
+OPENED, ATTACHED, STORM, IGNORED, FAILED = "opened", "attached", "storm", "ignored", "failed"
+
+
+class AlertIntake:
+    """Stores deliveries and turns them into war rooms and timeline entries."""
+
+    def __init__(self, *, service: IncidentService) -> None:
+        self.service = service
+        self.settings = service.settings.alerts
+        self.clock: Callable[[], datetime] = service.clock
+        self.on_outcome: list[Callable[[str, str], object]] = []  # told (source, outcome) per attempt
+        self._processing = threading.Lock()
+
+    def receive(self, group: AlertGroup) -> int:
+        """Store a validated delivery; its id once it is durable."""
+        with self.service.unit_of_work() as uow:
+            delivery_id = AlertRepository(uow.session).add_delivery(group, at=self.clock())
+            uow.commit()
+        return delivery_id
+
+    def drain(self, *, keep_going: Callable[[], bool] = lambda: True) -> int:
+        """Process every delivery that is due, oldest first, while `keep_going()`; how many were processed."""
+        done, tried = 0, set()
+        with self._processing, processing_lock(self.service.engine):
+            while keep_going():
+                with self.service.unit_of_work() as uow:
+                    due = [i for i in AlertRepository(uow.session).due_deliveries(self.clock()) if i not in tried]
+                if not due:
+                    return done
+                for delivery_id in due:
+                    if not keep_going():
+                        break
+                    tried.add(delivery_id)
+                    done += self._attempt(delivery_id)
+        return done
+
+    def _attempt(self, delivery_id: int) -> bool:
+        """Process one delivery; a failure (Slack down, a refused captain) leaves it for a later try."""
+        with bound():
+            try:
+                source, outcome = self.process(delivery_id)
+            except Exception as err:  # nothing was written: the delivery waits, and the next try starts afresh
+                self._failed(delivery_id, err)
+                return False
+        if outcome:
+            self._tell(source, outcome)
+        return bool(outcome)
+
+    def process(self, delivery_id: int) -> tuple[str, str | None]:
+        """Open, attach, join the storm or ignore; (source, outcome), the outcome None when it was done before."""
+        now = self.clock()
+        with self.service.unit_of_work() as uow:
+            alerts = AlertRepository(uow.session)
+            delivery = alerts.unprocessed(delivery_id)
+            if delivery is None:
+                return "", None
+            group = delivery.group
+            incident_id = alerts.incident_of(group)
+            if incident_id is None and not group.firing:
+                alerts.processed(delivery_id, at=now, outcome=IGNORED, incident_id=None)
+                uow.commit()
+                return group.source, IGNORED
+            storm = alerts.open_storm()
+            placement = place(opened_in_window=alerts.rooms_opened_since(now - self.settings.storm_window),
+                              limit=self.settings.storm_limit, storm_open=storm is not None)
+        if incident_id is not None:
+            return group.source, self._attach(delivery, incident_id, outcome=ATTACHED)
+        if placement is Placement.STORM_JOIN:
+            return group.source, self._attach(delivery, storm, outcome=STORM, joined=True)
+        return group.source, self._open(delivery, storm=placement is Placement.STORM_OPEN)
+
+    # --- the ways a delivery goes -------------------------------------------------------------------------
+
+    def _open(self, delivery: Delivery, *, storm: bool) -> str:
+        """A war room for the group (or, as a storm begins, the storm's), its alerts as the first entries."""
+        group, now = delivery.group, self.clock()
+        chosen = self._triage(group, storm=storm)
+        captain, standing_in = self._captain(chosen)
+        entries = [storm_joined(group, at=delivery.received_at)] if storm else []
+        entries += noted(group, Changes(new=group.firing, resolved=tuple(a for a in group.alerts if not a.firing)),
+                         at=delivery.received_at)
+        if standing_in:
+            entries.append(standing_in)
+        outcome = STORM if storm else OPENED
+
+        def record(uow: UnitOfWork, incident) -> list[Post]:
+            alerts = AlertRepository(uow.session)
+            alerts.remember(incident.id, group, group.alerts, at=delivery.received_at)
+            alerts.add_room(incident.id, at=now, storm=storm)
+            uow.incidents.record(incident, entries)
+            alerts.processed(delivery.id, at=now, outcome=outcome, incident_id=incident.id)
+            return [Post("alert", incident.channel_id, AlertPost(group.source, "storm" if storm else "opened",
+                                                                 group.alerts, group.group_key, chosen.rule), now)]
+
+        title = storm_title(limit=self.settings.storm_limit, window=self.settings.storm_window) if storm \
+            else group.title
+        declared = self.service.declare(title=title, by=FIREHOUSE, severity=chosen.severity, class_id=chosen.class_id,
+                                        captain=captain, provisional=True, detected_at=group.detected_at(now),
+                                        record=record)
+        note(incident=declared.incident.id)
+        for problem in declared.problems:
+            log.warning("alert war room %s: %s", declared.incident.id, problem)
+        log.info("alert group from %s opened incident %s (%s)", group.source, declared.incident.id, outcome)
+        return outcome
+
+    def _attach(self, delivery: Delivery, incident_id: int, *, outcome: str, joined: bool = False) -> str:
+        """What is new in the group goes on the incident's timeline and into its war room; a repeat of what it
+        knows changes nothing there."""
+        group, now, at = delivery.group, self.clock(), delivery.received_at
+        note(incident=incident_id)
+        with self.service.unit_of_work() as uow:
+            alerts = AlertRepository(uow.session)
+            incident = uow.incidents.get(incident_id)
+            found = changes(group, alerts.known(incident_id, group.source))
+            entries: list[AlertNoted] = [storm_joined(group, at=at)] if joined else []
+            entries += noted(group, found, at=at)
+            alerts.remember(incident_id, group, group.alerts, at=at)
+            uow.incidents.record(incident, entries)
+            posts = []
+            if found.new or found.again:
+                posts.append(Post("alert", incident.channel_id, AlertPost(group.source, "joined",
+                                                                          found.new + found.again, group.group_key), now))
+            if found.resolved:
+                posts.append(Post("alert", incident.channel_id, AlertPost(group.source, "resolved", found.resolved,
+                                                                          group.group_key), now))
+            owed = self.service.outbound.owe(uow, incident, posts)
+            alerts.processed(delivery.id, at=now, outcome=outcome, incident_id=incident_id)
+            uow.commit()
+        if owed:
+            self.service.outbound.deliver(owed)
+        log.info("alert group from %s attached to incident %s (%s new, %s resolved)", group.source, incident_id,
+                 len(found.new + found.again), len(found.resolved))
+        return outcome
+
+    # --- helpers ----------------------------------------------------------------------------------------
+
+    def _triage(self, group: AlertGroup, *, storm: bool) -> Triage:
+        """The rules decide a group's room; a storm's room, shared by many groups, takes the defaults."""
+        defaults = dict(class_id=self.settings.class_id, severity=self.settings.severity,
+                        captain=self.settings.captain or "")
+        return Triage(**defaults) if storm else triage(group.firing, self.settings.rules, **defaults)
+
+    def _captain(self, chosen: Triage) -> tuple[str, AlertNoted | None]:
+        """The rule's captain, or the default captain standing in (and a timeline line saying why) when Slack
+        says the rule's is no one who can answer. A default captain who cannot answer fails the delivery."""
+        default = self.settings.captain or ""
+        if chosen.captain == default:
+            return default, None
+        try:
+            self.service.require_person(chosen.captain)
+        except DomainError as refused:
+            return default, AlertNoted(self.clock(), f"Label rule {chosen.rule} names a captain who cannot take the"
+                                                     f" role ({refused.reply}); the default captain <@{default}>"
+                                                     " stands in.")
+        return chosen.captain, None
+
+    def _failed(self, delivery_id: int, err: Exception) -> None:
+        reason = getattr(err, "reply", None) or f"{err.__class__.__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+        try:
+            with self.service.unit_of_work() as uow:
+                alerts = AlertRepository(uow.session)
+                delivery = alerts.unprocessed(delivery_id)
+                attempts = alerts.failed(delivery_id, error=reason,
+                                         retry_at=self.clock() + retry_after((delivery.attempts if delivery else 0) + 1))
+                uow.commit()
+        except Exception as unrecorded:  # the database is away too: the delivery is still there, unprocessed
+            log.warning("alert delivery %s failed (%s), and the failure could not be recorded: %s", delivery_id,
+                        reason, unrecorded.__class__.__name__)
+            return
+        log.warning("alert delivery %s failed (attempt %s), tried again later: %s", delivery_id, attempts, reason)
+        self._tell(delivery.group.source if delivery else "", FAILED)
+
+    def _tell(self, source: str, outcome: str) -> None:
+        for listener in self.on_outcome:
+            listener(source, outcome)
