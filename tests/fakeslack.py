@@ -40,7 +40,7 @@ TRUE_VALUES = {"1", "true", "True", True}
 # (manifest.yml's list; `FakeSlack.scopes` changes it, e.g. to leave one out).
 GRANTED_SCOPES = ("commands", "chat:write", "channels:manage", "groups:write", "channels:join", "channels:read",
                   "groups:read", "channels:history", "groups:history", "reactions:read", "users:read",
-                  "usergroups:read")
+                  "usergroups:read", "files:write")
 
 
 @dataclass
@@ -777,10 +777,12 @@ class FakeSlack:
                     if channel in (None, e["channel"]) and user in (None, e["user"])]
 
     def files(self, channel: str) -> list[dict]:
-        """Files shared in a channel, oldest first: id, title, name, content (text) and the comment with them."""
+        """Files shared in a channel, oldest first: id, title, name, content (text), the bytes as uploaded (an
+        image's), and the comment with them."""
         with self._lock:
             return [{"id": f["id"], "title": f["title"], "name": f["name"],
-                     "content": f["content"].decode("utf-8", "replace"), "comment": f["comment"]}
+                     "content": f["content"].decode("utf-8", "replace"), "bytes": f["content"],
+                     "comment": f["comment"]}
                     for f in self._ws.files.values() if channel in f["shares"]]
 
     def responses(self, url: str | None = None) -> list[dict]:

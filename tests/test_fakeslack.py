@@ -214,7 +214,8 @@ def test_external_upload_shares_the_file_in_the_channel_with_its_comment(fake, c
                                                channel_id=channel_id, initial_comment="Draft attached")
     assert [(f["id"], f["title"], f["name"]) for f in done["files"]] == [(file_id, "Postmortem draft", "postmortem.md")]
     assert fake.files(channel_id) == [{"id": file_id, "title": "Postmortem draft", "name": "postmortem.md",
-                                       "content": "# Postmortem · “draft”\n", "comment": "Draft attached"}]
+                                       "content": "# Postmortem · “draft”\n",
+                                       "bytes": "# Postmortem · “draft”\n".encode(), "comment": "Draft attached"}]
     history = client.conversations_history(channel=channel_id)["messages"]
     assert history[0]["text"] == "Draft attached" and history[0]["files"][0]["id"] == file_id
 

@@ -49,6 +49,8 @@ def test_bot_scopes_cover_every_web_api_method_the_gateway_calls(manifest):
         "conversations.info": {"channels:read", "groups:read"},
         "reaction_added": {"reactions:read"},
         "/incident": {"commands"},
+        "files.getUploadURLExternal": {"files:write"},
+        "files.completeUploadExternal": {"files:write"},
     }
     for method, wanted in needed.items():
         assert wanted <= scopes, f"{method} needs {sorted(wanted - scopes)}"

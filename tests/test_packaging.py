@@ -18,6 +18,8 @@ def test_the_wheel_carries_every_message_template(tmp_path):
     assert len(shipped) >= 9
     assert shipped <= names
     assert "firehouse/cli.py" in names
+    scenarios = {f"firehouse/drills/{p.name}" for p in (ROOT / "drills").glob("*.toml")}
+    assert len(scenarios) >= 4 and scenarios <= names
     migrations = {f"firehouse/store/migrations/{p.relative_to(ROOT / 'src/firehouse/store/migrations')}"
                   for p in (ROOT / "src/firehouse/store/migrations").rglob("*") if p.suffix in (".py", ".mako")}
     assert "firehouse/store/migrations/versions/0001_baseline.py" in migrations

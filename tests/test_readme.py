@@ -23,3 +23,20 @@ def test_the_command_reference_is_the_command_table():
     (block,) = re.findall(r"```\n(.*?)\n```", section, re.S)
     assert block == reference(Catalog())
     assert all(f"{row.usage(Catalog())}" in block for row in COMMANDS)
+
+
+def test_the_drill_scenario_example_is_a_scenario_that_runs(tmp_path):
+    from firehouse.config.scenarios import load
+
+    (example,) = [block for block in re.findall(r"```toml\n(.*?)```", README, re.S) if "[[injects]]" in block]
+    (tmp_path / "coupon-leak.toml").write_text(example)
+    scenarios = load(tmp_path, catalog=Catalog())
+    assert scenarios.problems == {}
+    assert scenarios.found["coupon-leak"].injects[0].text.startswith("Marketing asks")
+
+
+def test_every_permission_action_is_named_where_the_readme_lists_them():
+    from firehouse.domain.permissions import ACTIONS
+
+    listed = README.split("The actions in `[permissions]` are ", 1)[1].split(". ", 1)[0]
+    assert re.findall(r"`([a-z_]+)`", listed) == list(ACTIONS)

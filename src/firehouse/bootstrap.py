@@ -20,6 +20,8 @@ from firehouse.bolt.work import Background
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
 from firehouse.errors import ConfigError
+from firehouse.intake import AlertWorker, alerts_app
+from firehouse.intake.app import WSGIApp
 from firehouse.integrations.executors import HttpExecutors
 from firehouse.integrations.traces import HttpTraceSources
 from firehouse import logs
@@ -31,11 +33,14 @@ from firehouse.slack.outbound import SlackOutbound
 from firehouse.slack.outbox import Outbox
 from firehouse.store import make_engine
 from firehouse.usecases.afteraction import AfterAction
+from firehouse.usecases.alerts import AlertIntake
 from firehouse.usecases.containment import Containment
+from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, utc_now
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.ports import Executors, TraceSources
+from firehouse.usecases.stats import Stats
 from firehouse.usecases.updates import Updates
 
 SHUTDOWN_GRACE = 8.0  # seconds to finish in-flight work and settle the outbox: inside `docker stop`'s 10
@@ -62,6 +67,8 @@ class Firehouse:
     app: App
     metrics: Metrics
     health: Health
+    alerts: WSGIApp | None = None  # alert intake's edge, when FIREHOUSE_ALERT_TOKEN switches it on
+    alert_worker: AlertWorker | None = None
 
     def stop(self, *, grace: float = SHUTDOWN_GRACE) -> Stopped:
         """Finish what is in flight and let the outbox settle, within `grace` seconds; then give up the lead."""
@@ -79,6 +86,8 @@ class Firehouse:
         if self.board.scheduler.running:
             self.board.scheduler.shutdown(wait=True)  # a board job running now finishes its posts
         self.background.shutdown()  # so does the work after each ack
+        if self.alert_worker:
+            self.alert_worker.stop()  # and the alert delivery in hand (the rest wait, stored, for the next start)
         self.board.outbox.sweep()  # a post that failed gets one more try
         self.board.outbox.confirm()  # and what Slack confirmed is written down
 
@@ -97,9 +106,12 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
                         notices=NoticeDesk(service=incidents, templates=templates),
                         evidence=Evidence(service=incidents, traces=traces or HttpTraceSources()),
                         containment=Containment(service=incidents, executors=executors or HttpExecutors()),
-                        afteraction=AfterAction(service=incidents, templates=templates), gateway=gateway)
+                        afteraction=AfterAction(service=incidents, templates=templates),
+                        stats=Stats(engine=engine, settings=settings, clock=clock),
+                        drills=Drills(service=incidents), gateway=gateway)
     board.on_lead.append(lambda alone_at_start: services.containment.recover(everything=alone_at_start))
     board.follow(services.afteraction)
+    board.practise(services.drills)
     return services, board
 
 
@@ -125,5 +137,13 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     board.outbox.on_sent.append(metrics.post_sent)
     metrics.watch(engine=engine, regimes=settings.regimes, clock=clock, leading=lambda: board.leading)
     health = Health(engine=engine, board=board, slack="ok")  # App() ran auth.test: Slack answered at start-up
+    intake = worker = None
+    if settings.alerts.enabled:
+        alerts = AlertIntake(service=services.incidents)
+        alerts.on_outcome.append(metrics.alert_outcome)
+        worker = AlertWorker(alerts.drain)
+        board.on_lead.append(lambda alone_at_start: worker.wake())  # a restart's or a failure's leftovers
+        intake = alerts_app(intake=alerts, token=settings.alerts.token, wake=worker.wake,
+                            on_delivery=metrics.alert_delivery)
     return Firehouse(settings=settings, engine=engine, services=services, board=board, background=background,
-                     app=app, metrics=metrics, health=health)
+                     app=app, metrics=metrics, health=health, alerts=intake, alert_worker=worker)

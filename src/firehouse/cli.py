@@ -1,4 +1,5 @@
-"""`firehouse serve`, `render`, `templates check`, `db upgrade|current` and `export fixtures|postmortem`."""
+"""`firehouse serve`, `render`, `templates check`, `db upgrade|current`, `export fixtures|postmortem` and
+`report incidents`."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
                        default=os.environ.get("FIREHOUSE_HEALTH_PORT") or None,
                        help="Socket Mode: serve /healthz, /readyz and /metrics on PORT (default:"
                             " FIREHOUSE_HEALTH_PORT, else none); over HTTP they sit beside /slack/events")
+    serve.add_argument("--alerts-port", type=_port, metavar="PORT",
+                       default=os.environ.get("FIREHOUSE_ALERTS_PORT") or None,
+                       help="Socket Mode: serve alert intake (/alerts/alertmanager, /alerts/grafana) on PORT"
+                            " (default: FIREHOUSE_ALERTS_PORT); over HTTP it sits beside /slack/events")
     _add_log_flags(serve, nested=True)
     doctor = commands.add_parser("doctor", help="check the settings, Slack, the database, the templates and the"
                                                 " integrations; one line each, exit 1 if any fails")
@@ -47,10 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("--stage", choices=["initial", "intermediate", "final"], help="for legal fact sheets")
     templates = commands.add_parser("templates", help="work with the message templates")
     templates.add_argument("action", choices=["check"], help="render every template with sample facts")
+    drills = commands.add_parser("drills", help="work with the drill scenarios")
+    drills.add_argument("action", choices=["check"], help="read every scenario (shipped and FIREHOUSE_DRILLS) and"
+                                                          " check it; exit 1 on any problem")
     db = commands.add_parser("db", help="the database schema: upgrade it in place, or show its revision")
     db.add_argument("action", choices=["upgrade", "current"],
                     help="upgrade: migrate to this release's revision; current: show the revision (exit 1 if behind)")
     _add_export_parser(commands)
+    _add_report_parser(commands)
     args = parser.parse_args(argv)
     try:
         level, fmt = logs.choose(level=args.log_level, fmt=args.log_format, environ=os.environ)
@@ -58,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(EXIT_CONFIG, f"firehouse: {err}\n")
     logs.configure(level=level, fmt=fmt)
     try:
-        return {"serve": _serve, "render": _render, "templates": _check_templates, "db": _db, "doctor": _doctor,
-                "export": _export}[args.command](args)
+        return {"serve": _serve, "render": _render, "templates": _check_templates, "drills": _check_drills,
+                "db": _db, "doctor": _doctor,
+                "export": _export, "report": _report}[args.command](args)
     except ConfigError as err:
         print(f"firehouse: {err}", file=sys.stderr)
         return EXIT_CONFIG
@@ -85,9 +95,12 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from firehouse.bootstrap import bootstrap  # imported late: `--help` stays fast
-    from firehouse.server import serve_http, serve_probes, serve_socket_mode
+    from firehouse.server import serve_alerts, serve_http, serve_probes, serve_socket_mode
 
     settings = load_settings(os.environ, cwd=Path.cwd())
+    if settings.alerts.enabled and settings.socket_mode and args.alerts_port is None:
+        raise ConfigError("FIREHOUSE_ALERT_TOKEN is set in Socket Mode, so alert intake needs a port of its own:"
+                          " --alerts-port or FIREHOUSE_ALERTS_PORT")
     firehouse = bootstrap(settings)
     # SIGTERM (a deploy, `docker stop`) and Ctrl-C stop serving and drain: in-flight work finishes, the
     # outbox settles, the lead is given up, and the process exits 0.
@@ -105,13 +118,16 @@ def _serve(args: argparse.Namespace) -> int:
         if settings.socket_mode:
             health = None if args.health_port is None else serve_probes(host=args.host, port=args.health_port,
                                                                          **probes)
+            intake = None if firehouse.alerts is None else serve_alerts(
+                firehouse.alerts, host=args.host, port=args.alerts_port, stopping=stopping)
             serve_socket_mode(firehouse.app, app_token=settings.app_token, metrics=firehouse.metrics,
                               stopping=stopping)
-            if health:
-                health.join()
+            for thread in (health, intake):
+                if thread:
+                    thread.join()
         else:
             serve_http(firehouse.app, signing_secret=settings.signing_secret, host=args.host, port=args.port,
-                       **probes)
+                       alerts=firehouse.alerts, **probes)
     finally:
         stopping.set()
         stopped = firehouse.stop()
@@ -181,6 +197,23 @@ def _check_templates(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     names = catalogue.names()
     print(f"{len(names)} templates, {renders} renders, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+def _check_drills(args: argparse.Namespace) -> int:
+    from firehouse.config.scenarios import load
+
+    settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
+    scenarios = load(settings.drills_dir, catalog=settings.catalog)
+    for name in sorted([*scenarios.found, *scenarios.problems]):
+        if name in scenarios.found:
+            s = scenarios.found[name]
+            print(f"ok    {name:<28} {s.class_id} · {s.severity.label} · {int(s.time_limit.total_seconds() // 60)}m"
+                  f" · {len(s.injects)} injects · {s.firebreaks} firebreaks · {scenarios.paths[name]}")
+        else:
+            print(f"FAIL  {name:<28} {scenarios.problems[name]}")
+    problems = len(scenarios.problems)
+    print(f"{len(scenarios.found)} scenarios ok, {problems} problem{'' if problems == 1 else 's'}")
     return 1 if problems else 0
 
 
@@ -267,6 +300,83 @@ def _export_postmortem(args: argparse.Namespace) -> int:
             said = "a draft from the record as it stands" + ("" if args.draft else " (no version is published yet)")
     print(f"firehouse: postmortem of incident {incident.id}, {said}, written to {_write(text, args.output)}",
           file=sys.stderr)
+    return 0
+
+
+# --- firehouse report <kind>: each kind is a subparser and one `_report_<kind>` function -----------------------
+
+
+def _add_report_parser(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser("report", help="the numbers, for a review: read from the database, never changing it")
+    kinds = report.add_subparsers(dest="kind", required=True)
+    incidents = kinds.add_parser(
+        "incidents", help="count, times to captain, contain, resolve and first update, customer notices on time and"
+                          " regulatory deadlines met, by class and severity; drills excluded")
+    incidents.add_argument("--since", type=_since, metavar="DATE",
+                           help="only incidents declared at or after DATE (YYYY-MM-DD or an ISO datetime; UTC unless"
+                                " it says otherwise; default: from the first incident)")
+    incidents.add_argument("--until", type=_since, metavar="DATE",
+                           help="only incidents declared before DATE (default, and at most: now)")
+    incidents.add_argument("--format", choices=["text", "csv"], default="text",
+                           help="text: an aligned table (default); csv: the same rows, times in whole seconds")
+    incidents.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
+    incidents.add_argument("--chart", type=Path, metavar="FILE.png",
+                           help="also write the weekly trend as a PNG: incidents per week, median times to contain"
+                                " and to resolve")
+    incidents.set_defaults(report=_report_incidents, parser=incidents)
+    drills = kinds.add_parser("drills", help="every drill that ended, by scenario, oldest first: each milestone's time"
+                                             " against the 60-minute flow, the severity chosen, the items missed")
+    drills.add_argument("--scenario", metavar="NAME", help="only the drills of this scenario")
+    drills.add_argument("--format", choices=["text", "csv"], default="text",
+                        help="text: a table per scenario (default); csv: one row per drill, times in whole seconds")
+    drills.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
+    drills.set_defaults(report=_report_drills, parser=drills)
+
+
+def _report(args: argparse.Namespace) -> int:
+    return args.report(args)
+
+
+def _report_incidents(args: argparse.Namespace) -> int:
+    from firehouse.comms.stats_report import csv_text, text_table, window
+    from firehouse.usecases.stats import Stats
+
+    now = datetime.now(UTC)
+    if args.since is not None and args.since > now:
+        args.parser.error(f"argument --since: {args.since:%Y-%m-%d %H:%M} UTC is in the future")
+    if args.since is not None and args.until is not None and args.until <= args.since:
+        args.parser.error("argument --until: it must come after --since")
+    settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
+    stats = Stats(engine=_existing_store(settings.database_url), settings=settings, clock=lambda: now)
+    numbers = stats.between(since=args.since, until=args.until)
+    where = _write((csv_text if args.format == "csv" else text_table)(numbers), args.output)
+    count = numbers.total.incidents
+    said = (f"{count} incident{'' if count == 1 else 's'} declared {window(numbers)} (drills excluded), written to"
+            f" {where}")
+    if args.chart is not None:
+        from firehouse.comms.trend_chart import trend_chart  # imported late: matplotlib takes a while
+
+        try:
+            args.chart.write_bytes(trend_chart(numbers))
+        except OSError as err:
+            raise FirehouseError(f"cannot write {args.chart}: {err.strerror}") from None
+        said += f"; the weekly chart to {args.chart}"
+    print(f"firehouse: {said}", file=sys.stderr)
+    return 0
+
+
+def _report_drills(args: argparse.Namespace) -> int:
+    from firehouse.comms.drill_history import csv_text, text_table
+    from firehouse.store import UnitOfWork
+
+    settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
+    with UnitOfWork(_existing_store(settings.database_url)) as uow:
+        runs = uow.incidents.drills(scenario=args.scenario, ended=True)
+    if args.format == "text":  # grouped by scenario in the table; the CSV keeps the order they ran in
+        runs = sorted(runs, key=lambda run: run.scenario.name)
+    where = _write((csv_text if args.format == "csv" else text_table)(runs), args.output)
+    which = f" of scenario {args.scenario}" if args.scenario else ""
+    print(f"firehouse: {len(runs)} drill{'' if len(runs) == 1 else 's'}{which} written to {where}", file=sys.stderr)
     return 0
 
 

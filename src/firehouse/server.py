@@ -4,7 +4,8 @@ The edge stands in front of Bolt at /slack/events and decides, in this order, be
 body: too big (413, refused from its Content-Length, never read), not signed by Slack (401: Slack's v0
 signature, a timestamp within five minutes), signed but not a Slack request (400). Only then does Bolt
 see it, so a stranger can neither fill the log with tracebacks nor reach a listener. Beside it:
-`/healthz`, `/readyz` and `/metrics` (in Socket Mode on `--health-port`).
+`/healthz`, `/readyz` and `/metrics` (in Socket Mode on `--health-port`), and alert intake at `/alerts/*`
+when it is on (not Slack-signed: it checks its own bearer token; in Socket Mode on `--alerts-port`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
+from firehouse.intake.app import PREFIX as ALERTS_PREFIX
 from firehouse.ops.health import Health
 from firehouse.ops.metrics import Metrics
 
@@ -64,16 +66,19 @@ def probes(*, health: Health, metrics: Metrics) -> WSGIApp:
     return application
 
 
-def wsgi_app(app: App, *, signing_secret: str, health: Health, metrics: Metrics) -> WSGIApp:
-    """Slack's requests at /slack/events through the edge, and the probes beside them. The edge hands Bolt
-    the body it parsed: Bolt's own form parsing takes any body that merely contains the word "payload" for
-    an interaction, so `/incident log the payload was wrong` would be lost."""
+def wsgi_app(app: App, *, signing_secret: str, health: Health, metrics: Metrics,
+             alerts: WSGIApp | None = None) -> WSGIApp:
+    """Slack's requests at /slack/events through the edge, and the probes (and alert intake, when on) beside
+    them. The edge hands Bolt the body it parsed: Bolt's own form parsing takes any body that merely contains
+    the word "payload" for an interaction, so `/incident log the payload was wrong` would be lost."""
     verifier = SignatureVerifier(signing_secret)
     probe = probes(health=health, metrics=metrics)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") in (HEALTH_PATH, READY_PATH, METRICS_PATH):
             return probe(environ, start_response)
+        if alerts and (environ.get("PATH_INFO") or "").startswith(ALERTS_PREFIX):
+            return alerts(environ, start_response)
         if environ.get("PATH_INFO") != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
             return _answer(start_response, 404, b"not found\n", "text/plain; charset=utf-8")
         admitted = _admit(environ, verifier)
@@ -208,9 +213,9 @@ class HttpServer:
 
 
 def serve_http(app: App, *, signing_secret: str, host: str, port: int, health: Health, metrics: Metrics,
-               stopping: threading.Event, threads: int = 8) -> None:
+               stopping: threading.Event, threads: int = 8, alerts: WSGIApp | None = None) -> None:
     """Serve until `stopping` is set, with waitress: a production WSGI server, not Bolt's development one."""
-    server = HttpServer(wsgi_app(app, signing_secret=signing_secret, health=health, metrics=metrics),
+    server = HttpServer(wsgi_app(app, signing_secret=signing_secret, health=health, metrics=metrics, alerts=alerts),
                         host=host, port=port, threads=threads)
     log.info("firehouse listening on http://%s:%s%s", host, server.port, EVENTS_PATH)
     server.run(stopping)
@@ -234,6 +239,15 @@ def serve_probes(*, host: str, port: int, health: Health, metrics: Metrics,
     server = HttpServer(probes(health=health, metrics=metrics), host=host, port=port, threads=2)
     log.info("firehouse health checks on http://%s:%s%s", host, server.port, READY_PATH)
     thread = threading.Thread(target=server.run, args=(stopping,), name="firehouse-health")
+    thread.start()
+    return thread
+
+
+def serve_alerts(alerts: WSGIApp, *, host: str, port: int, stopping: threading.Event) -> threading.Thread:
+    """Alert intake on a port of its own (Socket Mode has no HTTP server for it to sit beside), from a thread."""
+    server = HttpServer(alerts, host=host, port=port, threads=4)
+    log.info("firehouse alert intake on http://%s:%s%s", host, server.port, ALERTS_PREFIX)
+    thread = threading.Thread(target=server.run, args=(stopping,), name="firehouse-alert-intake")
     thread.start()
     return thread
 

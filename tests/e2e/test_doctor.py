@@ -19,8 +19,8 @@ from conftest import ALICE
 from firehouse.ops.doctor import BOT_SCOPES
 
 MANIFEST = Path(__file__).parents[2] / "manifest.yml"
-CHECK = re.compile(r"(settings|slack \w+ token|slack scopes|stakeholder channel|database|templates|integrations"
-                   r"|firebreak \S+|trace source \S+) ")
+CHECK = re.compile(r"(settings|slack \w+ token|slack scopes|stakeholder channel|database|templates|drills"
+                   r"|integrations|firebreak \S+|trace source \S+) ")
 
 
 def run(fake, workdir: Path, *args: str, config: str = "", env_changes: dict | None = None
@@ -76,8 +76,9 @@ def test_all_good_passes_every_check_and_exits_0(fake, migrated):
                                              " the bot is a member")
     assert report["database"].startswith("ok") and report["database"].endswith("(current)")
     assert report["templates"].startswith("ok")
+    assert report["drills"].startswith("ok    drills               4 scenarios")
     assert report["trace source phoenix"] == f"ok    trace source phoenix {fake.base_url} answered (HTTP 404)"
-    assert report["summary"] == "firehouse doctor: 7 checks passed"
+    assert report["summary"] == "firehouse doctor: 8 checks passed"
     assert result.stderr == ""
 
 
@@ -90,7 +91,7 @@ def test_a_missing_scope_and_a_missing_stakeholder_channel_are_both_reported_and
     assert report["stakeholder channel"].startswith("FAIL  stakeholder channel  C0NOSUCH99: Slack says"
                                                     " channel_not_found")
     assert report["slack bot token"].startswith("ok") and report["database"].startswith("ok")
-    assert report["summary"] == "firehouse doctor: 2 of 7 checks failed, 1 skipped"
+    assert report["summary"] == "firehouse doctor: 2 of 8 checks failed, 1 skipped"
     assert "Traceback" not in result.stdout + result.stderr
 
 
@@ -108,7 +109,7 @@ def test_a_public_channel_the_bot_is_not_in_passes_and_an_unreachable_integratio
                                              " joins it with its first post")
     assert report["firebreak refunds-off"].startswith("FAIL  firebreak refunds-off http://127.0.0.1:")
     assert "did not answer: ConnectError" in report["firebreak refunds-off"]
-    assert report["summary"] == "firehouse doctor: 1 of 7 checks failed"
+    assert report["summary"] == "firehouse doctor: 1 of 8 checks failed"
 
 
 def test_every_missing_setting_is_listed_at_once_and_no_database_is_created(fake, tmp_path):

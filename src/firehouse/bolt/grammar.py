@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from firehouse.domain.classes import Catalog
 from firehouse.domain.clocks import REGIMES
@@ -30,9 +30,13 @@ _FACT_START = re.compile(r"(?:^|(?<=\s))([A-Za-z_]+)=")
 _FIELD_START = re.compile(r"(?:^|(?<=\s))([A-Za-z][A-Za-z0-9_.-]{0,39})=")
 _FIREBREAK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 MAX_EVIDENCE = 3000  # per field typed on the command line; longer evidence comes from a trace pull
+_SCENARIO = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")  # a scenario is named by its file: `drills/<name>.toml`
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>$")
 # "sev4" or "sev-1" is a typo for a severity; "severe" starts a title.
 _SEVERITY_LIKE = re.compile(r"^sev[\d\W_]*$", re.IGNORECASE)
+_WINDOW = re.compile(r"^([0-9]{1,4}) ?([dw])$", re.IGNORECASE)  # `/incident stats 30d`, `12w`
+MAX_STATS_DAYS = 366
+_WINDOWS = f"give days or weeks, like `7d`, `30d` or `12w`, from 1 day to {MAX_STATS_DAYS} days"
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,14 @@ class Declare:
     title: str
     severity: Severity = Severity.SEV3
     class_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowStats:
+    """The numbers of the incidents declared within `window` before now; `shown` says it in words."""
+
+    window: timedelta = timedelta(days=30)
+    shown: str = "the last 30 days"
 
 
 @dataclass(frozen=True)
@@ -223,6 +235,21 @@ def declare(rest: str, catalog: Catalog, form: str) -> Declare:
         words = words[1:]
     title = text(" ".join(words), what="title", limit=MAX_TITLE, form=form)
     return Declare(title=title, severity=severity, class_id=class_id)
+
+
+def stats(rest: str, catalog: Catalog, form: str) -> ShowStats:
+    """`[<n>d | <n>w]`: a window of days or weeks before now, from a day to `MAX_STATS_DAYS`; 30 days when bare."""
+    if not rest:
+        return ShowStats()
+    match = _WINDOW.match(rest)
+    if not match:
+        raise UsageError(f"`{escape(rest[:20])}` is not a window: {_WINDOWS}.", form=form)
+    number, unit = int(match[1]), "week" if match[2].lower() == "w" else "day"
+    days = number * 7 if unit == "week" else number
+    if not 1 <= days <= MAX_STATS_DAYS:
+        raise UsageError(f"A window of `{escape(rest)}` is {'empty' if not days else 'too long'}: {_WINDOWS}.",
+                         form=form)
+    return ShowStats(timedelta(days=days), f"the last {unit}" if number == 1 else f"the last {number} {unit}s")
 
 
 def hand_over(rest: str, catalog: Catalog, form: str) -> HandOver:
@@ -477,6 +504,36 @@ def close(rest: str, catalog: Catalog, form: str) -> Close:
     if flag != WAIVE_LOCK:
         raise UsageError(f"`/incident close` takes nothing, or `{WAIVE_LOCK} <reason>`.", form=form)
     return Close(text(reason.strip(), what="reason for closing without the lock", limit=MAX_TEXT, form=form))
+
+
+@dataclass(frozen=True)
+class PickDrill:
+    """Bare `/incident drill`: the scenarios, each with a Start button."""
+
+
+@dataclass(frozen=True)
+class StartDrill:
+    scenario: str
+
+
+@dataclass(frozen=True)
+class EndDrill:
+    pass
+
+
+def drill(rest: str, catalog: Catalog, form: str) -> PickDrill | StartDrill | EndDrill:
+    """Alone, the picker; `end` scores the drill of this war room; a scenario's name starts it."""
+    words = rest.lower().split()
+    if not words:
+        return PickDrill()
+    if len(words) > 1:
+        raise UsageError("Name one scenario, or `end`.", form=form)
+    if words[0] == "end":
+        return EndDrill()
+    if not _SCENARIO.match(words[0]):
+        raise UsageError(f"`{escape(words[0][:40])}` is not a scenario name: `/incident drill` lists them.",
+                         form=form)
+    return StartDrill(words[0])
 
 
 # --- words -----------------------------------------------------------------------------------------

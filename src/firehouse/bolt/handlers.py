@@ -10,14 +10,21 @@ from dataclasses import dataclass
 
 from firehouse.bolt import grammar as g
 from firehouse.comms.mrkdwn import escape_keeping_users
-from firehouse.slack import afteraction_blocks, blocks, evidence_blocks, firebreak_blocks, notice_blocks
+from firehouse.comms.trend_chart import trend_chart
+from firehouse.domain.stats import Numbers
+from firehouse.errors import SlackFailure
+from firehouse.slack import (
+    afteraction_blocks, blocks, drill_blocks, evidence_blocks, firebreak_blocks, notice_blocks, stats_blocks,
+)
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.modals import declare_modal
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment, Unconfirmed
+from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, Outcome
 from firehouse.usecases.notices import DRILL_CLOCKS, NoticeDesk
+from firehouse.usecases.stats import Stats
 from firehouse.usecases.updates import Updates
 
 
@@ -31,6 +38,8 @@ class Services:
     evidence: Evidence
     containment: Containment
     afteraction: AfterAction
+    stats: Stats
+    drills: Drills
     gateway: SlackGateway
 
 
@@ -253,6 +262,28 @@ def close(command: g.Close, req: Request) -> Message:
     return changed(req.services.afteraction.close(channel=req.channel, by=req.user, waiver=command.waiver))
 
 
+# --- practice --------------------------------------------------------------------------------------------
+
+
+def drill(command: g.PickDrill | g.StartDrill | g.EndDrill, req: Request) -> Message:
+    drills = req.services.drills
+    match command:
+        case g.StartDrill():
+            return start_drill(req.services, name=command.scenario, user=req.user, channel=req.channel)
+        case g.EndDrill():
+            ended = drills.end(channel=req.channel, by=req.user)
+            return blocks.with_problems(f"Drill ended: {ended.run.report.on_time} of"
+                                        f" {len(ended.run.report.milestones)} milestones inside the flow. The report"
+                                        " and its chart are in the channel.", ended.problems)
+    scenarios = drills.scenarios()
+    return drill_blocks.picker(scenarios.found, scenarios.problems)
+
+
+def start_drill(services: Services, *, name: str, user: str, channel: str) -> Message:
+    run, outcome = services.drills.start(name=name, by=user, channel=channel)
+    return blocks.with_problems(drill_blocks.started(outcome.incident.channel_id, run), outcome.problems)
+
+
 # --- replies ---------------------------------------------------------------------------------------
 
 
@@ -267,3 +298,26 @@ def changed(outcome: Outcome) -> Message:
     """The confirmation of a change: its timeline entries, then whatever Slack refused."""
     done = "; ".join(escape_keeping_users(event.timeline_entry().text) for event in outcome.events)
     return blocks.with_problems(f"Done: {done}.", outcome.problems)
+
+
+# --- the numbers ---------------------------------------------------------------------------------------
+
+
+def show_stats(command: g.ShowStats, req: Request) -> Message:
+    """The numbers, to the person who asked; the weekly chart is shared in the channel where they asked."""
+    numbers = req.services.stats.last(command.window)
+    chart = share_trend(req, numbers, shown=command.shown) if numbers.total.incidents else None
+    return stats_blocks.stats_message(numbers, shown=command.shown, chart=chart)
+
+
+def share_trend(req: Request, numbers: Numbers, *, shown: str) -> str:
+    """Upload the weekly chart where the command was typed; says where it went, or why it did not."""
+    try:
+        req.services.gateway.upload(
+            req.channel, content=trend_chart(numbers), filename=f"incidents-by-week-{numbers.until:%Y-%m-%d}.png",
+            title=f"Incidents by week, {shown}",
+            comment=f"Incidents by week, {shown} (drills excluded): incidents declared, and the weekly median times"
+                    " to contain and to resolve.")
+    except SlackFailure as failure:
+        return f"The weekly chart could not be posted here (Slack answered `{failure.error}`)."
+    return "The weekly chart is posted in this channel."

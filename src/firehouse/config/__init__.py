@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from firehouse.config.alerts import AlertSettings, with_token
 from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
 from firehouse.config.file import DEFAULT_CADENCE, DEFAULT_OUTBOX_RETENTION, BoardSettings, parse_duration, validate
 from firehouse.domain.board import Cadence
@@ -46,11 +47,13 @@ class Settings:
     admins: tuple[str, ...] = ()  # user ids and user group ids whose members count as admins
     regimes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # enabled regime → classes it covers
     templates_dir: Path | None = None  # a deployment's own templates, shadowing the defaults file by file
+    drills_dir: Path | None = None  # a deployment's own drill scenarios, shadowing the shipped ones file by file
     workers: int = 16  # threads for the work after an ack, and as many for Slack calls made at once
     snapshot_max_bytes: int = 1_000_000  # evidence kept per snapshot; longer fields and traces are cut
     firebreaks: Mapping[str, FirebreakSettings] = field(default_factory=dict)
     trace_sources: Mapping[str, TraceSourceSettings] = field(default_factory=dict)
     outbox_retention: timedelta = DEFAULT_OUTBOX_RETENTION  # sent posts are deleted after this; the timeline stays
+    alerts: AlertSettings = field(default_factory=AlertSettings)  # alert intake: on with FIREHOUSE_ALERT_TOKEN
 
     @property
     def socket_mode(self) -> bool:
@@ -105,9 +108,13 @@ def _gather(environ: Mapping[str, str], *, cwd: Path, slack: bool,
         problems.append(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
         api_url = DEFAULT_API_URL
     database_url = database_url_of(environ.get("FIREHOUSE_DATABASE_URL") or f"sqlite:///{cwd / DEFAULT_DATABASE_FILE}")
-    templates_dir = None
+    templates_dir = drills_dir = None
     try:
-        templates_dir = _templates_dir(environ, cwd)
+        templates_dir = _folder(environ, "FIREHOUSE_TEMPLATES", cwd)
+    except ConfigError as err:
+        problems.append(str(err))
+    try:
+        drills_dir = _folder(environ, "FIREHOUSE_DRILLS", cwd)
     except ConfigError as err:
         problems.append(str(err))
     secrets = environ if slack else None
@@ -116,10 +123,16 @@ def _gather(environ: Mapping[str, str], *, cwd: Path, slack: bool,
         problems += unset
         secrets = None if unset else secrets  # read the rest of the file without them
     file_settings: dict[str, Any] = {}
+    file_read = True
     try:
         file_settings = _read_config_file(environ, cwd=cwd, secrets=secrets)
     except ConfigError as err:
         problems.append(str(err))
+        file_read = False
+    if slack:  # the token switches intake on; commands that never serve leave it off
+        file_settings["alerts"], unsafe = with_token(file_settings.get("alerts", AlertSettings()), environ,
+                                                     file_read=file_read)
+        problems += unsafe
     settings = Settings(
         bot_token=bot_token,
         signing_secret=signing_secret,
@@ -127,6 +140,7 @@ def _gather(environ: Mapping[str, str], *, cwd: Path, slack: bool,
         api_url=api_url if api_url.endswith("/") else api_url + "/",
         database_url=database_url,
         templates_dir=templates_dir,
+        drills_dir=drills_dir,
         **file_settings,
     )
     return settings, problems
@@ -146,14 +160,15 @@ def _one_line(problems: list[str]) -> str:
     return problems[0] if len(problems) == 1 else "; ".join(problems)
 
 
-def _templates_dir(environ: Mapping[str, str], cwd: Path) -> Path | None:
-    if not environ.get("FIREHOUSE_TEMPLATES"):
+def _folder(environ: Mapping[str, str], variable: str, cwd: Path) -> Path | None:
+    """A folder the environment names (FIREHOUSE_TEMPLATES, FIREHOUSE_DRILLS), relative to `cwd` unless absolute."""
+    if not environ.get(variable):
         return None
-    templates_dir = Path(environ["FIREHOUSE_TEMPLATES"])
-    templates_dir = templates_dir if templates_dir.is_absolute() else cwd / templates_dir
-    if not templates_dir.is_dir():
-        raise ConfigError(f"FIREHOUSE_TEMPLATES names {environ['FIREHOUSE_TEMPLATES']}, which is not a folder")
-    return templates_dir
+    folder = Path(environ[variable])
+    folder = folder if folder.is_absolute() else cwd / folder
+    if not folder.is_dir():
+        raise ConfigError(f"{variable} names {environ[variable]}, which is not a folder")
+    return folder
 
 
 def _config_path(environ: Mapping[str, str], cwd: Path) -> Path:

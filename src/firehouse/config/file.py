@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from firehouse.config import integrations, shape
+from firehouse.config import alerts, integrations, shape
 from firehouse.domain.board import FIRST_HOUR, Cadence
 from firehouse.domain.classes import DEFAULT_CAUSES, DEFAULT_CLASSES, LANES, Catalog, IncidentClass
 from firehouse.domain.clocks import REGIMES
@@ -20,7 +20,7 @@ DEFAULT_CADENCE = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelt
                    Severity.SEV3: timedelta(minutes=60)}
 TOP_LEVEL_KEYS = ("stakeholder_channel", "channel_prefix", "cadence", "status_board", "classes", "causes", "roles",
                   "admins", "permissions", "regimes", "regime_classes", "workers", "snapshot_max_bytes",
-                  "firebreaks", "trace_sources", "outbox_retention")
+                  "firebreaks", "trace_sources", "outbox_retention", "alerts")
 MAX_SNAPSHOT = 16_000_000
 MAX_WORKERS = 256
 DEFAULT_OUTBOX_RETENTION = timedelta(days=30)
@@ -103,6 +103,8 @@ def validate(data: dict[str, Any], *, secrets: Mapping[str, str] | None = None) 
                                for a in _list(data.get("admins", []), "admins"))
     settings["policy"] = _policy(data.get("permissions", {}), catalog.roles)
     settings["regimes"] = _regimes(data.get("regimes", []), data.get("regime_classes", {}), catalog)
+    if "alerts" in data:
+        settings["alerts"] = alerts.alerts(data["alerts"], catalog=catalog, duration=_duration)
     return settings
 
 

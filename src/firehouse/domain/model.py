@@ -258,10 +258,12 @@ class Incident:
         self._check_move(Status.RESOLVED)
         waiver = _optional_text(waiver, what="waiver reason", limit=MAX_TEXT)
         if self.notice_owed and not waiver:
+            settle = ("approved (a drill's notices are never sent): draft one with `/incident comms product` and"
+                      " approve it" if self.drill else "marked sent before it can be resolved. Draft one with"
+                      " `/incident comms product`")
             raise InvalidChange(
-                f"This {self.severity.label} incident reached users, so a product-lane notice must be marked sent"
-                " before it can be resolved. Draft one with `/incident comms product`, or waive it with"
-                " `/incident resolve [summary] --waive-notice <reason>`."
+                f"This {self.severity.label} incident reached users, so a product-lane notice must be {settle}, or"
+                " waive it with `/incident resolve [summary] --waive-notice <reason>`."
             )
         event = StatusChanged(at=at, by=by, previous=self.status, status=Status.RESOLVED,
                               summary=_optional_text(summary, what="summary", limit=MAX_TEXT), waiver=waiver)
@@ -397,6 +399,20 @@ class Incident:
             raise NotLocked(missing)
         self.status, self.closed_at, self.lock_waiver = Status.CLOSED, at, waiver
         return Closed(at=at, by=by, waiver=waiver)
+
+    def end_drill(self, *, by: str, at: datetime, timed_out: bool) -> StatusChanged:
+        """A drill is over: closed at once, wherever it stood (practice owes no notice and no lock), so the board
+        stops; its postmortem can still be drafted for practice."""
+        if not self.drill:
+            raise InvalidChange("This is a real incident, not a drill.")
+        if self.status is Status.CLOSED:
+            raise InvalidChange("This drill has ended already; its report is in the channel.")
+        summary = "the drill's time limit passed" if timed_out else "the drill ended"
+        event = StatusChanged(at=at, by=by, previous=self.status, status=Status.CLOSED, summary=summary)
+        self.status, self.closed_at = Status.CLOSED, at
+        self.resolved_at = self.resolved_at or at
+        self._start_cycle(None)
+        return event
 
     def explain_no_fixture(self, reason: str, *, by: str, at: datetime) -> NoFixtureReason:
         """Record why this failure cannot become an eval fixture (it then counts towards the lock)."""

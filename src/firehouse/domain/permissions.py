@@ -44,6 +44,7 @@ ACTIONS: dict[str, str] = {
     "publish_postmortem": "publish the postmortem",
     "close": "close the incident",
     "waive_lock": "close the incident without the lock",
+    "end_drill": "end the drill and score it (its facilitator always may)",
 }
 
 DEFAULT_RULES: dict[str, frozenset[str]] = {
@@ -61,6 +62,7 @@ DEFAULT_RULES: dict[str, frozenset[str]] = {
     "publish_postmortem": frozenset({CAPTAIN, ADMINS}),
     "close": frozenset({CAPTAIN, ADMINS}),
     "waive_lock": frozenset({ADMINS}),
+    "end_drill": frozenset({CAPTAIN, ADMINS}),
 }
 
 

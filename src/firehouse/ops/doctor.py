@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ from firehouse.errors import ConfigError
 # The bot scopes manifest.yml asks for (a test keeps the two in step): what Firehouse calls needs them all.
 BOT_SCOPES = ("commands", "chat:write", "channels:manage", "groups:write", "channels:join", "channels:read",
               "groups:read", "channels:history", "groups:history", "reactions:read", "users:read",
-              "usergroups:read")
+              "usergroups:read", "files:write")
 SLACK_TIMEOUT = 10  # seconds for one Web API call
 REACH_TIMEOUT = 5.0  # seconds at most for an integration to answer
 
@@ -68,7 +69,9 @@ def run_checks(environ: Mapping[str, str], *, cwd: Path) -> Iterator[Check]:
     yield from slack_checks(settings)
     yield database_check(settings)
     yield templates_check(settings)
+    yield drills_check(settings)
     yield from integration_checks(settings)
+    yield from alerts_checks(settings)
 
 
 # --- Slack ------------------------------------------------------------------------------------------------
@@ -189,6 +192,49 @@ def templates_check(settings: Settings) -> Check:
         more = f" (and {len(problems) - 1} more: `firehouse templates check`)" if len(problems) > 1 else ""
         return Check("templates", False, f"{problems[0]}{more}")
     return Check("templates", True, f"{len(catalogue.names())} templates, {renders} renders")
+
+
+def drills_check(settings: Settings) -> Check:
+    """Every drill scenario reads, as `firehouse drills check` reads them."""
+    from firehouse.config.scenarios import load
+
+    scenarios = load(settings.drills_dir, catalog=settings.catalog)
+    if scenarios.problems:
+        first = next(iter(scenarios.problems.values()))
+        more = f" (and {len(scenarios.problems) - 1} more: `firehouse drills check`)" if len(scenarios.problems) > 1 \
+            else ""
+        return Check("drills", False, f"{first}{more}")
+    return Check("drills", True, f"{len(scenarios.found)} scenarios")
+
+
+def alerts_checks(settings: Settings) -> Iterator[Check]:
+    """Alert intake, when FIREHOUSE_ALERT_TOKEN switches it on: every captain it may name is a person Slack knows."""
+    from firehouse.domain.times import duration
+
+    alerts = settings.alerts
+    if not alerts.enabled:
+        return
+    captains = list(dict.fromkeys([alerts.captain, *(rule.captain for rule in alerts.rules if rule.captain)]))
+    if not settings.bot_token:
+        yield Check("alerts", None, "needs a bot token to ask Slack about the captains")
+        return
+    client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=SLACK_TIMEOUT)
+    for captain in captains:
+        try:
+            person = client.users_info(user=captain)["user"]
+        except SlackApiError as err:
+            yield Check("alerts", False, f"captain {captain}: Slack says {err.response.get('error')}")
+            return
+        except (SlackClientError, OSError) as err:
+            yield Check("alerts", False, f"captain {captain}: cannot ask Slack: {_reason(err)}")
+            return
+        if person.get("deleted") or person.get("is_bot"):
+            yield Check("alerts", False, f"captain {captain} is {'a bot' if person.get('is_bot') else 'deactivated'};"
+                                         " an alert's investigation needs a person who can answer")
+            return
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    yield Check("alerts", True, f"intake on: captain {alerts.captain}, {len(alerts.rules)} label rules, at most"
+                                f" {alerts.storm_limit} war rooms per {duration(start, start + alerts.storm_window)}")
 
 
 def integration_checks(settings: Settings) -> Iterator[Check]:

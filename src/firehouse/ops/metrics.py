@@ -54,6 +54,12 @@ class Metrics:
                                        " board post reached Slack, by kind", ["kind"], buckets=LATENESS_BUCKETS,
                                        registry=r)
         self.leader = Gauge("firehouse_scheduler_leader", "1 when this replica leads the scheduler", registry=r)
+        self.alert_deliveries = Counter("firehouse_alert_deliveries", "Alert webhook deliveries, by source and what"
+                                        " the intake answered (accepted, unauthorized, invalid, too_large,"
+                                        " unavailable)", ["source", "outcome"], registry=r)
+        self.alert_outcomes = Counter("firehouse_alert_outcomes", "Alert deliveries processed, by source and"
+                                      " outcome (opened, attached, storm, ignored; failed: tried again later)",
+                                      ["source", "outcome"], registry=r)
 
     # --- hooks for the edges ---------------------------------------------------------------------
 
@@ -68,6 +74,12 @@ class Metrics:
 
     def slack_retry(self, method: str, reason: str) -> None:
         self.slack_retries.labels(method=method, reason=reason).inc()
+
+    def alert_delivery(self, source: str, outcome: str) -> None:
+        self.alert_deliveries.labels(source=source, outcome=outcome).inc()
+
+    def alert_outcome(self, source: str, outcome: str) -> None:
+        self.alert_outcomes.labels(source=source or "unknown", outcome=outcome).inc()
 
     def post_sent(self, kind: str, due: datetime, sent: datetime) -> None:
         due = due if due.tzinfo else due.replace(tzinfo=UTC)  # read back from SQLite: naive UTC
@@ -133,7 +145,7 @@ class StoreCollector(Collector):
         soon: Tally = Tally()
         overdue: Tally = Tally()
         for incident in found.values():
-            if incident.status.is_open:
+            if incident.status.is_open and not incident.drill:  # practice stays out of the numbers
                 by_kind[(f"sev{int(incident.severity)}", incident.class_id)] += 1
             for deadline in incident.open_deadlines(self.regimes):
                 if deadline.due < now:

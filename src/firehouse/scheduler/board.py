@@ -26,7 +26,9 @@ from firehouse.logs import bound
 from firehouse.scheduler.leadership import Leadership
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
+from firehouse.errors import FirehouseError
 from firehouse.usecases.afteraction import AfterAction
+from firehouse.usecases.drills import Drills
 from firehouse.usecases.effects import Checklist, DeadlineReminder, Prompt, Reminder, StatusUpdate
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.ports import Outbound, Post
@@ -60,6 +62,7 @@ class StatusBoard:
         self.on_lead: list[Callable[[bool], object]] = []
         self._placing = threading.Lock()  # one incident's job placed at a time, from the newest state
         self.afteraction: AfterAction | None = None
+        self.drills: Drills | None = None
         self._followups_due: datetime | None = None  # when the follow-up reminders next have work; None: find out
         service.after_save.append(self.schedule)
 
@@ -67,6 +70,10 @@ class StatusBoard:
         """Remind overdue follow-ups and unlocked incidents, as the leader, at the moment the store says."""
         self.afteraction = afteraction
         self.service.after_save.append(lambda incident: setattr(self, "_followups_due", None))
+
+    def practise(self, drills: Drills) -> None:
+        """Post each drill's injects on time and end it at its time limit, through the incident's own job."""
+        self.drills = drills
 
     # --- start-up and scheduling ----------------------------------------------------------------
 
@@ -161,6 +168,8 @@ class StatusBoard:
             return incident.next_reminder(self.settings.regimes) if incident.status is Status.RESOLVED else None
         moments = [next_checkpoint(incident.declared_at, incident.checklist_step, self.settings.board.first_hour),
                    incident.next_reminder(self.settings.regimes)]
+        if incident.drill and self.drills:
+            moments.append(self.drills.next_moment(incident))
         interval = self.service.interval(incident)
         if interval and incident.next_update_due:
             moments.append(next_step(due=incident.next_update_due, interval=interval,
@@ -184,11 +193,25 @@ class StatusBoard:
             posts = self._deadline_reminders(incident, now, events)
             if incident.status.is_open:
                 posts += self._board_step(uow, incident, now, events) + self._checklist(uow, incident, now)
+                if incident.drill and self.drills:
+                    posts += self.drills.due(uow, incident, now, events)
             uow.incidents.save(incident, events)
             owed = self.outbound.owe(uow, incident, posts)
             uow.commit()
         self.outbound.deliver(owed)
+        if incident.drill and self.drills and self.drills.overdue(incident.id, now):
+            self._end_drill(incident.id)
         self.schedule(incident)
+
+    def _end_drill(self, incident_id: int) -> None:
+        """The drill's time limit passed: score it and post the report."""
+        try:
+            ended = self.drills.end_by_time(incident_id)
+        except FirehouseError as err:  # someone ended it a moment ago
+            log.info("drill %s not ended by its time limit: %s", incident_id, err)
+            return
+        for problem in ended.problems:
+            log.warning("drill %s ended, but: %s", incident_id, problem)
 
     def _board_step(self, uow: UnitOfWork, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
         interval = self.service.interval(incident)

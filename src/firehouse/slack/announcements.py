@@ -63,6 +63,9 @@ def for_war_room(event: Event, incident: Incident, catalog: Catalog) -> Message 
         case CauseChanged():
             description = catalog.causes.get(event.cause, "")
             return _message(f":mag: Suspected cause: `{event.cause}`, {escape(description)} (set by <@{event.by}>).")
+        case StatusChanged() if event.status is Status.CLOSED and incident.drill:
+            return _message(f":checkered_flag: The drill is over: {escape(event.summary)}. Its readiness report"
+                            " follows; the postmortem can still be drafted for practice.")
         case StatusChanged() if event.status is Status.RESOLVED:
             waiver = f"\nCustomer notice waived{_reason(event.waiver)}" if event.waiver else ""
             summary = f"\n*Summary*{_reason(event.summary)}" if event.summary else ""

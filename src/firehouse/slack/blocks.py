@@ -63,7 +63,7 @@ def kickoff(incident: Incident, incident_class: IncidentClass) -> Message:
         DividerBlock(),
         _section(FIRST_MINUTES),
         context(
-            f"Declared by <@{incident.declared_by}> at {stamp(incident.declared_at)}."
+            f"Declared by {_author(incident.declared_by)} at {stamp(incident.declared_at)}."
             " Commands: `/incident log <text>` · `/incident sev <1|2|3> [reason]` · `/incident status <status>`"
             " · `/incident captain @user` · `/incident role <role> @user` · `/incident help`"
         ),
@@ -103,9 +103,11 @@ def timeline_messages(incident: Incident, entries: Sequence[TimelineEntry]) -> l
 
 
 def incident_list(incidents: Sequence[Incident], unlocked: Sequence[tuple[Incident, Sequence[str]]] = ()) -> Message:
-    """Open incidents, most severe first, each with a link to its war room (at most MAX_LISTED of them); then the
-    resolved ones still waiting for their lock, oldest first."""
-    if not incidents and not unlocked:
+    """Open incidents, most severe first, each with a link to its war room (at most MAX_LISTED of them); the drills
+    running, apart; then the resolved ones still waiting for their lock, oldest first."""
+    drills = [i for i in incidents if i.drill]
+    incidents = [i for i in incidents if not i.drill]
+    if not incidents and not unlocked and not drills:
         return Message(text="No open incidents.")
     heading = f"*{len(incidents)} open incident{'s' if len(incidents) != 1 else ''}*"
     lines = [
@@ -114,6 +116,9 @@ def incident_list(incidents: Sequence[Incident], unlocked: Sequence[tuple[Incide
     ]
     if len(incidents) > MAX_LISTED:
         lines.append(f"…and {len(incidents) - MAX_LISTED} more, listed in Firehouse's Home tab.")
+    if drills:
+        lines.append(f"*{len(drills)} drill{'s' if len(drills) != 1 else ''} running* (practice, not counted): "
+                     + ", ".join(f"<#{i.channel_id}>" for i in drills[:MAX_LISTED]))
     if unlocked:
         lines.append(f"*{len(unlocked)} resolved, not locked yet* (oldest first)")
         lines += [f"{shown_title(i)} · resolved {stamp(i.resolved_at) if i.resolved_at else ''} · {len(missing)} to"

@@ -19,7 +19,9 @@ MAX_PER_SEVERITY = 25  # a Home tab holds 100 blocks: 3 × (25 incidents + 3) + 
 def home_view(incidents: Sequence[Incident], *, now: datetime,
               unlocked: Sequence[tuple[Incident, Sequence[str]]] = ()) -> View:
     """Open incidents grouped by severity, most severe first, each with its war room link; then the resolved
-    ones still waiting for their lock, oldest first."""
+    ones still waiting for their lock, oldest first; the drills running last."""
+    drills = [i for i in incidents if i.drill]
+    incidents = [i for i in incidents if not i.drill]
     blocks: list = [HeaderBlock(text="Open incidents")]
     if not incidents:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="No open incidents. :white_check_mark:")))
@@ -44,5 +46,9 @@ def home_view(incidents: Sequence[Incident], *, now: datetime,
             blocks.append(ContextBlock(elements=[MarkdownTextObject(
                 text=f"*{shown_title(incident)}* · resolved {duration(incident.resolved_at, now)} ago"
                      f" · {len(missing)} to do · <#{incident.channel_id}>")]))
+    if drills:
+        blocks += [DividerBlock(), ContextBlock(elements=[MarkdownTextObject(
+            text=f":construction: *Drills running* (practice, not counted): "
+                 + ", ".join(f"<#{i.channel_id}>" for i in drills[:MAX_PER_SEVERITY]))])]
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Type `/incident` to declare one.")]))
     return View(type="home", blocks=blocks)

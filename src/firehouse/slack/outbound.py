@@ -19,15 +19,20 @@ from firehouse.domain.events import CaptainHandedOver, Event, RoleAssigned, Time
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
 from firehouse.errors import SlackFailure
-from firehouse.slack import afteraction_blocks, announcements, blocks, board_blocks, notice_blocks
+from firehouse.comms.drill_chart import drill_chart
+from firehouse.domain.drills import DrillRun
+from firehouse.slack import (afteraction_blocks, alert_blocks, announcements, blocks, board_blocks, drill_blocks,
+                             notice_blocks)
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.limits import fit_blocks
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
 from firehouse.store.tables import OutboxRow
 from firehouse.usecases.effects import (
+    AlertPost,
     Checklist,
     DeadlineReminder,
+    DrillInject,
     Effect,
     FollowUpReminder,
     LockNudge,
@@ -140,6 +145,25 @@ class SlackOutbound:
                 incident, afteraction_blocks.postmortem_posted(incident, version=version.version, to_write=to_write)))),
         ], incident_id=incident.id)
 
+    def show_drill_report(self, incident: Incident, *, run: DrillRun, previous: DrillRun | None) -> list[str]:
+        """The readiness report in the drill's war room, then its chart as a PNG file."""
+        room = incident.channel_id
+        report = run.report
+        problems = self._run([("post the drill's report", partial(
+            self.gateway.post, room, marked(incident, drill_blocks.report(run, previous=previous))))],
+            incident_id=incident.id)
+
+        def upload_chart() -> None:
+            chart = drill_chart(report, offsets=self.settings.board.first_hour,
+                                previous=previous.report if previous else None)
+            self.gateway.upload(room, content=chart, filename=f"drill-{run.scenario.name}-incident-{incident.id}.png",
+                                title=f"DRILL {run.scenario.name}: readiness against the 60-minute flow",
+                                comment=f"{DRILL_TEXT}The phase times against the"
+                                        f" {drill_blocks.flow(self.settings.board.first_hour)} minute flow"
+                                        + (", with the run before in grey." if previous else "."))
+
+        return problems + self._run([("upload the drill's chart", upload_chart)], incident_id=incident.id)
+
     # --- telling Slack through the outbox ----------------------------------------------------------------
 
     def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[OutboxRow]:
@@ -172,6 +196,11 @@ class SlackOutbound:
                                                              days=effect.days)
             case LockNudge():
                 return afteraction_blocks.lock_nudge(incident=effect.incident, missing=effect.missing)
+            case DrillInject():
+                return drill_blocks.inject(offset=effect.offset, text=effect.text, alarm=effect.alarm)
+            case AlertPost():
+                return alert_blocks.alert_post(source=effect.source, kind=effect.kind, alerts=effect.alerts,
+                                               group_key=effect.group_key, rule=effect.rule)
         raise TypeError(f"no view for {effect!r}")
 
     def _status_update(self, effect: StatusUpdate) -> Message:

@@ -6,10 +6,12 @@ import copy
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from firehouse.domain.afteraction import ActionState, Fixture, FollowUp, PostmortemVersion
+from firehouse.domain.drills import DrillRun, Readiness, Scenario
 from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.firebreaks import Firebreak, State
 from firehouse.domain.lifecycle import Status
@@ -18,6 +20,7 @@ from firehouse.domain.notices import Notice, NoticeStatus
 from firehouse.domain.severity import Severity
 from firehouse.domain.snapshots import Snapshot
 from firehouse.store.tables import (
+    DrillRow,
     FirebreakRow,
     FixtureRow,
     FollowUpRow,
@@ -253,6 +256,34 @@ class IncidentRepository:
                                   .order_by(col(NoticeRow.id)))
         return [self.notice(row_id) for row_id in rows]
 
+    # --- drills ----------------------------------------------------------------------------------------
+
+    def add_drill(self, run: DrillRun) -> DrillRun:
+        row = DrillRow(**_drill_fields(run))
+        self._session.add(row)
+        self._session.flush()
+        run.id = row.id
+        return run
+
+    def save_drill(self, run: DrillRun) -> None:
+        row = self._session.get(DrillRow, run.id)
+        for name, value in _drill_fields(run).items():
+            setattr(row, name, value)
+
+    def drill(self, incident_id: int) -> DrillRun | None:
+        """The run of the drill that `incident_id` is, or None for a real incident."""
+        row = self._session.exec(select(DrillRow).where(DrillRow.incident_id == incident_id)).first()
+        return _to_drill(row) if row else None
+
+    def drills(self, *, scenario: str | None = None, ended: bool | None = None) -> list[DrillRun]:
+        """Runs, oldest first: of one scenario, and only those that ended (or only those still running)."""
+        query = select(DrillRow).order_by(col(DrillRow.started_at), col(DrillRow.id))
+        if scenario is not None:
+            query = query.where(DrillRow.scenario == scenario)
+        if ended is not None:
+            query = query.where(col(DrillRow.ended_at).is_not(None) if ended else col(DrillRow.ended_at).is_(None))
+        return [_to_drill(row) for row in self._session.exec(query)]
+
     def first_delivery(self, event_id: str, *, at: datetime) -> bool:
         """Remember a Slack event id; False when it was seen before (a retry)."""
         try:
@@ -261,6 +292,48 @@ class IncidentRepository:
         except IntegrityError:
             return False
         return True
+
+    # --- the numbers ---------------------------------------------------------------------------------
+
+    def declared_between(self, since: datetime | None, until: datetime) -> list[Incident]:
+        """Incidents declared from `since` (from the first one when None) until before `until`, drills left out,
+        oldest first."""
+        rows = self._session.exec(select(IncidentRow).where(*_declared_between(since, until))
+                                  .order_by(col(IncidentRow.declared_at), col(IncidentRow.id)))
+        return [_to_incident(row) for row in rows]
+
+    def first_entries(self, kind: str, *, since: datetime | None, until: datetime) -> dict[int, datetime]:
+        """The moment of the first timeline entry of `kind` of each incident `declared_between` those times, by
+        incident id (those with none are left out): one query, however many incidents."""
+        rows = self._session.exec(
+            select(TimelineEntryRow.incident_id, func.min(TimelineEntryRow.at))
+            .join(IncidentRow, col(IncidentRow.id) == col(TimelineEntryRow.incident_id))
+            .where(TimelineEntryRow.kind == kind, *_declared_between(since, until))
+            .group_by(col(TimelineEntryRow.incident_id)))
+        return {incident_id: as_utc(at) for incident_id, at in rows}
+
+    def reports_sent(self, *, since: datetime | None, until: datetime) -> dict[int, dict[str, datetime]]:
+        """When each regulatory report of the incidents `declared_between` those times was first marked sent: a
+        legal notice with a regime and a stage, by incident id and deadline key (`<regime>:<stage>`). One query."""
+        rows = self._session.exec(
+            select(NoticeRow.incident_id, NoticeRow.regime, NoticeRow.stage, func.min(NoticeRow.sent_at))
+            .join(IncidentRow, col(IncidentRow.id) == col(NoticeRow.incident_id))
+            .where(NoticeRow.lane == "legal", NoticeRow.status == NoticeStatus.SENT.value,
+                   col(NoticeRow.regime).is_not(None), col(NoticeRow.stage).is_not(None),
+                   col(NoticeRow.sent_at).is_not(None), *_declared_between(since, until))
+            .group_by(col(NoticeRow.incident_id), col(NoticeRow.regime), col(NoticeRow.stage)))
+        sent: dict[int, dict[str, datetime]] = {}
+        for incident_id, regime, stage, at in rows:
+            sent.setdefault(incident_id, {})[f"{regime}:{stage}"] = as_utc(at)
+        return sent
+
+
+def _declared_between(since: datetime | None, until: datetime) -> list:
+    """The conditions on `incident` of the numbers: declared in [since, until), and not a drill."""
+    conditions = [col(IncidentRow.drill).is_(False), col(IncidentRow.declared_at) < until]
+    if since is not None:
+        conditions.append(col(IncidentRow.declared_at) >= since)
+    return conditions
 
 
 _MOMENTS = ("declared_at", "captain_at", "detected_at", "aware_at", "classified_at", "contained_at", "resolved_at",
@@ -338,3 +411,17 @@ _POSTMORTEM_FIELDS = ("incident_id", "version", "text", "drafted_by", "drafted_a
 
 def _postmortem_fields(postmortem: PostmortemVersion | PostmortemRow) -> dict:
     return {name: getattr(postmortem, name) for name in _POSTMORTEM_FIELDS}
+
+
+def _drill_fields(run: DrillRun) -> dict:
+    return {"incident_id": run.incident_id, "scenario": run.scenario.name, "script": run.scenario.to_json(),
+            "started_by": run.started_by, "started_at": run.started_at, "injects_sent": run.injects_sent,
+            "ended_by": run.ended_by, "ended_at": run.ended_at,
+            "report": run.report.to_json() if run.report else None}
+
+
+def _to_drill(row: DrillRow) -> DrillRun:
+    return DrillRun(id=row.id, incident_id=row.incident_id, scenario=Scenario.from_json(row.script),
+                    started_by=row.started_by, started_at=as_utc(row.started_at), injects_sent=row.injects_sent,
+                    ended_by=row.ended_by, ended_at=as_utc(row.ended_at) if row.ended_at else None,
+                    report=Readiness.from_json(row.report) if row.report else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import uuid4
 
-from sqlalchemy import JSON, Column, DateTime, Text
+from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -239,3 +239,51 @@ class DrillRow(SQLModel, table=True):
     ended_by: str | None = Field(default=None, max_length=40)
     ended_at: datetime | None = _moment()
     report: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # the readiness report
+
+
+class AlertDeliveryRow(SQLModel, table=True):
+    """A webhook delivery from Alertmanager or Grafana, stored before it is acknowledged and processed after:
+    one with no `processed_at` is still owed (a crash, or Slack down), and is processed again."""
+
+    __tablename__ = "alert_delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=20)  # alertmanager, grafana
+    received_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    group: dict = Field(default_factory=dict, sa_column=Column("alert_group", JSON, nullable=False))  # as parsed
+    processed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
+    outcome: str = Field(default="", max_length=20)  # opened, attached, storm, ignored
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
+    attempts: int = 0
+    retry_at: datetime | None = _moment()  # after a failed attempt, not before this
+    error: str = Field(default="", max_length=200)
+
+
+class AlertRow(SQLModel, table=True):
+    """An alert an open incident knows, by its source's fingerprint: how a repeat finds its war room."""
+
+    __tablename__ = "alert"
+    __table_args__ = (UniqueConstraint("incident_id", "source", "fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    source: str = Field(max_length=20)
+    fingerprint: str = Field(max_length=100, index=True)
+    group_digest: str = Field(default="", max_length=64, index=True)  # SHA-256 of the group key; "" without one
+    name: str = Field(max_length=200)
+    status: str = Field(max_length=20)  # firing, resolved
+    labels: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    starts_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    ends_at: datetime | None = _moment()
+    first_seen_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    last_seen_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class AlertRoomRow(SQLModel, table=True):
+    """A war room an alert opened: storm control counts them; `storm` marks the room a storm's groups join."""
+
+    __tablename__ = "alert_room"
+
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    opened_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    storm: bool = False

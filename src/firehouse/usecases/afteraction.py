@@ -226,7 +226,8 @@ class AfterAction:
     def unlocked(self) -> list[tuple[Incident, list[str]]]:
         """Resolved incidents still waiting for their lock, oldest first, with what each lacks."""
         with self.service.unit_of_work() as uow:
-            found = [(incident, self.missing(uow, incident)) for incident in uow.incidents.resolved_unlocked()]
+            found = [(incident, self.missing(uow, incident)) for incident in uow.incidents.resolved_unlocked()
+                     if not incident.drill]  # a drill resolved for practice is closed when it ends
         return [(incident, missing) for incident, missing in found if missing]
 
     # --- reminders, run by the scheduler -------------------------------------------------------------

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from firehouse.config.integrations import FirebreakSettings
+from firehouse.domain.drills import LIVE
 from firehouse.domain.events import FIREHOUSE, Event
 from firehouse.domain.firebreaks import Configured, Firebreak, State, guards, suggested, suggests
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
 from firehouse.errors import DomainError, InvalidChange, echo
 from firehouse.usecases.incidents import IncidentService, Outcome, in_war_room
-from firehouse.usecases.ports import Executors, FirebreakOrder
+from firehouse.usecases.ports import ExecutorAnswer, Executors, FirebreakOrder
 
 IN_FLIGHT = timedelta(minutes=2)  # a pull requested this recently is still being carried out
 
@@ -29,6 +30,15 @@ class Unconfirmed(DomainError):
     def __init__(self, warnings: list[str]) -> None:
         super().__init__(" ".join(warnings))
         self.warnings = warnings
+
+
+class DryRun:
+    """A drill's executor, unless its scenario says its firebreaks run live: it answers what would have been
+    done, and does nothing, so practice never flips a production flag."""
+
+    def run(self, settings: FirebreakSettings, order: FirebreakOrder) -> ExecutorAnswer:
+        return ExecutorAnswer(True, f"dry run for the drill: {settings.configured.executor} would {order.action}"
+                                    f" {order.name} ({settings.configured.described}); nothing was changed")
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,7 @@ class Containment:
         if settings is None:  # recorded by hand (or no longer configured): lifted by hand too
             return self._finish(incident, firebreak, lambda: firebreak.lift(
                 by=by, at=self.service.clock(), answer="lifted by hand", note=note))
-        answer = self.executors.run(settings, self._order(incident, firebreak, "lift", by=by, note=note))
+        answer = self._executors(incident).run(settings, self._order(incident, firebreak, "lift", by=by, note=note))
         if not answer.done:
             raise DomainError(f"{echo(firebreak.label, 200)} is still in force: the executor said {echo(answer.text, 500)}."
                               f" Try again, or lift it by hand and record it with `/incident log`.")
@@ -152,7 +162,8 @@ class Containment:
 
     def _carry_out(self, incident: Incident, firebreak: Firebreak, settings: FirebreakSettings, *, action: str,
                    by: str, events: list[Event], after: str = "") -> Outcome:
-        answer = self.executors.run(settings, self._order(incident, firebreak, action, by=by, note=firebreak.note))
+        answer = self._executors(incident).run(settings, self._order(incident, firebreak, action, by=by,
+                                                                     note=firebreak.note))
         now = self.service.clock()
         text = f"{answer.text} ({after})" if after else answer.text
         outcome = self._finish(incident, firebreak, lambda: (
@@ -179,6 +190,14 @@ class Containment:
             target=firebreak.target, by=by, note=note, incident_id=incident.id or 0,
             incident_title="private incident" if incident.private else incident.title,
             severity=incident.severity.label, class_id=incident.class_id, war_room=incident.channel_id)
+
+    def _executors(self, incident: Incident) -> Executors:
+        """The configured executors; a drill's run dry unless its scenario says `firebreaks = "live"`."""
+        if not incident.drill:
+            return self.executors
+        with self.service.unit_of_work() as uow:
+            run = uow.incidents.drill(incident.id)
+        return self.executors if run and run.scenario.firebreaks == LIVE else DryRun()
 
     def _guards(self, incident: Incident, kind: str, evidence: bool) -> list[str]:
         ai_act = incident.class_id in self.settings.regimes.get("eu_ai_act", ())

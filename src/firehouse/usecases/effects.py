@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from firehouse.domain.afteraction import FollowUp
+from firehouse.domain.alerts import Alert
 from firehouse.domain.clocks import Deadline
 from firehouse.domain.events import UpdatePosted
 from firehouse.domain.firebreaks import Firebreak
@@ -87,4 +88,25 @@ class LockNudge:
     missing: tuple[str, ...]
 
 
-Effect = Prompt | Reminder | StatusUpdate | Checklist | DeadlineReminder | FollowUpReminder | LockNudge
+@dataclass(frozen=True)
+class DrillInject:
+    """What the world says into a drill: its alarm at the start (`offset` zero), then each inject on time."""
+
+    offset: timedelta
+    text: str
+    alarm: bool = False
+
+
+@dataclass(frozen=True)
+class AlertPost:
+    """Alerts reached a war room: they `opened` it, `joined` it (new alerts, or a storm's next group), or `resolved`."""
+
+    source: str
+    kind: str
+    alerts: tuple[Alert, ...]
+    group_key: str = ""
+    rule: int | None = None  # the label rule that triaged a new investigation (1-based); None: the defaults
+
+
+Effect = (Prompt | Reminder | StatusUpdate | Checklist | DeadlineReminder | FollowUpReminder | LockNudge
+          | DrillInject | AlertPost)

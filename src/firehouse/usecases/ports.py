@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
 from firehouse.domain.afteraction import PostmortemVersion
 from firehouse.domain.classes import IncidentClass
+from firehouse.domain.drills import DrillRun
 from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
@@ -115,6 +116,9 @@ class Outbound(Protocol):
     def show_postmortem(self, incident: Incident, rendered: RenderedPostmortem, *, version: PostmortemVersion,
                         by: str) -> list[str]:
         """Post the postmortem draft in the war room as a file, with what is left to write and Publish."""
+
+    def show_drill_report(self, incident: Incident, *, run: DrillRun, previous: DrillRun | None) -> list[str]:
+        """Post a drill's readiness report in its war room, with its chart, compared with the run before."""
 
     def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[Any]:
         """Record `posts` in the caller's transaction, already claimed by this process."""

@@ -30,8 +30,9 @@ def test_each_subcommand_has_exactly_one_row_found_by_its_words():
     assert all(BY_WORDS[row.words] is row for row in COMMANDS)
 
 
-def test_only_declaring_listing_and_help_run_outside_a_war_room():
-    assert [row.words for row in COMMANDS if row.where == ANYWHERE] == ["", "declare", "help", "list"]
+def test_only_declaring_listing_help_and_drills_run_outside_a_war_room():
+    anywhere = [row.words for row in COMMANDS if row.where == ANYWHERE]
+    assert anywhere[:4] == ["", "declare", "help", "list"] and "drill" in anywhere
     assert {row.where for row in COMMANDS} == {ANYWHERE, WAR_ROOM}
 
 
@@ -88,12 +89,14 @@ def test_help_lists_the_anywhere_rows_then_the_war_room_rows_each_with_its_descr
     lines = help_lines(CUSTOM)
     war_room = lines.index("*Inside a war room*")
     assert lines[0] == "*Firehouse commands*"
-    assert lines[1:war_room] == [
+    assert lines[1:5] == [
         "`/incident`: open the declare modal",
         "`/incident declare [sev1|sev2|sev3] [class] <title>`: declare an incident and open its war room",
         "`/incident help`: this list",
         "`/incident list`: open incidents, with links to their war rooms",
     ]
+    assert lines[5:war_room] == [f"`{row.usage(CUSTOM)}`: {row.about}" for row in COMMANDS
+                                 if row.where == ANYWHERE][4:]
     rest = lines[war_room + 1:]
     assert rest == [f"`{row.usage(CUSTOM)}`: {row.about}" for row in COMMANDS if row.where == WAR_ROOM]
     assert rest[0] == "`/incident captain @user`: hand over the fire captain role"

@@ -23,7 +23,8 @@ def upload(gateway, channel: str, content: str = POSTMORTEM) -> str:
 def test_a_file_is_uploaded_and_shared_in_the_channel_with_its_comment(fake, gateway, room):
     file_id = upload(gateway, room)
     assert fake.files(room) == [{"id": file_id, "title": "Postmortem draft", "name": "postmortem-42.md",
-                                 "content": POSTMORTEM, "comment": "Postmortem draft: edit it, then publish."}]
+                                 "content": POSTMORTEM, "bytes": POSTMORTEM.encode(),
+                                 "comment": "Postmortem draft: edit it, then publish."}]
     shared = fake.messages(room)[-1]
     assert shared["text"] == "Postmortem draft: edit it, then publish."
     assert [f["id"] for f in shared["files"]] == [file_id]

@@ -200,6 +200,20 @@ def test_firehouse_keeps_writing_to_an_upgraded_release_0_1_0_database(url):
     engine.dispose()
 
 
+def test_an_upgraded_incident_is_no_drill_and_its_captain_took_the_role_when_it_was_declared(url):
+    """Migration 0005: time to captain reads as before the upgrade (the declarer led from the declaration)."""
+    dumped = release.dumped()
+    release.load(url)
+    engine = make_engine(url)
+    with UnitOfWork(engine) as uow:
+        for row in dumped["incident"]:
+            incident = uow.incidents.get(row["id"])
+            assert incident.drill is False and not incident.captain_provisional
+            assert incident.captain_at == row["declared_at"]
+        assert uow.incidents.drills() == []
+    engine.dispose()
+
+
 # --- refusals ---------------------------------------------------------------------------------
 
 

@@ -28,9 +28,11 @@ from firehouse.errors import DomainError, NotAWarRoom, SlackFailure
 from firehouse.store import UnitOfWork
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment
+from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import NAME_ATTEMPTS, TOKEN_ATTEMPTS, IncidentService
 from firehouse.usecases.notices import NoticeDesk
+from firehouse.usecases.stats import Stats
 from firehouse.usecases.ports import Outbound
 from firehouse.usecases.updates import Updates
 
@@ -357,17 +359,23 @@ ROWS_WITH_A_PERMISSION = [row for row in COMMANDS if row.permission]
 ROWS_WITHOUT = [row for row in COMMANDS if not row.permission]
 WITHOUT_SAMPLES = {"": "", "declare": "declare Bot recommends rival products", "help": "help", "list": "list",
                    "roles": "roles", "summary": "summary", "timeline": "timeline", "clock": "clock",
-                   "snapshots": "snapshots", "actions": "actions"}
+                   "snapshots": "snapshots", "actions": "actions", "drill": "drill",
+                   "stats": "stats 7d"}
 
 
 class ModalGateway:
-    """The gateway handlers use only to open modals."""
+    """The gateway handlers use only to open modals and share files (a chart)."""
 
     def __init__(self) -> None:
         self.opened: list[str] = []
+        self.uploaded: list[str] = []
 
     def open_view(self, trigger_id: str, view: object) -> None:
         self.opened.append(trigger_id)
+
+    def upload(self, channel: str, *, content: str | bytes, filename: str, title: str, comment: str) -> str:
+        self.uploaded.append(filename)
+        return f"F{len(self.uploaded):07d}"
 
 
 def services_over(service: IncidentService) -> Services:
@@ -376,7 +384,8 @@ def services_over(service: IncidentService) -> Services:
                     evidence=Evidence(service=service, traces=FakeTraces()),
                     containment=Containment(service=service, executors=FakeExecutors()),
                     afteraction=AfterAction(service=service, templates=TemplateCatalogue.with_override(None)),
-                    gateway=ModalGateway())
+                    stats=Stats(engine=service.engine, settings=service.settings, clock=service.clock),
+                    drills=Drills(service=service), gateway=ModalGateway())
 
 
 def only_the_captain_may(action: str) -> Policy:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from slack_bolt import App
 
 from firehouse.bolt.handlers import Services
-from firehouse.bolt.listeners import afteraction, board, commands, containment, events, interactivity, notices
+from firehouse.bolt.listeners import (
+    afteraction,
+    board,
+    commands,
+    containment,
+    drills,
+    events,
+    interactivity,
+    notices,
+)
 from firehouse.bolt.listeners import context as log_context
 from firehouse.bolt.work import Background
 
@@ -15,5 +24,5 @@ def register(app: App, services: Services, background: Background, *,
     """Attach every listener to `app`; `on_command(verb, outcome)` hears of each `/incident`."""
     log_context.register(app)
     commands.register(app, services, background, on_command=on_command)
-    for surface in (interactivity, board, notices, containment, afteraction, events):
+    for surface in (interactivity, board, notices, containment, afteraction, drills, events):
         surface.register(app, services, background)

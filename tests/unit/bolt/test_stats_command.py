@@ -1,0 +1,123 @@
+"""`/incident stats [30d]`: the window's words, the refusals with the right form, and the handler's reply with
+the chart shared where the command was typed (or the reason it could not be)."""
+
+from __future__ import annotations
+
+import struct
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from unit.usecases.fakes import ALICE, START, FakeOutbound, SteppedClock
+
+from firehouse.bolt import handlers as h
+from firehouse.bolt.grammar import ShowStats
+from firehouse.bolt.table import BY_WORDS, parse
+from firehouse.comms import charts
+from firehouse.config import Settings
+from firehouse.domain.classes import Catalog
+from firehouse.errors import UsageError
+from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.stats import Stats
+
+DAY = timedelta(days=1)
+FORM = "/incident stats [30d]"
+
+
+def p(text: str):
+    return parse(text, catalog=Catalog()).command
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("stats", ShowStats(30 * DAY, "the last 30 days")),
+    ("stats 30d", ShowStats(30 * DAY, "the last 30 days")),
+    ("STATS 7D", ShowStats(7 * DAY, "the last 7 days")),
+    ("stats 1d", ShowStats(DAY, "the last day")),
+    ("stats 12w", ShowStats(84 * DAY, "the last 12 weeks")),
+    ("stats 1w", ShowStats(7 * DAY, "the last week")),
+    ("stats 366d", ShowStats(366 * DAY, "the last 366 days")),
+    ("stats  90 d ", ShowStats(90 * DAY, "the last 90 days")),
+])
+def test_a_window_is_days_or_weeks(text, expected):
+    assert p(text) == expected
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("stats 0d", "A window of `0d` is empty"),
+    ("stats 0w", "A window of `0w` is empty"),
+    ("stats 367d", "A window of `367d` is too long"),
+    ("stats 53w", "A window of `53w` is too long"),
+    ("stats lots", "`lots` is not a window"),
+    ("stats 30", "`30` is not a window"),
+    ("stats 30d sev1", "`30d sev1` is not a window"),
+    ("stats -3d", "`-3d` is not a window"),
+    ("stats 2h", "`2h` is not a window"),
+    ("stats 3  d", "`3  d` is not a window"),
+    ("stats ٣d", "`٣d` is not a window"),  # only the digits 0-9
+    ("stats <!channel>", "`&lt;!channel&gt;` is not a window"),
+])
+def test_anything_else_is_refused_with_the_right_form(text, problem):
+    with pytest.raises(UsageError) as refused:
+        p(text)
+    assert refused.value.problem == (f"{problem}: give days or weeks, like `7d`, `30d` or `12w`, from 1 day to 366"
+                                     " days.")
+    assert refused.value.form == FORM
+
+
+def test_stats_runs_anywhere_for_anyone_right_after_list():
+    row = BY_WORDS["stats"]
+    assert (row.where, row.permission, row.usage(Catalog())) == ("anywhere", None, FORM)
+    words = list(BY_WORDS)
+    assert words.index("stats") == words.index("list") + 1
+
+
+# --- the handler ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def room(fake) -> str:
+    return fake.add_channel("incident-review", members=[ALICE])
+
+
+@pytest.fixture
+def services(engine, gateway):
+    """An incident declared an hour before now, the numbers over the store, and the gateway to the fake Slack."""
+    clock = SteppedClock(START)
+    settings = Settings(bot_token="xoxb-test-token", signing_secret="secret")
+    IncidentService(engine=engine, outbound=FakeOutbound(clock=clock), settings=settings, clock=clock).declare(
+        title="Ranker recommends rivals", by=ALICE)
+    clock.advance(timedelta(hours=1))
+    return SimpleNamespace(stats=Stats(engine=engine, settings=settings, clock=clock), gateway=gateway)
+
+
+def test_the_reply_has_the_numbers_and_the_chart_is_shared_in_the_channel(fake, room, services):
+    reply = h.show_stats(ShowStats(), h.Request(user=ALICE, channel=room, trigger_id="1.t", services=services))
+    assert reply.text.startswith("Incident numbers, the last 30 days (from 2026-01-31 10:00 UTC to 2026-03-02 10:00"
+                                 " UTC), drills excluded: 1 incident, 1 open.")
+    assert reply.text.endswith("The weekly chart is posted in this channel.")
+    [chart] = fake.files(room)
+    assert (chart["name"], chart["title"]) == ("incidents-by-week-2026-03-02.png", "Incidents by week, the last 30 days")
+    assert chart["comment"] == ("Incidents by week, the last 30 days (drills excluded): incidents declared, and the"
+                                " weekly median times to contain and to resolve.")
+    assert png_size(chart["bytes"]) == charts.SIZE
+
+
+def png_size(image: bytes) -> tuple[int, int]:
+    assert image[:8] == b"\x89PNG\r\n\x1a\n" and image[12:16] == b"IHDR"
+    return struct.unpack(">II", image[16:24])
+
+
+def test_when_the_chart_cannot_be_shared_the_reply_still_has_the_numbers_and_says_why(fake, room, services):
+    fake.inject("files.completeUploadExternal", status=200, error="not_in_channel")
+    reply = h.show_stats(ShowStats(), h.Request(user=ALICE, channel=room, trigger_id="1.t", services=services))
+    assert "1 incident, 1 open." in reply.text
+    assert reply.text.endswith("The weekly chart could not be posted here (Slack answered `not_in_channel`).")
+    assert fake.files(room) == []
+
+
+def test_a_window_with_no_incidents_shares_no_chart(fake, room, services):
+    services.stats.clock.advance(30 * DAY)
+    reply = h.show_stats(ShowStats(7 * DAY, "the last 7 days"),
+                         h.Request(user=ALICE, channel=room, trigger_id="1.t", services=services))
+    assert reply.text == ("Incident numbers, the last 7 days (from 2026-03-25 10:00 UTC to 2026-04-01 10:00 UTC),"
+                          " drills excluded: 0 incidents, 0 open.")
+    assert fake.files(room) == [] and fake.calls("upload") == []

@@ -1,0 +1,96 @@
+"""Alert intake's store on SQLite and on PostgreSQL: deliveries, what incidents know, storm counts, and the
+advisory lock that lets one replica at a time process deliveries."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import create_engine, make_url
+from unit.usecases.fakes import CAROL, START, FakeOutbound, SteppedClock
+
+from firehouse.config import Settings
+from firehouse.config.alerts import AlertSettings
+from firehouse.domain.alerts import FIRING, Alert, AlertGroup
+from firehouse.store import UnitOfWork, make_engine
+from firehouse.store.alerts import AlertRepository, processing_lock
+from firehouse.usecases.alerts import AlertIntake
+from firehouse.usecases.incidents import IncidentService
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    """A store at this release's schema: a new SQLite file, or a new database on the test PostgreSQL server."""
+    if request.param == "postgresql":
+        yield from _postgres(request.getfixturevalue("postgres_url"))
+        return
+    engine = make_engine(f"sqlite:///{tmp_path / 'firehouse.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres(postgres_url):
+    yield from _postgres(postgres_url)
+
+
+def _postgres(server: str):
+    name = f"firehouse_{uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine = make_engine(make_url(server).set(database=name).render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def group(name: str, *, fingerprint: str) -> AlertGroup:
+    alert = Alert(status=FIRING, labels={"alertname": name}, annotations={}, starts_at=START,
+                  fingerprint=fingerprint)
+    return AlertGroup(source="alertmanager", status=FIRING, group_key=f"{{}}:{{alertname={name!r}}}", alerts=(alert,))
+
+
+def test_deliveries_open_attach_and_storm_the_same_on_either_database(engine):
+    clock = SteppedClock(START)
+    outbound = FakeOutbound(clock=clock)
+    settings = Settings(bot_token="xoxb-test", signing_secret="s",
+                        alerts=AlertSettings(token="t" * 20, captain=CAROL, storm_limit=1))
+    intake = AlertIntake(service=IncidentService(engine=engine, outbound=outbound, settings=settings, clock=clock))
+    for name, fingerprint in (("One", "f1"), ("One", "f1"), ("Two", "f2"), ("Three", "f3")):
+        intake.receive(group(name, fingerprint=fingerprint))
+    assert intake.drain() == 4
+    with UnitOfWork(engine) as uow:
+        alerts = AlertRepository(uow.session)
+        assert alerts.rooms_opened_since(START - timedelta(minutes=1)) == 1
+        storm = alerts.open_storm()
+        assert storm is not None and alerts.incident_of(group("Three", fingerprint="f3")) == storm
+        assert alerts.known(storm, "alertmanager") == {"f2": "firing", "f3": "firing"}
+        assert alerts.due_deliveries(clock()) == []
+    assert len(outbound.created) == 2
+
+
+def test_one_replica_at_a_time_holds_the_processing_lock_on_postgresql(postgres):
+    engine = postgres
+    order: list[str] = []
+    held = threading.Event()
+
+    def first() -> None:
+        with processing_lock(engine):
+            order.append("first in")
+            held.set()
+            time.sleep(0.3)
+            order.append("first out")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    held.wait(5)
+    with processing_lock(engine):
+        order.append("second in")
+    thread.join()
+    assert order == ["first in", "first out", "second in"]
