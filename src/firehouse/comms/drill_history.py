@@ -6,17 +6,16 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from firehouse.domain.drills import MILESTONES, DrillRun
-from firehouse.domain.times import duration
+from firehouse.domain.times import duration, span
 
 COLUMNS = tuple((key, key.replace("_", " ")) for key, _, _ in MILESTONES)
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _span(delta: timedelta | None) -> str:
-    return "never" if delta is None else duration(_EPOCH, _EPOCH + delta)
+    return "never" if delta is None else span(delta)
 
 
 def text_table(runs: Sequence[DrillRun]) -> str:

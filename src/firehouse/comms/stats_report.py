@@ -9,20 +9,20 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from firehouse.domain.stats import Figures, Numbers, Share, Times
-from firehouse.domain.times import duration, stamp
+from firehouse.domain import times
+from firehouse.domain.times import stamp
 
 TIMES = (("to_captain", "to captain"), ("to_contain", "to contain"), ("to_resolve", "to resolve"),
          ("to_first_update", "to first update"))
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _NAME, _COUNT, _OPEN, _TIME, _N, _SHARE = 14, 10, 5, 8, 4, 10
 
 
 def span(delta: timedelta | None) -> str:
     """A duration as `/incident summary` shows one (`1h 05m`, `3d 2h`, `42s`); `-` for none."""
-    return "-" if delta is None else duration(_EPOCH, _EPOCH + delta)
+    return "-" if delta is None else times.span(delta)
 
 
 def share(part: Share) -> str:

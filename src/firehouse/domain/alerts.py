@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from firehouse.domain.events import FIREHOUSE, TimelineEntry
 from firehouse.domain.model import MAX_TEXT, MAX_TITLE
 from firehouse.domain.severity import Severity
-from firehouse.domain.times import duration, stamp
+from firehouse.domain.times import span, stamp
 
 FIRING, RESOLVED = "firing", "resolved"
 SOURCES = {"alertmanager": "Alertmanager", "grafana": "Grafana"}  # where a delivery came from, as people read it
@@ -167,8 +167,7 @@ def place(*, opened_in_window: int, limit: int, storm_open: bool) -> Placement:
 
 
 def storm_title(*, limit: int, window: timedelta) -> str:
-    zero = datetime(2000, 1, 1, tzinfo=UTC)
-    return f"Alert storm: more than {limit} alert groups within {duration(zero, zero + window)}"
+    return f"Alert storm: more than {limit} alert groups within {span(window)}"
 
 
 # --- what a delivery changes in an incident it attaches to --------------------------------------------------
@@ -211,7 +210,8 @@ class AlertNoted:
 
 
 def _pairs(values: Mapping[str, str], separator: str) -> str:
-    return separator.join(f"{name}={_cut(' '.join(value.split()), MAX_VALUE)}" for name, value in sorted(values.items()))
+    return separator.join(f"{name}={_cut(' '.join(value.split()), MAX_VALUE)}"
+                          for name, value in sorted(values.items()))
 
 
 def fired(alert: Alert, *, source: str, at: datetime, again: bool = False) -> list[AlertNoted]:

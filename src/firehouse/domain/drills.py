@@ -17,7 +17,7 @@ from typing import Any
 from firehouse.domain.board import PHASES
 from firehouse.domain.events import TimelineEntry
 from firehouse.domain.severity import Severity
-from firehouse.domain.times import duration
+from firehouse.domain.times import span
 from firehouse.errors import InvalidChange
 
 DRY_RUN, LIVE = "dry-run", "live"  # how a drill's firebreaks run: answered without a call, or for real
@@ -76,7 +76,7 @@ class DrillStarted:
 
     def timeline_entry(self) -> TimelineEntry:
         return TimelineEntry(self.at, self.by, "drill",
-                             f"Drill started: scenario {self.scenario}, {duration(self.at, self.at + self.time_limit)}"
+                             f"Drill started: scenario {self.scenario}, {span(self.time_limit)}"
                              f" time limit, {self.injects} inject{'' if self.injects == 1 else 's'};"
                              f" facilitator <@{self.by}>")
 
@@ -89,7 +89,7 @@ class InjectPosted:
     text: str
 
     def timeline_entry(self) -> TimelineEntry:
-        return TimelineEntry(self.at, self.by, "drill", f"Inject at +{_minutes(self.offset)}: {self.text}")
+        return TimelineEntry(self.at, self.by, "drill", f"Inject at +{span(self.offset)}: {self.text}")
 
 
 @dataclass(frozen=True)
@@ -306,13 +306,7 @@ def compared(current: Readiness, previous: Readiness) -> list[str]:
 
 
 def _shown(after: timedelta | None) -> str:
-    return "never" if after is None else _minutes(after)
-
-
-def _minutes(offset: timedelta) -> str:
-    """`6m`, `1h 05m`, `45s`: an offset from the start of a drill."""
-    start = datetime(2000, 1, 1)
-    return duration(start, start + offset)
+    return "never" if after is None else span(after)
 
 
 MAX_INJECTS = 40
@@ -328,8 +322,8 @@ def check_script(*, injects: Sequence[Inject], time_limit: timedelta) -> None:
         raise ValueError(f"{len(injects)} injects; keep it to {MAX_INJECTS}")
     for number, inject in enumerate(injects, start=1):
         if inject.at >= time_limit:
-            raise ValueError(f"inject {number} at +{_minutes(inject.at)} is past the end of the drill"
-                             f" (time_limit {_minutes(time_limit)})")
+            raise ValueError(f"inject {number} at +{span(inject.at)} is past the end of the drill"
+                             f" (time_limit {span(time_limit)})")
     if list(injects) != sorted(injects, key=lambda i: i.at):
         raise ValueError("the injects must come in the order they are posted")
 

@@ -42,7 +42,12 @@ def duration(start: datetime | None, end: datetime | None) -> str:
     """`1h 05m`, `3d 2h` or `42s`; `-` when either end is unknown."""
     if start is None or end is None:
         return "-"
-    seconds = max(0, int((end - start).total_seconds()))
+    return span(end - start)
+
+
+def span(delta: timedelta) -> str:
+    """How long `delta` is, as `duration` shows it: `1h 05m`, `3d 2h`, `6m` or `42s` (nothing below zero)."""
+    seconds = max(0, int(delta.total_seconds()))
     days, seconds = divmod(seconds, 86400)
     hours, seconds = divmod(seconds, 3600)
     minutes, seconds = divmod(seconds, 60)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -209,7 +208,7 @@ def drills_check(settings: Settings) -> Check:
 
 def alerts_checks(settings: Settings) -> Iterator[Check]:
     """Alert intake, when FIREHOUSE_ALERT_TOKEN switches it on: every captain it may name is a person Slack knows."""
-    from firehouse.domain.times import duration
+    from firehouse.domain.times import span
 
     alerts = settings.alerts
     if not alerts.enabled:
@@ -232,9 +231,8 @@ def alerts_checks(settings: Settings) -> Iterator[Check]:
             yield Check("alerts", False, f"captain {captain} is {'a bot' if person.get('is_bot') else 'deactivated'};"
                                          " an alert's investigation needs a person who can answer")
             return
-    start = datetime(2000, 1, 1, tzinfo=UTC)
     yield Check("alerts", True, f"intake on: captain {alerts.captain}, {len(alerts.rules)} label rules, at most"
-                                f" {alerts.storm_limit} war rooms per {duration(start, start + alerts.storm_window)}")
+                                f" {alerts.storm_limit} war rooms per {span(alerts.storm_window)}")
 
 
 def integration_checks(settings: Settings) -> Iterator[Check]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
 
 from firehouse.comms.mrkdwn import escape
 from firehouse.domain.drills import DRY_RUN, DrillRun, Readiness, Scenario, compared, phase_ends
-from firehouse.domain.times import duration, stamp
+from firehouse.domain.times import duration, span, stamp
 from firehouse.slack.gateway import Message
 from firehouse.slack.limits import MESSAGE_BLOCKS, capped, pack, shorten
 
@@ -36,7 +36,7 @@ def picker(scenarios: Mapping[str, Scenario], problems: Mapping[str, str]) -> Me
         firebreaks = "dry-run firebreaks" if scenario.firebreaks == DRY_RUN else "*live* firebreaks"
         blocks.append(SectionBlock(
             text=MarkdownTextObject(text=f"*{escape(scenario.title)}* (`{name}`)\n{escape(scenario.summary)}\n"
-                                         f"_{_limit(scenario.time_limit)}, {len(scenario.injects)} injects,"
+                                         f"_{span(scenario.time_limit)}, {len(scenario.injects)} injects,"
                                          f" {firebreaks}_"),
             accessory=ButtonElement(text="Start", action_id=f"{START_ACTION}:{name}", value=name)))
     if len(scenarios) > MAX_PICKED:
@@ -53,14 +53,14 @@ def inject(*, offset: timedelta, text: str, alarm: bool) -> Message:
         heading = (":bell: *The alarm* (the first signal: the clock runs from now). Name a fire captain with"
                    " `/incident captain @user`; the facilitator only keeps the place.")
     else:
-        heading = f":speech_balloon: *Inject at +{_limit(offset)}*"
+        heading = f":speech_balloon: *Inject at +{span(offset)}*"
     return Message(text=f"{'Alarm' if alarm else 'Inject'}: {escape(shorten(text, 200))}",
                    blocks=[_section(heading), _section(escape(text))])
 
 
 def started(incident_channel: str, run: DrillRun) -> str:
     """The facilitator's reply once the drill's war room is open."""
-    return (f"Drill <#{incident_channel}> is open: *{escape(run.scenario.title)}*, {_limit(run.scenario.time_limit)}."
+    return (f"Drill <#{incident_channel}> is open: *{escape(run.scenario.title)}*, {span(run.scenario.time_limit)}."
             " You are its facilitator: invite the team, let them find the captain role, and end it with"
             " `/incident drill end` (it ends by itself at its time limit). The score is posted there.")
 
@@ -75,9 +75,9 @@ def report(run: DrillRun, *, previous: DrillRun | None) -> Message:
              "*Milestones* (each by the end of its phase)"]
     for m in readiness.milestones:
         mark = ":white_check_mark:" if m.on_time else ":x:"
-        when = duration(run.started_at, run.started_at + m.after) if m.after is not None else "never"
+        when = span(m.after) if m.after is not None else "never"
         note = f", {escape(m.note)}" if m.note else ""
-        lines.append(f"{mark} {m.label}: *{when}* (by {_limit(m.target)}){note}")
+        lines.append(f"{mark} {m.label}: *{when}* (by {span(m.target)}){note}")
     verdict = ":white_check_mark:" if readiness.right_severity else ":x:"
     lines += ["", f"{verdict} *Severity*: chose {readiness.severity.label}; the scenario's is"
                   f" {readiness.expected_severity.label}. {escape(readiness.why)}",
@@ -101,12 +101,3 @@ def flow(offsets: Sequence[timedelta]) -> str:
     """The phases of the flow in minutes: `0-10 / 10-20 / 20-40 / 40-60`."""
     ends = [int(end.total_seconds() // 60) for end in phase_ends(offsets)]
     return " / ".join(f"{start}-{end}" for start, end in zip([0, *ends], ends, strict=False) if end > start)
-
-
-def _limit(offset: timedelta) -> str:
-    """A scripted span as it was written: `60m`, `45s`, `2h`, `1m 30s`."""
-    seconds = int(offset.total_seconds())
-    if seconds % 60:
-        return f"{seconds}s" if seconds < 60 else f"{seconds // 60}m {seconds % 60:02d}s"
-    minutes = seconds // 60
-    return f"{minutes}m" if minutes < 60 or minutes % 60 else f"{minutes // 60}h"

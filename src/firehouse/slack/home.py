@@ -48,7 +48,7 @@ def home_view(incidents: Sequence[Incident], *, now: datetime,
                      f" · {len(missing)} to do · <#{incident.channel_id}>")]))
     if drills:
         blocks += [DividerBlock(), ContextBlock(elements=[MarkdownTextObject(
-            text=f":construction: *Drills running* (practice, not counted): "
+            text=":construction: *Drills running* (practice, not counted): "
                  + ", ".join(f"<#{i.channel_id}>" for i in drills[:MAX_PER_SEVERITY]))])]
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Type `/incident` to declare one.")]))
     return View(type="home", blocks=blocks)

@@ -338,8 +338,8 @@ def _declared_between(since: datetime | None, until: datetime) -> list:
 
 _MOMENTS = ("declared_at", "captain_at", "detected_at", "aware_at", "classified_at", "contained_at", "resolved_at",
             "notice_sent_at", "next_update_due", "last_update_at", "snoozed_until", "closed_at", "lock_nudged_at")
-_PLAIN = ("title", "description", "class_id", "private", "drill", "captain", "declared_by", "channel_id", "channel_name",
-          "cause", "reached_users", "summary", "notice_waiver", "update_prompted", "missed_updates",
+_PLAIN = ("title", "description", "class_id", "private", "drill", "captain", "declared_by", "channel_id",
+          "channel_name", "cause", "reached_users", "summary", "notice_waiver", "update_prompted", "missed_updates",
           "checklist_step", "no_fixture_reason", "lock_waiver")
 
 

@@ -166,8 +166,8 @@ class AlertIntake:
             uow.incidents.record(incident, entries)
             posts = []
             if found.new or found.again:
-                posts.append(Post("alert", incident.channel_id, AlertPost(group.source, "joined",
-                                                                          found.new + found.again, group.group_key), now))
+                joined = AlertPost(group.source, "joined", found.new + found.again, group.group_key)
+                posts.append(Post("alert", incident.channel_id, joined, now))
             if found.resolved:
                 posts.append(Post("alert", incident.channel_id, AlertPost(group.source, "resolved", found.resolved,
                                                                           group.group_key), now))
@@ -203,13 +203,14 @@ class AlertIntake:
         return chosen.captain, None
 
     def _failed(self, delivery_id: int, err: Exception) -> None:
-        reason = getattr(err, "reply", None) or f"{err.__class__.__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+        first_line = str(err).splitlines()[0] if str(err) else ""
+        reason = getattr(err, "reply", None) or f"{err.__class__.__name__}: {first_line}"
         try:
             with self.service.unit_of_work() as uow:
                 alerts = AlertRepository(uow.session)
                 delivery = alerts.unprocessed(delivery_id)
-                attempts = alerts.failed(delivery_id, error=reason,
-                                         retry_at=self.clock() + retry_after((delivery.attempts if delivery else 0) + 1))
+                retry_at = self.clock() + retry_after((delivery.attempts if delivery else 0) + 1)
+                attempts = alerts.failed(delivery_id, error=reason, retry_at=retry_at)
                 uow.commit()
         except Exception as unrecorded:  # the database is away too: the delivery is still there, unprocessed
             log.warning("alert delivery %s failed (%s), and the failure could not be recorded: %s", delivery_id,
