@@ -71,7 +71,7 @@ def test_all_good_passes_every_check_and_exits_0(fake, migrated):
     report = lines(result)
     assert report["settings"].startswith("ok    settings             complete (HTTP mode)")
     assert report["slack bot token"] == "ok    slack bot token      bot firehouse (UBOT) in Firehouse Test (T0FIRE)"
-    assert report["slack scopes"].startswith("ok") and "all 12 bot scopes" in report["slack scopes"]
+    assert report["slack scopes"].startswith("ok") and "all 13 bot scopes" in report["slack scopes"]
     assert report["stakeholder channel"] == (f"ok    stakeholder channel  #incidents ({fake.stakeholders}),"
                                              " the bot is a member")
     assert report["database"].startswith("ok") and report["database"].endswith("(current)")
