@@ -202,14 +202,15 @@ def _check_templates(args: argparse.Namespace) -> int:
 
 def _check_drills(args: argparse.Namespace) -> int:
     from firehouse.config.scenarios import load
+    from firehouse.domain.times import span
 
     settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
     scenarios = load(settings.drills_dir, catalog=settings.catalog)
     for name in sorted([*scenarios.found, *scenarios.problems]):
         if name in scenarios.found:
             s = scenarios.found[name]
-            print(f"ok    {name:<28} {s.class_id} · {s.severity.label} · {int(s.time_limit.total_seconds() // 60)}m"
-                  f" · {len(s.injects)} injects · {s.firebreaks} firebreaks · {scenarios.paths[name]}")
+            print(f"ok    {name:<28} {s.class_id} · {s.severity.label} · {span(s.time_limit)} · {len(s.injects)}"
+                  f" injects · {s.firebreaks} firebreaks · {scenarios.paths[name]}")
         else:
             print(f"FAIL  {name:<28} {scenarios.problems[name]}")
     problems = len(scenarios.problems)

@@ -20,7 +20,7 @@ alarm = "PagerDuty: fraud_holds_per_minute is 11.4 (normal 0.2) <!channel>"
 class = "action"
 severity = "sev1"
 why = "An irreversible action reached customers."
-time_limit = "14s"
+time_limit = "24s"
 
 [[injects]]
 at = "2s"
@@ -32,7 +32,7 @@ text = "Payments: 212 accounts on hold"
 '''
 CONFIG = '''stakeholder_channel = "{stakeholders}"
 [status_board]
-first_hour = ["3s", "6s", "9s", "12s"]
+first_hour = ["5s", "10s", "15s", "20s"]
 [firebreaks.refund-off]
 kind = "kill-switch"
 target = "refund-agent"
@@ -108,7 +108,7 @@ def test_a_full_drill_from_the_picker_with_injects_on_time_to_its_report_and_cha
     assert injects == ["[DRILL] Inject: Support: three customers are locked out",
                        "[DRILL] Inject: Payments: 212 accounts on hold"]
     report = fake.wait_for(lambda: [m for m in fake.messages(room.id) if "DRILL report" in m["text"]],
-                           timeout=25)[0]
+                           timeout=35)[0]
     shown = str(report["blocks"])
     assert "its time limit passed" in shown and "Time to captain" in shown
     assert "chose SEV1; the scenario's is SEV1" in shown and "The first run of this scenario" in shown

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from firehouse.config.scenarios import NAME as SCENARIO_NAME
 from firehouse.domain.classes import Catalog
 from firehouse.domain.clocks import REGIMES
 from firehouse.domain.afteraction import ACTION_KINDS, MAX_ACTION, NOTE_SECTIONS
@@ -30,7 +31,6 @@ _FACT_START = re.compile(r"(?:^|(?<=\s))([A-Za-z_]+)=")
 _FIELD_START = re.compile(r"(?:^|(?<=\s))([A-Za-z][A-Za-z0-9_.-]{0,39})=")
 _FIREBREAK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 MAX_EVIDENCE = 3000  # per field typed on the command line; longer evidence comes from a trace pull
-_SCENARIO = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")  # a scenario is named by its file: `drills/<name>.toml`
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>$")
 # "sev4" or "sev-1" is a typo for a severity; "severe" starts a title.
 _SEVERITY_LIKE = re.compile(r"^sev[\d\W_]*$", re.IGNORECASE)
@@ -530,7 +530,7 @@ def drill(rest: str, catalog: Catalog, form: str) -> PickDrill | StartDrill | En
         raise UsageError("Name one scenario, or `end`.", form=form)
     if words[0] == "end":
         return EndDrill()
-    if not _SCENARIO.match(words[0]):
+    if not SCENARIO_NAME.match(words[0]):
         raise UsageError(f"`{escape(words[0][:40])}` is not a scenario name: `/incident drill` lists them.",
                          form=form)
     return StartDrill(words[0])

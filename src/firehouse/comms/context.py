@@ -70,6 +70,7 @@ class IncidentView:
     contained_at: str | None
     resolved_at: str | None
     summary: str
+    drill: bool = False  # a practice incident: a template may say so
 
 
 def escaper(*, for_slack: bool) -> Callable[[str], str]:
@@ -109,6 +110,7 @@ def template_context(
         contained_at=when(incident.contained_at),
         resolved_at=when(incident.resolved_at),
         summary="" if discreet else escape(incident.summary),
+        drill=incident.drill,
     )
     return {"incident": view, "facts": Facts(facts, escape), "now": when(now),
             "next_update_at": clock(next_update_at), "firebreaks": list(firebreaks), **extra}

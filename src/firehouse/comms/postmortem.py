@@ -16,6 +16,7 @@ from typing import Any
 from firehouse.comms.context import escaper, template_context, when
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.afteraction import NOTE_SECTIONS, ActionState, Fixture, FollowUp
+from firehouse.domain.alerts import KIND as ALERT_KIND
 from firehouse.domain.classes import Catalog
 from firehouse.domain.clocks import REGIMES
 from firehouse.domain.events import FIREHOUSE, TimelineEntry
@@ -27,7 +28,7 @@ from firehouse.domain.times import duration
 
 LANE = "postmortem"
 HISTORY_KINDS = ("declared", "severity", "class")  # the timeline entries that set severity or class
-SIGNAL_KINDS = ("alert",)  # entries an automated signal leaves (alert intake)
+SIGNAL_KINDS = (ALERT_KIND,)  # entries an automated signal leaves (alert intake)
 # A mention as Firehouse writes it into the timeline; a Markdown file shows it as @U123.
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
 

@@ -52,7 +52,7 @@ def parse_duration(text: Any) -> timedelta:
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 
-def _duration(value: Any, key: str) -> timedelta:
+def duration_at(value: Any, key: str) -> timedelta:
     """`parse_duration`, with the key named in the error."""
     try:
         return parse_duration(value)
@@ -83,12 +83,12 @@ def validate(data: dict[str, Any], *, secrets: Mapping[str, str] | None = None) 
             raise ValueError(f"snapshot_max_bytes must be a whole number from 1000 to {MAX_SNAPSHOT}, not {cap!r}")
         settings["snapshot_max_bytes"] = cap
     if "firebreaks" in data:
-        settings["firebreaks"] = integrations.firebreaks(data["firebreaks"], secrets=secrets, duration=_duration)
+        settings["firebreaks"] = integrations.firebreaks(data["firebreaks"], secrets=secrets, duration=duration_at)
     if "trace_sources" in data:
         settings["trace_sources"] = integrations.trace_sources(data["trace_sources"], secrets=secrets,
-                                                               duration=_duration)
+                                                               duration=duration_at)
     if "outbox_retention" in data:
-        settings["outbox_retention"] = _duration(data["outbox_retention"], "outbox_retention")
+        settings["outbox_retention"] = duration_at(data["outbox_retention"], "outbox_retention")
     if "cadence" in data:
         settings["cadence"] = _cadence(data["cadence"])
     if "status_board" in data:
@@ -104,7 +104,7 @@ def validate(data: dict[str, Any], *, secrets: Mapping[str, str] | None = None) 
     settings["policy"] = _policy(data.get("permissions", {}), catalog.roles)
     settings["regimes"] = _regimes(data.get("regimes", []), data.get("regime_classes", {}), catalog)
     if "alerts" in data:
-        settings["alerts"] = alerts.alerts(data["alerts"], catalog=catalog, duration=_duration)
+        settings["alerts"] = alerts.alerts(data["alerts"], catalog=catalog, duration=duration_at)
     return settings
 
 
@@ -157,7 +157,7 @@ def _intervals(table: dict, where: str, extra: list[str] = ()) -> dict[Severity,
         severity = Severity.from_text(key) if key.lower().startswith("sev") else None
         if severity is None:
             raise ValueError(f"unknown key {where}.{key} (known keys: {', '.join(['sev1', 'sev2', 'sev3', *extra])})")
-        intervals[severity] = _duration(value, f"{where}.{key}")
+        intervals[severity] = duration_at(value, f"{where}.{key}")
     return intervals
 
 
@@ -170,10 +170,10 @@ def _board(table: Any) -> BoardSettings:
     escalate_to = table.get("escalate_to")
     if escalate_to is not None:
         _matching(escalate_to, re.compile(r"^S[A-Z0-9]{6,}$"), "status_board.escalate_to", "a user group id (S…)")
-    snooze = _duration(table.get("snooze", "5m"), "status_board.snooze")
+    snooze = duration_at(table.get("snooze", "5m"), "status_board.snooze")
     first_hour = FIRST_HOUR
     if "first_hour" in table:
-        first_hour = tuple(_duration(d, "status_board.first_hour")
+        first_hour = tuple(duration_at(d, "status_board.first_hour")
                            for d in _list(table["first_hour"], "status_board.first_hour"))
         if list(first_hour) != sorted(set(first_hour)):
             raise ValueError("status_board.first_hour must be increasing, like [\"10m\", \"20m\", \"40m\", \"60m\"]")

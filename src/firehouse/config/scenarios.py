@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from firehouse.config import shape
-from firehouse.config.file import parse_duration
+from firehouse.config.file import duration_at
 from firehouse.domain.classes import Catalog
 from firehouse.domain.drills import DRY_RUN, LIVE, MAX_ALARM, MAX_INJECT, Inject, Scenario, check_script
 from firehouse.domain.model import MAX_TITLE
@@ -28,7 +28,7 @@ OPTIONAL = ("cause", "time_limit", "firebreaks", "injects")
 MAX_SUMMARY = 300
 MAX_WHY = 1000
 MAX_TIME_LIMIT = timedelta(hours=8)
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")  # a scenario is named by its file: `drills/<name>.toml`
 
 
 def default_folder() -> Path:
@@ -63,7 +63,7 @@ def load(override: Path | None, *, catalog: Catalog) -> Scenarios:
 
 def read(path: Path, *, catalog: Catalog) -> Scenario:
     """One scenario file; ValueError names what is wrong (for a syntax error, the line and column)."""
-    if not _NAME.match(path.stem):
+    if not NAME.match(path.stem):
         raise ValueError("a scenario's file name is 1-40 characters of a-z, 0-9 and '-', then .toml")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -93,7 +93,7 @@ def scenario(name: str, data: dict[str, Any], *, catalog: Catalog) -> Scenario:
     if firebreaks not in (DRY_RUN, LIVE):
         raise ValueError(f"firebreaks must be \"{DRY_RUN}\" (nothing is really pulled) or \"{LIVE}\" (the"
                          f" configured executors run), not {firebreaks!r}")
-    time_limit = _duration(data.get("time_limit", "60m"), "time_limit")
+    time_limit = duration_at(data.get("time_limit", "60m"), "time_limit")
     if time_limit > MAX_TIME_LIMIT:
         raise ValueError("time_limit is at most 8h: a drill is an hour's practice, not a shift")
     injects = _injects(data.get("injects", []))
@@ -115,7 +115,7 @@ def _injects(value: Any) -> tuple[Inject, ...]:
         shape.no_unknown(item, ("at", "text"), where=f"{where}.")
         if "at" not in item or "text" not in item:
             raise ValueError(f"{where} needs at (like \"5m\") and text")
-        found.append(Inject(at=_duration(item["at"], f"{where}.at"), text=_text(item, "text", MAX_INJECT, where)))
+        found.append(Inject(at=duration_at(item["at"], f"{where}.at"), text=_text(item, "text", MAX_INJECT, where)))
     return tuple(found)
 
 
@@ -127,10 +127,3 @@ def _text(data: dict[str, Any], key: str, limit: int, where: str = "") -> str:
     if len(value.strip()) > limit:
         raise ValueError(f"{name} is {len(value.strip()):,} characters long; keep it to {limit:,}")
     return value.strip()
-
-
-def _duration(value: Any, key: str) -> timedelta:
-    try:
-        return parse_duration(value)
-    except ValueError as err:
-        raise ValueError(f"{key}: {err}") from None

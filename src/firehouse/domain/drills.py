@@ -21,6 +21,7 @@ from firehouse.domain.times import span
 from firehouse.errors import InvalidChange
 
 DRY_RUN, LIVE = "dry-run", "live"  # how a drill's firebreaks run: answered without a call, or for real
+ENDED = "This drill has ended already; its report is in the channel."
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ class DrillRun:
 
     def end(self, readiness: Readiness, *, by: str, at: datetime) -> DrillEnded:
         if not self.running:
-            raise InvalidChange("This drill has ended already; its report is above in the channel.")
+            raise InvalidChange(ENDED)
         self.ended_by, self.ended_at, self.report = by, at, readiness
         return DrillEnded(at=at, by=by, on_time=readiness.on_time, milestones=len(readiness.milestones),
                           by_time_limit=readiness.timed_out)
@@ -224,9 +225,6 @@ class Readiness:
     @property
     def right_severity(self) -> bool:
         return self.severity == self.expected_severity
-
-    def milestone(self, key: str) -> Milestone:
-        return next(m for m in self.milestones if m.key == key)
 
     def to_json(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "started_at": self.started_at.isoformat(),

@@ -10,6 +10,7 @@ from firehouse.domain.afteraction import Closed, NoFixtureReason
 from firehouse.domain.board import checkpoint_reached, next_update_due, rescheduled_due
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.clocks import REGIMES, Deadline, deadlines
+from firehouse.domain.drills import ENDED
 from firehouse.domain.events import (
     FIREHOUSE,
     CaptainConfirmed,
@@ -392,8 +393,11 @@ class Incident:
 
     def close(self, *, by: str, at: datetime, missing: Sequence[str], waiver: str = "") -> Closed:
         """Close a resolved incident: only when locked (nothing `missing`), or with a waiver's reason."""
+        if self.drill:
+            raise InvalidChange("A drill closes when it ends: `/incident drill end` scores it and closes it.")
         if self.status is not Status.RESOLVED:
-            raise InvalidChange(f"The incident is {self.status}; resolve it first (`/incident resolve`), then close it.")
+            raise InvalidChange(f"The incident is {self.status}; resolve it first (`/incident resolve`),"
+                                " then close it.")
         waiver = _optional_text(waiver, what="reason", limit=MAX_TEXT)
         if missing and not waiver:
             raise NotLocked(missing)
@@ -406,7 +410,7 @@ class Incident:
         if not self.drill:
             raise InvalidChange("This is a real incident, not a drill.")
         if self.status is Status.CLOSED:
-            raise InvalidChange("This drill has ended already; its report is in the channel.")
+            raise InvalidChange(ENDED)
         summary = "the drill's time limit passed" if timed_out else "the drill ended"
         event = StatusChanged(at=at, by=by, previous=self.status, status=Status.CLOSED, summary=summary)
         self.status, self.closed_at = Status.CLOSED, at

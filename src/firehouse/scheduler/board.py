@@ -22,11 +22,11 @@ from firehouse.domain.events import FIREHOUSE, Event
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.times import duration
+from firehouse.errors import FirehouseError
 from firehouse.logs import bound
 from firehouse.scheduler.leadership import Leadership
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
-from firehouse.errors import FirehouseError
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.effects import Checklist, DeadlineReminder, Prompt, Reminder, StatusUpdate
@@ -164,12 +164,14 @@ class StatusBoard:
                                    replace_existing=True, misfire_grace_time=None, coalesce=True)
 
     def next_run(self, incident: Incident) -> datetime | None:
+        # A drill resolved before its time limit is still scored at it.
+        drill = self.drills.next_moment(incident) if incident.drill and self.drills else None
         if not incident.status.is_open:  # a regulator's clock keeps running after the incident is resolved
-            return incident.next_reminder(self.settings.regimes) if incident.status is Status.RESOLVED else None
+            moments = [incident.next_reminder(self.settings.regimes), drill] if incident.status is Status.RESOLVED \
+                else []
+            return min((m for m in moments if m), default=None)
         moments = [next_checkpoint(incident.declared_at, incident.checklist_step, self.settings.board.first_hour),
-                   incident.next_reminder(self.settings.regimes)]
-        if incident.drill and self.drills:
-            moments.append(self.drills.next_moment(incident))
+                   incident.next_reminder(self.settings.regimes), drill]
         interval = self.service.interval(incident)
         if interval and incident.next_update_due:
             moments.append(next_step(due=incident.next_update_due, interval=interval,

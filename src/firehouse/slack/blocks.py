@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, MarkdownTextObject, SectionBlock
 
 from firehouse.comms.mrkdwn import escape, escape_keeping_users
+from firehouse.domain.alerts import KIND as ALERT_KIND
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.events import FIREHOUSE, TimelineEntry
 from firehouse.domain.model import Incident
@@ -95,10 +96,8 @@ def logged(entry: TimelineEntry) -> Message:
 def timeline_messages(incident: Incident, entries: Sequence[TimelineEntry]) -> list[Message]:
     """The whole timeline, oldest first, split across as many messages as Slack's limits need."""
     heading = f"*Timeline of {escape(incident.title)}* ({len(entries)} {'entry' if len(entries) == 1 else 'entries'})"
-    lines = [
-        f"`{entry.at:%Y-%m-%d %H:%M:%S}` *{entry.kind}* {_author(entry.author)}: {escape_keeping_users(entry.text)}"
-        for entry in entries
-    ]
+    lines = [f"`{entry.at:%Y-%m-%d %H:%M:%S}` *{entry.kind}* {_author(entry.author)}: {_shown(entry)}"
+             for entry in entries]
     return _paged(heading, lines, fallback=f"Timeline of {escape(incident.title)}")
 
 
@@ -172,6 +171,12 @@ def summary_message(incident: Incident) -> Message:
     if incident.summary:
         text += f"\n*Summary*: {escape_keeping_users(incident.summary)}"
     return Message(text=text, blocks=sections(text))
+
+
+def _shown(entry: TimelineEntry) -> str:
+    """An entry's text, safe for Slack: people's mentions stay mentions, but what another system sent (an
+    alert's labels and annotations) is shown as sent and can mention no one."""
+    return escape(entry.text) if entry.kind == ALERT_KIND else escape_keeping_users(entry.text)
 
 
 def _author(author: str) -> str:

@@ -9,20 +9,27 @@ from functools import partial
 from typing import Any
 
 from firehouse.comms.context import UpdateView, clock, firebreak_views, template_context
+from firehouse.comms.drill_chart import drill_chart
 from firehouse.comms.mrkdwn import escape_keeping_users
 from firehouse.comms.postmortem import RenderedPostmortem
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
 from firehouse.domain.afteraction import PostmortemVersion
 from firehouse.domain.classes import IncidentClass
+from firehouse.domain.drills import DrillRun
 from firehouse.domain.events import CaptainHandedOver, Event, RoleAssigned, TimelineEntry
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
 from firehouse.errors import SlackFailure
-from firehouse.comms.drill_chart import drill_chart
-from firehouse.domain.drills import DrillRun
-from firehouse.slack import (afteraction_blocks, alert_blocks, announcements, blocks, board_blocks, drill_blocks,
-                             notice_blocks)
+from firehouse.slack import (
+    afteraction_blocks,
+    alert_blocks,
+    announcements,
+    blocks,
+    board_blocks,
+    drill_blocks,
+    notice_blocks,
+)
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.limits import fit_blocks
 from firehouse.slack.outbox import Outbox
@@ -33,6 +40,7 @@ from firehouse.usecases.effects import (
     Checklist,
     DeadlineReminder,
     DrillInject,
+    DrillReport,
     Effect,
     FollowUpReminder,
     LockNudge,
@@ -145,24 +153,19 @@ class SlackOutbound:
                 incident, afteraction_blocks.postmortem_posted(incident, version=version.version, to_write=to_write)))),
         ], incident_id=incident.id)
 
-    def show_drill_report(self, incident: Incident, *, run: DrillRun, previous: DrillRun | None) -> list[str]:
-        """The readiness report in the drill's war room, then its chart as a PNG file."""
-        room = incident.channel_id
-        report = run.report
-        problems = self._run([("post the drill's report", partial(
-            self.gateway.post, room, marked(incident, drill_blocks.report(run, previous=previous))))],
-            incident_id=incident.id)
+    def show_drill_chart(self, incident: Incident, *, run: DrillRun, previous: DrillRun | None) -> list[str]:
+        """The chart of a drill's report as a PNG file in its war room (the report itself goes through the outbox)."""
+        offsets = self.settings.board.first_hour
 
         def upload_chart() -> None:
-            chart = drill_chart(report, offsets=self.settings.board.first_hour,
-                                previous=previous.report if previous else None)
-            self.gateway.upload(room, content=chart, filename=f"drill-{run.scenario.name}-incident-{incident.id}.png",
+            chart = drill_chart(run.report, offsets=offsets, previous=previous.report if previous else None)
+            self.gateway.upload(incident.channel_id, content=chart,
+                                filename=f"drill-{run.scenario.name}-incident-{incident.id}.png",
                                 title=f"DRILL {run.scenario.name}: readiness against the 60-minute flow",
-                                comment=f"{DRILL_TEXT}The phase times against the"
-                                        f" {drill_blocks.flow(self.settings.board.first_hour)} minute flow"
-                                        + (", with the run before in grey." if previous else "."))
+                                comment=f"{DRILL_TEXT}The phase times against the {drill_blocks.flow(offsets)} minute"
+                                        " flow" + (", with the run before in grey." if previous else "."))
 
-        return problems + self._run([("upload the drill's chart", upload_chart)], incident_id=incident.id)
+        return self._run([("upload the drill's chart", upload_chart)], incident_id=incident.id)
 
     # --- telling Slack through the outbox ----------------------------------------------------------------
 
@@ -198,6 +201,8 @@ class SlackOutbound:
                 return afteraction_blocks.lock_nudge(incident=effect.incident, missing=effect.missing)
             case DrillInject():
                 return drill_blocks.inject(offset=effect.offset, text=effect.text, alarm=effect.alarm)
+            case DrillReport():
+                return drill_blocks.report(effect.run, previous=effect.previous)
             case AlertPost():
                 return alert_blocks.alert_post(source=effect.source, kind=effect.kind, alerts=effect.alerts,
                                                group_key=effect.group_key, rule=effect.rule)

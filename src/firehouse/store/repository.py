@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -197,8 +197,11 @@ class IncidentRepository:
         return [_to_action(r) for r in rows]
 
     def open_actions(self) -> list[FollowUp]:
-        """Every open follow-up action of every incident, closed ones too: follow-ups outlive the war room."""
-        rows = self._session.exec(select(FollowUpRow).where(FollowUpRow.state == ActionState.OPEN.value)
+        """Every open follow-up action of every real incident, closed ones too: follow-ups outlive the war room.
+        A drill's are practice, listed in its war room and never reminded."""
+        rows = self._session.exec(select(FollowUpRow)
+                                  .join(IncidentRow, col(IncidentRow.id) == col(FollowUpRow.incident_id))
+                                  .where(FollowUpRow.state == ActionState.OPEN.value, col(IncidentRow.drill).is_(False))
                                   .order_by(col(FollowUpRow.id)))
         return [_to_action(r) for r in rows]
 
@@ -212,15 +215,18 @@ class IncidentRepository:
 
     def fixtures(self, incident_id: int | None = None, *, since: datetime | None = None,
                  class_id: str | None = None) -> list[Fixture]:
-        """Fixtures, oldest first: one incident's, or all (created since `since`, of incidents of `class_id`)."""
+        """Fixtures, oldest first: one incident's, or all of the real incidents (a drill's are practice and never
+        reach the regression gate), created since `since`, of incidents of `class_id`."""
         query = select(FixtureRow).order_by(col(FixtureRow.id))
         if incident_id is not None:
             query = query.where(FixtureRow.incident_id == incident_id)
+        else:
+            query = query.join(IncidentRow, col(IncidentRow.id) == col(FixtureRow.incident_id)).where(
+                col(IncidentRow.drill).is_(False))
+            if class_id is not None:
+                query = query.where(IncidentRow.class_id == class_id)
         if since is not None:
             query = query.where(col(FixtureRow.created_at) >= since)
-        if class_id is not None:
-            query = query.join(IncidentRow, col(IncidentRow.id) == col(FixtureRow.incident_id)).where(
-                IncidentRow.class_id == class_id)
         return [Fixture(id=r.id, metadata=dict(r.meta),
                         **{**{n: copy.deepcopy(getattr(r, n)) for n in _FIXTURE_FIELDS},
                            "created_at": as_utc(r.created_at)}) for r in self._session.exec(query)]
@@ -269,6 +275,14 @@ class IncidentRepository:
         row = self._session.get(DrillRow, run.id)
         for name, value in _drill_fields(run).items():
             setattr(row, name, value)
+
+    def end_drill(self, run: DrillRun) -> bool:
+        """Write an ended run, unless another process ended it first: one conditional update, so a person's
+        `drill end` and the time limit (or two replicas) never both score it. False when it was ended already."""
+        ended = self._session.execute(
+            update(DrillRow).where(col(DrillRow.id) == run.id, col(DrillRow.ended_at).is_(None))
+            .values(ended_by=run.ended_by, ended_at=run.ended_at, report=run.report.to_json() if run.report else None))
+        return ended.rowcount == 1
 
     def drill(self, incident_id: int) -> DrillRun | None:
         """The run of the drill that `incident_id` is, or None for a real incident."""

@@ -8,20 +8,20 @@ beside it. The scheduler asks `due` for the injects whose time came and ends the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from firehouse.config.scenarios import Scenarios, load
-from firehouse.domain.drills import DrillRun, Observed, Readiness, Scenario, readiness
+from firehouse.domain.drills import ENDED, DrillRun, Observed, Scenario, readiness
 from firehouse.domain.events import FIREHOUSE, Event
 from firehouse.domain.firebreaks import State
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
 from firehouse.errors import InvalidChange, NotAWarRoom, echo
 from firehouse.store import UnitOfWork
-from firehouse.usecases.effects import DrillInject
-from firehouse.usecases.incidents import IncidentService, Outcome, in_war_room
+from firehouse.usecases.effects import DrillInject, DrillReport
+from firehouse.usecases.incidents import IncidentService, Outcome
 from firehouse.usecases.ports import Post
 
 NOT_A_DRILL = ("`/incident drill end` scores a drill, and this is a real incident's war room. Type it in the"
@@ -45,6 +45,7 @@ class Drills:
     def __init__(self, *, service: IncidentService) -> None:
         self.service = service
         self.settings = service.settings
+        self._ending = threading.Lock()  # `drill end` and the time limit, in one process, one after the other
 
     def scenarios(self) -> Scenarios:
         """Read fresh each time: a scenario edited today is the one run today."""
@@ -109,10 +110,13 @@ class Drills:
                 for p in posted]
 
     def next_moment(self, incident: Incident) -> datetime | None:
-        """When this drill next needs the scheduler: its next inject, else its time limit."""
+        """When this drill next needs the scheduler: its next inject, else its time limit; once the room resolved
+        it early, only its time limit (no inject is posted into a resolved incident)."""
         with self.service.unit_of_work() as uow:
             run = uow.incidents.drill(incident.id)
-        return run.next_moment() if run else None
+        if run is None or not run.running:
+            return None
+        return run.next_moment() if incident.status.is_open else run.ends_at
 
     def overdue(self, incident_id: int, now: datetime) -> bool:
         """Whether the drill's time limit has passed while it still runs."""
@@ -136,27 +140,34 @@ class Drills:
         return self._end(incident_id, by=FIREHOUSE, timed_out=True)
 
     def _end(self, incident_id: int, *, by: str, timed_out: bool = False) -> Ended:
-        now = self.service.clock()
-        with self.service.unit_of_work() as uow:
+        """Score the run, close the drill and record the report owed to its war room, in one transaction; the
+        report then goes through the outbox (so a crash or a Slack outage delays it, never loses it), the chart
+        after it."""
+        with self._ending, self.service.unit_of_work() as uow:
+            now = self.service.clock()
             incident = uow.incidents.get(incident_id)
             run = uow.incidents.drill(incident_id) if incident else None
             if run is None:
                 raise InvalidChange(NOT_A_DRILL)
             if not run.running:
-                raise InvalidChange("This drill has ended already; its report is in the channel.")
+                raise InvalidChange(ENDED)
             if by not in (run.started_by, FIREHOUSE):
                 self.service.require(incident, "end_drill", by)
             report = readiness(run.scenario, self._observed(uow, incident), started_at=run.started_at,
                                ended_at=now, offsets=self.settings.board.first_hour, timed_out=timed_out)
             events = [run.end(report, by=by, at=now), incident.end_drill(by=by, at=now, timed_out=timed_out)]
-            uow.incidents.save_drill(run)
+            if not uow.incidents.end_drill(run):  # another replica ended it a moment ago
+                raise InvalidChange(ENDED)
             uow.incidents.save(incident, events)
             previous = next((r for r in reversed(uow.incidents.drills(scenario=run.scenario.name, ended=True))
                              if r.id != run.id and r.started_at < run.started_at), None)
+            owed = self.service.outbound.owe(uow, incident, [
+                Post("drill-report", incident.channel_id, DrillReport(run, previous), now)])
             uow.commit()
         self.service.notify_saved(incident)
         problems = self.service.outbound.publish(incident, events)
-        problems += self.service.outbound.show_drill_report(incident, run=run, previous=previous)
+        self.service.outbound.deliver(owed)
+        problems += self.service.outbound.show_drill_chart(incident, run=run, previous=previous)
         return Ended(run, previous, incident, problems)
 
     @staticmethod
@@ -175,27 +186,3 @@ class Drills:
             first_firebreak_at=min(in_force, default=None),
             first_update_at=next((e.at for e in timeline if e.kind == "update"), None),
             first_product_draft_at=min(drafts, default=None), contained_at=incident.contained_at)
-
-    # --- reading ------------------------------------------------------------------------------------------
-
-    def run_in(self, channel: str) -> DrillRun | None:
-        """The drill the channel's war room runs, or None."""
-        with self.service.unit_of_work() as uow:
-            incident = in_war_room(uow, channel)
-            return uow.incidents.drill(incident.id)
-
-    def history(self, *, scenario: str | None = None) -> list[DrillRun]:
-        """Every drill that ended, oldest first (of one scenario)."""
-        with self.service.unit_of_work() as uow:
-            return uow.incidents.drills(scenario=scenario, ended=True)
-
-    def running(self) -> list[tuple[Incident, DrillRun]]:
-        """The drills running now, with their incidents."""
-        with self.service.unit_of_work() as uow:
-            return [(uow.incidents.get(run.incident_id), run) for run in uow.incidents.drills(ended=False)]
-
-
-def reports(runs: Sequence[DrillRun]) -> list[Readiness]:
-    """The reports of ended runs, in order."""
-    return [run.report for run in runs if run.report is not None]
-

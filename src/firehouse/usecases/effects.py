@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from firehouse.domain.afteraction import FollowUp
 from firehouse.domain.alerts import Alert
 from firehouse.domain.clocks import Deadline
+from firehouse.domain.drills import DrillRun
 from firehouse.domain.events import UpdatePosted
 from firehouse.domain.firebreaks import Firebreak
 from firehouse.domain.model import Incident
@@ -89,6 +90,14 @@ class LockNudge:
 
 
 @dataclass(frozen=True)
+class DrillReport:
+    """A drill's readiness report, for its war room; `previous` is the run of the same scenario before it."""
+
+    run: DrillRun
+    previous: DrillRun | None
+
+
+@dataclass(frozen=True)
 class DrillInject:
     """What the world says into a drill: its alarm at the start (`offset` zero), then each inject on time."""
 
@@ -109,4 +118,4 @@ class AlertPost:
 
 
 Effect = (Prompt | Reminder | StatusUpdate | Checklist | DeadlineReminder | FollowUpReminder | LockNudge
-          | DrillInject | AlertPost)
+          | DrillInject | DrillReport | AlertPost)

@@ -117,8 +117,8 @@ class Outbound(Protocol):
                         by: str) -> list[str]:
         """Post the postmortem draft in the war room as a file, with what is left to write and Publish."""
 
-    def show_drill_report(self, incident: Incident, *, run: DrillRun, previous: DrillRun | None) -> list[str]:
-        """Post a drill's readiness report in its war room, with its chart, compared with the run before."""
+    def show_drill_chart(self, incident: Incident, *, run: DrillRun, previous: DrillRun | None) -> list[str]:
+        """Upload the chart of a drill's readiness report to its war room, the run before in grey."""
 
     def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[Any]:
         """Record `posts` in the caller's transaction, already claimed by this process."""

@@ -16,7 +16,8 @@ from firehouse.bootstrap import build
 from firehouse.comms.charts import SIZE
 from firehouse.config import Settings
 from firehouse.config.integrations import FirebreakSettings
-from firehouse.domain.drills import Readiness
+from firehouse.domain.board import FIRST_HOUR
+from firehouse.domain.drills import Observed, Readiness, readiness
 from firehouse.domain.firebreaks import Configured
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
@@ -115,8 +116,8 @@ def test_a_drill_opens_its_own_war_room_marked_drill_with_the_alarm_after_the_ki
     posted = fake.messages(incident.channel_id)
     assert all(m["text"].startswith("[DRILL] ") for m in posted)
     assert all(m["blocks"][0]["elements"][0]["text"].startswith(":construction: *DRILL*") for m in posted)
-    assert [m["text"].split(":", 1)[0] for m in posted] == ["[DRILL] SEV3 output incident", "[DRILL] ",
-                                                            "[DRILL] Alarm"]
+    heads = [m["text"].split(":", 1)[0] for m in posted]  # the kickoff and the announcement go out at once
+    assert sorted(heads[:2]) == ["[DRILL] ", "[DRILL] SEV3 output incident"] and heads[2:] == ["[DRILL] Alarm"]
     alarm = str(posted[-1]["blocks"])
     assert "&lt;!channel&gt;" in alarm and "{{ 7*7 }}" in alarm and "<!channel>" not in alarm
     stored = wired.incident(incident.id)
@@ -326,3 +327,67 @@ def test_drills_stay_out_of_the_list_of_open_incidents_and_out_of_the_open_incid
     collector = StoreCollector(engine=wired.engine, regimes={}, clock=lambda: START)
     gauge = next(m for m in collector.collect() if m.name == "firehouse_open_incidents")
     assert [(s.labels, s.value) for s in gauge.samples] == [({"severity": "sev3", "class": "output"}, 1.0)]
+
+
+def test_a_person_and_the_time_limit_ending_one_drill_at_once_score_it_once(wire, fake, general, clock):
+    """Two replicas both read the drill as running; the conditional update lets only the first end it."""
+    wired = wire()
+    _, incident = started(wired, general)
+    with UnitOfWork(wired.engine) as first, UnitOfWork(wired.engine) as second:
+        mine, theirs = first.incidents.drill(incident.id), second.incidents.drill(incident.id)
+        for run, uow in ((mine, first), (theirs, second)):
+            run.end(readiness(run.scenario, Observed(None, None, START, "output", Severity.SEV3, None, None, None,
+                                                     None, None), started_at=START, ended_at=clock.now,
+                              offsets=FIRST_HOUR), by=ALICE, at=clock.now)
+        assert first.incidents.end_drill(mine) is True
+        first.commit()
+        assert second.incidents.end_drill(theirs) is False
+
+
+def test_a_drill_resolved_before_its_time_limit_is_still_scored_at_it_and_closes_only_by_ending(wire, fake, general,
+                                                                                                 clock):
+    wired = wire()
+    _, incident = started(wired, general)
+    clock.set(START + 2 * MINUTE)
+    wired.services.incidents.resolve(channel=incident.channel_id, by=ALICE, summary="agent off")
+    with pytest.raises(InvalidChange, match="A drill closes when it ends"):
+        wired.services.afteraction.close(channel=incident.channel_id, by=ALICE)
+    resolved = wired.incident(incident.id)
+    assert resolved.status is Status.RESOLVED and wired.board.next_run(resolved) == START + 30 * MINUTE
+    wired.run_due(incident.id, clock)
+    assert [t for t in texts(fake, incident.channel_id) if "Inject" in t] == []  # none into a resolved room
+    with UnitOfWork(wired.engine) as uow:
+        assert uow.incidents.drill(incident.id).report.timed_out
+    assert wired.incident(incident.id).status is Status.CLOSED
+
+
+def test_the_report_is_owed_through_the_outbox_so_a_slack_outage_delays_it_and_never_loses_it(wire, fake, general,
+                                                                                               clock):
+    wired = wire()
+    _, incident = started(wired, general)
+    fake.inject("chat.postMessage", status=200, error="fatal_error", count=2)  # the announcement and the report
+    ended = wired.services.drills.end(channel=incident.channel_id, by=ALICE)
+    assert ended.run.report is not None and not [t for t in texts(fake, incident.channel_id) if "DRILL report" in t]
+    assert fake.files(incident.channel_id)  # the chart went up; the report it belongs with is owed
+    clock.advance(5 * MINUTE)  # past the outbox's claim: the next sweep sends what is owed
+    wired.board.outbox.sweep()
+    assert len([t for t in texts(fake, incident.channel_id) if "DRILL report" in t]) == 1
+
+
+def test_a_drills_fixtures_follow_ups_and_postmortem_stay_practice(wire, fake, general, clock):
+    """Its fixtures never reach the regression gate, its follow-ups never nag anyone, its postmortem says DRILL."""
+    wired = wire()
+    _, incident = started(wired, general)
+    real = wired.services.incidents.declare(title="Bot recommends rival products", by=ALICE).incident
+    for room in (incident, real):
+        wired.services.afteraction.add_fixture(incident_id=room.id, by=ALICE, user_input="Which plan?",
+                                               bad_output="Try our rival", target="Our own plans")
+        wired.services.afteraction.add_action(channel=room.channel_id, by=ALICE, text="add a rival-name eval",
+                                              owner=BOB, due=START.date())
+    with UnitOfWork(wired.engine) as uow:
+        assert [f.incident_id for f in uow.incidents.fixtures()] == [real.id]
+        assert [f.incident_id for f in uow.incidents.fixtures(incident.id)] == [incident.id]
+    clock.set(START + timedelta(days=2))
+    assert wired.services.afteraction.remind() == 1  # the real incident's overdue action only
+    assert "A practice incident" in wired.services.afteraction.render_postmortem(incident.id).text
+    assert "A practice incident" not in wired.services.afteraction.render_postmortem(real.id).text

@@ -60,3 +60,12 @@ def test_list_caps_itself_to_one_message():
     many = [incident(title=f"incident {n}") for n in range(blocks.MAX_LISTED + 7)]
     message = blocks.incident_list(many)
     assert "…and 7 more" in str([b.to_dict() for b in message.blocks])
+
+
+def test_an_alerts_timeline_entry_can_mention_no_one_while_a_persons_keeps_its_mentions():
+    at = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
+    entries = [TimelineEntry(at, "firehouse", "alert", "Labels: owner=<@U0OWNER1>, team=<!subteam^S1|@oncall>"),
+               TimelineEntry(at, "UALICE", "log", "Paged <@U0OWNER1>")]
+    shown = str(blocks.timeline_messages(incident(), entries)[0].blocks)
+    assert "owner=&lt;@U0OWNER1&gt;" in shown and "&lt;!subteam" in shown
+    assert "Paged <@U0OWNER1>" in shown

@@ -97,7 +97,7 @@ class FakeOutbound:
         self.timelines_shown: list[tuple[str, str, int]] = []  # (channel, user, entries)
         self.notices_shown: list[tuple[Notice, str]] = []
         self.postmortems_shown: list[tuple[int, int, str]] = []
-        self.drill_reports: list[tuple[int, Any, Any]] = []  # (incident, run, the run before)
+        self.drill_charts: list[tuple[int, Any, Any]] = []  # (incident, run, the run before)
         self._outbox = Outbox(engine=None, gateway=None, clock=clock)  # only its `add`: never sends
 
     # --- asking Slack -------------------------------------------------------------------------------
@@ -150,8 +150,8 @@ class FakeOutbound:
         self.postmortems_shown.append((incident.id, version.version, rendered.text))
         return []
 
-    def show_drill_report(self, incident: Incident, *, run: Any, previous: Any) -> list[str]:
-        self.drill_reports.append((incident.id, run, previous))
+    def show_drill_chart(self, incident: Incident, *, run: Any, previous: Any) -> list[str]:
+        self.drill_charts.append((incident.id, run, previous))
         return []
 
     # --- telling Slack through the outbox --------------------------------------------------------------
