@@ -1,5 +1,5 @@
-"""`firehouse serve`, `render`, `templates check`, `db upgrade|current`, `export fixtures|postmortem` and
-`report incidents`."""
+"""`firehouse serve`, `doctor`, `render`, `templates check`, `drills check`, `db upgrade|current`,
+`export fixtures|postmortem` and `report incidents|drills`."""
 
 from __future__ import annotations
 
