@@ -39,13 +39,12 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from botprocess import SIGNING_SECRET, BotProcess, free_port
+from botprocess import SIGNING_SECRET, BotProcess, free_port, serve, stop
 from fakeslack import Call, FakeSlack
 from slackreq import post, slash_command_body
 
@@ -110,30 +109,13 @@ class BareProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREHOUSE_"))}
         env.update({"SLACK_BOT_TOKEN": self.fake.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                     "SLACK_API_URL": self.fake.api_url, "PYTHONUNBUFFERED": "1"})
-        log = (self.workdir / "bare.log").open("a")
-        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve-bare",
-                                         str(self.port)], cwd=self.workdir, env=env, stdout=log,
-                                        stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the bare app exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"the bare app did not come up:\n{self.log()}")
+        self.process = serve([sys.executable, str(Path(__file__).resolve()), "--serve-bare", str(self.port)],
+                             cwd=self.workdir, env=env, log_path=self.workdir / "bare.log", port=self.port,
+                             what="the bare app", timeout=timeout)
+        return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
 
     def log(self) -> str:
         path = self.workdir / "bare.log"

@@ -22,6 +22,36 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def serve(command: list[str], *, cwd: Path, env: dict[str, str], log_path: Path, port: int, what: str,
+          timeout: float = 20.0) -> subprocess.Popen:
+    """Start a server process logging to `log_path`; return once it answers /healthz on 127.0.0.1:`port`, or raise
+    RuntimeError with its log."""
+    with log_path.open("a") as log:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not come up:\n{log_path.read_text()}")
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    """SIGTERM, as `docker stop` sends it; kill after 10 seconds."""
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def firehouse_command() -> list[str]:
     """The installed `firehouse` console script, as a user would run it."""
     script = Path(sys.executable).with_name("firehouse")
@@ -60,22 +90,10 @@ class BotProcess:
 
     def start(self, timeout: float = 20.0) -> BotProcess:
         self.port = free_port()
-        log = self.log_path.open("a")
-        self.process = subprocess.Popen(
-            [*firehouse_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=self.workdir, env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"firehouse serve exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"firehouse serve did not come up:\n{self.log()}")
+        self.process = serve([*firehouse_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                             cwd=self.workdir, env=self.environment(), log_path=self.log_path, port=self.port,
+                             what="firehouse serve", timeout=timeout)
+        return self
 
     def __enter__(self) -> BotProcess:
         return self.start()
@@ -84,13 +102,7 @@ class BotProcess:
         self.stop()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
 
     def kill(self) -> None:
         """`kill -9`: no chance to clean up."""
