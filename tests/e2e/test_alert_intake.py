@@ -10,9 +10,11 @@ import re
 import socket
 import sqlite3
 import subprocess
-import time
+import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from botprocess import BotProcess, firehouse_command, free_port
@@ -265,12 +267,29 @@ def test_storm_control_opens_at_most_the_limit_and_gathers_the_rest_in_one_war_r
         assert len(rooms_named(fake, "Alert storm")) == 1 and len(rooms_named(fake, "Flood")) == 2
 
 
+@contextmanager
+def arrivals(fake, method: str) -> Iterator[threading.Event]:
+    """Set when a call to `method` reaches the fake Slack, before its latency (the fake records calls after)."""
+    arrived, answer = threading.Event(), fake._handle_api
+
+    def handle_api(name: str, args: dict, token: str | None):
+        if name == method:
+            arrived.set()
+        return answer(name, args, token)
+
+    fake._handle_api = handle_api
+    try:
+        yield arrived
+    finally:
+        del fake._handle_api  # the fake's own method again
+
+
 def test_a_delivery_left_by_a_kill_between_the_202_and_its_processing_is_processed_once(fake, tmp_path):
     fake.set_latency("users.info", 3.0)  # processing waits on Slack for the rule's captain
     try:
-        with alert_bot(fake, tmp_path) as first:
+        with alert_bot(fake, tmp_path) as first, arrivals(fake, "users.info") as asked:
             assert deliver(first.port, group(alert("KilledMidway", ai_class="cost")))[0] == 202
-            time.sleep(0.5)
+            assert asked.wait(10)  # processing is under way, waiting on Slack
             first.kill()
     finally:
         fake.set_latency("users.info", 0)
@@ -279,7 +298,11 @@ def test_a_delivery_left_by_a_kill_between_the_202_and_its_processing_is_process
     with alert_bot(fake, tmp_path) as second:
         room = war_room(fake, "KilledMidway needs a look")
         fake.wait_for(lambda: stored(second, "SELECT count(*) FROM alert_delivery WHERE processed_at IS NULL") == [(0,)])
-        time.sleep(1)
+        # A repeat of the group, processed after the owed one (in the order received): by the time it attached,
+        # the owed delivery had every chance to be processed twice.
+        assert deliver(second.port, group(alert("KilledMidway", ai_class="cost")))[0] == 202
+        fake.wait_for(lambda: stored(second, "SELECT outcome FROM alert_delivery ORDER BY id") == [
+            ("opened",), ("attached",)])
         assert rooms_named(fake, "KilledMidway") == [room]
         assert stored(second, "SELECT count(*) FROM incident WHERE title LIKE 'KilledMidway%'") == [(1,)]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
@@ -81,7 +80,8 @@ def test_a_fired_alert_opens_a_war_room_a_repeat_attaches_and_a_resolve_is_noted
     # A resolve: the alert ends in the past.
     alertmanager.add(SPEND, start=STARTED, end=datetime.now(UTC) - timedelta(seconds=5))
     fake.wait_for(lambda: any("TokenBudgetBlown resolved at" in line for line in alert_lines(room)), timeout=15)
-    time.sleep(1.5)  # another repeat goes by
+    attached = outcomes(bot)["attached"]
+    fake.wait_for(lambda: outcomes(bot)["attached"] > attached, timeout=15)  # a repeat after the resolve, processed
     lines = alert_lines(room)
     assert len([line for line in lines if "resolved at" in line]) == 1  # noted once, not per repeat
     assert len([line for line in lines if "firing since" in line]) == 2  # each alert once

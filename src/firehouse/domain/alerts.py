@@ -74,8 +74,6 @@ class AlertGroup:
     status: str
     group_key: str
     alerts: tuple[Alert, ...]
-    receiver: str = ""
-    external_url: str = ""
 
     @property
     def firing(self) -> tuple[Alert, ...]:
@@ -85,6 +83,12 @@ class AlertGroup:
     def group_digest(self) -> str:
         """The group key's SHA-256 (keys can be long): how a repeat of the group is found. Empty without one."""
         return hashlib.sha256(self.group_key.encode()).hexdigest() if self.group_key else ""
+
+    @property
+    def keys(self) -> frozenset[tuple[str, str, str]]:
+        """What ties deliveries together (and to an incident): the group key's digest and each fingerprint."""
+        group = {("group", self.source, self.group_digest)} if self.group_digest else set()
+        return frozenset(group | {("alert", self.source, a.fingerprint) for a in self.alerts})
 
     @property
     def title(self) -> str:
@@ -102,14 +106,12 @@ class AlertGroup:
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "status": self.status, "group_key": self.group_key,
-                "receiver": self.receiver, "external_url": self.external_url,
                 "alerts": [a.to_dict() for a in self.alerts]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AlertGroup:
         return cls(source=data["source"], status=data["status"], group_key=data["group_key"],
-                   alerts=tuple(Alert.from_dict(a) for a in data["alerts"]), receiver=data.get("receiver", ""),
-                   external_url=data.get("external_url", ""))
+                   alerts=tuple(Alert.from_dict(a) for a in data["alerts"]))
 
 
 # --- triage: which class, severity and captain an investigation gets ---------------------------------------
@@ -252,12 +254,35 @@ def storm_joined(group: AlertGroup, *, at: datetime) -> AlertNoted:
 
 @dataclass(frozen=True)
 class Delivery:
-    """A stored delivery waiting to be processed: what came, when, and how often processing was tried."""
+    """A stored delivery waiting to be processed: what came, when, how often processing was tried, and when it
+    may be tried again (None: now)."""
 
     id: int
     received_at: datetime
     group: AlertGroup
     attempts: int = 0
+    retry_at: datetime | None = None
+
+    def due(self, now: datetime) -> bool:
+        return self.retry_at is None or self.retry_at <= now
+
+
+class Line:
+    """Deliveries that share a group key or a fingerprint are processed in the order received, so a resolve
+    never overtakes its firing. Walk the waiting deliveries oldest first: one that has to wait (it failed, its
+    retry is not due) is held, and so is every later one it shares a group or a fingerprint with, and every one
+    those share one with; the other groups go on."""
+
+    def __init__(self) -> None:
+        self._held: set[tuple[str, str, str]] = set()
+
+    def holds(self, delivery: Delivery) -> bool:
+        """Whether an earlier delivery that is held shares its group or one of its fingerprints."""
+        return not self._held.isdisjoint(delivery.group.keys)
+
+    def hold(self, delivery: Delivery) -> None:
+        """Hold back every later delivery that shares its group or one of its fingerprints."""
+        self._held |= delivery.group.keys
 
 
 RETRY_FIRST = timedelta(seconds=5)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from firehouse.domain.alerts import FIRING, RESOLVED, Alert, AlertGroup
@@ -39,8 +39,6 @@ def parse(source: str, data: Any) -> AlertGroup:
         source=source, status=status, group_key=_text(data.get("groupKey", ""), "groupKey"),
         alerts=tuple(_alert(alert, f"alerts[{n}]", default_status=status, grafana=source == "grafana")
                      for n, alert in enumerate(alerts)),
-        receiver=_text(data.get("receiver", ""), "receiver"), external_url=_text(data.get("externalURL", ""),
-                                                                                  "externalURL"),
     )
 
 
@@ -90,16 +88,22 @@ def _text(value: Any, key: str) -> str:
 
 
 def _moment(value: Any, key: str, *, required: bool) -> datetime | None:
-    """An RFC 3339 time with its offset; Go's zero time (year 1, "no end yet") is none."""
+    """An RFC 3339 time with its offset, in UTC (as every moment Firehouse stores); Go's zero time (year 1,
+    "no end yet") is none."""
     if value in (None, "") and not required:
         return None
     try:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         moment = None
-    if moment is None or moment.tzinfo is None:
-        raise BadDelivery(f"{key} must be an RFC 3339 time like 2026-11-23T09:00:00Z, not {_shown(value)}")
-    return None if moment.year == 1 and not required else moment
+    if moment is not None and moment.tzinfo is not None:
+        if moment.year == 1 and not required:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # beyond what a datetime holds once in UTC, like 0001-01-01T00:00:00+02:00
+            pass
+    raise BadDelivery(f"{key} must be an RFC 3339 time like 2026-11-23T09:00:00Z, not {_shown(value)}")
 
 
 def _fingerprint(labels: dict[str, str]) -> str:

@@ -1,7 +1,7 @@
 """Alert deliveries, the alerts each incident knows, and the war rooms alerts opened, mapped to domain objects.
 
 A module of its own beside `repository.py` (which is long enough), used inside the same unit of work:
-`AlertRepository(uow.session)`.
+`uow.alerts`.
 """
 
 from __future__ import annotations
@@ -36,21 +36,18 @@ class AlertRepository:
         self._session.flush()
         return row.id
 
-    def due_deliveries(self, now: datetime) -> list[int]:
-        """Deliveries not processed yet and not waiting out a retry, oldest first."""
-        rows = self._session.exec(
-            select(AlertDeliveryRow.id).where(col(AlertDeliveryRow.processed_at).is_(None))
-            .where((col(AlertDeliveryRow.retry_at).is_(None)) | (col(AlertDeliveryRow.retry_at) <= now))
-            .order_by(col(AlertDeliveryRow.id)))
-        return list(rows)
+    def waiting(self) -> list[Delivery]:
+        """Every delivery not processed yet, due or waiting out a retry, oldest first (the order received)."""
+        rows = self._session.exec(select(AlertDeliveryRow).where(col(AlertDeliveryRow.processed_at).is_(None))
+                                  .order_by(col(AlertDeliveryRow.id)))
+        return [_delivery(row) for row in rows]
 
     def unprocessed(self, delivery_id: int) -> Delivery | None:
         """The delivery, or None when it was processed meanwhile (by another replica, or before a restart)."""
         row = self._session.get(AlertDeliveryRow, delivery_id)
         if row is None or row.processed_at is not None:
             return None
-        return Delivery(id=row.id, received_at=as_utc(row.received_at), group=AlertGroup.from_dict(row.group),
-                        attempts=row.attempts)
+        return _delivery(row)
 
     def processed(self, delivery_id: int, *, at: datetime, outcome: str, incident_id: int | None) -> None:
         row = self._session.get(AlertDeliveryRow, delivery_id)
@@ -115,6 +112,11 @@ class AlertRepository:
             select(AlertRoomRow.incident_id).join(IncidentRow, col(IncidentRow.id) == col(AlertRoomRow.incident_id))
             .where(col(AlertRoomRow.storm).is_(True), col(IncidentRow.status).in_(OPEN_STATUSES))
             .order_by(col(AlertRoomRow.incident_id).desc())).first()
+
+
+def _delivery(row: AlertDeliveryRow) -> Delivery:
+    return Delivery(id=row.id, received_at=as_utc(row.received_at), group=AlertGroup.from_dict(row.group),
+                    attempts=row.attempts, retry_at=as_utc(row.retry_at) if row.retry_at else None)
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from firehouse.store.alerts import AlertRepository
 from firehouse.store.repository import IncidentRepository
 
 
@@ -17,6 +18,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
         self.incidents = IncidentRepository(self.session)
+        self.alerts = AlertRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -5,7 +5,11 @@ processes what is owed, oldest first and one at a time (a lock here, an advisory
 replicas), so two deliveries of one group never open two war rooms. Processing one records the new
 incident or the attachment, its alerts, its timeline entries, the posts it owes and the delivery's outcome
 in one transaction: Slack down or a crash before that leaves the delivery unprocessed, and the next try
-(the next delivery, the scheduler leader's next round, a restart) does it once.
+(the next delivery, the scheduler leader's next round, a restart) does it once. Until then the later
+deliveries that share its group or one of its alerts wait behind it (`Line`), so a resolve never overtakes
+its firing; other groups go on. One gap remains, the ordinary declare's: killed after the war room's
+channel was created and before the transaction committed, the next try opens the war room again, under
+a suffixed name.
 
 A delivery goes one of four ways: it attaches to the open incident that knows its group key or one of its
 fingerprints; it opens a SEV3 investigation (class, severity and captain from the label rules), unless
@@ -25,6 +29,7 @@ from firehouse.domain.alerts import (
     AlertNoted,
     Changes,
     Delivery,
+    Line,
     Placement,
     Triage,
     changes,
@@ -39,7 +44,7 @@ from firehouse.domain.events import FIREHOUSE
 from firehouse.errors import DomainError
 from firehouse.logs import bound, note
 from firehouse.store import UnitOfWork
-from firehouse.store.alerts import AlertRepository, processing_lock
+from firehouse.store.alerts import processing_lock
 from firehouse.usecases.effects import AlertPost
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.ports import Post
@@ -62,54 +67,64 @@ class AlertIntake:
     def receive(self, group: AlertGroup) -> int:
         """Store a validated delivery; its id once it is durable."""
         with self.service.unit_of_work() as uow:
-            delivery_id = AlertRepository(uow.session).add_delivery(group, at=self.clock())
+            delivery_id = uow.alerts.add_delivery(group, at=self.clock())
             uow.commit()
         return delivery_id
 
     def drain(self, *, keep_going: Callable[[], bool] = lambda: True) -> int:
-        """Process every delivery that is due, oldest first, while `keep_going()`; how many were processed."""
+        """Process every delivery that is due, in the order received, while `keep_going()`; how many were
+        processed. One that fails, or waits out its retry, holds back the later ones of its group and its alerts."""
         done, tried = 0, set()
         with self._processing, processing_lock(self.service.engine):
             while keep_going():
                 with self.service.unit_of_work() as uow:
-                    due = [i for i in AlertRepository(uow.session).due_deliveries(self.clock()) if i not in tried]
-                if not due:
-                    return done
-                for delivery_id in due:
+                    waiting = uow.alerts.waiting()
+                now, line, went = self.clock(), Line(), False
+                for delivery in waiting:
+                    if line.holds(delivery) or delivery.id in tried or not delivery.due(now):
+                        line.hold(delivery)
+                        continue
                     if not keep_going():
-                        break
-                    tried.add(delivery_id)
-                    done += self._attempt(delivery_id)
+                        return done
+                    tried.add(delivery.id)
+                    went = True
+                    outcome = self._attempt(delivery.id)
+                    if outcome == FAILED:
+                        line.hold(delivery)
+                    elif outcome:
+                        done += 1
+                if not went:
+                    return done
         return done
 
-    def _attempt(self, delivery_id: int) -> bool:
-        """Process one delivery; a failure (Slack down, a refused captain) leaves it for a later try."""
+    def _attempt(self, delivery_id: int) -> str | None:
+        """Process one delivery: its outcome, FAILED when it waits for a later try (Slack down, a refused captain),
+        None when it was done before."""
         with bound():
             try:
                 source, outcome = self.process(delivery_id)
             except Exception as err:  # nothing was written: the delivery waits, and the next try starts afresh
                 self._failed(delivery_id, err)
-                return False
+                return FAILED
         if outcome:
             self._tell(source, outcome)
-        return bool(outcome)
+        return outcome
 
     def process(self, delivery_id: int) -> tuple[str, str | None]:
         """Open, attach, join the storm or ignore; (source, outcome), the outcome None when it was done before."""
         now = self.clock()
         with self.service.unit_of_work() as uow:
-            alerts = AlertRepository(uow.session)
-            delivery = alerts.unprocessed(delivery_id)
+            delivery = uow.alerts.unprocessed(delivery_id)
             if delivery is None:
                 return "", None
             group = delivery.group
-            incident_id = alerts.incident_of(group)
+            incident_id = uow.alerts.incident_of(group)
             if incident_id is None and not group.firing:
-                alerts.processed(delivery_id, at=now, outcome=IGNORED, incident_id=None)
+                uow.alerts.processed(delivery_id, at=now, outcome=IGNORED, incident_id=None)
                 uow.commit()
                 return group.source, IGNORED
-            storm = alerts.open_storm()
-            placement = place(opened_in_window=alerts.rooms_opened_since(now - self.settings.storm_window),
+            storm = uow.alerts.open_storm()
+            placement = place(opened_in_window=uow.alerts.rooms_opened_since(now - self.settings.storm_window),
                               limit=self.settings.storm_limit, storm_open=storm is not None)
         if incident_id is not None:
             return group.source, self._attach(delivery, incident_id, outcome=ATTACHED)
@@ -132,11 +147,10 @@ class AlertIntake:
         outcome = STORM if storm else OPENED
 
         def record(uow: UnitOfWork, incident) -> list[Post]:
-            alerts = AlertRepository(uow.session)
-            alerts.remember(incident.id, group, group.alerts, at=delivery.received_at)
-            alerts.add_room(incident.id, at=now, storm=storm)
+            uow.alerts.remember(incident.id, group, group.alerts, at=delivery.received_at)
+            uow.alerts.add_room(incident.id, at=now, storm=storm)
             uow.incidents.record(incident, entries)
-            alerts.processed(delivery.id, at=now, outcome=outcome, incident_id=incident.id)
+            uow.alerts.processed(delivery.id, at=now, outcome=outcome, incident_id=incident.id)
             return [Post("alert", incident.channel_id, AlertPost(group.source, "storm" if storm else "opened",
                                                                  group.alerts, group.group_key, chosen.rule), now)]
 
@@ -157,12 +171,11 @@ class AlertIntake:
         group, now, at = delivery.group, self.clock(), delivery.received_at
         note(incident=incident_id)
         with self.service.unit_of_work() as uow:
-            alerts = AlertRepository(uow.session)
             incident = uow.incidents.get(incident_id)
-            found = changes(group, alerts.known(incident_id, group.source))
+            found = changes(group, uow.alerts.known(incident_id, group.source))
             entries: list[AlertNoted] = [storm_joined(group, at=at)] if joined else []
             entries += noted(group, found, at=at)
-            alerts.remember(incident_id, group, group.alerts, at=at)
+            uow.alerts.remember(incident_id, group, group.alerts, at=at)
             uow.incidents.record(incident, entries)
             posts = []
             if found.new or found.again:
@@ -172,7 +185,7 @@ class AlertIntake:
                 posts.append(Post("alert", incident.channel_id, AlertPost(group.source, "resolved", found.resolved,
                                                                           group.group_key), now))
             owed = self.service.outbound.owe(uow, incident, posts)
-            alerts.processed(delivery.id, at=now, outcome=outcome, incident_id=incident_id)
+            uow.alerts.processed(delivery.id, at=now, outcome=outcome, incident_id=incident_id)
             uow.commit()
         if owed:
             self.service.outbound.deliver(owed)
@@ -207,10 +220,9 @@ class AlertIntake:
         reason = getattr(err, "reply", None) or f"{err.__class__.__name__}: {first_line}"
         try:
             with self.service.unit_of_work() as uow:
-                alerts = AlertRepository(uow.session)
-                delivery = alerts.unprocessed(delivery_id)
+                delivery = uow.alerts.unprocessed(delivery_id)
                 retry_at = self.clock() + retry_after((delivery.attempts if delivery else 0) + 1)
-                attempts = alerts.failed(delivery_id, error=reason, retry_at=retry_at)
+                attempts = uow.alerts.failed(delivery_id, error=reason, retry_at=retry_at)
                 uow.commit()
         except Exception as unrecorded:  # the database is away too: the delivery is still there, unprocessed
             log.warning("alert delivery %s failed (%s), and the failure could not be recorded: %s", delivery_id,

@@ -11,6 +11,8 @@ from firehouse.domain.alerts import (
     Alert,
     AlertGroup,
     Changes,
+    Delivery,
+    Line,
     Placement,
     Rule,
     Triage,
@@ -157,3 +159,26 @@ def test_a_group_survives_storage_as_it_came():
 
 def test_retries_wait_longer_each_time_up_to_five_minutes():
     assert [retry_after(n).total_seconds() for n in (1, 2, 3, 10)] == [5, 10, 20, 300]
+
+
+def test_a_delivery_that_waits_holds_back_later_ones_sharing_its_group_or_an_alert_and_no_others():
+    def delivery(n: int, *fingerprints: str, key: str, retry_in: int | None = None) -> Delivery:
+        alerts = tuple(alert(fingerprint=f) for f in fingerprints)
+        return Delivery(n, NOW, group(*alerts, key=key),
+                        retry_at=NOW + timedelta(seconds=retry_in) if retry_in is not None else None)
+
+    failed = delivery(1, "f1", key="k1", retry_in=5)
+    same_group, same_alert = delivery(2, "f9", key="k1"), delivery(3, "f1", key="k2")
+    behind_those = delivery(4, "f8", key="k2")  # shares only with a delivery that is itself held
+    other = delivery(5, "f7", key="k3")
+    assert not failed.due(NOW) and failed.due(NOW + timedelta(seconds=5)) and other.due(NOW)
+    line = Line()
+    line.hold(failed)
+    went = []
+    for waiting in (same_group, same_alert, behind_those, other):
+        if line.holds(waiting):
+            line.hold(waiting)
+        else:
+            went.append(waiting.id)
+    assert went == [5]
+    assert not Line().holds(same_group)  # nothing waits: everything goes

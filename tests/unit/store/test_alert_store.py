@@ -16,7 +16,7 @@ from firehouse.config import Settings
 from firehouse.config.alerts import AlertSettings
 from firehouse.domain.alerts import FIRING, Alert, AlertGroup
 from firehouse.store import UnitOfWork, make_engine
-from firehouse.store.alerts import AlertRepository, processing_lock
+from firehouse.store.alerts import processing_lock
 from firehouse.usecases.alerts import AlertIntake
 from firehouse.usecases.incidents import IncidentService
 
@@ -66,13 +66,26 @@ def test_deliveries_open_attach_and_storm_the_same_on_either_database(engine):
         intake.receive(group(name, fingerprint=fingerprint))
     assert intake.drain() == 4
     with UnitOfWork(engine) as uow:
-        alerts = AlertRepository(uow.session)
+        alerts = uow.alerts
         assert alerts.rooms_opened_since(START - timedelta(minutes=1)) == 1
         storm = alerts.open_storm()
         assert storm is not None and alerts.incident_of(group("Three", fingerprint="f3")) == storm
         assert alerts.known(storm, "alertmanager") == {"f2": "firing", "f3": "firing"}
-        assert alerts.due_deliveries(clock()) == []
+        assert alerts.waiting() == []
     assert len(outbound.created) == 2
+
+
+def test_a_failed_delivery_waits_with_its_retry_time_on_either_database(engine):
+    with UnitOfWork(engine) as uow:
+        first = uow.alerts.add_delivery(group("One", fingerprint="f1"), at=START)
+        second = uow.alerts.add_delivery(group("Two", fingerprint="f2"), at=START)
+        assert uow.alerts.failed(first, error="Slack down", retry_at=START + timedelta(seconds=5)) == 1
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        waiting = uow.alerts.waiting()
+    assert [(d.id, d.attempts, d.retry_at) for d in waiting] == [(first, 1, START + timedelta(seconds=5)),
+                                                                  (second, 0, None)]
+    assert [d.due(START) for d in waiting] == [False, True]
 
 
 def test_one_replica_at_a_time_holds_the_processing_lock_on_postgresql(postgres):

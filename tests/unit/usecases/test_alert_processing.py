@@ -14,6 +14,7 @@ from firehouse.config.alerts import AlertSettings
 from firehouse.domain.alerts import FIRING, RESOLVED, Alert, AlertGroup, Rule
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.severity import Severity
+from firehouse.intake.parse import parse
 from firehouse.store import UnitOfWork
 from firehouse.store.tables import AlertDeliveryRow
 from firehouse.usecases.alerts import AlertIntake
@@ -166,6 +167,36 @@ def test_slack_down_leaves_the_delivery_unprocessed_and_it_is_tried_again_later_
     clock.advance(timedelta(seconds=5))
     assert intake.drain() == 1 and intake.drain() == 0
     assert len(outbound.created) == 1 and told == ["failed", "opened"]
+
+
+def test_a_failed_delivery_is_not_overtaken_by_a_later_one_of_its_group_and_other_groups_go_on(
+        intake, outbound, clock):
+    intake.receive(group(alert("Spend")))
+    outbound.create_error = "internal_error"  # Slack is down: the firing waits
+    assert intake.drain() == 0
+    outbound.create_error = None
+    intake.receive(group(alert("Spend", status=RESOLVED)))  # same group: waits behind the firing
+    intake.receive(group(alert("Spend", status=RESOLVED), key='{}:{team="finops"}'))  # same alert: waits too
+    intake.receive(group(alert("Other")))  # another group: not held up
+    assert intake.drain() == 1
+    assert [d.outcome or None for d in deliveries(intake)] == [None, None, None, "opened"]
+    assert len(outbound.created) == 1 and "other" in outbound.created[0][0].name
+    clock.advance(timedelta(seconds=5))
+    assert intake.drain() == 3
+    assert [d.outcome for d in deliveries(intake)] == ["opened", "attached", "attached", "opened"]
+    spend = incident_of(intake, outbound.created[1][0].id)
+    assert [text for _, text in timeline(intake, spend.id) if "Spend resolved" in text] == [
+        "Alertmanager: Spend resolved at 2026-03-02 09:00 UTC. The incident stays open until a person resolves it."]
+
+
+def test_a_start_sent_with_a_utc_offset_is_stored_as_the_same_moment(intake, outbound):
+    body = {"version": "4", "status": "firing", "groupKey": '{}:{alertname="Drift"}',
+            "alerts": [{"status": "firing", "labels": {"alertname": "Drift"},
+                        "startsAt": "2026-03-02T10:55:00+02:00", "endsAt": "0001-01-01T00:00:00Z"}]}
+    intake.receive(parse("alertmanager", body))
+    assert intake.drain() == 1
+    incident = incident_of(intake, outbound.created[0][0].id)  # read back from SQLite, which keeps no offset
+    assert incident.detected_at == START - timedelta(minutes=5) <= incident.declared_at
 
 
 def test_a_rules_captain_who_cannot_answer_gives_way_to_the_default_captain(intake, outbound):

@@ -70,7 +70,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_alert_room_opened_at'), ['opened_at'], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table('alert_room', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_alert_room_opened_at'))
