@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from functools import partial
@@ -52,6 +54,7 @@ from firehouse.usecases.ports import Channel, Person, Post
 
 log = logging.getLogger(__name__)
 
+PERSON_TTL = 60.0  # seconds a users.info answer is trusted: an alert storm or a busy war room asks once a minute
 # One side effect: what it is, in words for a refusal ("I couldn't …"), and the call that does it.
 Action = tuple[str, Callable[[], object]]
 
@@ -66,6 +69,8 @@ class SlackOutbound:
         self.settings = settings
         self.templates = templates
         self.fan_out = fan_out  # runs independent Web API calls at the same time
+        self._people: dict[str, tuple[float, Person]] = {}  # user id → (when asked, who Slack said it is)
+        self._people_lock = threading.Lock()
 
     # --- asking Slack ------------------------------------------------------------------------------
 
@@ -73,7 +78,17 @@ class SlackOutbound:
         return self.gateway.create_channel(name, private=private)
 
     def person(self, user_id: str) -> Person | None:
-        return self.gateway.person(user_id)
+        """The Slack user, remembered for PERSON_TTL seconds (one not found is asked again next time)."""
+        now = time.monotonic()
+        with self._people_lock:
+            asked = self._people.get(user_id)
+        if asked and now - asked[0] < PERSON_TTL:
+            return asked[1]
+        found = self.gateway.person(user_id)
+        if found is not None:
+            with self._people_lock:
+                self._people[user_id] = (now, found)
+        return found
 
     def is_private(self, channel: str) -> bool:
         return self.gateway.is_private(channel)
