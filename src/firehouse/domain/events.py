@@ -251,6 +251,7 @@ class DeadlineReminded:
 
 
 Event = (
-    IncidentDeclared | CaptainHandedOver | CaptainConfirmed | Logged | SeverityChanged | ClassChanged | CauseChanged | RoleAssigned
-    | StatusChanged | MomentSet | UpdatePosted | UpdateMissed | FactRecorded | DecidedNotReportable | DeadlineReminded
+    IncidentDeclared | CaptainHandedOver | CaptainConfirmed | Logged | SeverityChanged | ClassChanged | CauseChanged
+    | RoleAssigned | StatusChanged | MomentSet | UpdatePosted | UpdateMissed | FactRecorded | DecidedNotReportable
+    | DeadlineReminded
 )
