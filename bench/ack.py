@@ -30,11 +30,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,10 +42,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from botprocess import SIGNING_SECRET, BotProcess, free_port, serve, stop
+from baseline import BareProcess, ms, percentile
+from botprocess import SIGNING_SECRET, BotProcess
 from fakeslack import Call, FakeSlack
 from slackreq import post, slash_command_body
 
+EVENTS_PATH = "/slack/events"  # where Slack posts to both apps
 FORM = "application/x-www-form-urlencoded"
 SLACK_ACK_DEADLINE = 3.0
 LOG_P99_RATIO_TARGET = 1.5
@@ -90,37 +90,6 @@ def serve_bare(port: int) -> None:
     # The same edge, server and settings as `firehouse serve`; the probes are never asked here.
     serve_http(app, signing_secret=os.environ["SLACK_SIGNING_SECRET"], host="127.0.0.1", port=port,
                health=Health(engine=None, board=None, slack="ok"), metrics=Metrics(), stopping=threading.Event())
-
-
-class BareProcess:
-    """The bare app in its own Python process (this file with --serve-bare), logging to `workdir/bare.log`."""
-
-    def __init__(self, *, fake: FakeSlack, workdir: Path) -> None:
-        self.fake, self.workdir = fake, workdir
-        self.port = 0
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/slack/events"
-
-    def start(self, timeout: float = 20.0) -> BareProcess:
-        self.port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREHOUSE_"))}
-        env.update({"SLACK_BOT_TOKEN": self.fake.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                    "SLACK_API_URL": self.fake.api_url, "PYTHONUNBUFFERED": "1"})
-        self.process = serve([sys.executable, str(Path(__file__).resolve()), "--serve-bare", str(self.port)],
-                             cwd=self.workdir, env=env, log_path=self.workdir / "bare.log", port=self.port,
-                             what="the bare app", timeout=timeout)
-        return self
-
-    def stop(self) -> None:
-        stop(self.process)
-
-    def log(self) -> str:
-        path = self.workdir / "bare.log"
-        return path.read_text() if path.exists() else ""
-
 
 # --- sending commands --------------------------------------------------------------------------------
 
@@ -278,19 +247,6 @@ def wait_replies(fake: FakeSlack, commands: list[Sent], *, timeout: float) -> in
 
 # --- statistics and printing -----------------------------------------------------------------------
 
-def percentile(values: list[float], p: float) -> float:
-    """Linear interpolation between the closest ranks."""
-    ordered = sorted(v for v in values if not math.isnan(v))
-    if not ordered:
-        return float("nan")
-    rank = p / 100 * (len(ordered) - 1)
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:7.1f} ms"
 
 
 def verdict(ok: bool) -> str:
@@ -341,14 +297,14 @@ def scenario_log(s: Setup) -> None:
         raise RuntimeError(f"the log scenario's war room never got ready:\n{s.bot.log()[-3000:]}")
     room = s.fake.channel_named(str(ready[opening[0].tag]["channel created"].args["name"])).id
     wait_quiet(s.fake)
-    burst(s.bare.url, logs(s.fake, s.users, 0), channel=room)  # warm-up, not counted
+    burst(s.bare.url(EVENTS_PATH), logs(s.fake, s.users, 0), channel=room)  # warm-up, not counted
     warm = burst(s.bot.url, logs(s.fake, s.users, 0), channel=room)
     patience = 10.0  # for the follow-ups; shortened once some do not come, so the run stays short
     if wait_replies(s.fake, warm, timeout=patience) < len(warm):
         patience = 1.0
     bare, fire, replied = [], [], 0
     for round_ in range(1, s.rounds + 1):
-        bare += burst(s.bare.url, logs(s.fake, s.users, round_), channel=room)
+        bare += burst(s.bare.url(EVENTS_PATH), logs(s.fake, s.users, round_), channel=room)
         batch = burst(s.bot.url, logs(s.fake, s.users, round_), channel=room)
         got = wait_replies(s.fake, batch, timeout=patience)
         patience = patience if got == len(batch) else 1.0
@@ -369,7 +325,7 @@ def scenario_declare(s: Setup) -> None:
     s.fake.set_default_latency(s.latency)
     lat = f"{s.latency * 1000:.0f} ms"
     # a warm-up batch for each server, not counted
-    burst(s.bare.url, declares(s.fake, s.users), channel=s.general)
+    burst(s.bare.url(EVENTS_PATH), declares(s.fake, s.users), channel=s.general)
     warm = burst(s.bot.url, declares(s.fake, s.users), channel=s.general)
     wait_ready(s.fake, [c.tag for c in warm], s.stakeholders, timeout=30)
     wait_quiet(s.fake)
@@ -388,7 +344,7 @@ def scenario_declare(s: Setup) -> None:
     bare, fire, to_ready = [], [], []
     patience = 30.0  # shortened once a war room does not get ready, so the run stays short
     for _ in range(s.rounds):
-        bare += burst(s.bare.url, declares(s.fake, s.users), channel=s.general)
+        bare += burst(s.bare.url(EVENTS_PATH), declares(s.fake, s.users), channel=s.general)
         batch = burst(s.bot.url, declares(s.fake, s.users), channel=s.general)
         fire += batch
         ready = wait_ready(s.fake, [c.tag for c in batch], s.stakeholders, timeout=patience)
@@ -442,7 +398,8 @@ def main() -> None:
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="firehouse-ack-bench-"))
     fake = FakeSlack().start()
-    bare = BareProcess(fake=fake, workdir=workdir)
+    bare = BareProcess(__file__, workdir=workdir, env={
+        "SLACK_BOT_TOKEN": fake.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.api_url})
     bot = None
     try:
         users = [fake.add_user(f"UBENCH{n:02d}", f"responder{n}") for n in range(1, args.users + 1)]

@@ -39,7 +39,6 @@ import os
 import shutil
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,7 +52,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from botprocess import BotProcess, free_port, serve, stop
+from baseline import BareProcess, ms, percentile
+from botprocess import BotProcess
 from fakeslack import Call, FakeSlack
 
 TOKEN = "bench-alert-token-0123456789abcdef"
@@ -95,32 +95,6 @@ def serve_bare(port: int) -> None:
     server = HttpServer(application, host="127.0.0.1", port=port)  # serve_http's thread count, its settings
     print(f"bare alert intake on http://127.0.0.1:{server.port}{PATH}", flush=True)
     server.run(stopping)
-
-
-class BareProcess:
-    """The bare app in its own Python process (this file with --serve-bare), logging to `workdir/bare.log`."""
-
-    def __init__(self, *, workdir: Path) -> None:
-        self.workdir = workdir
-        self.port = 0
-        self.process: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 20.0) -> BareProcess:
-        self.port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREHOUSE_"))}
-        env["PYTHONUNBUFFERED"] = "1"
-        self.process = serve([sys.executable, str(Path(__file__).resolve()), "--serve-bare", str(self.port)],
-                             cwd=self.workdir, env=env, log_path=self.workdir / "bare.log", port=self.port,
-                             what="the bare app", timeout=timeout)
-        return self
-
-    def stop(self) -> None:
-        stop(self.process)
-
-    def log(self) -> str:
-        path = self.workdir / "bare.log"
-        return path.read_text() if path.exists() else ""
-
 
 # --- the webhooks ----------------------------------------------------------------------------------
 
@@ -290,19 +264,6 @@ def wait_quiet(fake: FakeSlack, *, quiet: float = 0.3, cap: float = 5.0) -> None
 
 # --- statistics and printing -----------------------------------------------------------------------
 
-def percentile(values: list[float], p: float) -> float:
-    """Linear interpolation between the closest ranks."""
-    ordered = sorted(v for v in values if not math.isnan(v))
-    if not ordered:
-        return float("nan")
-    rank = p / 100 * (len(ordered) - 1)
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:7.1f} ms"
 
 
 def spread(values: list[float]) -> str:
@@ -456,7 +417,7 @@ def main() -> None:
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="firehouse-alerts-bench-"))
     fake = FakeSlack().start()
-    bare = BareProcess(workdir=workdir)
+    bare = BareProcess(__file__, workdir=workdir)
     bot = db = None
     interrupted = False
     try:

@@ -48,3 +48,19 @@ def postgres_server() -> Iterator[str]:
     finally:
         run(str(binaries / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "stop")
         shutil.rmtree(data, ignore_errors=True)
+
+
+def new_database(server: str) -> Iterator[str]:
+    """A new, empty database of its own on the test server, its URL yielded; dropped afterwards."""
+    from uuid import uuid4
+
+    from sqlalchemy import create_engine, make_url
+
+    name = f"firehouse_{uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()

@@ -6,10 +6,9 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
-from uuid import uuid4
 
 import pytest
-from sqlalchemy import create_engine, make_url
+from pgserver import new_database
 from unit.usecases.fakes import CAROL, START, FakeOutbound, SteppedClock
 
 from firehouse.config import Settings
@@ -38,16 +37,10 @@ def postgres(postgres_url):
 
 
 def _postgres(server: str):
-    name = f"firehouse_{uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = make_engine(make_url(server).set(database=name).render_as_string(hide_password=False))
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
+    for url in new_database(server):
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def group(name: str, *, fingerprint: str) -> AlertGroup:

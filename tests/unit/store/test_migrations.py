@@ -10,13 +10,13 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from uuid import uuid4
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fixtures import release
+from pgserver import new_database
 from sqlalchemy import create_engine, inspect, make_url, text
 from sqlmodel import SQLModel, select
 
@@ -36,24 +36,15 @@ def url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'firehouse.db'}"
     else:
-        yield from _new_postgres_database(request.getfixturevalue("postgres_url"))
+        yield from new_database(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture
 def postgres(postgres_url):
     """A new, empty database of its own on the test PostgreSQL server."""
-    yield from _new_postgres_database(postgres_url)
+    yield from new_database(postgres_url)
 
 
-def _new_postgres_database(server: str):
-    name = f"firehouse_{uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def differences(engine) -> list:
