@@ -14,18 +14,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from botprocess import free_port, serve, stop
 
 BINARY = "prometheus-alertmanager"  # Debian's name; upstream's is `alertmanager`
 START_TIMEOUT = 20.0
@@ -51,12 +48,6 @@ def binaries() -> tuple[str, str]:
     if server is None or amtool is None:
         raise AlertmanagerUnavailable("Alertmanager is not installed (apt-get install prometheus-alertmanager)")
     return server, amtool
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def config(*, webhook_url: str, token: str, group_by: tuple[str, ...], repeat_interval: str) -> dict:
@@ -112,37 +103,16 @@ def alertmanager_server(*, webhook_url: str, token: str, group_by: tuple[str, ..
     workdir = Path(tempfile.mkdtemp(prefix="firehouse-alertmanager-"))
     (workdir / "alertmanager.yml").write_text(json.dumps(config(webhook_url=webhook_url, token=token,
                                                                 group_by=group_by, repeat_interval=repeat_interval)))
-    port = _free_port()
+    port = free_port()
     manager = Alertmanager(f"http://127.0.0.1:{port}", amtool, workdir)
-    with open(manager.log_path, "wb") as log:
-        process = subprocess.Popen(
-            [server, f"--config.file={workdir / 'alertmanager.yml'}", f"--storage.path={workdir / 'data'}",
-             f"--web.listen-address=127.0.0.1:{port}", f"--web.external-url={manager.url}",
-             "--cluster.listen-address=", "--log.level=debug"],
-            cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    process = None
     try:
-        _wait_until_ready(manager, process)
+        process = serve([server, f"--config.file={workdir / 'alertmanager.yml'}",
+                         f"--storage.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+                         f"--web.external-url={manager.url}", "--cluster.listen-address=", "--log.level=debug"],
+                        cwd=workdir, env=None, log_path=manager.log_path, port=port, what="Alertmanager",
+                        timeout=START_TIMEOUT, ready="/-/ready")
         yield manager
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _wait_until_ready(manager: Alertmanager, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Alertmanager exited with {process.returncode}:\n{manager.log()[-4000:]}")
-        try:
-            with urllib.request.urlopen(f"{manager.url}/-/ready", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (OSError, urllib.error.URLError):
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"Alertmanager was not ready within {START_TIMEOUT:.0f} s:\n{manager.log()[-4000:]}")

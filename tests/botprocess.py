@@ -22,18 +22,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(command: list[str], *, cwd: Path, env: dict[str, str], log_path: Path, port: int, what: str,
-          timeout: float = 20.0) -> subprocess.Popen:
-    """Start a server process logging to `log_path`; return once it answers /healthz on 127.0.0.1:`port`, or raise
-    RuntimeError with its log."""
+def serve(command: list[str], *, cwd: Path, env: dict[str, str] | None, log_path: Path, port: int, what: str,
+          timeout: float = 20.0, ready: str = "/healthz") -> subprocess.Popen:
+    """Start a server process logging to `log_path`; return once it answers `ready` on 127.0.0.1:`port`, or raise
+    RuntimeError with its log. `env` None: this process's environment."""
     with log_path.open("a") as log:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited with {process.returncode}:\n{log_path.read_text()}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready}", timeout=1) as response:
                 if response.status == 200:
                     return process
         except OSError:
