@@ -44,7 +44,6 @@ class Row:
     instant: bool = False  # answered in the ack itself: no I/O, nothing to wait for
     acks: Callable[[Any], str] | None = None  # what the ack says while the work runs
 
-
     def usage(self, catalog: Catalog) -> str:
         return self.form.format(roles="|".join(catalog.roles), classes="|".join(catalog.classes),
                                 causes="|".join(catalog.causes), statuses="|".join(SETTABLE))

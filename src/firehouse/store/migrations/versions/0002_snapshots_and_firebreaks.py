@@ -62,7 +62,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_snapshot_incident_id'), ['incident_id'], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table('snapshot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_snapshot_incident_id'))

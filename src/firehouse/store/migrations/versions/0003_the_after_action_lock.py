@@ -84,7 +84,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('lock_nudged_at', sa.DateTime(timezone=True), nullable=True))
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.drop_column('lock_nudged_at')
