@@ -85,6 +85,8 @@ def test_postmortem_publish_actions_fixture_and_close(fake, bot, resolved):
     reply = room.run("close")
     assert reply.startswith("Done: Closed: locked by postmortem, fixture and owned actions")
     assert fake.wait_for(lambda: in_room(fake, room, "closed the incident: its lesson is locked in"))
+    closed = f"SEV2 · output · Fire captain: <@{ALICE}> · closed"
+    assert fake.wait_for(lambda: fake.channels[room.id].topic == closed)  # no longer "resolved"
     assert "A closed incident can't move to investigating." in room.run("status investigating")
 
 

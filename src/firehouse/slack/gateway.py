@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,8 @@ from firehouse.usecases.ports import Channel, Person
 log = logging.getLogger(__name__)
 
 Observer = Callable[[str, str], None]  # (Web API method, outcome or retry reason): how metrics hear of calls
+# What Slack answers to an invitation of someone who is already in the channel (the bot itself always is).
+INVITED = ("already_in_channel", "cant_invite_self")
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,7 @@ class SlackGateway:
     def invite(self, channel: str, users: Iterable[str]) -> None:
         """Invite people to a channel; those already there are fine."""
         for user in dict.fromkeys(users):
-            try:
-                self._call("conversations_invite", channel=channel, users=user)
-            except SlackFailure as failure:
-                if failure.error not in ("already_in_channel", "cant_invite_self"):
-                    raise
+            self._call("conversations_invite", channel=channel, users=user, done_when=INVITED)
 
     def join(self, channel: str) -> None:
         self._call("conversations_join", channel=channel)
@@ -153,7 +151,9 @@ class SlackGateway:
     def publish_home(self, user_id: str, view: View) -> None:
         self._call("views_publish", user_id=user_id, view=view)
 
-    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, method: str, *, done_when: Collection[str] = (), **kwargs: Any) -> dict[str, Any]:
+        """One Web API call. An error in `done_when` means what was asked is already so: an answer, returned
+        and counted as ok, not a failure."""
         api_method = method.replace("_", ".", 1)
         outcome = "error"
         try:
@@ -163,6 +163,9 @@ class SlackGateway:
         except SlackApiError as err:
             data = err.response.data if isinstance(err.response.data, dict) else {}
             error = data.get("error") or f"http_{err.response.status_code}"
+            if error in done_when:
+                outcome = "ok"
+                return data
             outcome = "rate_limited" if err.response.status_code == 429 else "error"
         except SlackObjectFormationError as err:  # slack_sdk would not build a block: nothing was sent
             error = f"invalid_blocks ({str(err)[:150]})"

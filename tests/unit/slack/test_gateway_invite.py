@@ -1,0 +1,43 @@
+"""`SlackGateway.invite` against the fake Slack: someone already in the channel is invited, not a failure."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from unit.usecases.fakes import ALICE, BOB
+
+from firehouse.errors import SlackFailure
+from firehouse.slack.gateway import SlackGateway, make_client
+
+
+@pytest.fixture
+def observed(fake) -> tuple[SlackGateway, list[tuple[str, str]]]:
+    """The gateway, and what it tells metrics of each call."""
+    calls: list[tuple[str, str]] = []
+    gateway = SlackGateway(make_client(token=fake.bot_token, base_url=fake.api_url),
+                           on_call=lambda method, outcome: calls.append((method, outcome)))
+    return gateway, calls
+
+
+def test_inviting_a_member_is_done_without_a_warning_and_counted_as_ok(fake, observed, caplog):
+    gateway, calls = observed
+    room = fake.add_channel("inc-1-refunds", members=[ALICE])
+    caplog.set_level(logging.INFO, logger="firehouse.slack.gateway")
+    gateway.invite(room, [ALICE, BOB, fake.bot_user_id])
+    assert [(c.args["users"], c.error) for c in fake.calls("conversations.invite")] == [
+        (ALICE, "already_in_channel"), (BOB, None), (fake.bot_user_id, "cant_invite_self")]
+    assert fake.channels[room].members == {fake.bot_user_id, ALICE, BOB}
+    assert calls == [("conversations.invite", "ok")] * 3
+    assert caplog.records == []
+
+
+def test_an_invitation_slack_refuses_is_still_a_failure_logged_as_one(fake, observed, caplog):
+    gateway, calls = observed
+    room = fake.add_channel("inc-2-refunds", members=[ALICE])
+    with pytest.raises(SlackFailure) as failure:
+        gateway.invite(room, ["U0NOBODY"])
+    assert (failure.value.method, failure.value.error) == ("conversations.invite", "user_not_found")
+    assert calls == [("conversations.invite", "error")]
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.WARNING, "slack conversations.invite failed: user_not_found")]
