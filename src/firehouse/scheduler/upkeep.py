@@ -1,0 +1,69 @@
+"""The leader's upkeep beside the incidents' jobs: the outbox's retries and pruning, and follow-up reminders.
+
+Each is a `Chore`: work the leader runs on its own interval (or sooner, when the work names its next moment).
+Only the replica that leads runs them, from its round (`StatusBoard.lead`), so a replica that lost the lead
+stops at once and a new leader starts at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from firehouse.config import Settings
+from firehouse.slack.outbox import Outbox
+from firehouse.usecases.afteraction import AfterAction
+
+OUTBOX_SWEEP = timedelta(seconds=10)  # how often the leader retries posts that failed
+FOLLOW_UP_CHECK = timedelta(minutes=15)  # how often the leader looks at follow-ups and locks at the least
+OUTBOX_PRUNE = timedelta(hours=1)  # how often the leader deletes sent posts older than `outbox_retention`
+
+
+@dataclass
+class Chore:
+    """Work the leader does at most every `every`; `work` may name an earlier moment it next has work."""
+
+    name: str
+    every: timedelta
+    work: Callable[[], datetime | None]
+    on_taking_lead: bool = False  # run at once when this replica takes the lead, whatever the interval said
+    due: datetime | None = None  # when it next runs; None: at the next round
+
+    def run(self, now: datetime, *, taking_lead: bool) -> bool:
+        """Do the work if it is due; whether it ran."""
+        if not (taking_lead and self.on_taking_lead) and self.due is not None and now < self.due:
+            return False
+        later = now + self.every
+        self.due = later  # set first: work that fails waits for its interval like work that succeeded
+        self.due = min(self.work() or later, later)
+        return True
+
+    def look_again(self) -> None:
+        """Something changed that the work depends on: run at the next round."""
+        self.due = None
+
+
+def outbox_sweep(outbox: Outbox) -> Chore:
+    """Retry what failed to send, and what a crash left behind; at once on taking the lead."""
+    return Chore("outbox sweep", OUTBOX_SWEEP, lambda: _nothing_named(outbox.sweep()), on_taking_lead=True)
+
+
+def outbox_prune(outbox: Outbox, settings: Settings) -> Chore:
+    """Delete sent posts older than the retention."""
+    return Chore("outbox prune", OUTBOX_PRUNE,
+                 lambda: _nothing_named(outbox.prune(older_than=settings.outbox_retention)))
+
+
+def follow_up_reminders(afteraction: AfterAction) -> Chore:
+    """Remind overdue follow-ups and unlocked incidents at the moment the store says. Capped at FOLLOW_UP_CHECK:
+    another replica's changes do not reach this one's cache, so look again anyway."""
+    def work() -> datetime | None:
+        afteraction.remind()  # idempotent: it reminds only what the store says is due
+        return afteraction.next_reminder()
+    return Chore("follow-up reminders", FOLLOW_UP_CHECK, work)
+
+
+def _nothing_named(_done: object) -> None:
+    """The outbox's work returns counts, not moments: the chore keeps its interval."""
+    return None

@@ -1,0 +1,153 @@
+"""What an incident owes at a given moment, and when it next owes something: the status board's decisions.
+
+At each moment the scheduler names, one change through the pipeline decides everything due for one incident
+(the captain's prompt, the missed-update reminder with its escalation and the stakeholders' "no new
+information", the first-hour checklist, regulatory deadline reminders, a drill's injects) and records the
+posts it owes in the same transaction. `next_run` answers when that will next be the case, so the scheduler
+only places a job there.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from firehouse.domain.board import next_checkpoint, next_step, open_phase_items
+from firehouse.domain.events import FIREHOUSE, Event
+from firehouse.domain.lifecycle import Status
+from firehouse.domain.model import Incident
+from firehouse.domain.times import duration
+from firehouse.errors import FirehouseError, NotAWarRoom
+from firehouse.store import UnitOfWork
+from firehouse.usecases.drills import Drills
+from firehouse.usecases.effects import Checklist, DeadlineReminder, Prompt, Reminder, StatusUpdate
+from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.pipeline import Decision, Outcome, Target, by_id, change
+from firehouse.usecases.ports import Post
+
+log = logging.getLogger(__name__)
+
+
+class Duties:
+    """The status board's decisions for one incident at a time, each one change through the pipeline."""
+
+    def __init__(self, *, service: IncidentService, drills: Drills | None = None) -> None:
+        self.ctx = service.context
+        self.settings = service.settings
+        self.drills = drills
+
+    def run(self, incident_id: int) -> Outcome[None] | None:
+        """Do whatever is due for the incident now, record what it owes Slack and send it; end a drill whose
+        time limit passed. None when the incident is gone."""
+        now = self.ctx.clock()
+        try:
+            outcome = change(self.ctx, by_id(incident_id), by=FIREHOUSE, needs=None, publish=False,
+                             decide=lambda uow, target: self._decide(uow, target, now))
+        except NotAWarRoom:
+            return None
+        if outcome.incident.drill and self.drills and self.drills.overdue(incident_id, now):
+            self._end_drill(incident_id)
+        return outcome
+
+    def next_run(self, incident: Incident) -> datetime | None:
+        """The next moment this incident owes something: a board step, a checkpoint, a deadline reminder or a
+        drill's inject or time limit; None when nothing is left."""
+        # A drill resolved before its time limit is still scored at it.
+        drill = self.drills.next_moment(incident) if incident.drill and self.drills else None
+        if not incident.status.is_open:  # a regulator's clock keeps running after the incident is resolved
+            moments = [incident.next_reminder(self.settings.regimes), drill] if incident.status is Status.RESOLVED \
+                else []
+            return min((m for m in moments if m), default=None)
+        moments = [next_checkpoint(incident.declared_at, incident.checklist_step, self.settings.board.first_hour),
+                   incident.next_reminder(self.settings.regimes), drill]
+        interval = self.ctx.interval(incident)
+        if interval and incident.next_update_due:
+            moments.append(next_step(due=incident.next_update_due, interval=interval,
+                                     prompted=incident.update_prompted, snoozed_until=incident.snoozed_until).at)
+        return min((m for m in moments if m), default=None)
+
+    # --- the decision ----------------------------------------------------------------------------------
+
+    def _decide(self, uow: UnitOfWork, target: Target[None], now: datetime) -> Decision[None]:
+        incident = target.incident
+        events: list[Event] = []
+        posts = self._deadline_reminders(incident, now, events)
+        if incident.status.is_open:
+            posts += self._board_step(uow, incident, now, events) + self._checklist(uow, incident, now)
+            if incident.drill and self.drills:
+                posts += self.drills.due(uow, incident, now, events)
+        return Decision(events, posts)
+
+    def _board_step(self, uow: UnitOfWork, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
+        """The captain's prompt before an update is due; once it is missed, the reminder and the stakeholders'
+        "no new information"."""
+        interval = self.ctx.interval(incident)
+        due = incident.next_update_due
+        if not interval or not due:
+            return []
+        step = next_step(due=due, interval=interval, prompted=incident.update_prompted,
+                         snoozed_until=incident.snoozed_until)
+        if step.at > now:
+            return []
+        snooze = int(self.settings.board.snooze.total_seconds() // 60) or 1
+        if step.kind == "prompt" and now < due:
+            incident.prompted()
+            return [Post("prompt", incident.channel_id, Prompt(incident.id, incident.captain, due, snooze), step.at)]
+        missed = incident.update_missed(interval=interval, now=now, by=FIREHOUSE)
+        events.append(missed)
+        reminder = Reminder(incident.id, incident.captain, due, missed.next_due, missed.missed,
+                            self._escalation(incident), snooze)
+        posts = [Post("reminder", incident.channel_id, reminder, due)]
+        if stakeholders := self.ctx.stakeholder_channel(incident):
+            posts.append(Post("silence", stakeholders,
+                              StatusUpdate(incident, None, missed.next_due, at=now,
+                                           firebreaks=tuple(uow.evidence.firebreaks(incident.id))), due))
+        return posts
+
+    def _escalation(self, incident: Incident) -> tuple[str, ...]:
+        """Who the reminder pulls in once too many updates were missed."""
+        if incident.missed_updates < self.settings.board.missed_before_escalation:
+            return ()
+        if self.settings.board.escalate_to:
+            return (f"<!subteam^{self.settings.board.escalate_to}>",)
+        holders = [incident.roles.get(role) for role in ("comms", "scribe")]
+        return tuple(f"<@{h}>" for h in dict.fromkeys(h for h in holders if h and h != incident.captain))
+
+    def _checklist(self, uow: UnitOfWork, incident: Incident, now: datetime) -> list[Post]:
+        """At each first-hour checkpoint, what is still open from the first hour."""
+        offsets = self.settings.board.first_hour
+        checkpoint = next_checkpoint(incident.declared_at, incident.checklist_step, offsets)
+        if checkpoint is None or checkpoint > now:
+            return []
+        incident.checklist_passed(now, offsets)
+        items = open_phase_items(
+            classified=incident.classified_at is not None,
+            contained=incident.contained_at is not None or incident.status is Status.MONITORING,
+            evidence=uow.evidence.has_snapshot(incident.id),  # a real snapshot, nothing else
+            updated=incident.last_update_at is not None,
+        )
+        if not items:
+            return []
+        elapsed = duration(incident.declared_at, incident.declared_at + offsets[incident.checklist_step - 1])
+        return [Post("checklist", incident.channel_id, Checklist(incident.captain, elapsed, tuple(items)), checkpoint)]
+
+    def _deadline_reminders(self, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
+        """Remind the legal role holder at 50 %, 75 % and 90 % of each regulatory window and at expiry."""
+        deadlines = {d.key: d for d in incident.open_deadlines(self.settings.regimes)}
+        reminded = incident.reminders_due(self.settings.regimes, now)
+        events += reminded
+        return [
+            Post("deadline", incident.channel_id,
+                 DeadlineReminder(deadlines[r.key], r.point, incident.roles.get("legal"), incident.captain), now)
+            for r in reminded
+        ]
+
+    def _end_drill(self, incident_id: int) -> None:
+        """The drill's time limit passed: score it and post the report."""
+        try:
+            ended = self.drills.end_by_time(incident_id)
+        except FirehouseError as err:  # someone ended it a moment ago
+            log.info("drill %s not ended by its time limit: %s", incident_id, err)
+            return
+        for problem in ended.problems:
+            log.warning("drill %s ended, but: %s", incident_id, problem)
