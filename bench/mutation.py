@@ -9,6 +9,7 @@ killed / survived / no tests per module and the killed percentage per area (one 
     python bench/mutation.py src/firehouse/domain src/firehouse/comms
     python bench/mutation.py src/firehouse/domain/clocks.py --survivors    # one module, with the diffs
     python bench/mutation.py src/firehouse/domain --fail-under 90
+    python bench/mutation.py src/firehouse/commands --fail-under 89       # the `/incident` words
 
 The snapshot stays in `.mutation/` afterwards: `cd .mutation && mutmut show <mutant>` or `mutmut browse`.
 Mutation runs are CPU-heavy: while iterating on tests, run one module at a time.

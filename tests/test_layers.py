@@ -1,10 +1,11 @@
 """The layers import one way: each package may import only the packages below it.
 
     cli, bootstrap, server, ops  the composition root, the process, health, metrics, doctor
-    bolt, intake               inbound: from Slack (grammar, command table, listeners); from other systems (alerts)
+    bolt, intake               inbound: from Slack (command table, handlers, listeners); from other systems (alerts)
     scheduler                  the leader, job syncing, the tick
     slack, integrations        outbound: to Slack (gateway, Block Kit views, outbox); to other systems
     usecases                   load → domain decision → save → effects, through a port
+    commands                   the `/incident` words: each command's dataclass, parser, usage form and description
     comms, store, config       templates, persistence, settings
     domain                     pure rules, returning events
     errors, logs               the error tree, and the fields every log line carries
@@ -20,7 +21,7 @@ import firehouse
 
 PACKAGE = Path(firehouse.__file__).parent
 LAYERS = [("cli", "bootstrap", "server", "ops"), ("bolt", "intake"), ("scheduler",), ("slack", "integrations"),
-          ("usecases",), ("comms", "store", "config"), ("domain",), ("errors", "logs")]
+          ("usecases",), ("commands",), ("comms", "store", "config"), ("domain",), ("errors", "logs")]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 # The log context is standard library only, like `logging` itself: any layer may say what its work is about
 # (the incident it found, the job it runs). The test below keeps it that way.

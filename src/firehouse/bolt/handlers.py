@@ -8,7 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from firehouse.bolt import grammar as g
+from firehouse.commands.afteraction import (
+    AddAction, Close, DraftPostmortem, NoFixture, OpenFixtureForm, PostmortemNote, PublishPostmortem,
+    ShowActions,
+)
+from firehouse.commands.containment import LiftFirebreak, PullFirebreak, RecordFirebreak, ShowFirebreaks
+from firehouse.commands.drills import EndDrill, PickDrill, StartDrill
+from firehouse.commands.evidence import Freeze, OpenSnapshotForm, ShowSnapshots
+from firehouse.commands.incidents import (
+    AssignRole, ChangeCause, ChangeClass, ChangeSeverity, ChangeStatus, Declare, HandOver, ListIncidents,
+    OpenDeclareModal, Resolve, ShowRoles,
+)
+from firehouse.commands.notices import DraftNotice, NotReportable, RecordFacts, ShowClock
+from firehouse.commands.stats import ShowStats
+from firehouse.commands.timeline import Log, PostUpdate, SetAware, SetDetected, ShowSummary, ShowTimeline
 from firehouse.comms.mrkdwn import escape_keeping_users
 from firehouse.comms.trend_chart import trend_chart
 from firehouse.domain.stats import Numbers
@@ -56,39 +69,39 @@ class Request:
 # --- anywhere ------------------------------------------------------------------------------------
 
 
-def open_declare_modal(command: g.OpenDeclareModal, req: Request) -> None:
+def open_declare_modal(command: OpenDeclareModal, req: Request) -> None:
     catalog = req.services.incidents.catalog
     req.services.gateway.open_view(req.trigger_id, declare_modal(catalog, origin_channel=req.channel))
 
 
-def declare(command: g.Declare, req: Request) -> Message:
+def declare(command: Declare, req: Request) -> Message:
     outcome = req.services.incidents.declare(title=command.title, severity=command.severity,
                                              class_id=command.class_id, by=req.user)
     return blocks.declared(outcome.incident, to=req.user, problems=outcome.problems)
 
 
-def list_incidents(command: g.ListIncidents, req: Request) -> Message:
+def list_incidents(command: ListIncidents, req: Request) -> Message:
     return blocks.incident_list(req.services.incidents.open_incidents(), req.services.afteraction.unlocked())
 
 
 # --- in a war room: reading -------------------------------------------------------------------------
 
 
-def show_roles(command: g.ShowRoles, req: Request) -> Message:
+def show_roles(command: ShowRoles, req: Request) -> Message:
     incidents = req.services.incidents
     return blocks.roles_message(incidents.incident_in(req.channel), incidents.catalog.roles)
 
 
-def show_summary(command: g.ShowSummary, req: Request) -> Message:
+def show_summary(command: ShowSummary, req: Request) -> Message:
     return blocks.summary_message(req.services.incidents.incident_in(req.channel))
 
 
-def show_timeline(command: g.ShowTimeline, req: Request) -> None:
+def show_timeline(command: ShowTimeline, req: Request) -> None:
     req.services.incidents.show_timeline(channel=req.channel, user=req.user)
 
 
-def clock(command: g.ShowClock | g.NotReportable, req: Request) -> Message:
-    if isinstance(command, g.NotReportable):
+def clock(command: ShowClock | NotReportable, req: Request) -> Message:
+    if isinstance(command, NotReportable):
         req.services.notices.not_reportable(channel=req.channel, by=req.user, regime=command.regime,
                                             reason=command.reason)
         return Message(text="Recorded as not reportable; that regime's reminders stop. The record is in the channel.")
@@ -105,61 +118,61 @@ def clock(command: g.ShowClock | g.NotReportable, req: Request) -> Message:
 # --- in a war room: changing ---------------------------------------------------------------------
 
 
-def hand_over(command: g.HandOver, req: Request) -> Message:
+def hand_over(command: HandOver, req: Request) -> Message:
     return changed(req.services.incidents.hand_over(channel=req.channel, by=req.user, to=command.user_id))
 
 
-def assign_role(command: g.AssignRole, req: Request) -> Message:
+def assign_role(command: AssignRole, req: Request) -> Message:
     return changed(req.services.incidents.assign_role(channel=req.channel, by=req.user, role=command.role,
                                                       to=command.user_id))
 
 
-def change_severity(command: g.ChangeSeverity, req: Request) -> Message:
+def change_severity(command: ChangeSeverity, req: Request) -> Message:
     return changed(req.services.incidents.change_severity(channel=req.channel, by=req.user,
                                                           severity=command.severity, reason=command.reason))
 
 
-def change_class(command: g.ChangeClass, req: Request) -> Message:
+def change_class(command: ChangeClass, req: Request) -> Message:
     return changed(req.services.incidents.change_class(channel=req.channel, by=req.user, class_id=command.class_id))
 
 
-def change_cause(command: g.ChangeCause, req: Request) -> Message:
+def change_cause(command: ChangeCause, req: Request) -> Message:
     return changed(req.services.incidents.change_cause(channel=req.channel, by=req.user, cause=command.cause))
 
 
-def change_status(command: g.ChangeStatus, req: Request) -> Message:
+def change_status(command: ChangeStatus, req: Request) -> Message:
     return changed(req.services.incidents.change_status(channel=req.channel, by=req.user, status=command.status))
 
 
-def resolve(command: g.Resolve, req: Request) -> Message:
+def resolve(command: Resolve, req: Request) -> Message:
     return changed(req.services.incidents.resolve(channel=req.channel, by=req.user, summary=command.summary,
                                                   waiver=command.waiver))
 
 
-def set_detected(command: g.SetDetected, req: Request) -> Message:
+def set_detected(command: SetDetected, req: Request) -> Message:
     return changed(req.services.incidents.set_moment("detected", channel=req.channel, by=req.user,
                                                      when=command.when))
 
 
-def set_aware(command: g.SetAware, req: Request) -> Message:
+def set_aware(command: SetAware, req: Request) -> Message:
     return changed(req.services.incidents.set_moment("aware", channel=req.channel, by=req.user, when=command.when))
 
 
-def log(command: g.Log, req: Request) -> Message:
+def log(command: Log, req: Request) -> Message:
     return blocks.logged(req.services.incidents.log(channel=req.channel, by=req.user, text=command.text))
 
 
-def post_update(command: g.PostUpdate, req: Request) -> Message:
+def post_update(command: PostUpdate, req: Request) -> Message:
     return updated(req.services.updates.post_update(channel=req.channel, by=req.user, text=command.text))
 
 
-def record_facts(command: g.RecordFacts, req: Request) -> Message:
+def record_facts(command: RecordFacts, req: Request) -> Message:
     if not command.facts:
         return blocks.facts_message(req.services.incidents.incident_in(req.channel))
     return changed(req.services.notices.record_facts(channel=req.channel, by=req.user, facts=command.facts))
 
 
-def draft_notice(command: g.DraftNotice, req: Request) -> Message:
+def draft_notice(command: DraftNotice, req: Request) -> Message:
     notice = req.services.notices.draft(channel=req.channel, by=req.user, lane=command.lane,
                                         template=command.template, regime=command.regime, stage=command.stage)
     return Message(text=f"Drafted {notice.lane} notice #{notice.id}: it is in the channel for review.")
@@ -168,8 +181,8 @@ def draft_notice(command: g.DraftNotice, req: Request) -> Message:
 # --- in a war room: evidence and containment ----------------------------------------------------------
 
 
-def freeze(command: g.OpenSnapshotForm | g.Freeze, req: Request) -> Message | None:
-    if isinstance(command, g.OpenSnapshotForm):
+def freeze(command: OpenSnapshotForm | Freeze, req: Request) -> Message | None:
+    if isinstance(command, OpenSnapshotForm):
         open_snapshot_form(req.services, channel=req.channel, trigger_id=req.trigger_id)
         return None
     snapshot, outcome = req.services.evidence.snapshot(channel=req.channel, by=req.user, fields=dict(command.fields))
@@ -181,27 +194,27 @@ def open_snapshot_form(services: Services, *, channel: str, trigger_id: str) -> 
     services.gateway.open_view(trigger_id, evidence_blocks.snapshot_form(incident_id=incident.id))
 
 
-def show_snapshots(command: g.ShowSnapshots, req: Request) -> Message:
+def show_snapshots(command: ShowSnapshots, req: Request) -> Message:
     return evidence_blocks.snapshots_message(req.services.evidence.snapshots(channel=req.channel))
 
 
-def firebreak(command: g.ShowFirebreaks | g.PullFirebreak | g.LiftFirebreak | g.RecordFirebreak,
+def firebreak(command: ShowFirebreaks | PullFirebreak | LiftFirebreak | RecordFirebreak,
               req: Request) -> Message:
     containment = req.services.containment
     match command:
-        case g.ShowFirebreaks():
+        case ShowFirebreaks():
             board = containment.board(channel=req.channel)
             return firebreak_blocks.board(configured=board.configured, suggested=board.suggested,
                                           pulled=board.pulled, warnings=board.warnings, cause=board.incident.cause,
                                           evidence=board.evidence)
-        case g.PullFirebreak():
+        case PullFirebreak():
             try:
                 return pull(req.services, channel=req.channel, user=req.user, name=command.name, note=command.note)
             except Unconfirmed as first:  # say the warnings; the buttons pull anyway or open the snapshot form
                 return firebreak_blocks.warned(name=command.name, note=command.note, warnings=first.warnings)
-        case g.LiftFirebreak():
+        case LiftFirebreak():
             done, outcome = containment.lift(channel=req.channel, by=req.user, which=command.which, note=command.note)
-        case g.RecordFirebreak():
+        case RecordFirebreak():
             done, outcome = containment.record(channel=req.channel, by=req.user, kind=command.kind,
                                                target=command.target, note=command.note)
     return blocks.with_problems(firebreak_blocks.pulled(done).text, outcome.problems)
@@ -215,21 +228,21 @@ def pull(services: Services, *, channel: str, user: str, name: str, note: str, c
 # --- after the incident: the lock ------------------------------------------------------------------------
 
 
-def add_action(command: g.AddAction, req: Request) -> Message:
+def add_action(command: AddAction, req: Request) -> Message:
     action, outcome = req.services.afteraction.add_action(channel=req.channel, by=req.user, text=command.text,
                                                           kind=command.kind, owner=command.owner, due=command.due)
     missing = "" if action.owned else " It needs an owner and a due date before the incident can be closed."
     return blocks.with_problems(f"Added follow-up action #{action.id}.{missing}", outcome.problems)
 
 
-def show_actions(command: g.ShowActions, req: Request) -> Message:
+def show_actions(command: ShowActions, req: Request) -> Message:
     incident, actions = req.services.afteraction.actions(channel=req.channel)
     return afteraction_blocks.actions_message(incident, actions, now=req.services.incidents.clock())
 
 
-def fixture(command: g.OpenFixtureForm | g.NoFixture, req: Request) -> Message | None:
+def fixture(command: OpenFixtureForm | NoFixture, req: Request) -> Message | None:
     afteraction = req.services.afteraction
-    if isinstance(command, g.NoFixture):
+    if isinstance(command, NoFixture):
         return changed(afteraction.no_fixture(channel=req.channel, by=req.user, reason=command.reason))
     draft = afteraction.fixture_draft(channel=req.channel)
     prefill = {"system_prompt": draft.system_prompt, "input": draft.input, "bad_output": draft.bad_output,
@@ -239,13 +252,13 @@ def fixture(command: g.OpenFixtureForm | g.NoFixture, req: Request) -> Message |
     return None
 
 
-def postmortem(command: g.DraftPostmortem | g.PostmortemNote | g.PublishPostmortem, req: Request) -> Message:
+def postmortem(command: DraftPostmortem | PostmortemNote | PublishPostmortem, req: Request) -> Message:
     afteraction = req.services.afteraction
     match command:
-        case g.PostmortemNote():
+        case PostmortemNote():
             return changed(afteraction.note(channel=req.channel, by=req.user, section=command.section,
                                             text=command.text))
-        case g.PublishPostmortem():
+        case PublishPostmortem():
             incident = req.services.incidents.incident_in(req.channel)
             return published(*afteraction.publish_postmortem(incident_id=incident.id, by=req.user))
     version, problems = afteraction.draft_postmortem(channel=req.channel, by=req.user)
@@ -258,19 +271,19 @@ def published(version, outcome: Outcome) -> Message:
                                 outcome.problems)
 
 
-def close(command: g.Close, req: Request) -> Message:
+def close(command: Close, req: Request) -> Message:
     return changed(req.services.afteraction.close(channel=req.channel, by=req.user, waiver=command.waiver))
 
 
 # --- practice --------------------------------------------------------------------------------------------
 
 
-def drill(command: g.PickDrill | g.StartDrill | g.EndDrill, req: Request) -> Message:
+def drill(command: PickDrill | StartDrill | EndDrill, req: Request) -> Message:
     drills = req.services.drills
     match command:
-        case g.StartDrill():
+        case StartDrill():
             return start_drill(req.services, name=command.scenario, user=req.user, channel=req.channel)
-        case g.EndDrill():
+        case EndDrill():
             ended = drills.end(channel=req.channel, by=req.user)
             return blocks.with_problems(f"Drill ended: {ended.run.report.on_time} of"
                                         f" {len(ended.run.report.milestones)} milestones inside the flow. The report"
@@ -303,7 +316,7 @@ def changed(outcome: Outcome) -> Message:
 # --- the numbers ---------------------------------------------------------------------------------------
 
 
-def show_stats(command: g.ShowStats, req: Request) -> Message:
+def show_stats(command: ShowStats, req: Request) -> Message:
     """The numbers, to the person who asked; the weekly chart is shared in the channel where they asked."""
     numbers = req.services.stats.last(command.window)
     chart = share_trend(req, numbers, shown=command.shown) if numbers.total.incidents else None

@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from firehouse.bolt.grammar import Declare, Log, ShowHelp
+from firehouse.commands.incidents import Declare, ShowHelp
+from firehouse.commands.timeline import Log
 from firehouse.bolt.table import ANYWHERE, BY_WORDS, COMMANDS, WAR_ROOM, Parsed, help_lines, parse, reference
 from firehouse.domain.classes import Catalog, IncidentClass
 from firehouse.domain.severity import Severity
