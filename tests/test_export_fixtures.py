@@ -39,7 +39,7 @@ def seed(path: Path) -> dict[str, str]:
                     bad_output="<!channel> wrong", by="U1", at=datetime(2026, 11, day, 2, 5, tzinfo=UTC),
                     target="the right answer", forbidden=["{{ secret }}"],
                     metadata={"class": incident_class.id, "model": "gpt-x"})
-                uow.incidents.add_fixture(fixture)
+                uow.afteraction.add_fixture(fixture)
                 keys[f"{incident_class.id}-{day}"] = fixture.key
             uow.commit()
     engine.dispose()

@@ -270,7 +270,7 @@ def _export_fixtures(args: argparse.Namespace) -> int:
         args.parser.error(f"argument --class: {args.class_id!r} is not a class here; use one of"
                           f" {', '.join(settings.catalog.classes)}")
     with UnitOfWork(_existing_store(settings.database_url)) as uow:
-        fixtures = uow.incidents.fixtures(since=args.since, class_id=args.class_id)
+        fixtures = uow.afteraction.fixtures(since=args.since, class_id=args.class_id)
     text = (to_promptfoo if args.format == "promptfoo" else to_jsonl)(fixtures)
     where = _write(text, args.output)
     print(f"firehouse: {len(fixtures)} fixture{'' if len(fixtures) == 1 else 's'} written to {where}",
@@ -290,7 +290,7 @@ def _export_postmortem(args: argparse.Namespace) -> int:
         incident = uow.incidents.get(args.incident)
         if incident is None:
             raise FirehouseError(f"there is no incident {args.incident} in this database")
-        published = [v for v in uow.incidents.postmortems(incident.id) if v.published_at]
+        published = [v for v in uow.afteraction.postmortems(incident.id) if v.published_at]
         if published and not args.draft:
             version = published[-1]
             text, said = version.text, f"version {version.version}, published {version.published_at:%Y-%m-%d %H:%M} UTC" \
@@ -372,7 +372,7 @@ def _report_drills(args: argparse.Namespace) -> int:
 
     settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
     with UnitOfWork(_existing_store(settings.database_url)) as uow:
-        runs = uow.incidents.drills(scenario=args.scenario, ended=True)
+        runs = uow.drills.runs(scenario=args.scenario, ended=True)
     if args.format == "text":  # grouped by scenario in the table; the CSV keeps the order they ran in
         runs = sorted(runs, key=lambda run: run.scenario.name)
     where = _write((csv_text if args.format == "csv" else text_table)(runs), args.output)

@@ -19,13 +19,13 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from firehouse.errors import SlackFailure
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.limits import fit_blocks
+from firehouse.store.outbox import OutboxStore, Sent
 from firehouse.store.tables import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,9 @@ class Outbox:
         self.engine = engine
         self.gateway = gateway
         self.clock = clock
+        self._store = OutboxStore(engine)
         self._lock = threading.Lock()
-        self._confirmed: list[dict] = []  # sent, not yet written down
+        self._confirmed: list[Sent] = []  # sent, not yet written down
         self.on_sent: list[Callable[[str, datetime, datetime], object]] = []  # told (kind, due, sent) per post
 
     def add(self, session: Session, incident_id: int, owed: Iterable[tuple[str, str, Message, datetime]]
@@ -70,9 +71,7 @@ class Outbox:
                       claimed_until=now + CLAIM, attempted_at=now, attempts=1)
             for kind, channel, message, due in owed
         ]
-        session.add_all(rows)
-        self._write_confirmations(session)
-        session.flush()
+        self._store.record(session, rows, self._take_confirmed())
         return rows
 
     def deliver(self, rows: Sequence[OutboxRow]) -> int:
@@ -81,62 +80,37 @@ class Outbox:
 
     def sweep(self) -> int:
         """Send every unsent row nobody else holds: failed sends, and what a crash left behind."""
-        with Session(self.engine) as session:
-            query = select(OutboxRow).where(col(OutboxRow.sent_at).is_(None)).order_by(col(OutboxRow.id))
-            rows = list(session.exec(query))
-        return sum(self._send(row, checked=False) for row in rows if self._claim(row))
+        return sum(self._send(row, checked=False) for row in self._store.unsent() if self._claim(row))
 
     def confirm(self) -> None:
         """Write down the confirmations kept in memory, in one transaction."""
-        with Session(self.engine) as session:
-            if self._write_confirmations(session):
-                session.commit()
+        self._store.confirm(self._take_confirmed())
 
     def release_claims(self) -> None:
         """Free every claim: only for a process that knows it is the only sender (SQLite at start-up), so
         what a crash left in flight is checked and sent at once instead of after the claim runs out."""
-        with Session(self.engine) as session:
-            session.execute(update(OutboxRow).where(col(OutboxRow.sent_at).is_(None)).values(claimed_until=None))
-            session.commit()
+        self._store.release_claims()
 
     def prune(self, *, older_than: timedelta) -> int:
         """Delete posts Slack confirmed more than `older_than` ago; returns how many. Only the outbox forgets:
         what was said stays on the timeline and in the notices, and an unsent row is never pruned."""
         cutoff = self.clock() - older_than
-        with Session(self.engine) as session:
-            pruned = session.execute(delete(OutboxRow).where(col(OutboxRow.sent_at).is_not(None),
-                                                             col(OutboxRow.sent_at) < cutoff)).rowcount
-            session.commit()
+        pruned = self._store.prune(sent_before=cutoff)
         if pruned:
             log.info("outbox: pruned %d post%s sent before %s", pruned, "" if pruned == 1 else "s",
                      cutoff.isoformat(timespec="seconds"))
         return pruned
 
-    def _write_confirmations(self, session: Session) -> int:
+    def _take_confirmed(self) -> list[Sent]:
         with self._lock:
             confirmed, self._confirmed = self._confirmed, []
-        if confirmed:
-            table = OutboxRow.__table__
-            session.connection().execute(
-                table.update().where(table.c.id == bindparam("row_id")).values(
-                    sent_at=bindparam("sent"), ts=bindparam("sent_ts"), error=""),
-                confirmed,
-            )
-        return len(confirmed)
+        return confirmed
 
     def _claim(self, row: OutboxRow) -> bool:
-        """Take the row for a while and stamp the attempt, unless another sender holds it: one atomic
-        update decides. `row` keeps what it was read with, so an earlier attempt is still visible."""
+        """Take the row for a while and stamp the attempt, unless another sender holds it. `row` keeps what it
+        was read with, so an earlier attempt is still visible."""
         now = self.clock()
-        with Session(self.engine) as session:
-            claimed = session.execute(
-                update(OutboxRow)
-                .where(col(OutboxRow.id) == row.id, col(OutboxRow.sent_at).is_(None),
-                       or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now))
-                .values(claimed_until=now + CLAIM, attempted_at=now, attempts=OutboxRow.attempts + 1)
-            ).rowcount
-            session.commit()
-        return claimed == 1
+        return self._store.claim(row.id, now=now, until=now + CLAIM)
 
     def _send(self, row: OutboxRow, *, checked: bool) -> bool:
         """Send one held row; unless `checked` (it was recorded just now), first look for an earlier
@@ -149,10 +123,7 @@ class Outbox:
                                    metadata=post_metadata(row))
         except SlackFailure as failure:
             log.warning("outbox %s (%s) not sent: %s", row.id, row.kind, failure.error)
-            with Session(self.engine) as session:  # free it for the next sweep
-                session.execute(update(OutboxRow).where(col(OutboxRow.id) == row.id)
-                                .values(error=failure.error[:200], claimed_until=None))
-                session.commit()
+            self._store.free(row.id, error=failure.error)  # for the next sweep
             return False
         self._confirm(row.id, ts)
         for each in self.on_sent:
@@ -161,7 +132,7 @@ class Outbox:
 
     def _confirm(self, row_id: int, ts: str) -> None:
         with self._lock:
-            self._confirmed.append({"row_id": row_id, "sent": self.clock(), "sent_ts": ts})
+            self._confirmed.append(Sent(row_id, self.clock(), ts))
 
     def _already_posted(self, row: OutboxRow) -> str | None:
         """The ts of this row's message if an earlier attempt did reach Slack."""

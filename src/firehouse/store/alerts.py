@@ -1,7 +1,7 @@
 """Alert deliveries, the alerts each incident knows, and the war rooms alerts opened, mapped to domain objects.
 
-A module of its own beside `repository.py` (which is long enough), used inside the same unit of work:
-`uow.alerts`.
+One repository of the unit of work, like the others: `uow.alerts`. Its rows are read into `Delivery` objects
+only in part (what processing needs), so it maps them by hand rather than through a `RowMap`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from firehouse.domain.alerts import Alert, AlertGroup, Delivery
-from firehouse.store.repository import OPEN_STATUSES, as_utc
+from firehouse.store.incidents import OPEN_STATUSES
+from firehouse.store.mapping import as_utc
 from firehouse.store.tables import AlertDeliveryRow, AlertRoomRow, AlertRow, IncidentRow
 
 LOCK_KEY = 0x414C5254  # "ALRT": held while deliveries are processed, so replicas take them one at a time

@@ -1,4 +1,4 @@
-"""The tables. They stay out of the domain: `repository.py` maps rows to domain objects."""
+"""The tables. They stay out of the domain: each repository maps its rows to domain objects (`mapping.py`)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,16 @@
-"""One unit of work per change: a session, the repository, and an explicit commit."""
+"""One unit of work per change: a session, a repository per aggregate, and an explicit commit."""
 
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from firehouse.store.afteraction import AfterActionRepository
 from firehouse.store.alerts import AlertRepository
-from firehouse.store.repository import IncidentRepository
+from firehouse.store.drills import DrillRepository
+from firehouse.store.evidence import EvidenceRepository
+from firehouse.store.incidents import IncidentRepository
+from firehouse.store.notices import NoticeRepository
 
 
 class UnitOfWork:
@@ -18,6 +22,10 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
         self.incidents = IncidentRepository(self.session)
+        self.notices = NoticeRepository(self.session)
+        self.evidence = EvidenceRepository(self.session)
+        self.afteraction = AfterActionRepository(self.session)
+        self.drills = DrillRepository(self.session)
         self.alerts = AlertRepository(self.session)
         return self
 

@@ -64,7 +64,7 @@ class AfterAction:
             self.service.require(incident, "follow_up", by)
             action, event = FollowUp.add(text, incident_id=incident.id, kind=kind, by=by, at=self.service.clock(),
                                          owner=owner, due=due)
-            uow.incidents.add_action(action)
+            uow.afteraction.add_action(action)
             uow.incidents.record(incident, [event])
             uow.commit()
         return action, self._published(incident, [event])
@@ -72,7 +72,7 @@ class AfterAction:
     def actions(self, *, channel: str) -> tuple[Incident, list[FollowUp]]:
         with self.service.unit_of_work() as uow:
             incident = in_war_room(uow, channel)
-            return incident, uow.incidents.actions(incident.id)
+            return incident, uow.afteraction.actions(incident.id)
 
     def complete(self, *, action_id: int, by: str) -> FollowUp:
         return self._change(action_id, by, lambda action, at: action.complete(by=by, at=at), owner_may=True)
@@ -87,14 +87,14 @@ class AfterAction:
     def _change(self, action_id: int, by: str, change, *, owner_may: bool = False) -> FollowUp:
         """Change an action; its owner may always mark it done or move its date."""
         with self.service.unit_of_work() as uow:
-            action = uow.incidents.action(action_id)
+            action = uow.afteraction.action(action_id)
             if action is None:
                 raise DomainError(f"Action #{action_id} does not exist.")
             incident = uow.incidents.get(action.incident_id)
             if not (owner_may and action.owner == by):
                 self.service.require(incident, "follow_up", by)
             event = change(action, self.service.clock())
-            uow.incidents.save_action(action)
+            uow.afteraction.save_action(action)
             uow.incidents.record(incident, [event])
             uow.commit()
         self._published(incident, [event])
@@ -106,7 +106,7 @@ class AfterAction:
         """The fixture form's starting point, from the latest snapshot (superseded ones are skipped)."""
         with self.service.unit_of_work() as uow:
             incident = in_war_room(uow, channel)
-            snapshots = uow.incidents.snapshots(incident.id)
+            snapshots = uow.evidence.snapshots(incident.id)
         superseded = {s.supersedes for s in snapshots}
         latest = next((s for s in reversed(snapshots) if s.id not in superseded), None)
         fields = latest.fields if latest else {}
@@ -122,7 +122,7 @@ class AfterAction:
             if incident is None:
                 raise DomainError(f"Incident #{incident_id} does not exist.")
             self.service.require(incident, "fixture", by)
-            snapshot = next((s for s in uow.incidents.snapshots(incident.id) if s.id == snapshot_id), None)
+            snapshot = next((s for s in uow.evidence.snapshots(incident.id) if s.id == snapshot_id), None)
             messages = [{"role": "system", "content": system_prompt}] if system_prompt.strip() else []
             messages.append({"role": "user", "content": user_input})
             evidence = snapshot.fields if snapshot else {}
@@ -133,7 +133,7 @@ class AfterAction:
                                     at=self.service.clock(), target=target, rubric=rubric, forbidden=forbidden,
                                     tags=tags, snapshot_id=snapshot.id if snapshot else None,
                                     metadata={k: v for k, v in metadata.items() if v})
-            uow.incidents.add_fixture(fixture)
+            uow.afteraction.add_fixture(fixture)
             event = fixture.event()
             uow.incidents.record(incident, [event])
             uow.commit()
@@ -163,11 +163,11 @@ class AfterAction:
         self.service.require(incident, "postmortem", by)
         rendered = self.render_postmortem(incident.id)
         with self.service.unit_of_work() as uow:
-            versions = uow.incidents.postmortems(incident.id)
+            versions = uow.afteraction.postmortems(incident.id)
             if versions and versions[-1].text == rendered.text:
                 version = versions[-1]
             else:
-                version = uow.incidents.add_postmortem(PostmortemVersion(
+                version = uow.afteraction.add_postmortem(PostmortemVersion(
                     incident_id=incident.id, version=len(versions) + 1, text=rendered.text, drafted_by=by,
                     drafted_at=self.service.clock()))
                 uow.commit()
@@ -190,13 +190,13 @@ class AfterAction:
             if incident is None:
                 raise DomainError(f"Incident #{incident_id} does not exist.")
             self.service.require(incident, "publish_postmortem", by)
-            versions = uow.incidents.postmortems(incident.id)
+            versions = uow.afteraction.postmortems(incident.id)
             chosen = next((v for v in versions if v.version == version), None) if version else (
                 versions[-1] if versions else None)
             if chosen is None:
                 raise DomainError("There is no draft to publish: draft it with `/incident postmortem` first.")
             event = chosen.publish(by=by, at=self.service.clock())
-            uow.incidents.save_postmortem(chosen)
+            uow.afteraction.save_postmortem(chosen)
             uow.incidents.record(incident, [event])
             uow.commit()
         return chosen, self._published(incident, [event])
@@ -204,10 +204,10 @@ class AfterAction:
     # --- the lock ---------------------------------------------------------------------------------------
 
     def missing(self, uow: UnitOfWork, incident: Incident) -> list[str]:
-        return missing_for_lock(published=any(v.published_at for v in uow.incidents.postmortems(incident.id)),
-                                fixtures=len(uow.incidents.fixtures(incident.id)),
+        return missing_for_lock(published=any(v.published_at for v in uow.afteraction.postmortems(incident.id)),
+                                fixtures=len(uow.afteraction.fixtures(incident.id)),
                                 no_fixture_reason=incident.no_fixture_reason,
-                                actions=uow.incidents.actions(incident.id))
+                                actions=uow.afteraction.actions(incident.id))
 
     def lock_status(self, *, channel: str) -> tuple[Incident, list[str]]:
         with self.service.unit_of_work() as uow:
@@ -238,11 +238,11 @@ class AfterAction:
         now = self.service.clock()
         sent = 0
         with self.service.unit_of_work() as uow:
-            overdue = [a for a in uow.incidents.open_actions() if a.reminder_due(now)]
+            overdue = [a for a in uow.afteraction.open_actions() if a.reminder_due(now)]
             for action in overdue:
                 incident = uow.incidents.get(action.incident_id)
                 action.reminded(now)
-                uow.incidents.save_action(action)
+                uow.afteraction.save_action(action)
                 owed = self.service.outbound.owe(uow, incident, [Post(
                     "follow-up", action.owner or incident.captain,
                     FollowUpReminder(action, incident, days=(now.date() - action.due).days), now)])
@@ -269,7 +269,7 @@ class AfterAction:
         """When `remind` next has something to do."""
         now = self.service.clock()
         with self.service.unit_of_work() as uow:
-            moments = [a.next_reminder(now) for a in uow.incidents.open_actions()]
+            moments = [a.next_reminder(now) for a in uow.afteraction.open_actions()]
         moments += [(i.lock_nudged_at or i.resolved_at) + REMIND_EVERY for i, missing in self.unlocked()
                     if missing and (i.lock_nudged_at or i.resolved_at)]
         return min((m for m in moments if m), default=None)
@@ -293,6 +293,6 @@ def postmortem_of(uow: UnitOfWork, incident: Incident, *, templates: TemplateCat
     # The postmortem's own notes and versions belong in their sections, not in the story of the incident.
     story = [e for e in timeline if e.kind not in (NOTE_KIND, "postmortem")]
     return render_postmortem(incident, templates=templates, catalog=catalog, now=now, notes=notes, timeline=story,
-                             snapshots=uow.incidents.snapshots(incident.id),
-                             firebreaks=uow.incidents.firebreaks(incident.id), notices=uow.incidents.notices(incident.id),
-                             actions=uow.incidents.actions(incident.id), fixtures=uow.incidents.fixtures(incident.id))
+                             snapshots=uow.evidence.snapshots(incident.id),
+                             firebreaks=uow.evidence.firebreaks(incident.id), notices=uow.notices.of(incident.id),
+                             actions=uow.afteraction.actions(incident.id), fixtures=uow.afteraction.fixtures(incident.id))

@@ -67,8 +67,8 @@ class Containment:
     def board(self, *, channel: str) -> Board:
         incident = self.service.incident_in(channel)
         with self.service.unit_of_work() as uow:
-            pulled = uow.incidents.firebreaks(incident.id)
-            evidence = uow.incidents.has_snapshot(incident.id)
+            pulled = uow.evidence.firebreaks(incident.id)
+            evidence = uow.evidence.has_snapshot(incident.id)
         ordered = suggested((s.configured for s in self.settings.firebreaks.values()), incident.cause)
         hints = [c.name for c in ordered if suggests(incident.cause, c)]
         return Board(incident, ordered, hints, pulled,
@@ -83,20 +83,20 @@ class Containment:
             incident = in_war_room(uow, channel)
             self.service.require(incident, "pull_firebreak", by)
             now = self.service.clock()
-            current = next((f for f in reversed(uow.incidents.firebreaks(incident.id)) if f.name == name
+            current = next((f for f in reversed(uow.evidence.firebreaks(incident.id)) if f.name == name
                             and f.state is not State.LIFTED), None)
             if current and current.state is State.REQUESTED and now - current.requested_at < IN_FLIGHT:
                 raise InvalidChange(f"{echo(current.label, 200)} is being pulled right now (by <@{current.requested_by}>).")
-            warnings = self._guards(incident, settings.configured.kind, uow.incidents.has_snapshot(incident.id))
+            warnings = self._guards(incident, settings.configured.kind, uow.evidence.has_snapshot(incident.id))
             if warnings and not confirmed:
                 raise Unconfirmed(warnings)
             if current:
                 firebreak, requested = current, current.retry(by=by, at=now, note=note, warnings=warnings)
-                uow.incidents.save_firebreak(firebreak)
+                uow.evidence.save_firebreak(firebreak)
             else:
                 firebreak, requested = Firebreak.request(settings.configured, incident_id=incident.id, by=by, at=now,
                                                          note=note, warnings=warnings)
-                uow.incidents.add_firebreak(firebreak)
+                uow.evidence.add_firebreak(firebreak)
             uow.incidents.record(incident, [requested])
             uow.commit()
         return firebreak, self._carry_out(incident, firebreak, settings, action="pull", by=by, events=[requested])
@@ -107,7 +107,7 @@ class Containment:
         with self._pulling, self.service.unit_of_work() as uow:
             incident = in_war_room(uow, channel)
             self.service.require(incident, "lift_firebreak", by)
-            firebreak = self._in_force(uow.incidents.firebreaks(incident.id), which)
+            firebreak = self._in_force(uow.evidence.firebreaks(incident.id), which)
             if firebreak.id in self._lifting:
                 raise InvalidChange(f"{echo(firebreak.label, 200)} is being lifted right now.")
             self._lifting.add(firebreak.id)
@@ -135,7 +135,7 @@ class Containment:
             self.service.require(incident, "record_firebreak", by)
             firebreak, event = Firebreak.record(kind=kind, target=target, incident_id=incident.id, by=by,
                                                 at=self.service.clock(), note=note)
-            uow.incidents.add_firebreak(firebreak)
+            uow.evidence.add_firebreak(firebreak)
             uow.incidents.record(incident, [event])
             uow.commit()
         return firebreak, self._published(incident, [event])
@@ -146,11 +146,11 @@ class Containment:
         just started: nothing else can be carrying them out)."""
         now = self.service.clock()
         with self._pulling, self.service.unit_of_work() as uow:
-            stranded = [f for f in uow.incidents.requested_firebreaks()
+            stranded = [f for f in uow.evidence.requested_firebreaks()
                         if (everything or now - f.requested_at >= IN_FLIGHT) and f.name in self.settings.firebreaks]
             for firebreak in stranded:  # claim them: a pull right now sees them in flight
                 firebreak.requested_at = now
-                uow.incidents.save_firebreak(firebreak)
+                uow.evidence.save_firebreak(firebreak)
             incidents = {f.id: uow.incidents.get(f.incident_id) for f in stranded}
             uow.commit()
         for firebreak in stranded:
@@ -174,7 +174,7 @@ class Containment:
     def _finish(self, incident: Incident, firebreak: Firebreak, decide) -> Outcome:
         with self.service.unit_of_work() as uow:
             event = decide()
-            uow.incidents.save_firebreak(firebreak)
+            uow.evidence.save_firebreak(firebreak)
             uow.incidents.record(incident, [event])
             uow.commit()
         return self._published(incident, [event])
@@ -196,7 +196,7 @@ class Containment:
         if not incident.drill:
             return self.executors
         with self.service.unit_of_work() as uow:
-            run = uow.incidents.drill(incident.id)
+            run = uow.drills.of(incident.id)
         return self.executors if run and run.scenario.firebreaks == LIVE else DryRun()
 
     def _guards(self, incident: Incident, kind: str, evidence: bool) -> list[str]:

@@ -61,7 +61,7 @@ class Drills:
 
         def record(uow: UnitOfWork, incident: Incident) -> list[Post]:
             run, event = DrillRun.start(scenario, incident_id=incident.id, by=by, at=incident.declared_at)
-            started.append(uow.incidents.add_drill(run))
+            started.append(uow.drills.add(run))
             uow.incidents.record(incident, [event])
             return [Post("inject", incident.channel_id, DrillInject(timedelta(), scenario.alarm, alarm=True),
                          incident.declared_at)]
@@ -98,13 +98,13 @@ class Drills:
 
     def due(self, uow: UnitOfWork, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
         """The injects whose time came, recorded in the caller's transaction as posts owed to the war room."""
-        run = uow.incidents.drill(incident.id)
+        run = uow.drills.of(incident.id)
         if run is None:
             return []
         posted = run.due_injects(now, by=FIREHOUSE)
         if not posted:
             return []
-        uow.incidents.save_drill(run)
+        uow.drills.save(run)
         events += posted
         return [Post("inject", incident.channel_id, DrillInject(p.offset, p.text), run.started_at + p.offset)
                 for p in posted]
@@ -113,7 +113,7 @@ class Drills:
         """When this drill next needs the scheduler: its next inject, else its time limit; once the room resolved
         it early, only its time limit (no inject is posted into a resolved incident)."""
         with self.service.unit_of_work() as uow:
-            run = uow.incidents.drill(incident.id)
+            run = uow.drills.of(incident.id)
         if run is None or not run.running:
             return None
         return run.next_moment() if incident.status.is_open else run.ends_at
@@ -121,7 +121,7 @@ class Drills:
     def overdue(self, incident_id: int, now: datetime) -> bool:
         """Whether the drill's time limit has passed while it still runs."""
         with self.service.unit_of_work() as uow:
-            run = uow.incidents.drill(incident_id)
+            run = uow.drills.of(incident_id)
         return bool(run and run.running and now >= run.ends_at)
 
     # --- ending and scoring -------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ class Drills:
         with self._ending, self.service.unit_of_work() as uow:
             now = self.service.clock()
             incident = uow.incidents.get(incident_id)
-            run = uow.incidents.drill(incident_id) if incident else None
+            run = uow.drills.of(incident_id) if incident else None
             if run is None:
                 raise InvalidChange(NOT_A_DRILL)
             if not run.running:
@@ -156,10 +156,10 @@ class Drills:
             report = readiness(run.scenario, self._observed(uow, incident), started_at=run.started_at,
                                ended_at=now, offsets=self.settings.board.first_hour, timed_out=timed_out)
             events = [run.end(report, by=by, at=now), incident.end_drill(by=by, at=now, timed_out=timed_out)]
-            if not uow.incidents.end_drill(run):  # another replica ended it a moment ago
+            if not uow.drills.end(run):  # another replica ended it a moment ago
                 raise InvalidChange(ENDED)
             uow.incidents.save(incident, events)
-            previous = next((r for r in reversed(uow.incidents.drills(scenario=run.scenario.name, ended=True))
+            previous = next((r for r in reversed(uow.drills.runs(scenario=run.scenario.name, ended=True))
                              if r.id != run.id and r.started_at < run.started_at), None)
             owed = self.service.outbound.owe(uow, incident, [
                 Post("drill-report", incident.channel_id, DrillReport(run, previous), now)])
@@ -175,10 +175,10 @@ class Drills:
         """What the record of the drill shows, for its score."""
         timeline = uow.incidents.timeline(incident.id)
         severity_set = [e.at for e in timeline if e.kind == "severity"]
-        snapshots = [s.taken_at for s in uow.incidents.snapshots(incident.id)]
-        in_force = [f.executed_at for f in uow.incidents.firebreaks(incident.id)
+        snapshots = [s.taken_at for s in uow.evidence.snapshots(incident.id)]
+        in_force = [f.executed_at for f in uow.evidence.firebreaks(incident.id)
                     if f.executed_at and f.state in (State.EXECUTED, State.LIFTED)]
-        drafts = [n.created_at for n in uow.incidents.notices(incident.id) if n.lane == "product"]
+        drafts = [n.created_at for n in uow.notices.of(incident.id) if n.lane == "product"]
         return Observed(
             captain_at=incident.captain_at, classified_at=incident.classified_at,
             severity_set_at=severity_set[-1] if severity_set else incident.declared_at, class_id=incident.class_id,

@@ -33,7 +33,7 @@ class Evidence:
         self.service.require(incident, "snapshot", by)
         evidence = {k: v for k, v in fields.items() if k not in RESERVED}
         with self.service.unit_of_work() as uow:
-            taken = {s.id for s in uow.incidents.snapshots(incident.id)}
+            taken = {s.id for s in uow.evidence.snapshots(incident.id)}
         supersedes = self._supersedes(fields.get("supersedes"), taken)
         raw = source = None
         if "trace" in evidence and (self.settings.trace_sources or "source" in fields):
@@ -44,7 +44,7 @@ class Evidence:
                                    cap=self.settings.snapshot_max_bytes, supersedes=supersedes, trace_raw=raw,
                                    trace_source=source)
         with self.service.unit_of_work() as uow:
-            uow.incidents.add_snapshot(snapshot)
+            uow.evidence.add_snapshot(snapshot)
             event = snapshot.event()
             uow.incidents.record(incident, [event])
             uow.commit()
@@ -54,7 +54,7 @@ class Evidence:
     def snapshots(self, *, channel: str) -> list[Snapshot]:
         incident = self.service.incident_in(channel)
         with self.service.unit_of_work() as uow:
-            return uow.incidents.snapshots(incident.id)
+            return uow.evidence.snapshots(incident.id)
 
     def _source(self, named: str | None) -> str:
         sources = self.settings.trace_sources

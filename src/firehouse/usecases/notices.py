@@ -40,7 +40,7 @@ class NoticeDesk:
     def render(self, incident: Incident, *, lane: str, template: str | None = None, regime: str | None = None,
                stage: str | None = None) -> RenderedNotice:
         with self.service.unit_of_work() as uow:
-            firebreaks = uow.incidents.firebreaks(incident.id)
+            firebreaks = uow.evidence.firebreaks(incident.id)
         return render_notice(incident, templates=self.templates, catalog=self.service.catalog,
                              regimes=self.settings.regimes, lane=lane, template=template, regime=regime, stage=stage,
                              now=self.clock(), firebreaks=firebreaks)
@@ -56,7 +56,7 @@ class NoticeDesk:
                         text=rendered.text, created_by=by, created_at=now, regime=rendered.regime,
                         stage=rendered.stage)
         with self.service.unit_of_work() as uow:
-            uow.incidents.add_notice(notice)
+            uow.notices.add(notice)
             uow.incidents.record(incident, [notice.event("drafted", by=by, at=now)])
             uow.commit()
         self._show(notice, incident=incident, missing=rendered.missing)
@@ -76,7 +76,7 @@ class NoticeDesk:
 
     def _act(self, notice_id: int, by: str, *, needs, act, in_drill: bool = True) -> Notice:
         with self.service.unit_of_work() as uow:
-            notice = uow.incidents.notice(notice_id)
+            notice = uow.notices.get(notice_id)
             if notice is None:
                 raise DomainError(f"Notice #{notice_id} does not exist.")
             incident = uow.incidents.get(notice.incident_id)
@@ -89,7 +89,7 @@ class NoticeDesk:
                 self._count_as_sent(incident, notice)
             elif incident.drill and notice.status is NoticeStatus.APPROVED and notice.lane == "product":
                 events += self._practised(incident, notice, by=by)
-            uow.incidents.save_notice(notice)
+            uow.notices.save(notice)
             uow.incidents.save(incident, events)
             uow.commit()
         self._show(notice, incident=incident)
@@ -120,14 +120,14 @@ class NoticeDesk:
             return
         notice.message_ts = posted
         with self.service.unit_of_work() as uow:
-            uow.incidents.save_notice(notice)
+            uow.notices.save(notice)
             uow.commit()
 
     # --- regulatory clocks -----------------------------------------------------------------------
 
     def notice(self, notice_id: int) -> Notice:
         with self.service.unit_of_work() as uow:
-            notice = uow.incidents.notice(notice_id)
+            notice = uow.notices.get(notice_id)
         if notice is None:
             raise DomainError(f"Notice #{notice_id} does not exist.")
         return notice
@@ -135,7 +135,7 @@ class NoticeDesk:
     def war_room_of(self, notice_id: int) -> str | None:
         """The channel of the notice's incident, where replies about it belong."""
         with self.service.unit_of_work() as uow:
-            notice = uow.incidents.notice(notice_id)
+            notice = uow.notices.get(notice_id)
             incident = uow.incidents.get(notice.incident_id) if notice else None
         return incident.channel_id if incident else None
 
@@ -155,7 +155,7 @@ class NoticeDesk:
                         text=rendered.text, created_by=by, created_at=now, regime=regime,
                         status=NoticeStatus.RECORDED, approved_by=by, approved_at=now, approved_text=rendered.text)
         with self.service.unit_of_work() as uow:
-            uow.incidents.add_notice(record)
+            uow.notices.add(record)
             uow.commit()
         self._show(record, incident=incident)
         return record

@@ -28,7 +28,7 @@ class Updates:
                                         interval=self.service.interval(incident))
 
         def posts(uow: UnitOfWork, incident: Incident, event: UpdatePosted) -> list[Post]:
-            firebreaks = tuple(uow.incidents.firebreaks(incident.id))
+            firebreaks = tuple(uow.evidence.firebreaks(incident.id))
             stakeholders = self.service.stakeholder_channel(incident)
             owed = []
             if stakeholders != incident.channel_id:  # a drill's war room gets the stakeholders' copy only

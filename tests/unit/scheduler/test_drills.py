@@ -157,7 +157,7 @@ def test_a_second_drill_in_a_drill_channel_and_a_drill_in_a_real_war_room_are_re
     with pytest.raises(InvalidChange, match="real incident's war room"):
         wired.services.drills.start(name="refund", by=ALICE, channel=real.channel_id)
     with UnitOfWork(wired.engine) as uow:
-        assert len(uow.incidents.drills()) == 1
+        assert len(uow.drills.runs()) == 1
 
 
 def test_an_unknown_or_broken_scenario_is_refused_naming_the_ones_there_are(wire, fake, general, tmp_path):
@@ -187,7 +187,7 @@ def test_injects_are_posted_on_time_by_the_incidents_own_job_and_the_drill_ends_
     stored = wired.incident(incident.id)
     assert stored.status is Status.CLOSED and wired.board.next_run(stored) is None
     with UnitOfWork(wired.engine) as uow:
-        run = uow.incidents.drill(incident.id)
+        run = uow.drills.of(incident.id)
     assert run.ended_by == "firehouse" and run.report.timed_out and run.injects_sent == 2
     assert "DRILL report" in texts(fake, incident.channel_id)[-2]
     assert any("time limit passed" in t for t in texts(fake, incident.channel_id))
@@ -334,14 +334,14 @@ def test_a_person_and_the_time_limit_ending_one_drill_at_once_score_it_once(wire
     wired = wire()
     _, incident = started(wired, general)
     with UnitOfWork(wired.engine) as first, UnitOfWork(wired.engine) as second:
-        mine, theirs = first.incidents.drill(incident.id), second.incidents.drill(incident.id)
+        mine, theirs = first.drills.of(incident.id), second.drills.of(incident.id)
         for run, uow in ((mine, first), (theirs, second)):
             run.end(readiness(run.scenario, Observed(None, None, START, "output", Severity.SEV3, None, None, None,
                                                      None, None), started_at=START, ended_at=clock.now,
                               offsets=FIRST_HOUR), by=ALICE, at=clock.now)
-        assert first.incidents.end_drill(mine) is True
+        assert first.drills.end(mine) is True
         first.commit()
-        assert second.incidents.end_drill(theirs) is False
+        assert second.drills.end(theirs) is False
 
 
 def test_a_drill_resolved_before_its_time_limit_is_still_scored_at_it_and_closes_only_by_ending(wire, fake, general,
@@ -357,7 +357,7 @@ def test_a_drill_resolved_before_its_time_limit_is_still_scored_at_it_and_closes
     wired.run_due(incident.id, clock)
     assert [t for t in texts(fake, incident.channel_id) if "Inject" in t] == []  # none into a resolved room
     with UnitOfWork(wired.engine) as uow:
-        assert uow.incidents.drill(incident.id).report.timed_out
+        assert uow.drills.of(incident.id).report.timed_out
     assert wired.incident(incident.id).status is Status.CLOSED
 
 
@@ -385,8 +385,8 @@ def test_a_drills_fixtures_follow_ups_and_postmortem_stay_practice(wire, fake, g
         wired.services.afteraction.add_action(channel=room.channel_id, by=ALICE, text="add a rival-name eval",
                                               owner=BOB, due=START.date())
     with UnitOfWork(wired.engine) as uow:
-        assert [f.incident_id for f in uow.incidents.fixtures()] == [real.id]
-        assert [f.incident_id for f in uow.incidents.fixtures(incident.id)] == [incident.id]
+        assert [f.incident_id for f in uow.afteraction.fixtures()] == [real.id]
+        assert [f.incident_id for f in uow.afteraction.fixtures(incident.id)] == [incident.id]
     clock.set(START + timedelta(days=2))
     assert wired.services.afteraction.remind() == 1  # the real incident's overdue action only
     assert "A practice incident" in wired.services.afteraction.render_postmortem(incident.id).text

@@ -133,7 +133,7 @@ def test_a_restart_right_after_sending_before_it_was_written_down_does_not_repea
     after.board.lead()
     assert len(reminders(fake)) == 1
     with UnitOfWork(engine) as uow:
-        [action] = uow.incidents.actions(incident.id)
+        [action] = uow.afteraction.actions(incident.id)
     assert action.reminded_at == midnight(TODAY + DAY)
 
 

@@ -15,7 +15,7 @@ from firehouse.domain.severity import Severity
 from firehouse.slack.gateway import Message, SlackGateway, make_client
 from firehouse.slack.outbox import CLAIM, METADATA_EVENT, Outbox
 from firehouse.store import UnitOfWork
-from firehouse.store.repository import as_utc
+from firehouse.store.mapping import as_utc
 from firehouse.store.tables import OutboxRow
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 import subprocess
 import sys
@@ -20,13 +18,12 @@ from pgserver import new_database
 from sqlalchemy import create_engine, inspect, make_url, text
 from sqlmodel import SQLModel, select
 
-import firehouse
 from firehouse.cli import main
 from firehouse.domain.classes import DEFAULT_CLASSES
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
 from firehouse.errors import ConfigError
-from firehouse.store import UnitOfWork, make_engine, migrate
+from firehouse.store import UnitOfWork, alerts, leadership, make_engine, migrate
 from firehouse.store.tables import OutboxRow
 
 
@@ -157,7 +154,7 @@ def test_the_repository_reads_release_0_1_0_incidents_timelines_and_notices_as_w
                              key=lambda e: (e["at"], e["id"]))
             assert timeline == [(e["at"], e["author"], e["kind"], e["text"]) for e in entries]
         for row in dumped["notice"]:
-            notice = uow.incidents.notice(row["id"])
+            notice = uow.notices.get(row["id"])
             assert {name: getattr(notice, name) for name in row} == row
         for row in dumped["processed_event"]:
             assert not uow.incidents.first_delivery(row["event_id"], at=datetime.now(UTC))  # seen before
@@ -201,7 +198,7 @@ def test_an_upgraded_incident_is_no_drill_and_its_captain_took_the_role_when_it_
             incident = uow.incidents.get(row["id"])
             assert incident.drill is False and not incident.captain_provisional
             assert incident.captain_at == row["declared_at"]
-        assert uow.incidents.drills() == []
+        assert uow.drills.runs() == []
     engine.dispose()
 
 
@@ -274,10 +271,9 @@ def test_an_upgrade_on_postgresql_waits_while_another_replica_migrates(postgres)
     engine.dispose()
 
 
-def test_the_migration_lock_is_not_the_scheduler_leaders_lock():
-    (leadership,) = [importlib.import_module(m.name) for m in pkgutil.walk_packages(firehouse.__path__, "firehouse.")
-                     if m.name.endswith(".leadership")]
-    assert migrate.LOCK_KEY != leadership.LOCK_KEY
+def test_the_migration_lock_is_neither_the_scheduler_leaders_lock_nor_alert_intakes():
+    keys = {module.LOCK_KEY for module in (migrate, leadership, alerts)}
+    assert len(keys) == 3
 
 
 # --- the command line -------------------------------------------------------------------------

@@ -56,8 +56,8 @@ def evidence(service) -> Evidence:
 def stored(engine, incident_id: int):
     """The incident, its timeline, actions, fixtures and postmortem versions as the database has them."""
     with UnitOfWork(engine) as uow:
-        return (uow.incidents.get(incident_id), uow.incidents.timeline(incident_id), uow.incidents.actions(incident_id),
-                uow.incidents.fixtures(incident_id), uow.incidents.postmortems(incident_id))
+        return (uow.incidents.get(incident_id), uow.incidents.timeline(incident_id), uow.afteraction.actions(incident_id),
+                uow.afteraction.fixtures(incident_id), uow.afteraction.postmortems(incident_id))
 
 
 def resolve(service, incident: Incident) -> Incident:

@@ -77,14 +77,14 @@ def timeline(engine, incident_id: int) -> list:
 
 def firebreaks(engine, incident_id: int) -> list[Firebreak]:
     with UnitOfWork(engine) as uow:
-        return uow.incidents.firebreaks(incident_id)
+        return uow.evidence.firebreaks(incident_id)
 
 
 def left_requested(engine, incident_id: int, *, at, name: str = "ranker-off") -> Firebreak:
     """A pull recorded as requested whose answer never came (the process stopped in between)."""
     firebreak, event = Firebreak.request(FIREBREAKS[name].configured, incident_id=incident_id, by=ALICE, at=at)
     with UnitOfWork(engine) as uow:
-        uow.incidents.add_firebreak(firebreak)
+        uow.evidence.add_firebreak(firebreak)
         uow.incidents.record(uow.incidents.get(incident_id), [event])
         uow.commit()
     return firebreak

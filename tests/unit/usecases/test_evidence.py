@@ -29,7 +29,7 @@ def stored(engine, channel: str):
     """The incident in `channel`, its timeline and its snapshots, as the database has them."""
     with UnitOfWork(engine) as uow:
         incident = uow.incidents.by_channel(channel)
-        return incident, uow.incidents.timeline(incident.id), uow.incidents.snapshots(incident.id)
+        return incident, uow.incidents.timeline(incident.id), uow.evidence.snapshots(incident.id)
 
 
 @pytest.fixture

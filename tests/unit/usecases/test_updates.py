@@ -15,7 +15,7 @@ from firehouse.domain.permissions import CAPTAIN, NotAllowed, Policy
 from firehouse.errors import DomainError
 from firehouse.slack.outbox import CLAIM
 from firehouse.store import UnitOfWork
-from firehouse.store.repository import as_utc
+from firehouse.store.mapping import as_utc
 from firehouse.store.tables import OutboxRow
 from firehouse.usecases.effects import StatusUpdate
 from firehouse.usecases.updates import Updates

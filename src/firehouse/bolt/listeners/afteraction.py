@@ -32,7 +32,7 @@ def register(app: App, services: Services, background: Background) -> None:
 
     def change(user: str, value: str, body: dict) -> None:
         with services.incidents.unit_of_work() as uow:
-            action = uow.incidents.action(int(value))
+            action = uow.afteraction.action(int(value))
         gateway.open_view(body["trigger_id"], change_modal(action))
 
     def publish(user: str, value: str, body: dict) -> Message:
@@ -56,7 +56,7 @@ def register(app: App, services: Services, background: Background) -> None:
             action = None
             if owner:
                 with services.incidents.unit_of_work() as uow:
-                    current = uow.incidents.action(action_id)
+                    current = uow.afteraction.action(action_id)
                 if current and current.owner != owner:
                     action = afteraction.reassign(action_id=action_id, by=user, owner=owner)
             if due:
