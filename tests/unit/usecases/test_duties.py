@@ -1,5 +1,5 @@
-"""The status board's tick, in-process: the real wiring over the fake Slack, a clock set by hand, and a
-scheduler that is never started (the test runs the incident's job itself, at the time `next_run` names)."""
+"""What an incident owes at each moment (`Duties`), in-process: the real wiring over the fake Slack and a clock
+the test steps to the moment `next_run` names, without a scheduler."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from firehouse.config.file import BoardSettings
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
-from firehouse.scheduler.board import StatusBoard
+from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
+from firehouse.usecases.duties import Duties
 
 MINUTE = timedelta(minutes=1)
 NO_CHECKLIST = BoardSettings(first_hour=())  # keeps the first-hour checklist out of the cadence tests
@@ -28,10 +29,11 @@ NO_CHECKLIST = BoardSettings(first_hour=())  # keeps the first-hour checklist ou
 
 @dataclass
 class Wired:
-    """What `build` wired: the use cases and the status board, over one store."""
+    """What `build` wired: the use cases, the status board's use case and the outbox, over one store."""
 
     services: Services
-    board: StatusBoard
+    duties: Duties
+    outbox: Outbox
     engine: Engine
 
     def declare(self, title: str = "Bot recommends rival products", *, severity: Severity = Severity.SEV2,
@@ -43,7 +45,7 @@ class Wired:
             return uow.incidents.get(incident_id)
 
     def next_run(self, incident_id: int) -> datetime | None:
-        return self.board.next_run(self.incident(incident_id))
+        return self.duties.next_run(self.incident(incident_id))
 
 
 @pytest.fixture
@@ -55,12 +57,13 @@ def wire(engine, gateway, clock, fake):
         settings = Settings(bot_token=fake.bot_token, signing_secret="secret", stakeholder_channel=fake.stakeholders,
                             **changes)
         services, board = build(settings, engine=engine, gateway=gateway, clock=clock)
-        built.append(Wired(services, board, engine))
+        duties = Duties(service=services.incidents, drills=services.drills)
+        built.append(Wired(services, duties, board.outbox, engine))
         return built[-1]
 
     yield make
     for wired in built:
-        wired.board.outbound.fan_out.shutdown()
+        wired.services.incidents.outbound.fan_out.shutdown()
 
 
 def posts(fake, channel: str, pattern: str) -> list[str]:
@@ -78,7 +81,7 @@ def test_nothing_is_posted_before_the_prompt_time(wire, fake, clock):
     wired = wire(board=NO_CHECKLIST)
     incident = wired.declare()
     clock.set(START + 24 * MINUTE)
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
     assert posts(fake, incident.channel_id, PROMPT) == []
 
 
@@ -88,9 +91,9 @@ def test_at_the_prompt_time_the_board_posts_one_prompt_to_the_captain(wire, fake
     assert wired.next_run(incident.id) == START + 25 * MINUTE
 
     clock.set(START + 25 * MINUTE)
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
     clock.advance(MINUTE)
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
 
     [prompt] = posts(fake, incident.channel_id, PROMPT)
     assert prompt.startswith(f":memo: <@{ALICE}>, stakeholders are owed an update at *09:30 UTC*")
@@ -105,7 +108,7 @@ def test_at_the_due_time_without_an_update_the_captain_is_reminded_and_stakehold
     incident = wired.declare()
     for minutes in (25, 30):
         clock.set(START + minutes * MINUTE)
-        wired.board.run(incident.id)
+        wired.duties.run(incident.id)
 
     [reminder] = posts(fake, incident.channel_id, REMINDER)
     assert reminder.startswith(f":hourglass: <@{ALICE}>, no update came by 09:30 UTC")
@@ -123,7 +126,7 @@ def test_missed_updates_count_up_cycle_after_cycle(wire, fake, clock):
     for minutes in (25, 30, 55, 60):
         assert wired.next_run(incident.id) == START + minutes * MINUTE
         clock.set(START + minutes * MINUTE)
-        wired.board.run(incident.id)
+        wired.duties.run(incident.id)
 
     assert wired.incident(incident.id).missed_updates == 2
     assert len(posts(fake, incident.channel_id, PROMPT)) == 2
@@ -138,7 +141,7 @@ def test_a_board_that_was_down_for_several_cycles_reminds_once_and_keeps_the_rhy
     wired = wire(board=NO_CHECKLIST)
     incident = wired.declare()
     clock.set(START + 107 * MINUTE)  # three due times (09:30, 10:00, 10:30) went by unattended
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
 
     assert len(posts(fake, incident.channel_id, REMINDER)) == 1
     stored = wired.incident(incident.id)
@@ -152,7 +155,7 @@ def test_after_too_many_misses_the_reminder_pulls_in_the_comms_and_scribe_holder
     wired.services.incidents.assign_role(channel=incident.channel_id, by=ALICE, role="scribe", to=CAROL)
     for minutes in (25, 30, 55, 60):
         clock.set(START + minutes * MINUTE)
-        wired.board.run(incident.id)
+        wired.duties.run(incident.id)
 
     first, second = posts(fake, incident.channel_id, REMINDER)
     assert ESCALATION not in first
@@ -165,7 +168,7 @@ def test_escalation_leaves_out_a_role_the_captain_holds(wire, fake, clock):
     wired.services.incidents.assign_role(channel=incident.channel_id, by=ALICE, role="comms", to=ALICE)
     wired.services.incidents.assign_role(channel=incident.channel_id, by=ALICE, role="scribe", to=CAROL)
     clock.set(START + 30 * MINUTE)
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
 
     [reminder] = posts(fake, incident.channel_id, REMINDER)
     assert reminder.endswith(f"\n<@{CAROL}>: that is 1 missed updates in a row. Can you help get one out?")
@@ -176,7 +179,7 @@ def test_escalation_goes_to_the_configured_user_group_instead(wire, fake, clock)
     incident = wired.declare()
     wired.services.incidents.assign_role(channel=incident.channel_id, by=ALICE, role="comms", to=BOB)
     clock.set(START + 30 * MINUTE)
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
 
     [reminder] = posts(fake, incident.channel_id, REMINDER)
     assert "<!subteam^S0ONCALL>: that is 1 missed updates in a row" in reminder and f"<@{BOB}>" not in reminder
@@ -188,18 +191,18 @@ def test_an_update_starts_a_new_cycle_and_clears_the_misses(wire, fake, clock):
     wired.services.incidents.assign_role(channel=incident.channel_id, by=ALICE, role="comms", to=BOB)
     for minutes in (25, 30):
         clock.set(START + minutes * MINUTE)
-        wired.board.run(incident.id)
+        wired.duties.run(incident.id)
 
     clock.set(START + 40 * MINUTE)
     wired.services.updates.post_update(channel=incident.channel_id, by=ALICE, text="Ranker rolled back")
     assert wired.next_run(incident.id) == START + 65 * MINUTE  # prompted 5 minutes before 10:10
 
     clock.set(START + 60 * MINUTE)  # the old cycle's due time passes quietly
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
     assert len(posts(fake, incident.channel_id, REMINDER)) == 1
     for minutes in (65, 70):
         clock.set(START + minutes * MINUTE)
-        wired.board.run(incident.id)
+        wired.duties.run(incident.id)
 
     reminders = posts(fake, incident.channel_id, REMINDER)
     assert len(reminders) == 2 and ESCALATION not in reminders[-1]  # one miss since the update, not two
@@ -226,11 +229,11 @@ def test_the_first_hour_checklist_lists_the_open_items_and_not_the_done_ones(wir
     assert wired.next_run(incident.id) == START + 10 * MINUTE
 
     clock.set(START + 9 * MINUTE)
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
     assert posts(fake, incident.channel_id, CHECKLIST) == []
     clock.set(START + 10 * MINUTE)
-    wired.board.run(incident.id)
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
+    wired.duties.run(incident.id)
 
     [checklist] = posts(fake, incident.channel_id, CHECKLIST)
     assert checklist.startswith(f":clipboard: <@{ALICE}>, 10m in. Still open from the first hour:")
@@ -247,7 +250,7 @@ def test_no_checklist_is_posted_once_every_first_hour_item_is_done(wire, fake, c
     incidents.change_status(channel=incident.channel_id, by=ALICE, status=Status.CONTAINED)
     wired.services.updates.post_update(channel=incident.channel_id, by=ALICE, text="Contained; watching")
     clock.set(START + 10 * MINUTE)
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
 
     assert posts(fake, incident.channel_id, CHECKLIST) == []
     assert wired.next_run(incident.id) == START + 20 * MINUTE  # the checkpoint still counts as passed
@@ -258,7 +261,7 @@ def test_a_pinned_message_is_not_evidence_only_a_snapshot_is(wire, fake, clock):
     incident = wired.declare(class_id="output")
     wired.services.incidents.log(channel=incident.channel_id, by=BOB, text="the bad answer, pinned", kind="pinned")
     clock.set(START + 10 * MINUTE)
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
     [checklist] = posts(fake, incident.channel_id, CHECKLIST)
     assert "Preserve evidence" in checklist
 
@@ -267,7 +270,7 @@ def test_an_unclassified_incident_is_reminded_to_classify(wire, fake, clock):
     wired = wire()
     incident = wired.declare()  # the default class, not chosen
     clock.set(START + 10 * MINUTE)
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
     [checklist] = posts(fake, incident.channel_id, CHECKLIST)
     assert "Classify" in checklist and "Preserve evidence" in checklist
 
@@ -295,9 +298,9 @@ def test_deadline_reminders_go_at_50_75_and_90_percent_once_each(wire, fake, clo
         at = START + timedelta(hours=hours)
         assert wired.next_run(incident.id) == at
         clock.set(at)
-        wired.board.run(incident.id)
+        wired.duties.run(incident.id)
         clock.advance(MINUTE)
-        wired.board.run(incident.id)  # a second tick sends nothing new
+        wired.duties.run(incident.id)  # a second tick sends nothing new
         sent = posts(fake, incident.channel_id, ALARM)
         assert len(sent) == [0.5, 0.75, 0.9].index(point) + 1
         assert sent[-1].startswith(f":alarm_clock: <@{DANA}>, {point:.0%} of the GDPR Art. 33 window is gone")
@@ -308,7 +311,7 @@ def test_a_deadline_reminder_missed_while_down_is_sent_once_for_the_latest_point
     wired = wire(board=NO_CHECKLIST, regimes=GDPR)
     incident = resolved_with_a_clock(wired)
     clock.set(START + timedelta(hours=60))  # past 50 % and 75 %
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
 
     [reminder] = posts(fake, incident.channel_id, ALARM)
     assert "75% of the GDPR Art. 33 window" in reminder
@@ -319,7 +322,7 @@ def test_a_deadline_reminder_goes_to_the_captain_while_nobody_holds_the_legal_ro
     wired = wire(board=NO_CHECKLIST, regimes=GDPR)
     incident = resolved_with_a_clock(wired, legal=None)
     clock.set(START + timedelta(hours=36))
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
     [reminder] = posts(fake, incident.channel_id, ALARM)
     assert reminder.startswith(f":alarm_clock: <@{ALICE}> (no legal role holder yet")
 
@@ -328,8 +331,8 @@ def test_the_expiry_of_a_deadline_is_announced_once(wire, fake, clock):
     wired = wire(board=NO_CHECKLIST, regimes=GDPR)
     incident = resolved_with_a_clock(wired)
     clock.set(START + timedelta(hours=72))
-    wired.board.run(incident.id)
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
+    wired.duties.run(incident.id)
     assert len(posts(fake, incident.channel_id, r"^:red_circle: .*GDPR Art\. 33 deadline")) == 1
     assert wired.next_run(incident.id) is None
 
@@ -358,10 +361,10 @@ def test_a_prompt_tick_commits_once_and_then_sends(wire, clock, writes_and_sends
     clock.set(START + 25 * MINUTE)
     writes_and_sends.clear()
 
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
 
     assert writes_and_sends == ["commit", "post"]
-    wired.board.outbox.confirm()  # Slack's confirmation is written later, in one more transaction
+    wired.outbox.confirm()  # Slack's confirmation is written later, in one more transaction
     assert writes_and_sends == ["commit", "post", "commit"]
 
 
@@ -371,6 +374,6 @@ def test_a_due_tick_commits_once_and_then_sends_both_posts(wire, clock, writes_a
     clock.set(START + 30 * MINUTE)
     writes_and_sends.clear()
 
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
 
     assert writes_and_sends == ["commit", "post", "post"]

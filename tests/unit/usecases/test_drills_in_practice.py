@@ -1,5 +1,6 @@
-"""A drill through the real wiring, in-process: the fake Slack, a clock set by hand, and the incident's job run by
-the test at the moment the board names. Starting, marking, injects, dry-run firebreaks, and the scored end."""
+"""A drill through the real wiring, in-process: the fake Slack, a clock set by hand, and the incident's duties
+done by the test at the moment `Duties.next_run` names. Starting, marking, injects, dry-run firebreaks, and the
+scored end."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ from firehouse.domain.model import Incident
 from firehouse.domain.permissions import NotAllowed
 from firehouse.domain.severity import Severity
 from firehouse.errors import InvalidChange
-from firehouse.scheduler.board import StatusBoard
+from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
+from firehouse.usecases.duties import Duties
 
 MINUTE = timedelta(minutes=1)
 SCRIPT = '''title = "Refund agent holds accounts"
@@ -53,7 +55,8 @@ REFUND_OFF = FirebreakSettings(configured=Configured(name="refund-off", kind="ki
 @dataclass
 class Wired:
     services: Services
-    board: StatusBoard
+    duties: Duties
+    outbox: Outbox
     engine: Engine
     executors: FakeExecutors
 
@@ -63,9 +66,9 @@ class Wired:
 
     def run_due(self, incident_id: int, clock) -> datetime:
         """Move the clock to the incident's next job and run it, as the scheduler would."""
-        when = self.board.next_run(self.incident(incident_id))
+        when = self.duties.next_run(self.incident(incident_id))
         clock.set(when)
-        self.board.run(incident_id)
+        self.duties.run(incident_id)
         return when
 
 
@@ -82,12 +85,13 @@ def wire(engine, gateway, clock, fake, tmp_path):
                             regimes={"gdpr": ("action",), "eu_ai_act": ("action",)}, **changes)
         executors = FakeExecutors()
         services, board = build(settings, engine=engine, gateway=gateway, clock=clock, executors=executors)
-        built.append(Wired(services, board, engine, executors))
+        built.append(Wired(services, Duties(service=services.incidents, drills=services.drills), board.outbox, engine,
+                           executors))
         return built[-1]
 
     yield make
     for wired in built:
-        wired.board.outbound.fan_out.shutdown()
+        wired.services.incidents.outbound.fan_out.shutdown()
 
 
 @pytest.fixture
@@ -177,15 +181,15 @@ def test_injects_are_posted_on_time_by_the_incidents_own_job_and_the_drill_ends_
                                                                                                   clock):
     wired = wire()
     _, incident = started(wired, general)
-    assert wired.board.next_run(wired.incident(incident.id)) == START + 4 * MINUTE
+    assert wired.duties.next_run(wired.incident(incident.id)) == START + 4 * MINUTE
     wired.run_due(incident.id, clock)
     assert [t for t in texts(fake, incident.channel_id) if "Inject" in t] == [
         "[DRILL] Inject: Support: three customers are locked out"]
     clock.set(START + 30 * MINUTE)  # the bot was down through the second inject and the end
-    wired.board.run(incident.id)
+    wired.duties.run(incident.id)
     assert len([t for t in texts(fake, incident.channel_id) if "Inject" in t]) == 2
     stored = wired.incident(incident.id)
-    assert stored.status is Status.CLOSED and wired.board.next_run(stored) is None
+    assert stored.status is Status.CLOSED and wired.duties.next_run(stored) is None
     with UnitOfWork(wired.engine) as uow:
         run = uow.drills.of(incident.id)
     assert run.ended_by == "firehouse" and run.report.timed_out and run.injects_sent == 2
@@ -353,7 +357,7 @@ def test_a_drill_resolved_before_its_time_limit_is_still_scored_at_it_and_closes
     with pytest.raises(InvalidChange, match="A drill closes when it ends"):
         wired.services.afteraction.close(channel=incident.channel_id, by=ALICE)
     resolved = wired.incident(incident.id)
-    assert resolved.status is Status.RESOLVED and wired.board.next_run(resolved) == START + 30 * MINUTE
+    assert resolved.status is Status.RESOLVED and wired.duties.next_run(resolved) == START + 30 * MINUTE
     wired.run_due(incident.id, clock)
     assert [t for t in texts(fake, incident.channel_id) if "Inject" in t] == []  # none into a resolved room
     with UnitOfWork(wired.engine) as uow:
@@ -370,7 +374,7 @@ def test_the_report_is_owed_through_the_outbox_so_a_slack_outage_delays_it_and_n
     assert ended.run.report is not None and not [t for t in texts(fake, incident.channel_id) if "DRILL report" in t]
     assert fake.files(incident.channel_id)  # the chart went up; the report it belongs with is owed
     clock.advance(5 * MINUTE)  # past the outbox's claim: the next sweep sends what is owed
-    wired.board.outbox.sweep()
+    wired.outbox.sweep()
     assert len([t for t in texts(fake, incident.channel_id) if "DRILL report" in t]) == 1
 
 
