@@ -36,7 +36,7 @@ def test_the_drill_scenario_example_is_a_scenario_that_runs(tmp_path):
 
 
 def test_every_permission_action_is_named_where_the_readme_lists_them():
-    from firehouse.domain.permissions import ACTIONS
+    from firehouse.domain.permissions import Action
 
     listed = README.split("The actions in `[permissions]` are ", 1)[1].split(". ", 1)[0]
-    assert re.findall(r"`([a-z_]+)`", listed) == list(ACTIONS)
+    assert re.findall(r"`([a-z_]+)`", listed) == list(Action)

@@ -13,7 +13,7 @@ from firehouse.domain.board import FIRST_HOUR, Cadence
 from firehouse.domain.classes import DEFAULT_CAUSES, DEFAULT_CLASSES, LANES, Catalog, IncidentClass
 from firehouse.domain.clocks import REGIMES
 from firehouse.domain.lifecycle import Status
-from firehouse.domain.permissions import ACTIONS, ADMINS, ANYONE, CAPTAIN, DEFAULT_RULES, Policy
+from firehouse.domain.permissions import ADMINS, ANYONE, CAPTAIN, DEFAULT_RULES, Action, Policy
 from firehouse.domain.severity import Severity
 
 DEFAULT_CADENCE = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelta(minutes=30),
@@ -235,15 +235,15 @@ def _policy(table: Any, roles: tuple[str, ...]) -> Policy:
     allowed = (ANYONE, CAPTAIN, ADMINS, *roles)
     rules = {action: frozenset(w for w in who if w in allowed) for action, who in DEFAULT_RULES.items()}
     for action, who in shape.table(table, "permissions").items():
-        if action not in ACTIONS:
-            raise ValueError(f"unknown key permissions.{action} (known keys: {', '.join(ACTIONS)})")
+        if action not in Action:
+            raise ValueError(f"unknown key permissions.{action} (known keys: {', '.join(Action)})")
         who = _list(who, f"permissions.{action}")
         unknown = [w for w in who if w not in allowed]
         if unknown or not who:
             raise ValueError(f"permissions.{action} may list {', '.join(allowed)}, not {who}")
-        rules[action] = frozenset(who)
+        rules[Action(action)] = frozenset(who)
     for action, who in rules.items():
         if not who:
             removed = sorted(DEFAULT_RULES[action])[0]
-            raise ValueError(f"roles removes {removed!r}, who may {ACTIONS[action]}; set permissions.{action}")
+            raise ValueError(f"roles removes {removed!r}, who may {action.says}; set permissions.{action}")
     return Policy(rules)

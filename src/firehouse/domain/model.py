@@ -31,6 +31,7 @@ from firehouse.domain.events import (
 )
 from firehouse.domain.facts import CHOICES, FACTS, MAX_FACT
 from firehouse.domain.lifecycle import Status, can_move
+from firehouse.domain.permissions import Action
 from firehouse.domain.severity import Severity
 from firehouse.errors import InvalidChange, echo
 
@@ -201,12 +202,12 @@ class Incident:
         """A responder's note for the timeline."""
         return Logged(at=at, by=by, text=check_text(text, what="timeline entry", limit=MAX_TEXT), kind=kind)
 
-    def severity_action(self, severity: Severity) -> str:
+    def severity_action(self, severity: Severity) -> Action:
         """The permission a change to `severity` needs: raising it is `escalate`, lowering `deescalate`.
 
         Asking for the current severity lowers nothing, so it needs no more than raising would (and the
         person is told it is already that severity, not that they may not lower it)."""
-        return "escalate" if severity <= self.severity else "deescalate"
+        return Action.ESCALATE if severity <= self.severity else Action.DEESCALATE
 
     def change_severity(self, severity: Severity, *, by: str, at: datetime, reason: str = "") -> SeverityChanged:
         if severity == self.severity:

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from firehouse.domain.events import TimelineEntry
+from firehouse.domain.permissions import Action
 from firehouse.errors import InvalidChange
 
 
@@ -57,9 +58,9 @@ class Notice:
     id: int | None = None
 
     @property
-    def approve_action(self) -> str:
+    def approve_action(self) -> Action:
         """The permission approving this notice needs."""
-        return "approve_legal" if self.lane == "legal" else "approve_product"
+        return Action.APPROVE_LEGAL if self.lane == "legal" else Action.APPROVE_PRODUCT
 
     def event(self, what: str, *, by: str, at: datetime) -> NoticeEvent:
         return NoticeEvent(at=at, by=by, what=what, notice_id=self.id or 0, lane=self.lane, title=self.title)

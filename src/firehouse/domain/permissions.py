@@ -8,61 +8,71 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from firehouse.errors import DomainError
 
 ANYONE, CAPTAIN, ADMINS = "anyone", "captain", "admins"
 
-# action → what a refusal says the person may not do
-ACTIONS: dict[str, str] = {
-    "log": "add to the timeline",
-    "facts": "record facts",
-    "draft_notice": "draft notices",
-    "mark_sent": "mark notices sent",
-    "update": "post a status update",
-    "escalate": "raise the severity",
-    "deescalate": "lower the severity",
-    "status": "change the status",
-    "resolve": "resolve the incident",
-    "reopen": "reopen the incident",
-    "waive_notice": "waive the customer notice",
-    "change_class": "change the class",
-    "change_cause": "change the suspected cause",
-    "assign_role": "assign roles",
-    "hand_over": "hand over the fire captain role",
-    "set_times": "set the detection and awareness times",
-    "approve_product": "approve product-lane notices",
-    "approve_legal": "approve legal-lane notices",
-    "not_reportable": "record that an incident is not reportable",
-    "snapshot": "freeze evidence",
-    "pull_firebreak": "pull or retry a firebreak",
-    "lift_firebreak": "lift a firebreak",
-    "record_firebreak": "record a firebreak done by hand",
-    "follow_up": "add or change follow-up actions",
-    "fixture": "write eval fixtures",
-    "postmortem": "draft the postmortem and add to it",
-    "publish_postmortem": "publish the postmortem",
-    "close": "close the incident",
-    "waive_lock": "close the incident without the lock",
-    "end_drill": "end the drill and score it (its facilitator always may)",
-}
 
-DEFAULT_RULES: dict[str, frozenset[str]] = {
-    **{action: frozenset({ANYONE}) for action in ACTIONS},
-    "deescalate": frozenset({CAPTAIN, ADMINS}),
-    "resolve": frozenset({CAPTAIN, ADMINS}),
-    "waive_notice": frozenset({CAPTAIN, ADMINS}),
-    "change_class": frozenset({CAPTAIN, ADMINS}),
-    "approve_product": frozenset({"comms", CAPTAIN}),
-    "approve_legal": frozenset({"legal"}),
-    "not_reportable": frozenset({"legal"}),
-    "pull_firebreak": frozenset({CAPTAIN, ADMINS}),
-    "lift_firebreak": frozenset({CAPTAIN, ADMINS}),
-    "record_firebreak": frozenset({CAPTAIN, ADMINS}),
-    "publish_postmortem": frozenset({CAPTAIN, ADMINS}),
-    "close": frozenset({CAPTAIN, ADMINS}),
-    "waive_lock": frozenset({ADMINS}),
-    "end_drill": frozenset({CAPTAIN, ADMINS}),
+class Action(StrEnum):
+    """Something a person may or may not do in an incident: a key of `[permissions]`, and what a refusal says
+    they may not do."""
+
+    LOG = "log", "add to the timeline"
+    FACTS = "facts", "record facts"
+    DRAFT_NOTICE = "draft_notice", "draft notices"
+    MARK_SENT = "mark_sent", "mark notices sent"
+    UPDATE = "update", "post a status update"
+    ESCALATE = "escalate", "raise the severity"
+    DEESCALATE = "deescalate", "lower the severity"
+    STATUS = "status", "change the status"
+    RESOLVE = "resolve", "resolve the incident"
+    REOPEN = "reopen", "reopen the incident"
+    WAIVE_NOTICE = "waive_notice", "waive the customer notice"
+    CHANGE_CLASS = "change_class", "change the class"
+    CHANGE_CAUSE = "change_cause", "change the suspected cause"
+    ASSIGN_ROLE = "assign_role", "assign roles"
+    HAND_OVER = "hand_over", "hand over the fire captain role"
+    SET_TIMES = "set_times", "set the detection and awareness times"
+    APPROVE_PRODUCT = "approve_product", "approve product-lane notices"
+    APPROVE_LEGAL = "approve_legal", "approve legal-lane notices"
+    NOT_REPORTABLE = "not_reportable", "record that an incident is not reportable"
+    SNAPSHOT = "snapshot", "freeze evidence"
+    PULL_FIREBREAK = "pull_firebreak", "pull or retry a firebreak"
+    LIFT_FIREBREAK = "lift_firebreak", "lift a firebreak"
+    RECORD_FIREBREAK = "record_firebreak", "record a firebreak done by hand"
+    FOLLOW_UP = "follow_up", "add or change follow-up actions"
+    FIXTURE = "fixture", "write eval fixtures"
+    POSTMORTEM = "postmortem", "draft the postmortem and add to it"
+    PUBLISH_POSTMORTEM = "publish_postmortem", "publish the postmortem"
+    CLOSE = "close", "close the incident"
+    WAIVE_LOCK = "waive_lock", "close the incident without the lock"
+    END_DRILL = "end_drill", "end the drill and score it (its facilitator always may)"
+
+    def __new__(cls, value: str, says: str) -> Action:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.says = says
+        return member
+
+
+DEFAULT_RULES: dict[Action, frozenset[str]] = {
+    **{action: frozenset({ANYONE}) for action in Action},
+    Action.DEESCALATE: frozenset({CAPTAIN, ADMINS}),
+    Action.RESOLVE: frozenset({CAPTAIN, ADMINS}),
+    Action.WAIVE_NOTICE: frozenset({CAPTAIN, ADMINS}),
+    Action.CHANGE_CLASS: frozenset({CAPTAIN, ADMINS}),
+    Action.APPROVE_PRODUCT: frozenset({"comms", CAPTAIN}),
+    Action.APPROVE_LEGAL: frozenset({"legal"}),
+    Action.NOT_REPORTABLE: frozenset({"legal"}),
+    Action.PULL_FIREBREAK: frozenset({CAPTAIN, ADMINS}),
+    Action.LIFT_FIREBREAK: frozenset({CAPTAIN, ADMINS}),
+    Action.RECORD_FIREBREAK: frozenset({CAPTAIN, ADMINS}),
+    Action.PUBLISH_POSTMORTEM: frozenset({CAPTAIN, ADMINS}),
+    Action.CLOSE: frozenset({CAPTAIN, ADMINS}),
+    Action.WAIVE_LOCK: frozenset({ADMINS}),
+    Action.END_DRILL: frozenset({CAPTAIN, ADMINS}),
 }
 
 
@@ -74,9 +84,9 @@ class NotAllowed(DomainError):
 class Policy:
     """The rules, plus who the admins are."""
 
-    rules: Mapping[str, frozenset[str]] = field(default_factory=lambda: dict(DEFAULT_RULES))
+    rules: Mapping[Action, frozenset[str]] = field(default_factory=lambda: dict(DEFAULT_RULES))
 
-    def allows(self, action: str, *, user: str, captain: str, roles: Mapping[str, str],
+    def allows(self, action: Action, *, user: str, captain: str, roles: Mapping[str, str],
                is_admin: Callable[[], bool]) -> bool:
         """Whether `user` may do `action`; `is_admin` is asked last, since it may have to ask Slack."""
         who = self.rules[action]
@@ -87,13 +97,13 @@ class Policy:
             or (ADMINS in who and is_admin())
         )
 
-    def require(self, action: str, *, user: str, captain: str, roles: Mapping[str, str],
+    def require(self, action: Action, *, user: str, captain: str, roles: Mapping[str, str],
                 is_admin: Callable[[], bool]) -> None:
         """Raise NotAllowed, naming who may, unless `user` may do `action`."""
         if not self.allows(action, user=user, captain=captain, roles=roles, is_admin=is_admin):
-            raise NotAllowed(f"Only {self.describe(action, captain=captain, roles=roles)} may {ACTIONS[action]}.")
+            raise NotAllowed(f"Only {self.describe(action, captain=captain, roles=roles)} may {Action(action).says}.")
 
-    def describe(self, action: str, *, captain: str, roles: Mapping[str, str]) -> str:
+    def describe(self, action: Action, *, captain: str, roles: Mapping[str, str]) -> str:
         """`the fire captain (<@U1>) or an admin`: who may do `action` in this incident."""
         names = []
         for who in sorted(self.rules[action], key=lambda w: (w != CAPTAIN, w != ADMINS, w)):

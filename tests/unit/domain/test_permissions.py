@@ -1,6 +1,6 @@
 import pytest
 
-from firehouse.domain.permissions import ACTIONS, DEFAULT_RULES, NotAllowed, Policy
+from firehouse.domain.permissions import DEFAULT_RULES, Action, NotAllowed, Policy
 
 ROLES = {"legal": "ULAWYER", "comms": "UCOMMS"}
 
@@ -10,7 +10,7 @@ def allows(action, user, *, admin=False, policy=None):
 
 
 def test_every_action_has_a_default_rule():
-    assert set(DEFAULT_RULES) == set(ACTIONS)
+    assert set(DEFAULT_RULES) == set(Action)
 
 
 @pytest.mark.parametrize("action", ["log", "update", "escalate", "status", "change_cause", "hand_over"])
