@@ -6,7 +6,7 @@ incidents too; a resolved incident that is not locked yet nudges its captain onc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,13 +21,17 @@ from firehouse.domain.afteraction import (
     PostmortemVersion,
     missing_for_lock,
 )
-from firehouse.domain.events import Event
+from firehouse.domain.events import FIREHOUSE, Event
+from firehouse.domain.permissions import Action
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.errors import DomainError, InvalidChange, echo
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import FollowUpReminder, LockNudge
-from firehouse.usecases.incidents import IncidentService, Outcome, in_war_room
+from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.pipeline import (
+    Decision, Outcome, Target, change, follow_up, by_id, postmortem, war_room,
+)
 from firehouse.usecases.ports import Post
 
 NOTE_KIND = "pm-note"  # the timeline kind of a postmortem note: `<section>: <text>`
@@ -50,6 +54,7 @@ class AfterAction:
 
     def __init__(self, *, service: IncidentService, templates: TemplateCatalogue) -> None:
         self.service = service
+        self.ctx = service.context
         self.templates = templates
         self.settings = service.settings
 
@@ -58,54 +63,61 @@ class AfterAction:
     def add_action(self, *, channel: str, by: str, text: str, kind: str = "prevent", owner: str | None = None,
                    due: date | None = None) -> tuple[FollowUp, Outcome]:
         if owner:
-            self.service.require_person(owner)
-        with self.service.unit_of_work() as uow:
-            incident = in_war_room(uow, channel)
-            self.service.require(incident, "follow_up", by)
-            action, event = FollowUp.add(text, incident_id=incident.id, kind=kind, by=by, at=self.service.clock(),
+            self.ctx.require_person(owner)
+
+        def decide(uow: UnitOfWork, target: Target[None]) -> Decision[FollowUp]:
+            action, event = FollowUp.add(text, incident_id=target.incident.id, kind=kind, by=by, at=self.ctx.clock(),
                                          owner=owner, due=due)
             uow.afteraction.add_action(action)
-            uow.incidents.record(incident, [event])
-            uow.commit()
-        return action, self._published(incident, [event])
+            return Decision([event], made=action)
+
+        outcome = change(self.ctx, war_room(channel), by=by, needs=Action.FOLLOW_UP, decide=decide)
+        return outcome.made, outcome
 
     def actions(self, *, channel: str) -> tuple[Incident, list[FollowUp]]:
-        with self.service.unit_of_work() as uow:
-            incident = in_war_room(uow, channel)
+        with self.ctx.unit_of_work() as uow:
+            incident = war_room(channel)(uow).incident
             return incident, uow.afteraction.actions(incident.id)
+
+    def action(self, action_id: int) -> FollowUp:
+        return self.ctx.read(follow_up(action_id)).record
 
     def complete(self, *, action_id: int, by: str) -> FollowUp:
         return self._change(action_id, by, lambda action, at: action.complete(by=by, at=at), owner_may=True)
 
     def reassign(self, *, action_id: int, by: str, owner: str) -> FollowUp:
-        self.service.require_person(owner)
+        self.ctx.require_person(owner)
         return self._change(action_id, by, lambda action, at: action.reassign(owner, by=by, at=at))
+
+    def change_action(self, *, action_id: int, by: str, owner: str | None, due: date | None) -> FollowUp | None:
+        """The action form: a new owner (if it is one) and a due date; None when nothing changed."""
+        changed = None
+        if owner and self.action(action_id).owner != owner:
+            changed = self.reassign(action_id=action_id, by=by, owner=owner)
+        if due:
+            changed = self.move_due(action_id=action_id, by=by, due=due)
+        return changed
 
     def move_due(self, *, action_id: int, by: str, due: date) -> FollowUp:
         return self._change(action_id, by, lambda action, at: action.move_due(due, by=by, at=at), owner_may=True)
 
-    def _change(self, action_id: int, by: str, change, *, owner_may: bool = False) -> FollowUp:
+    def _change(self, action_id: int, by: str, act: Callable[[FollowUp, datetime], Event], *,
+                owner_may: bool = False) -> FollowUp:
         """Change an action; its owner may always mark it done or move its date."""
-        with self.service.unit_of_work() as uow:
-            action = uow.afteraction.action(action_id)
-            if action is None:
-                raise DomainError(f"Action #{action_id} does not exist.")
-            incident = uow.incidents.get(action.incident_id)
-            if not (owner_may and action.owner == by):
-                self.service.require(incident, "follow_up", by)
-            event = change(action, self.service.clock())
-            uow.afteraction.save_action(action)
-            uow.incidents.record(incident, [event])
-            uow.commit()
-        self._published(incident, [event])
-        return action
+        def decide(uow: UnitOfWork, target: Target[FollowUp]) -> Decision[FollowUp]:
+            event = act(target.record, self.ctx.clock())
+            uow.afteraction.save_action(target.record)
+            return Decision([event], made=target.record)
+
+        return change(self.ctx, follow_up(action_id), by=by, decide=decide, needs=lambda target: (
+            None if owner_may and target.record.owner == by else Action.FOLLOW_UP)).made
 
     # --- eval fixtures ------------------------------------------------------------------------------
 
     def fixture_draft(self, *, channel: str) -> FixtureDraft:
         """The fixture form's starting point, from the latest snapshot (superseded ones are skipped)."""
-        with self.service.unit_of_work() as uow:
-            incident = in_war_room(uow, channel)
+        with self.ctx.unit_of_work() as uow:
+            incident = war_room(channel)(uow).incident
             snapshots = uow.evidence.snapshots(incident.id)
         superseded = {s.supersedes for s in snapshots}
         latest = next((s for s in reversed(snapshots) if s.id not in superseded), None)
@@ -117,11 +129,8 @@ class AfterAction:
                     target: str = "", rubric: str = "", forbidden: Sequence[str] = (), tags: Sequence[str] = (),
                     snapshot_id: int | None = None) -> tuple[Fixture, Outcome]:
         """Store an eval fixture with what the release gate needs to know about where it came from."""
-        with self.service.unit_of_work() as uow:
-            incident = uow.incidents.get(incident_id)
-            if incident is None:
-                raise DomainError(f"Incident #{incident_id} does not exist.")
-            self.service.require(incident, "fixture", by)
+        def decide(uow: UnitOfWork, found: Target[None]) -> Decision[Fixture]:
+            incident = found.incident
             snapshot = next((s for s in uow.evidence.snapshots(incident.id) if s.id == snapshot_id), None)
             messages = [{"role": "system", "content": system_prompt}] if system_prompt.strip() else []
             messages.append({"role": "user", "content": user_input})
@@ -130,20 +139,20 @@ class AfterAction:
                         "model": evidence.get("model_version") or evidence.get("model", ""),
                         "prompt_version": evidence.get("prompt_version", ""), "severity": incident.severity.label}
             fixture = Fixture.write(incident_id=incident.id, input=messages, bad_output=bad_output, by=by,
-                                    at=self.service.clock(), target=target, rubric=rubric, forbidden=forbidden,
+                                    at=self.ctx.clock(), target=target, rubric=rubric, forbidden=forbidden,
                                     tags=tags, snapshot_id=snapshot.id if snapshot else None,
                                     metadata={k: v for k, v in metadata.items() if v})
             uow.afteraction.add_fixture(fixture)
-            event = fixture.event()
-            uow.incidents.record(incident, [event])
-            uow.commit()
-        return fixture, self._published(incident, [event])
+            return Decision([fixture.event()], made=fixture)
+
+        outcome = change(self.ctx, by_id(incident_id), by=by, needs=Action.FIXTURE, decide=decide)
+        return outcome.made, outcome
 
     def no_fixture(self, *, channel: str, by: str, reason: str) -> Outcome:
         """Record why this failure cannot be an eval fixture; it then counts towards the lock."""
-        return self.service.change(channel, by, needs="fixture",
+        return self.service.change(channel, by, needs=Action.FIXTURE,
                                    decide=lambda incident: incident.explain_no_fixture(reason, by=by,
-                                                                                       at=self.service.clock()))
+                                                                                       at=self.ctx.clock()))
 
     # --- the postmortem -----------------------------------------------------------------------------
 
@@ -153,53 +162,47 @@ class AfterAction:
             raise DomainError(f"`{echo(section, 20)}` is not a postmortem section: use one of {', '.join(NOTE_SECTIONS)}.")
         if not text.strip():
             raise InvalidChange("The note is empty; say what belongs in that section.")
-        return self.service.change(channel, by, needs="postmortem", decide=lambda incident: incident.log(
-            text=f"{section}: {text}", by=by, at=self.service.clock(), kind=NOTE_KIND))
+        return self.service.change(channel, by, needs=Action.POSTMORTEM, decide=lambda incident: incident.log(
+            text=f"{section}: {text}", by=by, at=self.ctx.clock(), kind=NOTE_KIND))
 
     def draft_postmortem(self, *, channel: str, by: str) -> tuple[PostmortemVersion, list[str]]:
         """Render the postmortem from the record, keep the text as a version (the same text keeps its version),
         and post it in the war room as a file with a Publish button for exactly that version."""
         incident = self.service.incident_in(channel)
-        self.service.require(incident, "postmortem", by)
+        self.ctx.permissions.require(incident, Action.POSTMORTEM, by)
         rendered = self.render_postmortem(incident.id)
-        with self.service.unit_of_work() as uow:
+
+        def decide(uow: UnitOfWork, target: Target[None]) -> Decision[PostmortemVersion]:
             versions = uow.afteraction.postmortems(incident.id)
             if versions and versions[-1].text == rendered.text:
-                version = versions[-1]
-            else:
-                version = uow.afteraction.add_postmortem(PostmortemVersion(
-                    incident_id=incident.id, version=len(versions) + 1, text=rendered.text, drafted_by=by,
-                    drafted_at=self.service.clock()))
-                uow.commit()
-        return version, self.service.outbound.show_postmortem(incident, rendered, version=version, by=by)
+                return Decision([], made=versions[-1])
+            return Decision([], made=uow.afteraction.add_postmortem(PostmortemVersion(
+                incident_id=incident.id, version=len(versions) + 1, text=rendered.text, drafted_by=by,
+                drafted_at=self.ctx.clock())))
+
+        version = change(self.ctx, war_room(channel), by=by, needs=None, decide=decide).made
+        return version, self.ctx.outbound.show_postmortem(incident, rendered, version=version, by=by)
 
     def render_postmortem(self, incident_id: int) -> RenderedPostmortem:
         """The postmortem as the record gives it now (also what `firehouse export postmortem --draft` writes)."""
-        with self.service.unit_of_work() as uow:
-            incident = uow.incidents.get(incident_id)
-            if incident is None:
-                raise DomainError(f"Incident #{incident_id} does not exist.")
-            return postmortem_of(uow, incident, templates=self.templates, catalog=self.settings.catalog,
-                                 now=self.service.clock())
+        with self.ctx.unit_of_work() as uow:
+            return postmortem_of(uow, by_id(incident_id)(uow).incident, templates=self.templates,
+                                 catalog=self.settings.catalog, now=self.ctx.clock())
 
     def publish_postmortem(self, *, incident_id: int, by: str, version: int | None = None
                            ) -> tuple[PostmortemVersion, Outcome]:
         """Publish a drafted version (the latest unless one is named): its exact text becomes the record."""
-        with self.service.unit_of_work() as uow:
-            incident = uow.incidents.get(incident_id)
-            if incident is None:
-                raise DomainError(f"Incident #{incident_id} does not exist.")
-            self.service.require(incident, "publish_postmortem", by)
-            versions = uow.afteraction.postmortems(incident.id)
-            chosen = next((v for v in versions if v.version == version), None) if version else (
-                versions[-1] if versions else None)
+        def decide(uow: UnitOfWork, target: Target[PostmortemVersion | None]) -> Decision[PostmortemVersion]:
+            chosen = target.record
             if chosen is None:
                 raise DomainError("There is no draft to publish: draft it with `/incident postmortem` first.")
-            event = chosen.publish(by=by, at=self.service.clock())
+            event = chosen.publish(by=by, at=self.ctx.clock())
             uow.afteraction.save_postmortem(chosen)
-            uow.incidents.record(incident, [event])
-            uow.commit()
-        return chosen, self._published(incident, [event])
+            return Decision([event], made=chosen)
+
+        outcome = change(self.ctx, postmortem(incident_id, version), by=by, needs=Action.PUBLISH_POSTMORTEM,
+                         decide=decide)
+        return outcome.made, outcome
 
     # --- the lock ---------------------------------------------------------------------------------------
 
@@ -210,22 +213,22 @@ class AfterAction:
                                 actions=uow.afteraction.actions(incident.id))
 
     def lock_status(self, *, channel: str) -> tuple[Incident, list[str]]:
-        with self.service.unit_of_work() as uow:
-            incident = in_war_room(uow, channel)
+        with self.ctx.unit_of_work() as uow:
+            incident = war_room(channel)(uow).incident
             return incident, self.missing(uow, incident)
 
     def close(self, *, channel: str, by: str, waiver: str = "") -> Outcome:
         """Close a resolved incident when it is locked; a waiver (admins) closes it anyway, on the record."""
-        def decide(incident: Incident) -> Event:
-            with self.service.unit_of_work() as uow:
-                missing = self.missing(uow, incident)
-            return incident.close(by=by, at=self.service.clock(), missing=missing, waiver=waiver)
+        def decide(uow: UnitOfWork, target: Target[None]) -> Event:
+            return target.incident.close(by=by, at=self.ctx.clock(), missing=self.missing(uow, target.incident),
+                                         waiver=waiver)
 
-        return self.service.change(channel, by, needs=("close", "waive_lock") if waiver else "close", decide=decide)
+        return change(self.ctx, war_room(channel), by=by, decide=decide,
+                      needs=(Action.CLOSE, Action.WAIVE_LOCK) if waiver else Action.CLOSE)
 
     def unlocked(self) -> list[tuple[Incident, list[str]]]:
         """Resolved incidents still waiting for their lock, oldest first, with what each lacks."""
-        with self.service.unit_of_work() as uow:
+        with self.ctx.unit_of_work() as uow:
             found = [(incident, self.missing(uow, incident)) for incident in uow.incidents.resolved_unlocked()
                      if not incident.drill]  # a drill resolved for practice is closed when it ends
         return [(incident, missing) for incident, missing in found if missing]
@@ -235,50 +238,46 @@ class AfterAction:
     def remind(self) -> int:
         """Remind owners of overdue actions (once a day each) and captains of unlocked incidents (once a day);
         returns how many posts that owed. Derived from the store, so a restart neither loses nor repeats one."""
-        now = self.service.clock()
-        sent = 0
-        with self.service.unit_of_work() as uow:
-            overdue = [a for a in uow.afteraction.open_actions() if a.reminder_due(now)]
-            for action in overdue:
-                incident = uow.incidents.get(action.incident_id)
-                action.reminded(now)
-                uow.afteraction.save_action(action)
-                owed = self.service.outbound.owe(uow, incident, [Post(
-                    "follow-up", action.owner or incident.captain,
-                    FollowUpReminder(action, incident, days=(now.date() - action.due).days), now)])
-                uow.commit()
-                self.service.outbound.deliver(owed)
-                sent += 1
-        for stale, _ in self.unlocked():
-            with self.service.unit_of_work() as uow:
-                incident = uow.incidents.get(stale.id)  # as it is now: it may have been closed meanwhile
-                missing = self.missing(uow, incident) if incident.status is Status.RESOLVED else []
-                last = incident.lock_nudged_at or incident.resolved_at
-                if not missing or last is None or now - last < REMIND_EVERY:
-                    continue
-                incident.lock_nudged_at = now
-                uow.incidents.save(incident, [])
-                owed = self.service.outbound.owe(uow, incident, [
-                    Post("lock-nudge", incident.channel_id, LockNudge(incident, tuple(missing)), now)])
-                uow.commit()
-            self.service.outbound.deliver(owed)
-            sent += 1
-        return sent
+        now = self.ctx.clock()
+        with self.ctx.unit_of_work() as uow:
+            overdue = [a.id for a in uow.afteraction.open_actions() if a.reminder_due(now)]
+        owed = [change(self.ctx, follow_up(action_id), by=FIREHOUSE, needs=None, publish=False,
+                       decide=lambda uow, target: self._remind_owner(uow, target, now)) for action_id in overdue]
+        owed += [change(self.ctx, by_id(stale.id), by=FIREHOUSE, needs=None, publish=False,
+                        decide=lambda uow, target: self._nudge_captain(uow, target, now))
+                 for stale, _ in self.unlocked()]
+        return sum(outcome.made for outcome in owed)
+
+    @staticmethod
+    def _remind_owner(uow: UnitOfWork, target: Target[FollowUp], now: datetime) -> Decision[int]:
+        """Remind the owner of an overdue action, unless that was done meanwhile."""
+        action, incident = target.record, target.incident
+        if not action.reminder_due(now):
+            return Decision([], made=0)
+        action.reminded(now)
+        uow.afteraction.save_action(action)
+        return Decision([], [Post("follow-up", action.owner or incident.captain,
+                                  FollowUpReminder(action, incident, days=(now.date() - action.due).days), now)],
+                        made=1)
+
+    def _nudge_captain(self, uow: UnitOfWork, target: Target[None], now: datetime) -> Decision[int]:
+        """Nudge the captain of a resolved incident still not locked, as it is now (it may have been closed)."""
+        incident = target.incident
+        missing = self.missing(uow, incident) if incident.status is Status.RESOLVED else []
+        last = incident.lock_nudged_at or incident.resolved_at
+        if not missing or last is None or now - last < REMIND_EVERY:
+            return Decision([], made=0)
+        incident.lock_nudged_at = now
+        return Decision([], [Post("lock-nudge", incident.channel_id, LockNudge(incident, tuple(missing)), now)], made=1)
 
     def next_reminder(self) -> datetime | None:
         """When `remind` next has something to do."""
-        now = self.service.clock()
-        with self.service.unit_of_work() as uow:
+        now = self.ctx.clock()
+        with self.ctx.unit_of_work() as uow:
             moments = [a.next_reminder(now) for a in uow.afteraction.open_actions()]
         moments += [(i.lock_nudged_at or i.resolved_at) + REMIND_EVERY for i, missing in self.unlocked()
                     if missing and (i.lock_nudged_at or i.resolved_at)]
         return min((m for m in moments if m), default=None)
-
-    # --- helpers ----------------------------------------------------------------------------------------
-
-    def _published(self, incident: Incident, events: list[Event]) -> Outcome:
-        self.service.notify_saved(incident)
-        return Outcome(incident, events, self.service.outbound.publish(incident, events))
 
 
 def postmortem_of(uow: UnitOfWork, incident: Incident, *, templates: TemplateCatalogue, catalog: Catalog,

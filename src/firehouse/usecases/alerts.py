@@ -46,7 +46,9 @@ from firehouse.logs import bound, note
 from firehouse.store import UnitOfWork
 from firehouse.store.alerts import processing_lock
 from firehouse.usecases.effects import AlertPost
+from firehouse.domain.model import Incident
 from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.pipeline import Decision, Target, by_id, change, record
 from firehouse.usecases.ports import Post
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class AlertIntake:
 
     def __init__(self, *, service: IncidentService) -> None:
         self.service = service
+        self.ctx = service.context
         self.settings = service.settings.alerts
         self.clock: Callable[[], datetime] = service.clock
         self.on_outcome: list[Callable[[str, str], object]] = []  # told (source, outcome) per attempt
@@ -66,10 +69,7 @@ class AlertIntake:
 
     def receive(self, group: AlertGroup) -> int:
         """Store a validated delivery; its id once it is durable."""
-        with self.service.unit_of_work() as uow:
-            delivery_id = uow.alerts.add_delivery(group, at=self.clock())
-            uow.commit()
-        return delivery_id
+        return record(self.ctx, lambda uow: uow.alerts.add_delivery(group, at=self.clock()))
 
     def drain(self, *, keep_going: Callable[[], bool] = lambda: True) -> int:
         """Process every delivery that is due, in the order received, while `keep_going()`; how many were
@@ -77,7 +77,7 @@ class AlertIntake:
         done, tried = 0, set()
         with self._processing, processing_lock(self.service.engine):
             while keep_going():
-                with self.service.unit_of_work() as uow:
+                with self.ctx.unit_of_work() as uow:
                     waiting = uow.alerts.waiting()
                 now, line, went = self.clock(), Line(), False
                 for delivery in waiting:
@@ -113,19 +113,18 @@ class AlertIntake:
     def process(self, delivery_id: int) -> tuple[str, str | None]:
         """Open, attach, join the storm or ignore; (source, outcome), the outcome None when it was done before."""
         now = self.clock()
-        with self.service.unit_of_work() as uow:
+        with self.ctx.unit_of_work() as uow:  # deliveries are processed one at a time (see `drain`)
             delivery = uow.alerts.unprocessed(delivery_id)
             if delivery is None:
                 return "", None
             group = delivery.group
             incident_id = uow.alerts.incident_of(group)
-            if incident_id is None and not group.firing:
-                uow.alerts.processed(delivery_id, at=now, outcome=IGNORED, incident_id=None)
-                uow.commit()
-                return group.source, IGNORED
             storm = uow.alerts.open_storm()
             placement = place(opened_in_window=uow.alerts.rooms_opened_since(now - self.settings.storm_window),
                               limit=self.settings.storm_limit, storm_open=storm is not None)
+        if incident_id is None and not group.firing:
+            record(self.ctx, lambda uow: uow.alerts.processed(delivery_id, at=now, outcome=IGNORED, incident_id=None))
+            return group.source, IGNORED
         if incident_id is not None:
             return group.source, self._attach(delivery, incident_id, outcome=ATTACHED)
         if placement is Placement.STORM_JOIN:
@@ -146,7 +145,7 @@ class AlertIntake:
             entries.append(standing_in)
         outcome = STORM if storm else OPENED
 
-        def record(uow: UnitOfWork, incident) -> list[Post]:
+        def recorded(uow: UnitOfWork, incident: Incident) -> list[Post]:
             uow.alerts.remember(incident.id, group, group.alerts, at=delivery.received_at)
             uow.alerts.add_room(incident.id, at=now, storm=storm)
             uow.incidents.record(incident, entries)
@@ -158,7 +157,7 @@ class AlertIntake:
             else group.title
         declared = self.service.declare(title=title, by=FIREHOUSE, severity=chosen.severity, class_id=chosen.class_id,
                                         captain=captain, provisional=True, detected_at=group.detected_at(now),
-                                        record=record)
+                                        record=recorded)
         note(incident=declared.incident.id)
         for problem in declared.problems:
             log.warning("alert war room %s: %s", declared.incident.id, problem)
@@ -170,25 +169,24 @@ class AlertIntake:
         knows changes nothing there."""
         group, now, at = delivery.group, self.clock(), delivery.received_at
         note(incident=incident_id)
-        with self.service.unit_of_work() as uow:
-            incident = uow.incidents.get(incident_id)
+
+        def decide(uow: UnitOfWork, target: Target[None]) -> Decision[Changes]:
+            incident = target.incident
             found = changes(group, uow.alerts.known(incident_id, group.source))
             entries: list[AlertNoted] = [storm_joined(group, at=at)] if joined else []
             entries += noted(group, found, at=at)
             uow.alerts.remember(incident_id, group, group.alerts, at=at)
-            uow.incidents.record(incident, entries)
             posts = []
             if found.new or found.again:
-                joined = AlertPost(group.source, "joined", found.new + found.again, group.group_key)
-                posts.append(Post("alert", incident.channel_id, joined, now))
+                posts.append(Post("alert", incident.channel_id, AlertPost(
+                    group.source, "joined", found.new + found.again, group.group_key), now))
             if found.resolved:
                 posts.append(Post("alert", incident.channel_id, AlertPost(group.source, "resolved", found.resolved,
                                                                           group.group_key), now))
-            owed = self.service.outbound.owe(uow, incident, posts)
             uow.alerts.processed(delivery.id, at=now, outcome=outcome, incident_id=incident_id)
-            uow.commit()
-        if owed:
-            self.service.outbound.deliver(owed)
+            return Decision(entries, posts, made=found)
+
+        found = change(self.ctx, by_id(incident_id), by=FIREHOUSE, needs=None, decide=decide, publish=False).made
         log.info("alert group from %s attached to incident %s (%s new, %s resolved)", group.source, incident_id,
                  len(found.new + found.again), len(found.resolved))
         return outcome
@@ -208,7 +206,7 @@ class AlertIntake:
         if chosen.captain == default:
             return default, None
         try:
-            self.service.require_person(chosen.captain)
+            self.ctx.require_person(chosen.captain)
         except DomainError as refused:
             return default, AlertNoted(self.clock(), f"Label rule {chosen.rule} names a captain who cannot take the"
                                                      f" role ({refused.reply}); the default captain <@{default}>"
@@ -219,11 +217,12 @@ class AlertIntake:
         first_line = str(err).splitlines()[0] if str(err) else ""
         reason = getattr(err, "reply", None) or f"{err.__class__.__name__}: {first_line}"
         try:
-            with self.service.unit_of_work() as uow:
+            def failed(uow: UnitOfWork) -> tuple[Delivery | None, int]:
                 delivery = uow.alerts.unprocessed(delivery_id)
                 retry_at = self.clock() + retry_after((delivery.attempts if delivery else 0) + 1)
-                attempts = uow.alerts.failed(delivery_id, error=reason, retry_at=retry_at)
-                uow.commit()
+                return delivery, uow.alerts.failed(delivery_id, error=reason, retry_at=retry_at)
+
+            delivery, attempts = record(self.ctx, failed)
         except Exception as unrecorded:  # the database is away too: the delivery is still there, unprocessed
             log.warning("alert delivery %s failed (%s), and the failure could not be recorded: %s", delivery_id,
                         reason, unrecorded.__class__.__name__)

@@ -8,6 +8,7 @@ at start-up with the same idempotency key: never silently lost, never pulled twi
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,9 +17,12 @@ from firehouse.domain.drills import LIVE
 from firehouse.domain.events import FIREHOUSE, Event
 from firehouse.domain.firebreaks import Configured, Firebreak, State, guards, suggested, suggests
 from firehouse.domain.model import Incident
+from firehouse.domain.permissions import Action
 from firehouse.domain.severity import Severity
 from firehouse.errors import DomainError, InvalidChange, echo
-from firehouse.usecases.incidents import IncidentService, Outcome, in_war_room
+from firehouse.store import UnitOfWork
+from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.pipeline import Decision, Outcome, Target, by_id, change, record, war_room
 from firehouse.usecases.ports import ExecutorAnswer, Executors, FirebreakOrder
 
 IN_FLIGHT = timedelta(minutes=2)  # a pull requested this recently is still being carried out
@@ -61,12 +65,13 @@ class Containment:
         self.service = service
         self.executors = executors
         self.settings = service.settings
+        self.ctx = service.context
         self._pulling = threading.Lock()  # one check-and-request at a time, so a double press pulls once
         self._lifting: set[int | None] = set()  # firebreaks whose executor is being asked to lift them
 
     def board(self, *, channel: str) -> Board:
-        incident = self.service.incident_in(channel)
-        with self.service.unit_of_work() as uow:
+        with self.ctx.unit_of_work() as uow:
+            incident = war_room(channel)(uow).incident
             pulled = uow.evidence.firebreaks(incident.id)
             evidence = uow.evidence.has_snapshot(incident.id)
         ordered = suggested((s.configured for s in self.settings.firebreaks.values()), incident.cause)
@@ -79,10 +84,9 @@ class Containment:
         """Request the firebreak, have its executor carry it out, and record what it answered. Unless the
         person `confirmed` having seen the warnings (a confirmation dialog), warnings stop it first."""
         settings = self._configured(name)
-        with self._pulling, self.service.unit_of_work() as uow:
-            incident = in_war_room(uow, channel)
-            self.service.require(incident, "pull_firebreak", by)
-            now = self.service.clock()
+
+        def decide(uow: UnitOfWork, target: Target[None]) -> Decision[Firebreak]:
+            incident, now = target.incident, self.ctx.clock()
             current = next((f for f in reversed(uow.evidence.firebreaks(incident.id)) if f.name == name
                             and f.state is not State.LIFTED), None)
             if current and current.state is State.REQUESTED and now - current.requested_at < IN_FLIGHT:
@@ -97,16 +101,20 @@ class Containment:
                 firebreak, requested = Firebreak.request(settings.configured, incident_id=incident.id, by=by, at=now,
                                                          note=note, warnings=warnings)
                 uow.evidence.add_firebreak(firebreak)
-            uow.incidents.record(incident, [requested])
-            uow.commit()
-        return firebreak, self._carry_out(incident, firebreak, settings, action="pull", by=by, events=[requested])
+            return Decision([requested], made=firebreak)
+
+        with self._pulling:
+            requested = change(self.ctx, war_room(channel), by=by, needs=Action.PULL_FIREBREAK, decide=decide,
+                               publish=False)
+        return requested.made, self._carry_out(requested.incident, requested.made, settings, action="pull", by=by,
+                                               events=requested.events)
 
     def lift(self, *, channel: str, by: str, which: str, note: str = "") -> tuple[Firebreak, Outcome]:
         """Undo a firebreak in force (by its name or its number); the executor turns it back. A second
         press while the executor works is refused, so it is lifted once."""
-        with self._pulling, self.service.unit_of_work() as uow:
-            incident = in_war_room(uow, channel)
-            self.service.require(incident, "lift_firebreak", by)
+        with self._pulling, self.ctx.unit_of_work() as uow:
+            incident = war_room(channel)(uow).incident
+            self.ctx.permissions.require(incident, Action.LIFT_FIREBREAK, by)
             firebreak = self._in_force(uow.evidence.firebreaks(incident.id), which)
             if firebreak.id in self._lifting:
                 raise InvalidChange(f"{echo(firebreak.label, 200)} is being lifted right now.")
@@ -120,39 +128,41 @@ class Containment:
         settings = self.settings.firebreaks.get(firebreak.name or "")
         if settings is None:  # recorded by hand (or no longer configured): lifted by hand too
             return self._finish(incident, firebreak, lambda: firebreak.lift(
-                by=by, at=self.service.clock(), answer="lifted by hand", note=note))
+                by=by, at=self.ctx.clock(), answer="lifted by hand", note=note))
         answer = self._executors(incident).run(settings, self._order(incident, firebreak, "lift", by=by, note=note))
         if not answer.done:
             raise DomainError(f"{echo(firebreak.label, 200)} is still in force: the executor said {echo(answer.text, 500)}."
                               f" Try again, or lift it by hand and record it with `/incident log`.")
         return self._finish(incident, firebreak, lambda: firebreak.lift(
-            by=by, at=self.service.clock(), answer=answer.text, note=note))
+            by=by, at=self.ctx.clock(), answer=answer.text, note=note))
 
     def record(self, *, channel: str, by: str, kind: str, target: str, note: str = "") -> tuple[Firebreak, Outcome]:
         """A firebreak someone carried out by hand: recorded as in force."""
-        with self.service.unit_of_work() as uow:
-            incident = in_war_room(uow, channel)
-            self.service.require(incident, "record_firebreak", by)
-            firebreak, event = Firebreak.record(kind=kind, target=target, incident_id=incident.id, by=by,
-                                                at=self.service.clock(), note=note)
+        def decide(uow: UnitOfWork, found: Target[None]) -> Decision[Firebreak]:
+            firebreak, event = Firebreak.record(kind=kind, target=target, incident_id=found.incident.id, by=by,
+                                                at=self.ctx.clock(), note=note)
             uow.evidence.add_firebreak(firebreak)
-            uow.incidents.record(incident, [event])
-            uow.commit()
-        return firebreak, self._published(incident, [event])
+            return Decision([event], made=firebreak)
+
+        outcome = change(self.ctx, war_room(channel), by=by, needs=Action.RECORD_FIREBREAK, decide=decide)
+        return outcome.made, outcome
 
     def recover(self, *, everything: bool = False) -> list[Firebreak]:
         """Carry out pulls that were requested and never answered (a restart came in between) and say so in
         their war rooms. Only those requested over IN_FLIGHT ago, unless `everything` (the only process,
         just started: nothing else can be carrying them out)."""
-        now = self.service.clock()
-        with self._pulling, self.service.unit_of_work() as uow:
+        now = self.ctx.clock()
+
+        def claim(uow: UnitOfWork) -> tuple[list[Firebreak], dict[int | None, Incident]]:
             stranded = [f for f in uow.evidence.requested_firebreaks()
                         if (everything or now - f.requested_at >= IN_FLIGHT) and f.name in self.settings.firebreaks]
             for firebreak in stranded:  # claim them: a pull right now sees them in flight
                 firebreak.requested_at = now
                 uow.evidence.save_firebreak(firebreak)
-            incidents = {f.id: uow.incidents.get(f.incident_id) for f in stranded}
-            uow.commit()
+            return stranded, {f.id: uow.incidents.get(f.incident_id) for f in stranded}
+
+        with self._pulling:
+            stranded, incidents = record(self.ctx, claim)
         for firebreak in stranded:
             self._carry_out(incidents[firebreak.id], firebreak, self.settings.firebreaks[firebreak.name],
                             action="pull", by=FIREHOUSE, events=[], after="after a restart interrupted the pull")
@@ -164,24 +174,21 @@ class Containment:
                    by: str, events: list[Event], after: str = "") -> Outcome:
         answer = self._executors(incident).run(settings, self._order(incident, firebreak, action, by=by,
                                                                      note=firebreak.note))
-        now = self.service.clock()
+        now = self.ctx.clock()
         text = f"{answer.text} ({after})" if after else answer.text
         outcome = self._finish(incident, firebreak, lambda: (
             firebreak.executed(at=now, answer=text, by=FIREHOUSE) if answer.done
             else firebreak.failed(at=now, answer=text, by=FIREHOUSE)))
         return Outcome(incident, [*events, *outcome.events], outcome.problems)
 
-    def _finish(self, incident: Incident, firebreak: Firebreak, decide) -> Outcome:
-        with self.service.unit_of_work() as uow:
-            event = decide()
+    def _finish(self, incident: Incident, firebreak: Firebreak, act: Callable[[], Event]) -> Outcome:
+        """Record what the executor answered (or the lifting by hand) on the firebreak and the timeline."""
+        def decide(uow: UnitOfWork, target: Target[None]) -> Event:
+            event = act()
             uow.evidence.save_firebreak(firebreak)
-            uow.incidents.record(incident, [event])
-            uow.commit()
-        return self._published(incident, [event])
+            return event
 
-    def _published(self, incident: Incident, events: list[Event]) -> Outcome:
-        self.service.notify_saved(incident)
-        return Outcome(incident, events, self.service.outbound.publish(incident, events))
+        return change(self.ctx, by_id(incident.id), by=FIREHOUSE, needs=None, decide=decide)
 
     def _order(self, incident: Incident, firebreak: Firebreak, action: str, *, by: str, note: str) -> FirebreakOrder:
         return FirebreakOrder(
@@ -195,7 +202,7 @@ class Containment:
         """The configured executors; a drill's run dry unless its scenario says `firebreaks = "live"`."""
         if not incident.drill:
             return self.executors
-        with self.service.unit_of_work() as uow:
+        with self.ctx.unit_of_work() as uow:
             run = uow.drills.of(incident.id)
         return self.executors if run and run.scenario.firebreaks == LIVE else DryRun()
 

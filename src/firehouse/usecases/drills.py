@@ -17,11 +17,13 @@ from firehouse.domain.drills import ENDED, DrillRun, Observed, Scenario, readine
 from firehouse.domain.events import FIREHOUSE, Event
 from firehouse.domain.firebreaks import State
 from firehouse.domain.model import Incident
+from firehouse.domain.permissions import Action
 from firehouse.domain.severity import Severity
 from firehouse.errors import InvalidChange, NotAWarRoom, echo
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import DrillInject, DrillReport
-from firehouse.usecases.incidents import IncidentService, Outcome
+from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.pipeline import Decision, Load, Outcome, Target, change
 from firehouse.usecases.ports import Post
 
 NOT_A_DRILL = ("`/incident drill end` scores a drill, and this is a real incident's war room. Type it in the"
@@ -44,6 +46,7 @@ class Drills:
 
     def __init__(self, *, service: IncidentService) -> None:
         self.service = service
+        self.ctx = service.context
         self.settings = service.settings
         self._ending = threading.Lock()  # `drill end` and the time limit, in one process, one after the other
 
@@ -69,7 +72,7 @@ class Drills:
         # A drill opens as the alarm would: a SEV3 investigation of the default class, not yet classified, led
         # by its facilitator until someone takes the captain role. Its first signal is the alarm, now.
         outcome = self.service.declare(title=scenario.title, by=by, severity=Severity.SEV3, drill=True,
-                                       provisional=True, detected_at=self.service.clock(), record=record)
+                                       provisional=True, detected_at=self.ctx.clock(), record=record)
         return started[0], outcome
 
     def scenario(self, name: str) -> Scenario:
@@ -84,7 +87,7 @@ class Drills:
 
     def _not_in_a_war_room(self, channel: str) -> None:
         """Drills start from an ordinary channel: never inside another drill or a real incident's war room."""
-        with self.service.unit_of_work() as uow:
+        with self.ctx.unit_of_work() as uow:
             incident = uow.incidents.by_channel(channel)
         if incident is None:
             return
@@ -112,7 +115,7 @@ class Drills:
     def next_moment(self, incident: Incident) -> datetime | None:
         """When this drill next needs the scheduler: its next inject, else its time limit; once the room resolved
         it early, only its time limit (no inject is posted into a resolved incident)."""
-        with self.service.unit_of_work() as uow:
+        with self.ctx.unit_of_work() as uow:
             run = uow.drills.of(incident.id)
         if run is None or not run.running:
             return None
@@ -120,7 +123,7 @@ class Drills:
 
     def overdue(self, incident_id: int, now: datetime) -> bool:
         """Whether the drill's time limit has passed while it still runs."""
-        with self.service.unit_of_work() as uow:
+        with self.ctx.unit_of_work() as uow:
             run = uow.drills.of(incident_id)
         return bool(run and run.running and now >= run.ends_at)
 
@@ -143,32 +146,24 @@ class Drills:
         """Score the run, close the drill and record the report owed to its war room, in one transaction; the
         report then goes through the outbox (so a crash or a Slack outage delays it, never loses it), the chart
         after it."""
-        with self._ending, self.service.unit_of_work() as uow:
-            now = self.service.clock()
-            incident = uow.incidents.get(incident_id)
-            run = uow.drills.of(incident_id) if incident else None
-            if run is None:
-                raise InvalidChange(NOT_A_DRILL)
-            if not run.running:
-                raise InvalidChange(ENDED)
-            if by not in (run.started_by, FIREHOUSE):
-                self.service.require(incident, "end_drill", by)
+        def decide(uow: UnitOfWork, target: Target[DrillRun]) -> Decision[tuple[DrillRun, DrillRun | None]]:
+            incident, run, now = target.incident, target.record, self.ctx.clock()
             report = readiness(run.scenario, self._observed(uow, incident), started_at=run.started_at,
                                ended_at=now, offsets=self.settings.board.first_hour, timed_out=timed_out)
             events = [run.end(report, by=by, at=now), incident.end_drill(by=by, at=now, timed_out=timed_out)]
             if not uow.drills.end(run):  # another replica ended it a moment ago
                 raise InvalidChange(ENDED)
-            uow.incidents.save(incident, events)
             previous = next((r for r in reversed(uow.drills.runs(scenario=run.scenario.name, ended=True))
                              if r.id != run.id and r.started_at < run.started_at), None)
-            owed = self.service.outbound.owe(uow, incident, [
-                Post("drill-report", incident.channel_id, DrillReport(run, previous), now)])
-            uow.commit()
-        self.service.notify_saved(incident)
-        problems = self.service.outbound.publish(incident, events)
-        self.service.outbound.deliver(owed)
-        problems += self.service.outbound.show_drill_chart(incident, run=run, previous=previous)
-        return Ended(run, previous, incident, problems)
+            return Decision(events, [Post("drill-report", incident.channel_id, DrillReport(run, previous), now)],
+                            made=(run, previous))
+
+        with self._ending:
+            ended = change(self.ctx, running_drill(incident_id), by=by, decide=decide, needs=lambda target: (
+                None if by in (target.record.started_by, FIREHOUSE) else Action.END_DRILL))
+        run, previous = ended.made
+        problems = ended.problems + self.ctx.outbound.show_drill_chart(ended.incident, run=run, previous=previous)
+        return Ended(run, previous, ended.incident, problems)
 
     @staticmethod
     def _observed(uow: UnitOfWork, incident: Incident) -> Observed:
@@ -186,3 +181,16 @@ class Drills:
             first_firebreak_at=min(in_force, default=None),
             first_update_at=next((e.at for e in timeline if e.kind == "update"), None),
             first_product_draft_at=min(drafts, default=None), contained_at=incident.contained_at)
+
+
+def running_drill(incident_id: int) -> Load[DrillRun]:
+    """The drill incident `incident_id` runs, while it still runs."""
+    def load(uow: UnitOfWork) -> Target[DrillRun]:
+        incident = uow.incidents.get(incident_id)
+        run = uow.drills.of(incident_id) if incident else None
+        if run is None:
+            raise InvalidChange(NOT_A_DRILL)
+        if not run.running:
+            raise InvalidChange(ENDED)
+        return Target(incident, run)
+    return load

@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from firehouse.domain.events import Event
+from firehouse.domain.permissions import Action
 from firehouse.domain.snapshots import Snapshot
 from firehouse.domain.traces import lift
 from firehouse.errors import InvalidChange, echo
-from firehouse.usecases.incidents import IncidentService, Outcome
+from firehouse.store import UnitOfWork
+from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.pipeline import Outcome, Target, change, war_room
 from firehouse.usecases.ports import TraceSources
 
 RESERVED = ("supersedes", "source")  # keys that steer the snapshot rather than being evidence
@@ -25,14 +29,15 @@ class Evidence:
         self.service = service
         self.traces = traces
         self.settings = service.settings
+        self.ctx = service.context
 
     def snapshot(self, *, channel: str, by: str, fields: Mapping[str, str]) -> tuple[Snapshot, Outcome]:
         """Freeze `fields`; `trace=<id>` also pulls that trace (from `source=<name>`, or the only source),
         `supersedes=<n>` names the snapshot this one corrects."""
         incident = self.service.incident_in(channel)
-        self.service.require(incident, "snapshot", by)
+        self.ctx.permissions.require(incident, Action.SNAPSHOT, by)
         evidence = {k: v for k, v in fields.items() if k not in RESERVED}
-        with self.service.unit_of_work() as uow:
+        with self.ctx.unit_of_work() as uow:
             taken = {s.id for s in uow.evidence.snapshots(incident.id)}
         supersedes = self._supersedes(fields.get("supersedes"), taken)
         raw = source = None
@@ -40,21 +45,19 @@ class Evidence:
             source = self._source(fields.get("source"))
             raw = self.traces.fetch(self.settings.trace_sources[source], evidence["trace"].strip())
             evidence = {**lift(json.loads(raw)), **evidence}  # what was typed wins over what was lifted
-        snapshot = Snapshot.freeze(evidence, incident_id=incident.id, by=by, at=self.service.clock(),
+        snapshot = Snapshot.freeze(evidence, incident_id=incident.id, by=by, at=self.ctx.clock(),
                                    cap=self.settings.snapshot_max_bytes, supersedes=supersedes, trace_raw=raw,
                                    trace_source=source)
-        with self.service.unit_of_work() as uow:
+
+        def decide(uow: UnitOfWork, target: Target[None]) -> Event:
             uow.evidence.add_snapshot(snapshot)
-            event = snapshot.event()
-            uow.incidents.record(incident, [event])
-            uow.commit()
-        self.service.notify_saved(incident)
-        return snapshot, Outcome(incident, [event], self.service.outbound.publish(incident, [event]))
+            return snapshot.event()
+
+        return snapshot, change(self.ctx, war_room(channel), by=by, needs=None, decide=decide)
 
     def snapshots(self, *, channel: str) -> list[Snapshot]:
-        incident = self.service.incident_in(channel)
-        with self.service.unit_of_work() as uow:
-            return uow.evidence.snapshots(incident.id)
+        with self.ctx.unit_of_work() as uow:
+            return uow.evidence.snapshots(war_room(channel)(uow).incident.id)
 
     def _source(self, named: str | None) -> str:
         sources = self.settings.trace_sources

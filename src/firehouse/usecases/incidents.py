@@ -1,17 +1,13 @@
-"""Declaring and changing incidents: load → check who may → domain decision → save → effects.
+"""Declaring and changing incidents, each change through the pipeline (`usecases.pipeline`).
 
-Each method takes plain values, so the Slack edge stays thin and tests drive it in-process. Every change
-to a war room goes through `change`: load the incident, check who may, let the domain decide, save
-the incident with its events (and the posts it owes, in the same transaction), then hand the events to
-the outbound side, which announces them.
+Each method takes plain values, so the Slack edge stays thin and tests drive it in-process.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
@@ -20,32 +16,24 @@ from firehouse.domain.events import FIREHOUSE, Event, TimelineEntry
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import MAX_TEXT, Incident
 from firehouse.domain.naming import war_room_name
+from firehouse.domain.permissions import Action
 from firehouse.domain.severity import Severity
 from firehouse.domain.times import parse_moment
-from firehouse.errors import DomainError, InvalidChange, NotAWarRoom, SlackFailure
-from firehouse.logs import note
+from firehouse.errors import DomainError, InvalidChange, SlackFailure
 from firehouse.store import UnitOfWork
+from firehouse.usecases.pipeline import (
+    Context, Decision, Outcome, Permissions, Target, change, by_id, open_incident, record, war_room,
+)
 from firehouse.usecases.ports import Channel, Outbound, Post
 
 
 DRILL_PREFIX = "drill"  # a drill's war room is `drill-<yyyymmdd>-<slug>`, whatever the deployment's prefix
 NAME_ATTEMPTS = 10  # numbered names, `<name>` and `<name>-2` to `<name>-10`, on a busy day
 TOKEN_ATTEMPTS = 3  # then names with a random suffix: 16 million of them per title and day
-# The permission a change needs: an action, several, or one that depends on the incident.
-Needs = str | tuple[str, ...] | Callable[[Incident], str]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class Outcome:
-    """What a command did, and the side effects that Slack refused (the change itself stands)."""
-
-    incident: Incident
-    events: list[Event] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
 
 
 class IncidentService:
@@ -54,18 +42,13 @@ class IncidentService:
     def __init__(self, *, engine: Engine, outbound: Outbound, settings: Settings,
                  clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
+        self.context = Context(unit_of_work=lambda: UnitOfWork(engine), clock=clock,
+                               permissions=Permissions(settings=settings, outbound=outbound), outbound=outbound,
+                               settings=settings)
         self.outbound = outbound
         self.settings = settings
         self.catalog = settings.catalog
         self.clock = clock
-        self.after_save: list[Callable[[Incident], None]] = []  # e.g. the status board rescheduling
-
-    def interval(self, incident: Incident) -> timedelta | None:
-        """How often this incident's stakeholders hear from the war room now."""
-        return self.settings.cadence.interval(incident.severity, incident.status)
-
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
 
     # --- declaring ---------------------------------------------------------------------------
 
@@ -94,30 +77,23 @@ class IncidentService:
         it owes (a drill's alarm, an alert's details)."""
         incident_class = self.catalog.classes[class_id or self.catalog.default_class]
         if captain and captain != by:
-            self.require_person(captain)
+            self.context.require_person(captain)
         incident, declared = Incident.declare(
             title=title, severity=severity, incident_class=incident_class, by=by, at=self.clock(),
             captain=captain, description=description, proposed=proposed, override_reason=override_reason,
             reached_users=reached_users, classified=class_id is not None, drill=drill, provisional=provisional,
             detected_at=detected_at,
         )
-        incident.retime(old=None, new=self.interval(incident), now=incident.declared_at)
+        incident.retime(old=None, new=self.context.interval(incident), now=incident.declared_at)
         room = self._open_war_room(incident)
         incident.channel_id, incident.channel_name = room.id, room.name
-        with self.unit_of_work() as uow:
-            uow.incidents.add(incident, [declared])
-            owed = self.outbound.owe(uow, incident, record(uow, incident)) if record else []
-            uow.commit()
-        self.notify_saved(incident)
-        outcome = Outcome(incident, events=[declared])
+        opened = open_incident(self.context, incident, [declared], decide=record)
         people = [p for p in (by, incident.captain) if p != FIREHOUSE]
-        outcome.problems += self.outbound.brief(incident, incident_class, invite=people)
-        if owed:  # after the kickoff: the war room reads the briefing first
-            self.outbound.deliver(owed)
+        outcome = Outcome(incident, events=[declared], problems=self.outbound.brief(incident, incident_class,
+                                                                                    invite=people))
+        if opened.made:  # after the kickoff: the war room reads the briefing first
+            self.outbound.deliver(opened.made)
         return outcome
-
-    def stakeholder_channel(self, incident: Incident) -> str | None:
-        return incident.stakeholder_channel(self.settings.stakeholder_channel)
 
     def _open_war_room(self, incident: Incident) -> Channel:
         """Create the war room under the first free name, so a flapping alert always gets one."""
@@ -142,13 +118,13 @@ class IncidentService:
     # --- changing a war room's incident ----------------------------------------------------------
 
     def hand_over(self, *, channel: str, by: str, to: str) -> Outcome:
-        self.require_person(to)
-        return self.change(channel, by, needs="hand_over",
+        self.context.require_person(to)
+        return self.change(channel, by, needs=Action.HAND_OVER,
                             decide=lambda incident: incident.hand_over(to=to, by=by, at=self.clock()))
 
     def assign_role(self, *, channel: str, by: str, role: str, to: str) -> Outcome:
-        self.require_person(to)
-        return self.change(channel, by, needs="assign_role",
+        self.context.require_person(to)
+        return self.change(channel, by, needs=Action.ASSIGN_ROLE,
                             decide=lambda incident: incident.assign_role(role, to, by=by, at=self.clock()))
 
     def change_severity(self, *, channel: str, by: str, severity: Severity, reason: str = "") -> Outcome:
@@ -160,7 +136,7 @@ class IncidentService:
 
     def change_class(self, *, channel: str, by: str, class_id: str) -> Outcome:
         incident_class = self.catalog.classes[class_id]
-        outcome = self.change(channel, by, needs="change_class",
+        outcome = self.change(channel, by, needs=Action.CHANGE_CLASS,
                                decide=lambda incident: incident.change_class(incident_class, by=by, at=self.clock()))
         if outcome.incident.private and not self.outbound.is_private(channel):
             outcome.problems.append(
@@ -171,7 +147,7 @@ class IncidentService:
         return outcome
 
     def change_cause(self, *, channel: str, by: str, cause: str) -> Outcome:
-        return self.change(channel, by, needs="change_cause",
+        return self.change(channel, by, needs=Action.CHANGE_CAUSE,
                             decide=lambda incident: incident.change_cause(cause, by=by, at=self.clock()))
 
     def change_status(self, *, channel: str, by: str, status: Status) -> Outcome:
@@ -179,13 +155,13 @@ class IncidentService:
         if status is Status.RESOLVED:
             return self.resolve(channel=channel, by=by)
         return self.change(
-            channel, by, needs=lambda incident: "reopen" if incident.status is Status.RESOLVED else "status",
+            channel, by, needs=lambda incident: Action.REOPEN if incident.status is Status.RESOLVED else Action.STATUS,
             decide=lambda incident: incident.change_status(status, by=by, at=self.clock()),
         )
 
     def resolve(self, *, channel: str, by: str, summary: str = "", waiver: str = "") -> Outcome:
         return self.change(
-            channel, by, needs=("resolve", "waive_notice") if waiver else "resolve",
+            channel, by, needs=(Action.RESOLVE, Action.WAIVE_NOTICE) if waiver else Action.RESOLVE,
             decide=lambda incident: incident.resolve(by=by, at=self.clock(), summary=summary, waiver=waiver),
         )
 
@@ -196,71 +172,46 @@ class IncidentService:
             moment = parse_moment(when, now=now)
         except ValueError as err:
             raise InvalidChange(f"{err}.") from None
-        return self.change(channel, by, needs="set_times",
+        return self.change(channel, by, needs=Action.SET_TIMES,
                            decide=lambda incident: incident.set_moment(name, moment, by=by, at=now))
 
     def log(self, *, channel: str, by: str, text: str, kind: str = "log") -> TimelineEntry:
         """Append a responder's line to the timeline."""
-        outcome = self.change(channel, by, needs="log",
+        outcome = self.change(channel, by, needs=Action.LOG,
                                decide=lambda incident: incident.log(text=text, by=by, at=self.clock(), kind=kind))
         return outcome.events[0].timeline_entry()
 
-    def change(
-        self,
-        channel: str,
-        by: str,
-        *,
-        needs: Needs,
-        decide: Callable[[Incident], Event | list[Event]],
-        posts: Callable[[UnitOfWork, Incident, Event], list[Post]] | None = None,
-    ) -> Outcome:
-        """Load the war room's incident, check `by` may do what `needs` names, apply `decide`, follow any
-        change of cadence, save it with the event and the `posts` it owes, then publish."""
-        with self.unit_of_work() as uow:
-            incident = in_war_room(uow, channel)
-            actions = needs(incident) if callable(needs) else needs
-            for action in (actions,) if isinstance(actions, str) else actions:
-                self.require(incident, action, by)
-            before = self.interval(incident)
-            decided = decide(incident)
+    def change(self, channel: str, by: str, *, needs: Action | tuple[Action, ...] | Callable[[Incident], Action],
+               decide: Callable[[Incident], Event | list[Event]],
+               posts: Callable[[UnitOfWork, Incident, Event], list[Post]] | None = None) -> Outcome[None]:
+        """A change to the war room's incident through the pipeline: `decide` is the domain's decision, and
+        `posts` what its first event owes Slack beyond announcing it."""
+        def decision(uow: UnitOfWork, target: Target[None]) -> Decision[None]:
+            decided = decide(target.incident)
             events = decided if isinstance(decided, list) else [decided]
-            incident.retime(old=before, new=self.interval(incident), now=self.clock())
-            uow.incidents.save(incident, events)
-            owed = self.outbound.owe(uow, incident, posts(uow, incident, events[0])) if posts else []
-            uow.commit()
-        if owed:
-            self.outbound.deliver(owed)
-        self.notify_saved(incident)
-        return Outcome(incident, events=events, problems=self.outbound.publish(incident, events))
+            return Decision(events, posts(uow, target.incident, events[0]) if posts else [])
 
-    def notify_saved(self, incident: Incident) -> None:
-        """Tell whoever follows incidents (the status board) that this one changed."""
-        for listener in self.after_save:
-            listener(incident)
+        return change(self.context, war_room(channel), by=by, decide=decision,
+                      needs=(lambda target: needs(target.incident)) if callable(needs) else needs)
 
     # --- reading ------------------------------------------------------------------------------
 
     def incident_in(self, channel: str) -> Incident:
         """The incident whose war room `channel` is, or NotAWarRoom."""
-        with self.unit_of_work() as uow:
-            return in_war_room(uow, channel)
+        return self.context.read(war_room(channel)).incident
 
     def incident_by_id(self, incident_id: int) -> Incident:
-        with self.unit_of_work() as uow:
-            incident = uow.incidents.get(incident_id)
-        if incident is None:
-            raise NotAWarRoom(f"Incident #{incident_id} does not exist.")
-        return incident
+        return self.context.read(by_id(incident_id)).incident
 
     def show_timeline(self, *, channel: str, user: str) -> int:
         """Show `user` the whole timeline as ephemeral messages; returns how many messages it took."""
-        with self.unit_of_work() as uow:
-            incident = in_war_room(uow, channel)
+        with self.context.unit_of_work() as uow:
+            incident = war_room(channel)(uow).incident
             entries = uow.incidents.timeline(incident.id)
         return self.outbound.show_timeline(incident, entries, channel=channel, user=user)
 
     def open_incidents(self) -> list[Incident]:
-        with self.unit_of_work() as uow:
+        with self.context.unit_of_work() as uow:
             return uow.incidents.open_incidents()
 
     # --- events -------------------------------------------------------------------------------
@@ -279,37 +230,4 @@ class IncidentService:
 
     def first_delivery(self, event_id: str) -> bool:
         """False when Slack delivered this event before (a retry); remembers it otherwise."""
-        with self.unit_of_work() as uow:
-            first = uow.incidents.first_delivery(event_id, at=self.clock())
-            uow.commit()
-        return first
-
-    # --- helpers -------------------------------------------------------------------------------
-
-    def require_person(self, user_id: str) -> None:
-        person = self.outbound.person(user_id)
-        if person is None:
-            raise DomainError(f"I can't find <@{user_id}> in this workspace.")
-        if person.is_bot or person.deleted:
-            raise DomainError(f"<@{user_id}> is {'a bot' if person.is_bot else 'deactivated'};"
-                              " incident roles need a person who can answer.")
-
-    def require(self, incident: Incident, action: str, by: str) -> None:
-        """NotAllowed, naming who may, unless `by` may do `action` in this incident."""
-        self.settings.policy.require(action, user=by, captain=incident.captain, roles=incident.roles,
-                                     is_admin=lambda: self.is_admin(by))
-
-    def is_admin(self, user: str) -> bool:
-        """Listed in `admins`, or a member of a user group listed there."""
-        if user in self.settings.admins:
-            return True
-        return any(user in self.outbound.usergroup_members(group)
-                   for group in self.settings.admins if group.startswith("S"))
-
-
-def in_war_room(uow: UnitOfWork, channel: str) -> Incident:
-    incident = uow.incidents.by_channel(channel)
-    if incident is None:
-        raise NotAWarRoom("This channel is not a war room.")
-    note(incident=incident.id)  # the log lines of the work that follows say which incident
-    return incident
+        return record(self.context, lambda uow: uow.incidents.first_delivery(event_id, at=self.clock()))

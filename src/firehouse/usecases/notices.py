@@ -6,15 +6,19 @@ someone with authority for the lane approved them; the approved text is stored v
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from firehouse.comms.notices import RenderedNotice, render_notice
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.clocks import REGIMES
+from firehouse.domain.events import Event
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice, NoticeStatus
+from firehouse.domain.permissions import Action
 from firehouse.errors import DomainError, InvalidChange
-from firehouse.usecases.incidents import IncidentService, Outcome
+from firehouse.store import UnitOfWork
+from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.pipeline import Decision, Outcome, Target, change, notice, record, war_room
 
 
 DRILL_CLOCKS = "This is a drill, so no regulatory clock runs and there is nothing to report."
@@ -28,18 +32,19 @@ class NoticeDesk:
         self.templates = templates
         self.settings = service.settings
         self.clock = service.clock
+        self.ctx = service.context
 
     # --- facts and moments -----------------------------------------------------------------------
 
     def record_facts(self, *, channel: str, by: str, facts: Sequence[tuple[str, str]]) -> Outcome:
-        return self.service.change(channel, by, needs="facts",
+        return self.service.change(channel, by, needs=Action.FACTS,
                                    decide=lambda incident: incident.record_facts(dict(facts), by=by, at=self.clock()))
 
     # --- drafting and the life of a notice ----------------------------------------------------------
 
     def render(self, incident: Incident, *, lane: str, template: str | None = None, regime: str | None = None,
                stage: str | None = None) -> RenderedNotice:
-        with self.service.unit_of_work() as uow:
+        with self.ctx.unit_of_work() as uow:
             firebreaks = uow.evidence.firebreaks(incident.id)
         return render_notice(incident, templates=self.templates, catalog=self.service.catalog,
                              regimes=self.settings.regimes, lane=lane, template=template, regime=regime, stage=stage,
@@ -49,21 +54,23 @@ class NoticeDesk:
               stage: str | None = None) -> Notice:
         """Render a draft, store it, and post it in the war room with Edit and Approve buttons."""
         incident = self.service.incident_in(channel)
-        self.service.require(incident, "draft_notice", by)
+        self.ctx.permissions.require(incident, Action.DRAFT_NOTICE, by)
         rendered = self.render(incident, lane=lane, template=template, regime=regime, stage=stage)
         now = self.clock()
-        notice = Notice(incident_id=incident.id, lane=lane, template=rendered.name, title=rendered.title,
-                        text=rendered.text, created_by=by, created_at=now, regime=rendered.regime,
-                        stage=rendered.stage)
-        with self.service.unit_of_work() as uow:
-            uow.notices.add(notice)
-            uow.incidents.record(incident, [notice.event("drafted", by=by, at=now)])
-            uow.commit()
-        self._show(notice, incident=incident, missing=rendered.missing)
-        return notice
+        drafted = Notice(incident_id=incident.id, lane=lane, template=rendered.name, title=rendered.title,
+                         text=rendered.text, created_by=by, created_at=now, regime=rendered.regime,
+                         stage=rendered.stage)
+
+        def decide(uow: UnitOfWork, target: Target[None]) -> list[Event]:
+            uow.notices.add(drafted)
+            return [drafted.event("drafted", by=by, at=now)]
+
+        outcome = change(self.ctx, war_room(channel), by=by, needs=None, decide=decide, publish=False)
+        self._show(drafted, incident=outcome.incident, missing=rendered.missing)
+        return drafted
 
     def edit(self, *, notice_id: int, by: str, text: str) -> Notice:
-        return self._act(notice_id, by, needs=lambda n: "draft_notice",
+        return self._act(notice_id, by, needs=lambda n: Action.DRAFT_NOTICE,
                          act=lambda n: n.edit(text, by=by, at=self.clock()))
 
     def approve(self, *, notice_id: int, by: str) -> Notice:
@@ -71,30 +78,28 @@ class NoticeDesk:
                          act=lambda n: n.approve(by=by, at=self.clock()))
 
     def mark_sent(self, *, notice_id: int, by: str) -> Notice:
-        return self._act(notice_id, by, needs=lambda n: "mark_sent", act=lambda n: n.mark_sent(by=by, at=self.clock()),
+        return self._act(notice_id, by, needs=lambda n: Action.MARK_SENT, act=lambda n: n.mark_sent(by=by, at=self.clock()),
                          in_drill=False)
 
-    def _act(self, notice_id: int, by: str, *, needs, act, in_drill: bool = True) -> Notice:
-        with self.service.unit_of_work() as uow:
-            notice = uow.notices.get(notice_id)
-            if notice is None:
-                raise DomainError(f"Notice #{notice_id} does not exist.")
-            incident = uow.incidents.get(notice.incident_id)
-            self.service.require(incident, needs(notice), by)
+    def _act(self, notice_id: int, by: str, *, needs: Callable[[Notice], Action], act: Callable[[Notice], Event],
+             in_drill: bool = True) -> Notice:
+        def decide(uow: UnitOfWork, target: Target[Notice]) -> Decision[Notice]:
+            incident, acted = target.incident, target.record
             if incident.drill and not in_drill:
                 raise InvalidChange("This is a drill: its notices are drafted and approved for practice, never"
                                     " marked sent.")
-            events = [act(notice)]
-            if notice.status is NoticeStatus.SENT:
-                self._count_as_sent(incident, notice)
-            elif incident.drill and notice.status is NoticeStatus.APPROVED and notice.lane == "product":
-                events += self._practised(incident, notice, by=by)
-            uow.notices.save(notice)
-            uow.incidents.save(incident, events)
-            uow.commit()
-        self._show(notice, incident=incident)
-        self.service.notify_saved(incident)
-        return notice
+            events = [act(acted)]
+            if acted.status is NoticeStatus.SENT:
+                self._count_as_sent(incident, acted)
+            elif incident.drill and acted.status is NoticeStatus.APPROVED and acted.lane == "product":
+                events += self._practised(incident, acted, by=by)
+            uow.notices.save(acted)
+            return Decision(events, made=acted)
+
+        outcome = change(self.ctx, notice(notice_id), by=by, needs=lambda target: needs(target.record), decide=decide,
+                         publish=False)
+        self._show(outcome.made, incident=outcome.incident)
+        return outcome.made
 
     @staticmethod
     def _count_as_sent(incident: Incident, notice: Notice) -> None:
@@ -115,29 +120,23 @@ class NoticeDesk:
 
     def _show(self, notice: Notice, *, incident: Incident, missing: Sequence[str] = ()) -> None:
         """Post the notice in its war room, or update the message that shows it."""
-        posted = self.service.outbound.show_notice(notice, incident=incident, missing=missing)
+        posted = self.ctx.outbound.show_notice(notice, incident=incident, missing=missing)
         if not posted:
             return
         notice.message_ts = posted
-        with self.service.unit_of_work() as uow:
-            uow.notices.save(notice)
-            uow.commit()
+        record(self.ctx, lambda uow: uow.notices.save(notice))
 
     # --- regulatory clocks -----------------------------------------------------------------------
 
     def notice(self, notice_id: int) -> Notice:
-        with self.service.unit_of_work() as uow:
-            notice = uow.notices.get(notice_id)
-        if notice is None:
-            raise DomainError(f"Notice #{notice_id} does not exist.")
-        return notice
+        return self.ctx.read(notice(notice_id)).record
 
     def war_room_of(self, notice_id: int) -> str | None:
         """The channel of the notice's incident, where replies about it belong."""
-        with self.service.unit_of_work() as uow:
-            notice = uow.notices.get(notice_id)
-            incident = uow.incidents.get(notice.incident_id) if notice else None
-        return incident.channel_id if incident else None
+        try:
+            return self.ctx.read(notice(notice_id)).incident.channel_id
+        except DomainError:
+            return None
 
     def not_reportable(self, *, channel: str, by: str, regime: str, reason: str) -> Notice:
         """Record the decision (its reminders stop) and keep the rendered record of it."""
@@ -145,17 +144,15 @@ class NoticeDesk:
             raise InvalidChange(f"{REGIMES[regime].name} is not enabled here, so there is nothing to decide.")
         if self.service.incident_in(channel).drill:
             raise InvalidChange(DRILL_CLOCKS)
-        self.service.change(channel, by, needs="not_reportable",
+        self.service.change(channel, by, needs=Action.NOT_REPORTABLE,
                             decide=lambda incident: incident.decide_not_reportable(regime, reason, by=by,
                                                                                    at=self.clock()))
         incident = self.service.incident_in(channel)
         rendered = self.render(incident, lane="legal", template="not_reportable", regime=regime)
         now = self.clock()
-        record = Notice(incident_id=incident.id, lane="legal", template=rendered.name, title=rendered.title,
-                        text=rendered.text, created_by=by, created_at=now, regime=regime,
-                        status=NoticeStatus.RECORDED, approved_by=by, approved_at=now, approved_text=rendered.text)
-        with self.service.unit_of_work() as uow:
-            uow.notices.add(record)
-            uow.commit()
-        self._show(record, incident=incident)
-        return record
+        decided = Notice(incident_id=incident.id, lane="legal", template=rendered.name, title=rendered.title,
+                         text=rendered.text, created_by=by, created_at=now, regime=regime,
+                         status=NoticeStatus.RECORDED, approved_by=by, approved_at=now, approved_text=rendered.text)
+        record(self.ctx, lambda uow: uow.notices.add(decided))
+        self._show(decided, incident=incident)
+        return decided

@@ -6,10 +6,12 @@ from datetime import datetime
 
 from firehouse.domain.events import Event, UpdatePosted
 from firehouse.domain.model import Incident
-from firehouse.errors import DomainError
+from firehouse.domain.permissions import Action
+from firehouse.errors import DomainError, NotAWarRoom
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import StatusUpdate
-from firehouse.usecases.incidents import IncidentService, Outcome
+from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.pipeline import Outcome, Target, change, by_id
 from firehouse.usecases.ports import Post
 
 
@@ -18,18 +20,19 @@ class Updates:
 
     def __init__(self, service: IncidentService) -> None:
         self.service = service
+        self.ctx = service.context
         self.settings = service.settings
 
     def post_update(self, *, channel: str, by: str, text: str) -> Outcome:
         """Post a status update in the war room and to the stakeholders; it resets the clock. Deciding
         and recording both posts is one transaction."""
         def decide(incident: Incident) -> Event:
-            return incident.post_update(text, by=by, at=self.service.clock(),
-                                        interval=self.service.interval(incident))
+            return incident.post_update(text, by=by, at=self.ctx.clock(),
+                                        interval=self.ctx.interval(incident))
 
         def posts(uow: UnitOfWork, incident: Incident, event: UpdatePosted) -> list[Post]:
             firebreaks = tuple(uow.evidence.firebreaks(incident.id))
-            stakeholders = self.service.stakeholder_channel(incident)
+            stakeholders = self.ctx.stakeholder_channel(incident)
             owed = []
             if stakeholders != incident.channel_id:  # a drill's war room gets the stakeholders' copy only
                 owed.append(Post("update", incident.channel_id, StatusUpdate(
@@ -40,17 +43,21 @@ class Updates:
                     incident, event, event.next_due, at=event.at, firebreaks=firebreaks), event.at))
             return owed
 
-        return self.service.change(channel, by, needs="update", decide=decide, posts=posts)
+        return self.service.change(channel, by, needs=Action.UPDATE, decide=decide, posts=posts)
 
     def snooze(self, *, incident_id: int, by: str) -> datetime:
         """Ask again after the snooze (never past the update's due time); returns when."""
-        until = self.service.clock() + self.settings.board.snooze
-        with self.service.unit_of_work() as uow:
-            incident = uow.incidents.get(incident_id)
-            if incident is None or not incident.status.is_open or incident.next_update_due is None:
+        until = self.ctx.clock() + self.settings.board.snooze
+
+        def decide(uow: UnitOfWork, target: Target[None]) -> list[Event]:
+            incident = target.incident
+            if not incident.status.is_open or incident.next_update_due is None:
                 raise DomainError("This incident has no update due any more.")
             incident.snooze(min(until, incident.next_update_due))
-            uow.incidents.save(incident, [])
-            uow.commit()
-        self.service.notify_saved(incident)
-        return incident.snoozed_until
+            return []
+
+        try:
+            outcome = change(self.ctx, by_id(incident_id), by=by, needs=None, decide=decide)
+        except NotAWarRoom:
+            raise DomainError("This incident has no update due any more.") from None
+        return outcome.incident.snoozed_until

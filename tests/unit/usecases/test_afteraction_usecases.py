@@ -14,7 +14,7 @@ from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.afteraction import ActionState, FollowUp
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident, NotLocked
-from firehouse.domain.permissions import ACTIONS, ANYONE, CAPTAIN, NotAllowed, Policy
+from firehouse.domain.permissions import Action, ANYONE, CAPTAIN, NotAllowed, Policy
 from firehouse.errors import DomainError, InvalidChange
 from firehouse.store import UnitOfWork
 from firehouse.usecases.afteraction import NOTE_KIND, AfterAction
@@ -32,7 +32,7 @@ def midnight(day: date) -> datetime:
 
 
 def only_the_captain_may(action: str) -> Policy:
-    return Policy(rules={**{a: frozenset({ANYONE}) for a in ACTIONS}, action: frozenset({CAPTAIN})})
+    return Policy(rules={**{a: frozenset({ANYONE}) for a in Action}, action: frozenset({CAPTAIN})})
 
 
 @pytest.fixture

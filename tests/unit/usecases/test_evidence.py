@@ -10,7 +10,7 @@ import pytest
 from unit.usecases.fakes import ALICE, BOB, STAKEHOLDERS, START, FakeTraces
 
 from firehouse.config.integrations import TraceSourceSettings
-from firehouse.domain.permissions import ACTIONS, ANYONE, CAPTAIN, NotAllowed, Policy
+from firehouse.domain.permissions import Action, ANYONE, CAPTAIN, NotAllowed, Policy
 from firehouse.domain.snapshots import Snapshot, SnapshotTaken
 from firehouse.errors import InvalidChange, NotAWarRoom, PartnerFailure
 from firehouse.store import UnitOfWork
@@ -82,7 +82,7 @@ def test_the_snapshot_is_taken_at_the_clocks_time(evidence, declared, clock):
 
 def test_whoever_follows_incidents_hears_of_a_snapshot(evidence, service, declared):
     seen = []
-    service.after_save.append(seen.append)
+    service.context.after_save.append(seen.append)
     evidence.snapshot(channel=declared.channel_id, by=ALICE, fields={"model": "gpt-4o"})
     assert [incident.id for incident in seen] == [declared.id]
 
@@ -110,7 +110,7 @@ def test_a_snapshot_outside_a_war_room_is_refused(evidence, declared, engine):
 
 
 def test_the_snapshot_permission_is_enforced(make_service, traces, outbound, engine):
-    policy = Policy(rules={**{a: frozenset({ANYONE}) for a in ACTIONS}, "snapshot": frozenset({CAPTAIN})})
+    policy = Policy(rules={**{a: frozenset({ANYONE}) for a in Action}, "snapshot": frozenset({CAPTAIN})})
     service = make_service(policy=policy)
     room = service.declare(title="Bot recommends rival products", by=ALICE).incident
     evidence = Evidence(service=service, traces=traces)

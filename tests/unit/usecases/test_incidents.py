@@ -22,7 +22,7 @@ from firehouse.domain.events import (
     StatusChanged,
 )
 from firehouse.domain.lifecycle import Status
-from firehouse.domain.permissions import ACTIONS, ANYONE, CAPTAIN, NotAllowed, Policy
+from firehouse.domain.permissions import Action, ANYONE, CAPTAIN, NotAllowed, Policy
 from firehouse.domain.severity import Severity
 from firehouse.errors import DomainError, NotAWarRoom, SlackFailure
 from firehouse.store import UnitOfWork
@@ -183,7 +183,7 @@ def test_escalating_saves_the_change_and_publishes_exactly_the_saved_events(serv
 
 def test_a_change_tells_whoever_follows_incidents_after_it_is_saved(service, declared):
     seen = []
-    service.after_save.append(lambda incident: seen.append((incident.severity, stored(service, incident.channel_id))))
+    service.context.after_save.append(lambda incident: seen.append((incident.severity, stored(service, incident.channel_id))))
     service.change_severity(channel=declared.channel_id, by=BOB, severity=Severity.SEV1)
     assert seen and seen[0][0] is Severity.SEV1 and seen[0][1].severity is Severity.SEV1
 
@@ -390,12 +390,12 @@ def services_over(service: IncidentService) -> Services:
 
 def only_the_captain_may(action: str) -> Policy:
     """Every action open to anyone except `action`, which is the captain's alone."""
-    return Policy(rules={**{a: frozenset({ANYONE}) for a in ACTIONS}, action: frozenset({CAPTAIN})})
+    return Policy(rules={**{a: frozenset({ANYONE}) for a in Action}, action: frozenset({CAPTAIN})})
 
 
 def test_every_row_with_a_permission_has_a_sample_command_here():
     assert set(SAMPLES) == {row.words for row in ROWS_WITH_A_PERMISSION}
-    assert all(row.permission in ACTIONS for row in ROWS_WITH_A_PERMISSION)
+    assert all(row.permission in Action for row in ROWS_WITH_A_PERMISSION)
 
 
 @pytest.mark.parametrize("row", ROWS_WITH_A_PERMISSION, ids=lambda row: row.words)
@@ -416,7 +416,7 @@ def test_a_rows_permission_is_the_one_its_use_case_checks(make_service, outbound
     outbound.publications.clear()
     with pytest.raises(NotAllowed) as refused:
         row.handle(parsed.command, Request(user=BOB, channel=room.channel_id, trigger_id="1.t", services=services))
-    assert str(refused.value) == f"Only the fire captain (<@{ALICE}>) may {ACTIONS[row.permission]}."
+    assert str(refused.value) == f"Only the fire captain (<@{ALICE}>) may {row.permission.says}."
     assert timeline(service, room.channel_id) == before and outbound.publications == []
 
     row.handle(parsed.command, Request(user=ALICE, channel=room.channel_id, trigger_id="2.t", services=services))
@@ -429,7 +429,7 @@ def test_every_row_without_a_permission_has_a_sample_command_here():
 
 @pytest.mark.parametrize("row", ROWS_WITHOUT, ids=lambda row: row.words or "(bare)")
 def test_a_row_without_a_permission_runs_for_anyone_when_every_action_is_the_captains(make_service, row):
-    captains_only = Policy(rules={a: frozenset({CAPTAIN}) for a in ACTIONS})
+    captains_only = Policy(rules={a: frozenset({CAPTAIN}) for a in Action})
     service = make_service(policy=captains_only)
     room = service.declare(title="Bot recommends rival products", by=ALICE).incident
     parsed = parse(WITHOUT_SAMPLES[row.words], catalog=service.catalog)

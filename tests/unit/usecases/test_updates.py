@@ -156,7 +156,7 @@ def test_a_snooze_never_goes_past_the_updates_due_time(updates, declared, engine
 
 def test_a_snooze_tells_whoever_follows_incidents(updates, service, declared):
     seen = []
-    service.after_save.append(lambda incident: seen.append(incident.snoozed_until))
+    service.context.after_save.append(lambda incident: seen.append(incident.snoozed_until))
     until = updates.snooze(incident_id=declared.id, by=ALICE)
     assert seen == [until]
 

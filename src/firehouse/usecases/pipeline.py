@@ -1,0 +1,238 @@
+"""The one way a use case changes state: load → permit → decide → save → publish.
+
+A use case names what it changes (`war_room(channel)`, `incident(id)`, `follow_up(id)`, `notice(id)`,
+`postmortem(id, version)`), the permission that needs and a `decide` function; `change` owns the
+transaction. It loads the incident in a fresh unit of work (so no change is saved over a stale copy),
+checks who may, lets `decide` call the domain and stage the records it touches, follows any change of
+cadence, saves the incident with its events and the posts they owe, commits, and only then announces the
+events and delivers the posts. `open_incident` is the same for a new incident, and `record` for
+work that belongs to no one incident (an alert delivery, a Slack event's id). Nothing else outside
+`store/` commits (`tests/test_one_pipeline.py` keeps it so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from firehouse.config import Settings
+from firehouse.domain.afteraction import FollowUp, PostmortemVersion
+from firehouse.domain.events import Event
+from firehouse.domain.model import Incident
+from firehouse.domain.notices import Notice
+from firehouse.domain.permissions import Action
+from firehouse.errors import DomainError, NotAWarRoom
+from firehouse.logs import note
+from firehouse.store import UnitOfWork
+from firehouse.usecases.ports import Outbound, Post
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Target(Generic[R]):
+    """The incident a change is about, and the record inside it that the change is about (or None)."""
+
+    incident: Incident
+    record: R
+
+
+Load = Callable[[UnitOfWork], Target[R]]
+# The permission a change needs: none (the scheduler, Firehouse itself), one, all of several, or one that
+# depends on what was loaded (lowering a severity, approving a legal notice, the owner of a follow-up).
+Needs = Action | tuple[Action, ...] | Callable[[Target[R]], Action | tuple[Action, ...] | None] | None
+
+
+@dataclass
+class Decision(Generic[T]):
+    """What `decide` did: the events for the timeline, the posts they owe, and what it made (a follow-up, …)."""
+
+    events: list[Event]
+    posts: list[Post] = field(default_factory=list)
+    made: T | None = None
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """What a change did, what it made, and the side effects that Slack refused (the change itself stands)."""
+
+    incident: Incident
+    events: list[Event] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    made: T | None = None
+
+
+Decide = Callable[[UnitOfWork, Target[R]], Decision[T] | Event | list[Event]]
+
+
+class Permissions:
+    """Who may do what in an incident: the configured policy, and who the admins are (user groups ask Slack)."""
+
+    def __init__(self, *, settings: Settings, outbound: Outbound) -> None:
+        self.settings = settings
+        self.outbound = outbound
+
+    def require(self, incident: Incident, action: Action, by: str) -> None:
+        """NotAllowed, naming who may, unless `by` may do `action` in this incident."""
+        self.settings.policy.require(action, user=by, captain=incident.captain, roles=incident.roles,
+                                     is_admin=lambda: self.is_admin(by))
+
+    def is_admin(self, user: str) -> bool:
+        """Listed in `admins`, or a member of a user group listed there."""
+        if user in self.settings.admins:
+            return True
+        return any(user in self.outbound.usergroup_members(group)
+                   for group in self.settings.admins if group.startswith("S"))
+
+
+@dataclass
+class Context:
+    """What every use case runs with: the store, the clock, the permissions and the outbound side."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    clock: Callable[[], datetime]
+    permissions: Permissions
+    outbound: Outbound
+    settings: Settings
+    # Told about every incident saved, e.g. the status board rescheduling its job.
+    after_save: list[Callable[[Incident], None]] = field(default_factory=list)
+
+    def interval(self, incident: Incident) -> timedelta | None:
+        """How often this incident's stakeholders hear from the war room now."""
+        return self.settings.cadence.interval(incident.severity, incident.status)
+
+    def stakeholder_channel(self, incident: Incident) -> str | None:
+        return incident.stakeholder_channel(self.settings.stakeholder_channel)
+
+    def saved(self, incident: Incident) -> None:
+        for listener in self.after_save:
+            listener(incident)
+
+    def read(self, load: Load[R]) -> Target[R]:
+        """Load what `load` names, to read and not to change."""
+        with self.unit_of_work() as uow:
+            return load(uow)
+
+    def require_person(self, user_id: str) -> None:
+        """DomainError unless `user_id` is a person who can answer (not unknown, a bot or deactivated)."""
+        person = self.outbound.person(user_id)
+        if person is None:
+            raise DomainError(f"I can't find <@{user_id}> in this workspace.")
+        if person.is_bot or person.deleted:
+            raise DomainError(f"<@{user_id}> is {'a bot' if person.is_bot else 'deactivated'};"
+                              " incident roles need a person who can answer.")
+
+
+def change(ctx: Context, load: Load[R], *, by: str, needs: Needs[R], decide: Decide[R, T],
+           publish: bool = True) -> Outcome[T]:
+    """Load, check `by` may do what `needs` names, apply `decide`, follow any change of cadence, save the
+    incident with the events and the posts they owe in one transaction, then `publish` and deliver them."""
+    with ctx.unit_of_work() as uow:
+        target = load(uow)
+        incident = target.incident
+        actions = needs(target) if callable(needs) else needs
+        for action in (actions,) if isinstance(actions, Action) else actions or ():
+            ctx.permissions.require(incident, action, by)
+        before = ctx.interval(incident)
+        decision = _decision(decide(uow, target))
+        incident.retime(old=before, new=ctx.interval(incident), now=ctx.clock())
+        uow.incidents.save(incident, decision.events)
+        owed = ctx.outbound.owe(uow, incident, decision.posts) if decision.posts else []
+        uow.commit()
+    return _published(ctx, incident, decision, owed, publish=publish)
+
+
+def open_incident(ctx: Context, incident: Incident, events: Sequence[Event], *,
+                  decide: Callable[[UnitOfWork, Incident], list[Post]] | None = None) -> Outcome[None]:
+    """Store a new incident (its war room already open) with its events, and whatever `decide` records with
+    it, returning the posts it owes; they are delivered after the commit (the caller briefs the room first)."""
+    with ctx.unit_of_work() as uow:
+        uow.incidents.add(incident, events)
+        posts = decide(uow, incident) if decide else []
+        owed = ctx.outbound.owe(uow, incident, posts) if posts else []
+        uow.commit()
+    ctx.saved(incident)
+    return Outcome(incident, list(events), made=owed)
+
+
+def record(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
+    """Work that belongs to no one incident (an alert delivery, a Slack event's id), in one transaction."""
+    with ctx.unit_of_work() as uow:
+        done = work(uow)
+        uow.commit()
+    return done
+
+
+def _decision(decided: Decision[T] | Event | list[Event]) -> Decision[T]:
+    if isinstance(decided, Decision):
+        return decided
+    return Decision(decided if isinstance(decided, list) else [decided])
+
+
+def _published(ctx: Context, incident: Incident, decision: Decision[T], owed: list[Any], *,
+               publish: bool) -> Outcome[T]:
+    ctx.saved(incident)
+    problems = ctx.outbound.publish(incident, decision.events) if publish and decision.events else []
+    if owed:  # after the announcement: a drill's end says its report follows
+        ctx.outbound.deliver(owed)
+    return Outcome(incident, decision.events, problems, decision.made)
+
+
+# --- what a change loads --------------------------------------------------------------------------------
+
+
+def war_room(channel: str) -> Load[None]:
+    """The incident whose war room `channel` is, or NotAWarRoom."""
+    return lambda uow: Target(in_war_room(uow, channel), None)
+
+
+def by_id(incident_id: int) -> Load[None]:
+    """The incident numbered `incident_id`."""
+    return lambda uow: Target(_incident(uow, incident_id), None)
+
+
+def follow_up(action_id: int) -> Load[FollowUp]:
+    def load(uow: UnitOfWork) -> Target[FollowUp]:
+        action = uow.afteraction.action(action_id)
+        if action is None:
+            raise DomainError(f"Action #{action_id} does not exist.")
+        return Target(_incident(uow, action.incident_id), action)
+    return load
+
+
+def notice(notice_id: int) -> Load[Notice]:
+    def load(uow: UnitOfWork) -> Target[Notice]:
+        found = uow.notices.get(notice_id)
+        if found is None:
+            raise DomainError(f"Notice #{notice_id} does not exist.")
+        return Target(_incident(uow, found.incident_id), found)
+    return load
+
+
+def postmortem(incident_id: int, version: int | None) -> Load[PostmortemVersion | None]:
+    """A drafted version of the incident's postmortem, the latest unless one is named (None: no draft)."""
+    def load(uow: UnitOfWork) -> Target[PostmortemVersion | None]:
+        found = _incident(uow, incident_id)
+        versions = uow.afteraction.postmortems(incident_id)
+        return Target(found, next((v for v in versions if v.version == version), None) if version else (
+            versions[-1] if versions else None))
+    return load
+
+
+def in_war_room(uow: UnitOfWork, channel: str) -> Incident:
+    found = uow.incidents.by_channel(channel)
+    if found is None:
+        raise NotAWarRoom("This channel is not a war room.")
+    note(incident=found.id)  # the log lines of the work that follows say which incident
+    return found
+
+
+def _incident(uow: UnitOfWork, incident_id: int) -> Incident:
+    found = uow.incidents.get(incident_id)
+    if found is None:
+        raise NotAWarRoom(f"Incident #{incident_id} does not exist.")
+    note(incident=found.id)
+    return found
