@@ -17,7 +17,7 @@ def test_the_wheel_carries_every_message_template(tmp_path):
                for p in (ROOT / "message_templates").rglob("*.md.j2")}
     assert len(shipped) >= 9
     assert shipped <= names
-    assert "firehouse/cli.py" in names
+    assert "firehouse/cli/__init__.py" in names
     scenarios = {f"firehouse/drills/{p.name}" for p in (ROOT / "drills").glob("*.toml")}
     assert len(scenarios) >= 4 and scenarios <= names
     migrations = {f"firehouse/store/migrations/{p.relative_to(ROOT / 'src/firehouse/store/migrations')}"

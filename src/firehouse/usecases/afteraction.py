@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from firehouse.comms.postmortem import RenderedPostmortem, render_postmortem
 from firehouse.comms.templates import TemplateCatalogue
-from firehouse.domain.classes import Catalog
 from firehouse.domain.afteraction import (
     NOTE_SECTIONS,
     REMIND_EVERY,
@@ -21,16 +20,24 @@ from firehouse.domain.afteraction import (
     PostmortemVersion,
     missing_for_lock,
 )
+from firehouse.domain.classes import Catalog
 from firehouse.domain.events import FIREHOUSE, Event
-from firehouse.domain.permissions import Action
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
+from firehouse.domain.permissions import Action
 from firehouse.errors import DomainError, InvalidChange, echo
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import FollowUpReminder, LockNudge
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.pipeline import (
-    Decision, Outcome, Target, change, follow_up, by_id, postmortem, war_room,
+    Decision,
+    Outcome,
+    Target,
+    by_id,
+    change,
+    follow_up,
+    postmortem,
+    war_room,
 )
 from firehouse.usecases.ports import Post
 

@@ -41,12 +41,12 @@ from firehouse.domain.alerts import (
     triage,
 )
 from firehouse.domain.events import FIREHOUSE
+from firehouse.domain.model import Incident
 from firehouse.errors import DomainError
 from firehouse.logs import bound, note
 from firehouse.store import UnitOfWork
 from firehouse.store.alerts import processing_lock
 from firehouse.usecases.effects import AlertPost
-from firehouse.domain.model import Incident
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.pipeline import Decision, Target, by_id, change, record
 from firehouse.usecases.ports import Post

@@ -22,10 +22,18 @@ from firehouse.domain.times import parse_moment
 from firehouse.errors import DomainError, InvalidChange, SlackFailure
 from firehouse.store import UnitOfWork
 from firehouse.usecases.pipeline import (
-    Context, Decision, Outcome, Permissions, Target, change, by_id, open_incident, record, war_room,
+    Context,
+    Decision,
+    Outcome,
+    Permissions,
+    Target,
+    by_id,
+    change,
+    open_incident,
+    record,
+    war_room,
 )
 from firehouse.usecases.ports import Channel, Outbound, Post
-
 
 DRILL_PREFIX = "drill"  # a drill's war room is `drill-<yyyymmdd>-<slug>`, whatever the deployment's prefix
 NAME_ATTEMPTS = 10  # numbered names, `<name>` and `<name>-2` to `<name>-10`, on a busy day

@@ -20,7 +20,6 @@ from firehouse.store import UnitOfWork
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.pipeline import Decision, Outcome, Target, change, notice, record, war_room
 
-
 DRILL_CLOCKS = "This is a drill, so no regulatory clock runs and there is nothing to report."
 
 
@@ -78,7 +77,8 @@ class NoticeDesk:
                          act=lambda n: n.approve(by=by, at=self.clock()))
 
     def mark_sent(self, *, notice_id: int, by: str) -> Notice:
-        return self._act(notice_id, by, needs=lambda n: Action.MARK_SENT, act=lambda n: n.mark_sent(by=by, at=self.clock()),
+        return self._act(notice_id, by, needs=lambda n: Action.MARK_SENT,
+                         act=lambda n: n.mark_sent(by=by, at=self.clock()),
                          in_drill=False)
 
     def _act(self, notice_id: int, by: str, *, needs: Callable[[Notice], Action], act: Callable[[Notice], Event],

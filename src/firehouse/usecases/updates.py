@@ -11,7 +11,7 @@ from firehouse.errors import DomainError, NotAWarRoom
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import StatusUpdate
 from firehouse.usecases.incidents import IncidentService
-from firehouse.usecases.pipeline import Outcome, Target, change, by_id
+from firehouse.usecases.pipeline import Outcome, Target, by_id, change
 from firehouse.usecases.ports import Post
 
 
