@@ -4,54 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from firehouse.domain.afteraction import Closed, NoFixtureReason
-from firehouse.domain.board import checkpoint_reached, next_update_due, rescheduled_due
+from firehouse.domain.cadence import OnTheBoard
 from firehouse.domain.classes import IncidentClass
-from firehouse.domain.clocks import REGIMES, Deadline, deadlines
 from firehouse.domain.drills import ENDED
 from firehouse.domain.events import (
-    FIREHOUSE,
     CaptainConfirmed,
     CaptainHandedOver,
     CauseChanged,
     ClassChanged,
-    DeadlineReminded,
-    DecidedNotReportable,
-    FactRecorded,
     IncidentDeclared,
     Logged,
     MomentSet,
     RoleAssigned,
     SeverityChanged,
     StatusChanged,
-    UpdateMissed,
-    UpdatePosted,
 )
-from firehouse.domain.facts import CHOICES, FACTS, MAX_FACT
+from firehouse.domain.legal import LegalLane
 from firehouse.domain.lifecycle import Status, can_move
 from firehouse.domain.permissions import Action
 from firehouse.domain.severity import Severity
-from firehouse.errors import InvalidChange, echo
-
-MAX_TITLE = 150  # a Slack header block's limit, so the title always fits whole
-MAX_TEXT = 3000  # a Slack section block's limit, so a timeline entry is never cut
-MAX_DESCRIPTION = 3000
-
-
-def check_text(text: str, *, what: str, limit: int) -> str:
-    """Strip `text` and refuse it when empty or longer than `limit`."""
-    text = text.strip()
-    if not text:
-        raise InvalidChange(f"The {what} is empty.")
-    if len(text) > limit:
-        raise InvalidChange(f"The {what} is {len(text):,} characters long; keep it to {limit:,}.")
-    return text
-
-
-def _optional_text(text: str, *, what: str, limit: int) -> str:
-    return check_text(text, what=what, limit=limit) if text.strip() else ""
+from firehouse.domain.text import MAX_DESCRIPTION, MAX_TEXT, MAX_TITLE, check_text, optional_text
+from firehouse.errors import InvalidChange
 
 
 class NotLocked(InvalidChange):
@@ -64,7 +40,7 @@ class NotLocked(InvalidChange):
 
 
 @dataclass
-class Incident:
+class Incident(OnTheBoard, LegalLane):
     """An AI incident with exactly one fire captain at any time."""
 
     title: str
@@ -147,7 +123,7 @@ class Incident:
             captain=captain or by,
             declared_by=by,
             declared_at=at,
-            description=_optional_text(description, what="description", limit=MAX_DESCRIPTION),
+            description=optional_text(description, what="description", limit=MAX_DESCRIPTION),
             reached_users=reached_users,
             aware_at=at,
             classified_at=at if classified else None,
@@ -213,7 +189,7 @@ class Incident:
         if severity == self.severity:
             raise InvalidChange(f"The incident is already {severity.label}.")
         event = SeverityChanged(at=at, by=by, previous=self.severity, severity=severity,
-                                reason=_optional_text(reason, what="reason", limit=MAX_TEXT))
+                                reason=optional_text(reason, what="reason", limit=MAX_TEXT))
         self.severity = severity
         return event
 
@@ -258,7 +234,7 @@ class Incident:
     def resolve(self, *, by: str, at: datetime, summary: str = "", waiver: str = "") -> StatusChanged:
         """Resolve, unless a customer notice is still owed and nobody waived it with a reason."""
         self._check_move(Status.RESOLVED)
-        waiver = _optional_text(waiver, what="waiver reason", limit=MAX_TEXT)
+        waiver = optional_text(waiver, what="waiver reason", limit=MAX_TEXT)
         if self.notice_owed and not waiver:
             settle = ("approved (a drill's notices are never sent): draft one with `/incident comms product` and"
                       " approve it" if self.drill else "marked sent before it can be resolved. Draft one with"
@@ -268,7 +244,7 @@ class Incident:
                 " waive it with `/incident resolve [summary] --waive-notice <reason>`."
             )
         event = StatusChanged(at=at, by=by, previous=self.status, status=Status.RESOLVED,
-                              summary=_optional_text(summary, what="summary", limit=MAX_TEXT), waiver=waiver)
+                              summary=optional_text(summary, what="summary", limit=MAX_TEXT), waiver=waiver)
         self.status = Status.RESOLVED
         self.resolved_at = at
         self.summary = event.summary or self.summary
@@ -289,109 +265,6 @@ class Incident:
             "classified": self.classified_at, "contained": self.contained_at, "resolved": self.resolved_at,
         }
 
-    # --- the status board -------------------------------------------------------------------------
-
-    def post_update(self, text: str, *, by: str, at: datetime, interval: timedelta | None) -> UpdatePosted:
-        """A status update: stakeholders hear it, and the next one is due a full interval from now."""
-        text = check_text(text, what="update", limit=MAX_TEXT)
-        self.last_update_at = at
-        self.missed_updates = 0
-        self._start_cycle(at + interval if interval else None)
-        return UpdatePosted(at=at, by=by, text=text, next_due=self.next_update_due)
-
-    def retime(self, *, old: timedelta | None, new: timedelta | None, now: datetime) -> None:
-        """Follow a change of cadence: stop when resolved, restart when reopened, stretch or shrink otherwise."""
-        if new is None:
-            self._start_cycle(None)
-        elif old is None or self.next_update_due is None:
-            self._start_cycle(now + new)
-        elif old != new:
-            self._start_cycle(rescheduled_due(due=self.next_update_due, old=old, new=new, now=now))
-
-    def prompted(self) -> None:
-        self.update_prompted = True
-
-    def snooze(self, until: datetime) -> None:
-        """Prompt again at `until` (if that is before the update is due)."""
-        self.update_prompted = False
-        self.snoozed_until = until
-
-    def update_missed(self, *, interval: timedelta, now: datetime, by: str) -> UpdateMissed:
-        """The update was due and none came; the next cycle starts (once, however long the bot was down)."""
-        due = self.next_update_due
-        self.missed_updates += 1
-        self._start_cycle(next_update_due(due, interval, now))
-        return UpdateMissed(at=now, by=by, due=due, missed=self.missed_updates, next_due=self.next_update_due)
-
-    def checklist_passed(self, now: datetime, offsets: Sequence[timedelta]) -> None:
-        """Mark the first-hour checkpoints up to `now` as handled: a checklist missed while down is sent once."""
-        self.checklist_step = max(self.checklist_step, checkpoint_reached(self.declared_at, now, offsets))
-
-    # --- the legal lane ---------------------------------------------------------------------------
-
-    def record_facts(self, facts: Mapping[str, str], *, by: str, at: datetime) -> list[FactRecorded]:
-        """Record facts the notices need; an empty value clears a fact."""
-        unknown = sorted(set(facts) - set(FACTS))
-        if unknown:
-            raise InvalidChange(f"`{echo(unknown[0])}` is not a fact I know. Facts: {', '.join(FACTS)}.")
-        events = []
-        for key, value in facts.items():
-            value = value.strip()
-            if len(value) > MAX_FACT:
-                raise InvalidChange(f"The fact {echo(key)} is {len(value):,} characters long; keep it to {MAX_FACT:,}.")
-            if value and key in CHOICES and value not in CHOICES[key]:
-                raise InvalidChange(f"{key} is one of {', '.join(CHOICES[key])}, not `{echo(value)}`.")
-            if value:
-                self.facts[key] = value
-            else:
-                self.facts.pop(key, None)
-            events.append(FactRecorded(at=at, by=by, key=key, value=value))
-        return events
-
-    def deadlines(self, regimes: Mapping[str, tuple[str, ...]]) -> list[Deadline]:
-        """The deadlines of the enabled `regimes` (id → classes covered) that apply to this incident's class.
-        A drill starts no regulatory clock."""
-        if self.drill:
-            return []
-        return [
-            deadline
-            for regime, classes in regimes.items()
-            if self.class_id in classes
-            for deadline in deadlines(regime, aware_at=self.aware_at or self.declared_at,
-                                      classified_at=self.classified_at, facts=self.facts)
-        ]
-
-    def open_deadlines(self, regimes: Mapping[str, tuple[str, ...]]) -> list[Deadline]:
-        """Deadlines still owed: not met by a notice marked sent, and not decided not reportable."""
-        return [d for d in self.deadlines(regimes)
-                if d.key not in self.reported and d.regime not in self.not_reportable]
-
-    def decide_not_reportable(self, regime: str, reason: str, *, by: str, at: datetime) -> DecidedNotReportable:
-        """Record that `regime` does not require a report, and why; its reminders stop."""
-        if regime in self.not_reportable:
-            raise InvalidChange(f"Not reportable under {REGIMES[regime].name} was already recorded.")
-        reason = check_text(reason, what="reason", limit=MAX_TEXT)
-        self.not_reportable[regime] = {"reason": reason, "by": by, "at": at.isoformat()}
-        return DecidedNotReportable(at=at, by=by, regime=REGIMES[regime].name, reason=reason)
-
-    def reminders_due(self, regimes: Mapping[str, tuple[str, ...]], now: datetime) -> list[DeadlineReminded]:
-        """The deadline reminders that are due and not yet sent; only the latest point of each deadline,
-        so a reminder missed while the bot was down is sent once."""
-        due = []
-        for deadline in self.open_deadlines(regimes):
-            passed = [(point, at) for point, at in deadline.reminders() if at <= now]
-            if passed and f"{deadline.key}@{passed[-1][0]}" not in self.reminded:
-                point = passed[-1][0]
-                keys = [f"{deadline.key}@{p}" for p, _ in passed]
-                self.reminded += [key for key in keys if key not in self.reminded]
-                due.append(DeadlineReminded(at=now, by=FIREHOUSE, key=deadline.key, point=point, due=deadline.due))
-        return due
-
-    def next_reminder(self, regimes: Mapping[str, tuple[str, ...]]) -> datetime | None:
-        moments = [at for d in self.open_deadlines(regimes) for point, at in d.reminders()
-                   if f"{d.key}@{point}" not in self.reminded]
-        return min(moments, default=None)
-
     def close(self, *, by: str, at: datetime, missing: Sequence[str], waiver: str = "") -> Closed:
         """Close a resolved incident: only when locked (nothing `missing`), or with a waiver's reason."""
         if self.drill:
@@ -399,7 +272,7 @@ class Incident:
         if self.status is not Status.RESOLVED:
             raise InvalidChange(f"The incident is {self.status}; resolve it first (`/incident resolve`),"
                                 " then close it.")
-        waiver = _optional_text(waiver, what="reason", limit=MAX_TEXT)
+        waiver = optional_text(waiver, what="reason", limit=MAX_TEXT)
         if missing and not waiver:
             raise NotLocked(missing)
         self.status, self.closed_at, self.lock_waiver = Status.CLOSED, at, waiver
@@ -423,11 +296,6 @@ class Incident:
         """Record why this failure cannot become an eval fixture (it then counts towards the lock)."""
         self.no_fixture_reason = check_text(reason, what="reason", limit=MAX_TEXT)
         return NoFixtureReason(at=at, by=by, reason=self.no_fixture_reason)
-
-    def _start_cycle(self, due: datetime | None) -> None:
-        self.next_update_due = due
-        self.update_prompted = False
-        self.snoozed_until = None
 
     def _check_move(self, status: Status) -> None:
         if status is self.status:
