@@ -12,7 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from firehouse.bolt import handlers as h
+from firehouse.bolt.handlers.afteraction import add_action, close, fixture, postmortem, show_actions
+from firehouse.bolt.handlers.containment import firebreak
+from firehouse.bolt.handlers.drills import drill
+from firehouse.bolt.handlers.evidence import freeze, show_snapshots
+from firehouse.bolt.handlers.incidents import (
+    assign_role, change_cause, change_class, change_severity, change_status, declare, hand_over, list_incidents,
+    log_entry, open_declare_modal, resolve, set_aware, set_detected, show_roles, show_summary, show_timeline,
+)
+from firehouse.bolt.handlers.notices import clock, draft_notice, record_facts
+from firehouse.bolt.handlers.request import Request
+from firehouse.bolt.handlers.stats import show_stats
+from firehouse.bolt.handlers.updates import post_update
 from firehouse.commands import afteraction, containment, drills, evidence, incidents, notices, stats, timeline
 from firehouse.commands.grammar import ANYWHERE, WAR_ROOM, Grammar, Parser
 from firehouse.commands.incidents import ShowHelp
@@ -21,7 +32,8 @@ from firehouse.domain.classes import Catalog
 from firehouse.domain.permissions import Action
 from firehouse.slack.gateway import Message
 
-def _show_help(command: ShowHelp, req: h.Request) -> Message:
+
+def _show_help(command: ShowHelp, req: Request) -> Message:
     """The rows grouped by where they run, after the problem that brought the person here."""
     lines = [command.problem] if command.problem else []
     return Message(text="\n".join([*lines, *help_lines(req.services.incidents.catalog)]))
@@ -32,7 +44,7 @@ class Row:
     """One subcommand: its grammar, its handler, and the policy action its use case checks (None: anyone)."""
 
     grammar: Grammar
-    handle: Callable[[Any, h.Request], Any]
+    handle: Callable[[Any, Request], Any]
     permission: Action | None = None
     instant: bool = False  # answered in the ack itself: no I/O, nothing to wait for
     acks: Callable[[Any], str] | None = None  # what the ack says while the work runs
@@ -58,37 +70,37 @@ class Row:
 
 
 COMMANDS: tuple[Row, ...] = (
-    Row(incidents.MODAL, h.open_declare_modal),
-    Row(incidents.DECLARE, h.declare, acks=lambda c: f"Opening a war room for *{escape(c.title)}*…"),
+    Row(incidents.MODAL, open_declare_modal),
+    Row(incidents.DECLARE, declare, acks=lambda c: f"Opening a war room for *{escape(c.title)}*…"),
     Row(incidents.HELP, _show_help, instant=True),
-    Row(incidents.LIST, h.list_incidents),
-    Row(stats.STATS, h.show_stats),
-    Row(drills.DRILL, h.drill),
-    Row(incidents.CAPTAIN, h.hand_over, Action.HAND_OVER),
-    Row(incidents.ROLE, h.assign_role, Action.ASSIGN_ROLE),
-    Row(incidents.ROLES, h.show_roles),
-    Row(incidents.SEV, h.change_severity, Action.ESCALATE),
-    Row(incidents.CLASS, h.change_class, Action.CHANGE_CLASS),
-    Row(incidents.CAUSE, h.change_cause, Action.CHANGE_CAUSE),
-    Row(incidents.STATUS, h.change_status, Action.STATUS),
-    Row(incidents.RESOLVE, h.resolve, Action.RESOLVE),
-    Row(timeline.DETECTED, h.set_detected, Action.SET_TIMES),
-    Row(timeline.SUMMARY, h.show_summary),
-    Row(timeline.UPDATE, h.post_update, Action.UPDATE),
-    Row(notices.FACT, h.record_facts, Action.FACTS),
-    Row(notices.COMMS, h.draft_notice, Action.DRAFT_NOTICE),
-    Row(notices.CLOCK, h.clock, Action.NOT_REPORTABLE),
-    Row(timeline.AWARE, h.set_aware, Action.SET_TIMES),
-    Row(timeline.LOG, h.log, Action.LOG),
-    Row(timeline.TIMELINE, h.show_timeline),
-    Row(evidence.SNAPSHOT, h.freeze, Action.SNAPSHOT),
-    Row(evidence.SNAPSHOTS, h.show_snapshots),
-    Row(containment.FIREBREAK, h.firebreak, Action.PULL_FIREBREAK),
-    Row(afteraction.ACTION, h.add_action, Action.FOLLOW_UP),
-    Row(afteraction.ACTIONS, h.show_actions),
-    Row(afteraction.FIXTURE, h.fixture, Action.FIXTURE),
-    Row(afteraction.POSTMORTEM, h.postmortem, Action.POSTMORTEM),
-    Row(afteraction.CLOSE, h.close, Action.CLOSE),
+    Row(incidents.LIST, list_incidents),
+    Row(stats.STATS, show_stats),
+    Row(drills.DRILL, drill),
+    Row(incidents.CAPTAIN, hand_over, Action.HAND_OVER),
+    Row(incidents.ROLE, assign_role, Action.ASSIGN_ROLE),
+    Row(incidents.ROLES, show_roles),
+    Row(incidents.SEV, change_severity, Action.ESCALATE),
+    Row(incidents.CLASS, change_class, Action.CHANGE_CLASS),
+    Row(incidents.CAUSE, change_cause, Action.CHANGE_CAUSE),
+    Row(incidents.STATUS, change_status, Action.STATUS),
+    Row(incidents.RESOLVE, resolve, Action.RESOLVE),
+    Row(timeline.DETECTED, set_detected, Action.SET_TIMES),
+    Row(timeline.SUMMARY, show_summary),
+    Row(timeline.UPDATE, post_update, Action.UPDATE),
+    Row(notices.FACT, record_facts, Action.FACTS),
+    Row(notices.COMMS, draft_notice, Action.DRAFT_NOTICE),
+    Row(notices.CLOCK, clock, Action.NOT_REPORTABLE),
+    Row(timeline.AWARE, set_aware, Action.SET_TIMES),
+    Row(timeline.LOG, log_entry, Action.LOG),
+    Row(timeline.TIMELINE, show_timeline),
+    Row(evidence.SNAPSHOT, freeze, Action.SNAPSHOT),
+    Row(evidence.SNAPSHOTS, show_snapshots),
+    Row(containment.FIREBREAK, firebreak, Action.PULL_FIREBREAK),
+    Row(afteraction.ACTION, add_action, Action.FOLLOW_UP),
+    Row(afteraction.ACTIONS, show_actions),
+    Row(afteraction.FIXTURE, fixture, Action.FIXTURE),
+    Row(afteraction.POSTMORTEM, postmortem, Action.POSTMORTEM),
+    Row(afteraction.CLOSE, close, Action.CLOSE),
 )
 BY_WORDS: dict[str, Row] = {row.words: row for row in COMMANDS}
 

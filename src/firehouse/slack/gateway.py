@@ -105,6 +105,10 @@ class SlackGateway:
     def post_ephemeral(self, channel: str, user: str, message: Message) -> None:
         self._call("chat_postEphemeral", channel=channel, user=user, text=message.text, blocks=_fitted(message))
 
+    def respond(self, respond: Callable[..., object], message: Message) -> None:
+        """Answer a slash command privately through its response URL (Bolt's `respond`), fitted like a post."""
+        respond(text=message.text, blocks=_fitted(message), response_type="ephemeral")
+
     def upload(self, channel: str, *, content: str | bytes, filename: str, title: str, comment: str) -> str:
         """Share a file (text, or the bytes of an image) in a channel with a comment; returns the file's id.
 
@@ -182,7 +186,8 @@ class SlackGateway:
 
 def _fitted(message: Message) -> list[dict] | None:
     """The message's blocks within Slack's limits (`limits.fit_blocks`), so a builder's overshoot never
-    loses the whole message; what had to be left out is noted in the message and logged."""
+    loses the whole message; what had to be left out is noted in the message and logged. The one place
+    an outgoing message is fitted: every post, update, ephemeral message and command reply passes here."""
     if not message.blocks:
         return None
     blocks, dropped = fit_blocks(message.blocks)

@@ -3,7 +3,8 @@ keeps a message whole when a builder still overshot: a long section is split, an
 would refuse is left out behind a visible note, so the rest of the message still goes out.
 
 The builders split long text themselves (`sections`, `shorten`); `fit_blocks` is the net under them, run
-by the gateway on every message, and by the outbound side so the person who caused a cut is told.
+once, by the gateway, on every message as it leaves. The outbound side only asks `will_be_cut`, so the person
+who caused a cut is told.
 """
 
 from __future__ import annotations
@@ -223,6 +224,11 @@ def fit_blocks(blocks: Sequence[Any], *, limit: int = MESSAGE_BLOCKS) -> tuple[l
     if len(built) > limit:
         built, dropped = [*built[:limit - 1], _note()], True
     return built, dropped
+
+
+def will_be_cut(blocks: Sequence[Any], *, limit: int = MESSAGE_BLOCKS) -> bool:
+    """Whether fitting the blocks will leave part of them out; the fitting itself happens in the gateway."""
+    return fit_blocks(blocks, limit=limit)[1]
 
 
 def _plain_section_text(block: Any) -> str | None:

@@ -33,7 +33,7 @@ from firehouse.slack import (
     notice_blocks,
 )
 from firehouse.slack.gateway import Message, SlackGateway
-from firehouse.slack.limits import fit_blocks
+from firehouse.slack.limits import will_be_cut
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
 from firehouse.store.tables import OutboxRow
@@ -183,6 +183,15 @@ class SlackOutbound:
 
         return self._run([("upload the drill's chart", upload_chart)], incident_id=incident.id)
 
+    def open_form(self, trigger_id: str, view: Any) -> None:
+        self.gateway.open_view(trigger_id, view)
+
+    def update_form(self, view_id: str, view: Any, *, hash: str | None = None) -> None:
+        self.gateway.update_view(view_id, view, hash=hash)
+
+    def share_chart(self, channel: str, *, image: bytes, filename: str, title: str, comment: str) -> None:
+        self.gateway.upload(channel, content=image, filename=filename, title=title, comment=comment)
+
     # --- telling Slack through the outbox ----------------------------------------------------------------
 
     def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[OutboxRow]:
@@ -242,14 +251,13 @@ class SlackOutbound:
 
     @staticmethod
     def _checked(what: str, message: Message, notes: list[str]) -> Message:
-        """`message` built within Slack's limits; when part of it had to be left out, a note for the person
-        whose command it announces (the message itself says so too, and the rest still goes out)."""
-        built, dropped = fit_blocks(message.blocks)
-        if dropped:
+        """`message`, with a note for the person whose command it announces when the gateway will have to leave
+        part of it out to fit Slack's limits (the message itself says so too, and the rest still goes out)."""
+        if will_be_cut(message.blocks):
             log.warning("part of %s was too long for Slack and was left out", what)
             notes.append(f"Part of {what} was too long for Slack and was left out; the full text is on the"
                          " timeline (`/incident timeline`).")
-        return Message(text=message.text, blocks=built)  # type: ignore[arg-type]
+        return message
 
     def _post_all(self, channel: str, messages: Sequence[Message]) -> None:
         for message in messages:

@@ -120,6 +120,15 @@ class Outbound(Protocol):
     def show_drill_chart(self, incident: Incident, *, run: DrillRun, previous: DrillRun | None) -> list[str]:
         """Upload the chart of a drill's readiness report to its war room, the run before in grey."""
 
+    def open_form(self, trigger_id: str, view: Any) -> None:
+        """Open a form (a modal) for the person whose click or command brought `trigger_id`."""
+
+    def update_form(self, view_id: str, view: Any, *, hash: str | None = None) -> None:
+        """Re-render an open form; `hash` refuses the update when a newer one already happened."""
+
+    def share_chart(self, channel: str, *, image: bytes, filename: str, title: str, comment: str) -> None:
+        """Share a chart (a PNG) in a channel, with a comment."""
+
     def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[Any]:
         """Record `posts` in the caller's transaction, already claimed by this process."""
 

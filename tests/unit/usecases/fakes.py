@@ -98,6 +98,10 @@ class FakeOutbound:
         self.notices_shown: list[tuple[Notice, str]] = []
         self.postmortems_shown: list[tuple[int, int, str]] = []
         self.drill_charts: list[tuple[int, Any, Any]] = []  # (incident, run, the run before)
+        self.forms_opened: list[tuple[str, Any]] = []  # (trigger id, view)
+        self.forms_updated: list[tuple[str, Any, str | None]] = []  # (view id, view, hash)
+        self.charts_shared: list[tuple[str, str, str, str]] = []  # (channel, filename, title, comment)
+        self.share_error: str | None = None  # what Slack answers `share_chart` with, when it refuses
         self._outbox = Outbox(engine=None, gateway=None, clock=clock)  # only its `add`: never sends
 
     # --- asking Slack -------------------------------------------------------------------------------
@@ -153,6 +157,17 @@ class FakeOutbound:
     def show_drill_chart(self, incident: Incident, *, run: Any, previous: Any) -> list[str]:
         self.drill_charts.append((incident.id, run, previous))
         return []
+
+    def open_form(self, trigger_id: str, view: Any) -> None:
+        self.forms_opened.append((trigger_id, view))
+
+    def update_form(self, view_id: str, view: Any, *, hash: str | None = None) -> None:
+        self.forms_updated.append((view_id, view, hash))
+
+    def share_chart(self, channel: str, *, image: bytes, filename: str, title: str, comment: str) -> None:
+        if self.share_error:
+            raise SlackFailure("files.completeUploadExternal", self.share_error)
+        self.charts_shared.append((channel, filename, title, comment))
 
     # --- telling Slack through the outbox --------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from firehouse.bolt.listeners.replies import guarded, harmless
 from firehouse.bolt.table import BY_WORDS, parse
 from firehouse.bolt.work import Background
 from firehouse.errors import DomainError, UsageError
-from firehouse.slack.limits import fit_blocks
 
 Observer = Callable[[str, str], None]  # told (verb, outcome) per command: ok, usage_error, refused or failed
 
@@ -56,7 +55,7 @@ def register(app: App, services: Services, background: Background, *, on_command
             reply = guarded(handle, form=row.usage(services.incidents.catalog))
             observe(verb, outcome)
             if reply:
-                respond(text=reply.text, blocks=fit_blocks(reply.blocks)[0] or None, response_type="ephemeral")
+                services.gateway.respond(respond, reply)
 
         background.run(work)
 

@@ -7,10 +7,9 @@ import logging
 from slack_bolt import App
 
 from firehouse.bolt.handlers import Services
+from firehouse.bolt.handlers.events import home, pin
 from firehouse.bolt.work import Background
-from firehouse.errors import FirehouseError
-from firehouse.slack import blocks
-from firehouse.slack.home import home_view
+from firehouse.errors import SlackFailure
 
 log = logging.getLogger(__name__)
 
@@ -18,14 +17,12 @@ PIN_REACTION = "pushpin"
 
 
 def register(app: App, services: Services, background: Background) -> None:
-    service, gateway = services.incidents, services.gateway
+    gateway = services.gateway
 
     @app.event("app_home_opened")
     def home_opened(event: dict) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        background.run(lambda: gateway.publish_home(event["user"], home_view(
-            service.open_incidents(), now=service.clock(), unlocked=services.afteraction.unlocked())))
+        if event.get("tab", "home") == "home":
+            background.run(lambda: gateway.publish_home(event["user"], home(services)))
 
     @app.event("reaction_added")
     def reaction_added(body: dict, event: dict) -> None:
@@ -34,14 +31,11 @@ def register(app: App, services: Services, background: Background) -> None:
             return
         channel, user = item["channel"], event["user"]
 
-        def pin() -> None:
-            if not service.first_delivery(body.get("event_id", "")):
-                log.info("event %s was handled before; ignoring Slack's retry", body.get("event_id"))
-                return
-            try:
-                entry = service.pin_to_timeline(channel=channel, ts=item["ts"], by=user)
-                gateway.post_ephemeral(channel, user, blocks.logged(entry))
-            except FirehouseError as err:
-                log.info("pushpin in %s: %s", channel, err)
+        def work() -> None:
+            if reply := pin(services, channel=channel, ts=item["ts"], by=user, event_id=body.get("event_id", "")):
+                try:
+                    gateway.post_ephemeral(channel, user, reply)
+                except SlackFailure as err:
+                    log.info("pushpin in %s: %s", channel, err)
 
-        background.run(pin)
+        background.run(work)

@@ -1,0 +1,43 @@
+"""Evidence: freezing it by command or through the snapshot form, and listing what was frozen."""
+
+from __future__ import annotations
+
+from firehouse.bolt.handlers.request import Form, Request, Services
+from firehouse.commands.evidence import Freeze, OpenSnapshotForm, ShowSnapshots
+from firehouse.slack import blocks, evidence_blocks
+from firehouse.slack.evidence_blocks import read_snapshot_form
+from firehouse.slack.gateway import Message
+
+SnapshotForm = tuple[int, dict[str, str]]  # (incident id, the fields filled in)
+
+
+def freeze(command: OpenSnapshotForm | Freeze, req: Request) -> Message | None:
+    if isinstance(command, OpenSnapshotForm):
+        open_snapshot_form("", req)
+        return None
+    snapshot, outcome = req.services.evidence.snapshot(channel=req.channel, by=req.user, fields=dict(command.fields))
+    return blocks.with_problems(evidence_blocks.frozen(snapshot).text, outcome.problems)
+
+
+def open_snapshot_form(value: str, req: Request) -> None:
+    """The form for long evidence, from `/incident snapshot` or a firebreak warning's Snapshot first button."""
+    incident = req.services.incidents.incident_in(req.channel)
+    req.services.outbound.open_form(req.trigger_id, evidence_blocks.snapshot_form(incident_id=incident.id))
+
+
+def show_snapshots(command: ShowSnapshots, req: Request) -> Message:
+    return evidence_blocks.snapshots_message(req.services.evidence.snapshots(channel=req.channel))
+
+
+def _check_snapshot(form: SnapshotForm, services: Services) -> dict[str, str]:
+    return {} if form[1] else {"output": "Fill in at least one field: the bad output, say."}
+
+
+def _snapshot_submitted(form: SnapshotForm, req: Request) -> Message:
+    incident = req.services.incidents.incident_by_id(form[0])
+    snapshot, outcome = req.services.evidence.snapshot(channel=incident.channel_id, by=req.user, fields=form[1])
+    return blocks.with_problems(evidence_blocks.frozen(snapshot).text, outcome.problems)
+
+
+SNAPSHOT_FORM = Form(read=read_snapshot_form, check=_check_snapshot, handle=_snapshot_submitted,
+                     where=lambda form, services: services.incidents.incident_by_id(form[0]).channel_id)
