@@ -235,7 +235,7 @@ def _policy(table: Any, roles: tuple[str, ...]) -> Policy:
     allowed = (ANYONE, CAPTAIN, ADMINS, *roles)
     rules = {action: frozenset(w for w in who if w in allowed) for action, who in DEFAULT_RULES.items()}
     for action, who in shape.table(table, "permissions").items():
-        if action not in Action:
+        if action not in set(Action):  # a string is a member by value; `in Action` refuses strings before 3.12
             raise ValueError(f"unknown key permissions.{action} (known keys: {', '.join(Action)})")
         who = _list(who, f"permissions.{action}")
         unknown = [w for w in who if w not in allowed]
