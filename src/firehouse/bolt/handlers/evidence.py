@@ -13,14 +13,19 @@ SnapshotForm = tuple[int, dict[str, str]]  # (incident id, the fields filled in)
 
 def freeze(command: OpenSnapshotForm | Freeze, req: Request) -> Message | None:
     if isinstance(command, OpenSnapshotForm):
-        open_snapshot_form("", req)
+        _open_snapshot_form(req)
         return None
     snapshot, outcome = req.services.evidence.snapshot(channel=req.channel, by=req.user, fields=dict(command.fields))
     return blocks.with_problems(evidence_blocks.frozen(snapshot).text, outcome.problems)
 
 
-def open_snapshot_form(value: str, req: Request) -> None:
-    """The form for long evidence, from `/incident snapshot` or a firebreak warning's Snapshot first button."""
+def snapshot_first(value: str, req: Request) -> None:
+    """A firebreak warning's Snapshot first button: the form, before pulling."""
+    _open_snapshot_form(req)
+
+
+def _open_snapshot_form(req: Request) -> None:
+    """The form for long evidence, for the war room the person is in."""
     incident = req.services.incidents.incident_in(req.channel)
     req.services.outbound.open_form(req.trigger_id, evidence_blocks.snapshot_form(incident_id=incident.id))
 
