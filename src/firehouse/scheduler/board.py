@@ -61,6 +61,7 @@ class StatusBoard:
         # The leader's upkeep, in the order it runs after the incidents' jobs are in step.
         self.chores: list[Chore] = [outbox_sweep(outbox), outbox_prune(outbox, self.settings)]
         self._placing = threading.Lock()  # one incident's job placed at a time, from the newest state
+        self._running: set[int] = set()  # the incidents whose job runs now, and places itself when done
         service.context.after_save.append(self.schedule)
 
     def follow(self, afteraction: AfterAction) -> None:
@@ -142,6 +143,8 @@ class StatusBoard:
         if not self.leading:
             return
         with self._placing:
+            if incident.id in self._running:
+                return  # its job places it once it finishes: the scheduler skips a job that is still running
             with UnitOfWork(self.service.engine) as uow:
                 incident = uow.incidents.get(incident.id) or incident
             job_id = f"incident:{incident.id}"
@@ -161,6 +164,15 @@ class StatusBoard:
         return self.duties.next_run(incident)
 
     def run(self, incident_id: int) -> None:
-        """The incident's job: the use case does what is due, and saving it places the next job."""
-        with bound(incident=incident_id):  # this job's log lines name the incident, and the next job's not
-            self.duties.run(incident_id)
+        """The incident's job: the use case does what is due, then the job is placed at the next moment (not
+        while it runs: its sends may outlast that moment, and the scheduler would skip it then, for good)."""
+        with self._placing:
+            self._running.add(incident_id)
+        try:
+            with bound(incident=incident_id):  # this job's log lines name the incident, and the next job's not
+                outcome = self.duties.run(incident_id)
+        finally:
+            with self._placing:
+                self._running.discard(incident_id)
+        if outcome:
+            self.schedule(outcome.incident)

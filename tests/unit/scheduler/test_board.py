@@ -91,6 +91,22 @@ def test_running_the_job_does_the_duties_and_places_the_next_job(wired, fake, cl
     assert wired.job_at(incident) == START + 60 * MINUTE
 
 
+def test_a_job_places_the_next_one_when_it_finishes_not_while_its_posts_are_still_going_out(wired, clock,
+                                                                                            monkeypatch):
+    incident = wired.declare()
+    wired.board.lead()
+    clock.set(START + 55 * MINUTE)
+    outbound = wired.services.incidents.outbound
+    deliver, seen_while_sending = outbound.deliver, []
+    monkeypatch.setattr(outbound, "deliver",
+                        lambda owed: seen_while_sending.append(wired.job_at(incident)) or deliver(owed))
+
+    wired.board.run(incident.id)
+
+    assert seen_while_sending == [START + 55 * MINUTE]  # the job that runs, not one the scheduler would skip
+    assert wired.job_at(incident) == START + 60 * MINUTE
+
+
 def test_a_change_moves_the_job_and_resolving_drops_it(wired, clock):
     incident = wired.declare()
     wired.board.lead()
