@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from firehouse.config.scenarios import Scenarios, load
 from firehouse.domain.drills import ENDED, DrillRun, Observed, Scenario, readiness
-from firehouse.domain.events import FIREHOUSE, Event
+from firehouse.domain.events import FIREHOUSE
 from firehouse.domain.firebreaks import State
 from firehouse.domain.model import Incident
 from firehouse.domain.permissions import Action
@@ -99,18 +99,16 @@ class Drills:
 
     # --- while it runs: the scheduler's part ------------------------------------------------------------
 
-    def due(self, uow: UnitOfWork, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
-        """The injects whose time came, recorded in the caller's transaction as posts owed to the war room."""
+    def due(self, uow: UnitOfWork, incident: Incident, now: datetime) -> Decision[None]:
+        """The injects whose time came: their events, and the posts they owe the war room, for the caller's
+        transaction."""
         run = uow.drills.of(incident.id)
-        if run is None:
-            return []
-        posted = run.due_injects(now, by=FIREHOUSE)
+        posted = run.due_injects(now, by=FIREHOUSE) if run else []
         if not posted:
-            return []
+            return Decision([])
         uow.drills.save(run)
-        events += posted
-        return [Post("inject", incident.channel_id, DrillInject(p.offset, p.text), run.started_at + p.offset)
-                for p in posted]
+        return Decision(list(posted), [Post("inject", incident.channel_id, DrillInject(p.offset, p.text),
+                                            run.started_at + p.offset) for p in posted])
 
     def next_moment(self, incident: Incident) -> datetime | None:
         """When this drill next needs the scheduler: its next inject, else its time limit; once the room resolved

@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 
 from firehouse.domain.board import next_checkpoint, next_step, open_phase_items
-from firehouse.domain.events import FIREHOUSE, Event
+from firehouse.domain.events import FIREHOUSE
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.times import duration
@@ -69,32 +69,33 @@ class Duties:
     # --- the decision ----------------------------------------------------------------------------------
 
     def _decide(self, uow: UnitOfWork, target: Target[None], now: datetime) -> Decision[None]:
+        """Everything due at `now`, in one decision: a regulator's clock runs on after the incident is resolved,
+        the rest only while it is open."""
         incident = target.incident
-        events: list[Event] = []
-        posts = self._deadline_reminders(incident, now, events)
+        parts = [self._deadline_reminders(incident, now)]
         if incident.status.is_open:
-            posts += self._board_step(uow, incident, now, events) + self._checklist(uow, incident, now)
+            parts += [self._board_step(uow, incident, now), self._checklist(uow, incident, now)]
             if incident.drill and self.drills:
-                posts += self.drills.due(uow, incident, now, events)
-        return Decision(events, posts)
+                parts.append(self.drills.due(uow, incident, now))
+        return Decision([e for part in parts for e in part.events], [p for part in parts for p in part.posts])
 
-    def _board_step(self, uow: UnitOfWork, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
+    def _board_step(self, uow: UnitOfWork, incident: Incident, now: datetime) -> Decision[None]:
         """The captain's prompt before an update is due; once it is missed, the reminder and the stakeholders'
         "no new information"."""
         interval = self.ctx.interval(incident)
         due = incident.next_update_due
         if not interval or not due:
-            return []
+            return Decision([])
         step = next_step(due=due, interval=interval, prompted=incident.update_prompted,
                          snoozed_until=incident.snoozed_until)
         if step.at > now:
-            return []
+            return Decision([])
         snooze = int(self.settings.board.snooze.total_seconds() // 60) or 1
         if step.kind == "prompt" and now < due:
             incident.prompted()
-            return [Post("prompt", incident.channel_id, Prompt(incident.id, incident.captain, due, snooze), step.at)]
+            return Decision([], [Post("prompt", incident.channel_id, Prompt(incident.id, incident.captain, due, snooze),
+                                      step.at)])
         missed = incident.update_missed(interval=interval, now=now, by=FIREHOUSE)
-        events.append(missed)
         reminder = Reminder(incident.id, incident.captain, due, missed.next_due, missed.missed,
                             self._escalation(incident), snooze)
         posts = [Post("reminder", incident.channel_id, reminder, due)]
@@ -102,7 +103,7 @@ class Duties:
             posts.append(Post("silence", stakeholders,
                               StatusUpdate(incident, None, missed.next_due, at=now,
                                            firebreaks=tuple(uow.evidence.firebreaks(incident.id))), due))
-        return posts
+        return Decision([missed], posts)
 
     def _escalation(self, incident: Incident) -> tuple[str, ...]:
         """Who the reminder pulls in once too many updates were missed."""
@@ -113,12 +114,12 @@ class Duties:
         holders = [incident.roles.get(role) for role in ("comms", "scribe")]
         return tuple(f"<@{h}>" for h in dict.fromkeys(h for h in holders if h and h != incident.captain))
 
-    def _checklist(self, uow: UnitOfWork, incident: Incident, now: datetime) -> list[Post]:
+    def _checklist(self, uow: UnitOfWork, incident: Incident, now: datetime) -> Decision[None]:
         """At each first-hour checkpoint, what is still open from the first hour."""
         offsets = self.settings.board.first_hour
         checkpoint = next_checkpoint(incident.declared_at, incident.checklist_step, offsets)
         if checkpoint is None or checkpoint > now:
-            return []
+            return Decision([])
         incident.checklist_passed(now, offsets)
         items = open_phase_items(
             classified=incident.classified_at is not None,
@@ -127,20 +128,20 @@ class Duties:
             updated=incident.last_update_at is not None,
         )
         if not items:
-            return []
+            return Decision([])
         elapsed = duration(incident.declared_at, incident.declared_at + offsets[incident.checklist_step - 1])
-        return [Post("checklist", incident.channel_id, Checklist(incident.captain, elapsed, tuple(items)), checkpoint)]
+        return Decision([], [Post("checklist", incident.channel_id, Checklist(incident.captain, elapsed, tuple(items)),
+                                  checkpoint)])
 
-    def _deadline_reminders(self, incident: Incident, now: datetime, events: list[Event]) -> list[Post]:
+    def _deadline_reminders(self, incident: Incident, now: datetime) -> Decision[None]:
         """Remind the legal role holder at 50 %, 75 % and 90 % of each regulatory window and at expiry."""
         deadlines = {d.key: d for d in incident.open_deadlines(self.settings.regimes)}
         reminded = incident.reminders_due(self.settings.regimes, now)
-        events += reminded
-        return [
+        return Decision(list(reminded), [
             Post("deadline", incident.channel_id,
                  DeadlineReminder(deadlines[r.key], r.point, incident.roles.get("legal"), incident.captain), now)
             for r in reminded
-        ]
+        ])
 
     def _end_drill(self, incident_id: int) -> None:
         """The drill's time limit passed: score it and post the report."""
