@@ -1,1 +1,1 @@
-"""Inbound from Slack: the `/incident` grammar, the command table and the listeners."""
+"""Inbound from Slack: the command table, the handlers of commands, buttons and forms, and the listeners."""
