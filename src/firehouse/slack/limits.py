@@ -3,7 +3,7 @@ keeps a message whole when a builder still overshot: a long section is split, an
 would refuse is left out behind a visible note, so the rest of the message still goes out.
 
 The builders split long text themselves (`sections`, `shorten`); `fit_blocks` is the net under them, run
-once, by the gateway, on every message as it leaves. The outbound side only asks `will_be_cut`, so the person
+by the gateway on every message as it leaves. The outbound side only asks `will_be_cut`, so the person
 who caused a cut is told.
 """
 
