@@ -25,6 +25,9 @@ from pathlib import Path
 
 from unit.usecases.fakes import ALICE, BOB, CAROL, FakeOutbound, SteppedClock
 
+from firehouse.commands.incidents import AssignRole, ChangeStatus, HandOver, Resolve
+from firehouse.commands.notices import DraftNotice, NotReportable
+from firehouse.commands.timeline import PostUpdate
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
 from firehouse.domain.lifecycle import Status
@@ -92,21 +95,21 @@ def seed(path: Path, *, base: datetime, make_channel: Callable[[str, bool], str]
             action()
 
     def notice(room: str, lane: str, **which: str) -> None:
-        drafted = desk.draft(channel=room, by=ALICE, lane=lane, **which)
+        drafted = desk.draft(DraftNotice(lane, **which), channel=room, by=ALICE)
         desk.approve(notice_id=drafted.id, by=CAROL if lane == "legal" else ALICE)
         desk.mark_sent(notice_id=drafted.id, by=ALICE)
 
     def legal(room: str) -> Callable[[], object]:
-        return lambda: service.assign_role(channel=room, by=ALICE, role="legal", to=CAROL)
+        return lambda: service.assign_role(AssignRole("legal", CAROL), channel=room, by=ALICE)
 
     def update(room: str, by: str = ALICE) -> Callable[[], object]:
-        return lambda: updates.post_update(channel=room, by=by, text="What we know, and what we are doing")
+        return lambda: updates.post_update(PostUpdate(text="What we know, and what we are doing"), channel=room, by=by)
 
     def contained(room: str) -> Callable[[], object]:
-        return lambda: service.change_status(channel=room, by=ALICE, status=Status.CONTAINED)
+        return lambda: service.change_status(ChangeStatus(Status.CONTAINED), channel=room, by=ALICE)
 
     def resolved(room: str, by: str = ALICE, waiver: str = "") -> Callable[[], object]:
-        return lambda: service.resolve(channel=room, by=by, waiver=waiver)
+        return lambda: service.resolve(Resolve(waiver=waiver), channel=room, by=by)
 
     def fact_sheet(room: str) -> Callable[[], object]:
         return lambda: notice(room, "legal", template="fact_sheet", regime="gdpr", stage="initial")
@@ -120,13 +123,15 @@ def seed(path: Path, *, base: datetime, make_channel: Callable[[str, bool], str]
     steps(start, (1 * MIN, legal(room)), (30 * MIN, update(room)), (2 * H, lambda: notice(room, "product")),
           (5 * H, resolved(room)), (80 * H, fact_sheet(room)))
     room, start = declare(3, "output", Severity.SEV1, reached_users=True, drill=True, provisional=True)  # the drill
-    steps(start, (2 * MIN, lambda: service.hand_over(channel=room, by=BOB, to=BOB)), (4 * MIN, update(room, BOB)),
+    steps(start, (2 * MIN, lambda: service.hand_over(HandOver(BOB),
+                                                     channel=room, by=BOB)), (4 * MIN, update(room, BOB)),
           (6 * MIN, resolved(room, BOB, waiver="a drill: no customer saw anything")))
     room, start = declare(9, "cost", Severity.SEV3, provisional=True)  # D, still open
-    steps(start, (25 * MIN, lambda: service.hand_over(channel=room, by=ALICE, to=ALICE)), (60 * MIN, update(room)))
+    steps(start, (25 * MIN, lambda: service.hand_over(HandOver(ALICE),
+                                                      channel=room, by=ALICE)), (60 * MIN, update(room)))
     room, start = declare(10, "compliance", Severity.SEV1, reached_users=False)  # E
     steps(start, (1 * MIN, legal(room)), (5 * MIN, update(room)), (15 * MIN, contained(room)),
-          (40 * MIN, lambda: desk.not_reportable(channel=room, by=CAROL, regime="gdpr", reason="no personal data")),
+          (40 * MIN, lambda: desk.not_reportable(NotReportable("gdpr", "no personal data"), channel=room, by=CAROL)),
           (1 * H, resolved(room)))
     room, start = declare(11, "data", Severity.SEV2)  # F
     steps(start, (1 * MIN, legal(room)), (1 * H, contained(room)), (6 * H, resolved(room)), (10 * H, fact_sheet(room)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from firehouse.commands.grammar import WAR_ROOM, Grammar, nothing
@@ -20,6 +21,11 @@ class Freeze:
     """Freeze `key=value` evidence (free keys; `trace=<id>` pulls a trace, `supersedes=<n>` corrects)."""
 
     fields: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, fields: Mapping[str, str]) -> Freeze:
+        """The fields of the snapshot form (or a test), as typed ones are."""
+        return cls(tuple(fields.items()))
 
 
 @dataclass(frozen=True)

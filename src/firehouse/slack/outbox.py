@@ -67,6 +67,8 @@ class Outbox:
         now = self.clock()
         rows = [
             OutboxRow(incident_id=incident_id, kind=kind, channel=channel, text=message.text,
+                      # stored as the JSON Slack takes, so built now; the gateway's fitting on send finds
+                      # nothing more to do
                       blocks=fit_blocks(message.blocks)[0], due_at=due,
                       claimed_until=now + CLAIM, attempted_at=now, attempts=1)
             for kind, channel, message, due in owed

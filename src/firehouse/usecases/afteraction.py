@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from firehouse.commands.afteraction import AddAction, Close, NoFixture, PostmortemNote
 from firehouse.comms.postmortem import RenderedPostmortem, render_postmortem
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.afteraction import (
@@ -67,8 +68,8 @@ class AfterAction:
 
     # --- follow-up actions -------------------------------------------------------------------------
 
-    def add_action(self, *, channel: str, by: str, text: str, kind: str = "prevent", owner: str | None = None,
-                   due: date | None = None) -> tuple[FollowUp, Outcome]:
+    def add_action(self, command: AddAction, *, channel: str, by: str) -> tuple[FollowUp, Outcome]:
+        text, kind, owner, due = command.text, command.kind, command.owner, command.due
         if owner:
             self.ctx.require_person(owner)
 
@@ -155,16 +156,17 @@ class AfterAction:
         outcome = change(self.ctx, by_id(incident_id), by=by, needs=Action.FIXTURE, decide=decide)
         return outcome.made, outcome
 
-    def no_fixture(self, *, channel: str, by: str, reason: str) -> Outcome:
+    def no_fixture(self, command: NoFixture, *, channel: str, by: str) -> Outcome:
         """Record why this failure cannot be an eval fixture; it then counts towards the lock."""
         return self.service.change(channel, by, needs=Action.FIXTURE,
-                                   decide=lambda incident: incident.explain_no_fixture(reason, by=by,
+                                   decide=lambda incident: incident.explain_no_fixture(command.reason, by=by,
                                                                                        at=self.ctx.clock()))
 
     # --- the postmortem -----------------------------------------------------------------------------
 
-    def note(self, *, channel: str, by: str, section: str, text: str) -> Outcome:
+    def note(self, command: PostmortemNote, *, channel: str, by: str) -> Outcome:
         """Add to a section the postmortem cannot draw from the record (contributing factors, luck, …)."""
+        section, text = command.section, command.text
         if section not in NOTE_SECTIONS:
             raise DomainError(f"`{echo(section, 20)}` is not a postmortem section: use one of {', '.join(NOTE_SECTIONS)}.")
         if not text.strip():
@@ -224,8 +226,9 @@ class AfterAction:
             incident = war_room(channel)(uow).incident
             return incident, self.missing(uow, incident)
 
-    def close(self, *, channel: str, by: str, waiver: str = "") -> Outcome:
+    def close(self, command: Close, *, channel: str, by: str) -> Outcome:
         """Close a resolved incident when it is locked; a waiver (admins) closes it anyway, on the record."""
+        waiver = command.waiver
         def decide(uow: UnitOfWork, target: Target[None]) -> Event:
             return target.incident.close(by=by, at=self.ctx.clock(), missing=self.missing(uow, target.incident),
                                          waiver=waiver)
@@ -299,6 +302,6 @@ def postmortem_of(uow: UnitOfWork, incident: Incident, *, templates: TemplateCat
     # The postmortem's own notes and versions belong in their sections, not in the story of the incident.
     story = [e for e in timeline if e.kind not in (NOTE_KIND, "postmortem")]
     return render_postmortem(incident, templates=templates, catalog=catalog, now=now, notes=notes, timeline=story,
-                             snapshots=uow.evidence.snapshots(incident.id),
-                             firebreaks=uow.evidence.firebreaks(incident.id), notices=uow.notices.of(incident.id),
-                             actions=uow.afteraction.actions(incident.id), fixtures=uow.afteraction.fixtures(incident.id))
+                             snapshots=uow.evidence.snapshots(incident.id), firebreaks=uow.evidence.firebreaks(incident.id),
+                             notices=uow.notices.of(incident.id), actions=uow.afteraction.actions(incident.id),
+                             fixtures=uow.afteraction.fixtures(incident.id))

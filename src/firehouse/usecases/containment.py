@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from firehouse.commands.containment import LiftFirebreak, PullFirebreak, RecordFirebreak
 from firehouse.config.integrations import FirebreakSettings
 from firehouse.domain.drills import LIVE
 from firehouse.domain.events import FIREHOUSE, Event
@@ -79,10 +80,11 @@ class Containment:
         return Board(incident, ordered, hints, pulled,
                      {c.name: self._guards(incident, c.kind, evidence) for c in ordered}, evidence)
 
-    def pull(self, *, channel: str, by: str, name: str, note: str = "",
-             confirmed: bool = False) -> tuple[Firebreak, Outcome]:
+    def pull(self, command: PullFirebreak, *, channel: str, by: str, confirmed: bool = False
+             ) -> tuple[Firebreak, Outcome]:
         """Request the firebreak, have its executor carry it out, and record what it answered. Unless the
         person `confirmed` having seen the warnings (a confirmation dialog), warnings stop it first."""
+        name, note = command.name, command.note
         settings = self._configured(name)
 
         def decide(uow: UnitOfWork, target: Target[None]) -> Decision[Firebreak]:
@@ -109,9 +111,10 @@ class Containment:
         return requested.made, self._carry_out(requested.incident, requested.made, settings, action="pull", by=by,
                                                events=requested.events)
 
-    def lift(self, *, channel: str, by: str, which: str, note: str = "") -> tuple[Firebreak, Outcome]:
+    def lift(self, command: LiftFirebreak, *, channel: str, by: str) -> tuple[Firebreak, Outcome]:
         """Undo a firebreak in force (by its name or its number); the executor turns it back. A second
         press while the executor works is refused, so it is lifted once."""
+        which, note = command.which, command.note
         with self._pulling, self.ctx.unit_of_work() as uow:
             incident = war_room(channel)(uow).incident
             self.ctx.permissions.require(incident, Action.LIFT_FIREBREAK, by)
@@ -136,11 +139,11 @@ class Containment:
         return self._finish(incident, firebreak, lambda: firebreak.lift(
             by=by, at=self.ctx.clock(), answer=answer.text, note=note))
 
-    def record(self, *, channel: str, by: str, kind: str, target: str, note: str = "") -> tuple[Firebreak, Outcome]:
+    def record(self, command: RecordFirebreak, *, channel: str, by: str) -> tuple[Firebreak, Outcome]:
         """A firebreak someone carried out by hand: recorded as in force."""
         def decide(uow: UnitOfWork, found: Target[None]) -> Decision[Firebreak]:
-            firebreak, event = Firebreak.record(kind=kind, target=target, incident_id=found.incident.id, by=by,
-                                                at=self.ctx.clock(), note=note)
+            firebreak, event = Firebreak.record(kind=command.kind, target=command.target, incident_id=found.incident.id,
+                                                by=by, at=self.ctx.clock(), note=command.note)
             uow.evidence.add_firebreak(firebreak)
             return Decision([event], made=firebreak)
 

@@ -3,7 +3,8 @@
 A drill is an incident like any other (captain, cadence, snapshots, firebreaks, notices, postmortem),
 declared by Firehouse with `drill` set, so every layer knows to mark it and keep it out of real
 channels, clocks and numbers. Its run (the frozen scenario, the injects posted, the report) is kept
-beside it. The scheduler asks `due` for the injects whose time came and ends the drill at its time limit.
+beside it. What an incident owes at a moment (`usecases.duties`) asks `due` for the injects whose time came,
+and ends the drill at its time limit.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from firehouse.commands.drills import StartDrill
 from firehouse.config.scenarios import Scenarios, load
 from firehouse.domain.drills import ENDED, DrillRun, Observed, Scenario, readiness
 from firehouse.domain.events import FIREHOUSE
@@ -56,10 +58,10 @@ class Drills:
 
     # --- starting ---------------------------------------------------------------------------------------
 
-    def start(self, *, name: str, by: str, channel: str) -> tuple[DrillRun, Outcome]:
-        """Open a drill war room for scenario `name`, with `by` as its facilitator, and sound its alarm."""
+    def start(self, command: StartDrill, *, channel: str, by: str) -> tuple[DrillRun, Outcome]:
+        """Open a drill war room for the command's scenario, with `by` as its facilitator, and sound its alarm."""
         self._not_in_a_war_room(channel)
-        scenario = self.scenario(name)
+        scenario = self.scenario(command.scenario)
         started: list[DrillRun] = []
 
         def record(uow: UnitOfWork, incident: Incident) -> list[Post]:

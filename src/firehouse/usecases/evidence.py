@@ -7,8 +7,8 @@ snapshot records nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 
+from firehouse.commands.evidence import Freeze
 from firehouse.domain.events import Event
 from firehouse.domain.permissions import Action
 from firehouse.domain.snapshots import Snapshot
@@ -31,9 +31,10 @@ class Evidence:
         self.settings = service.settings
         self.ctx = service.context
 
-    def snapshot(self, *, channel: str, by: str, fields: Mapping[str, str]) -> tuple[Snapshot, Outcome]:
-        """Freeze `fields`; `trace=<id>` also pulls that trace (from `source=<name>`, or the only source),
-        `supersedes=<n>` names the snapshot this one corrects."""
+    def snapshot(self, command: Freeze, *, channel: str, by: str) -> tuple[Snapshot, Outcome]:
+        """Freeze the command's fields; `trace=<id>` also pulls that trace (from `source=<name>`, or the only
+        source), `supersedes=<n>` names the snapshot this one corrects."""
+        fields = dict(command.fields)
         incident = self.service.incident_in(channel)
         self.ctx.permissions.require(incident, Action.SNAPSHOT, by)
         evidence = {k: v for k, v in fields.items() if k not in RESERVED}

@@ -11,6 +11,16 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
+from firehouse.commands.incidents import (
+    AssignRole,
+    ChangeCause,
+    ChangeClass,
+    ChangeSeverity,
+    ChangeStatus,
+    HandOver,
+    Resolve,
+)
+from firehouse.commands.timeline import Log, SetAware, SetDetected
 from firehouse.config import Settings
 from firehouse.domain.events import FIREHOUSE, Event, TimelineEntry
 from firehouse.domain.lifecycle import Status
@@ -125,25 +135,28 @@ class IncidentService:
 
     # --- changing a war room's incident ----------------------------------------------------------
 
-    def hand_over(self, *, channel: str, by: str, to: str) -> Outcome:
+    def hand_over(self, command: HandOver, *, channel: str, by: str) -> Outcome:
+        to = command.user_id
         self.context.require_person(to)
         return self.change(channel, by, needs=Action.HAND_OVER,
                             decide=lambda incident: incident.hand_over(to=to, by=by, at=self.clock()))
 
-    def assign_role(self, *, channel: str, by: str, role: str, to: str) -> Outcome:
+    def assign_role(self, command: AssignRole, *, channel: str, by: str) -> Outcome:
+        role, to = command.role, command.user_id
         self.context.require_person(to)
         return self.change(channel, by, needs=Action.ASSIGN_ROLE,
                             decide=lambda incident: incident.assign_role(role, to, by=by, at=self.clock()))
 
-    def change_severity(self, *, channel: str, by: str, severity: Severity, reason: str = "") -> Outcome:
+    def change_severity(self, command: ChangeSeverity, *, channel: str, by: str) -> Outcome:
         """Anyone may escalate; lowering the severity needs the `deescalate` permission."""
+        severity, reason = command.severity, command.reason
         return self.change(
             channel, by, needs=lambda incident: incident.severity_action(severity),
             decide=lambda incident: incident.change_severity(severity, by=by, at=self.clock(), reason=reason),
         )
 
-    def change_class(self, *, channel: str, by: str, class_id: str) -> Outcome:
-        incident_class = self.catalog.classes[class_id]
+    def change_class(self, command: ChangeClass, *, channel: str, by: str) -> Outcome:
+        incident_class = self.catalog.classes[command.class_id]
         outcome = self.change(channel, by, needs=Action.CHANGE_CLASS,
                                decide=lambda incident: incident.change_class(incident_class, by=by, at=self.clock()))
         if outcome.incident.private and not self.outbound.is_private(channel):
@@ -154,39 +167,42 @@ class IncidentService:
             )
         return outcome
 
-    def change_cause(self, *, channel: str, by: str, cause: str) -> Outcome:
+    def change_cause(self, command: ChangeCause, *, channel: str, by: str) -> Outcome:
         return self.change(channel, by, needs=Action.CHANGE_CAUSE,
-                            decide=lambda incident: incident.change_cause(cause, by=by, at=self.clock()))
+                           decide=lambda incident: incident.change_cause(command.cause, by=by, at=self.clock()))
 
-    def change_status(self, *, channel: str, by: str, status: Status) -> Outcome:
+    def change_status(self, command: ChangeStatus, *, channel: str, by: str) -> Outcome:
         """Move through the lifecycle; `resolved` goes through `resolve`, leaving it is a reopen."""
+        status = command.status
         if status is Status.RESOLVED:
-            return self.resolve(channel=channel, by=by)
+            return self.resolve(Resolve(), channel=channel, by=by)
         return self.change(
             channel, by, needs=lambda incident: Action.REOPEN if incident.status is Status.RESOLVED else Action.STATUS,
             decide=lambda incident: incident.change_status(status, by=by, at=self.clock()),
         )
 
-    def resolve(self, *, channel: str, by: str, summary: str = "", waiver: str = "") -> Outcome:
+    def resolve(self, command: Resolve, *, channel: str, by: str) -> Outcome:
+        summary, waiver = command.summary, command.waiver
         return self.change(
             channel, by, needs=(Action.RESOLVE, Action.WAIVE_NOTICE) if waiver else Action.RESOLVE,
             decide=lambda incident: incident.resolve(by=by, at=self.clock(), summary=summary, waiver=waiver),
         )
 
-    def set_moment(self, name: str, *, channel: str, by: str, when: str) -> Outcome:
+    def set_moment(self, command: SetDetected | SetAware, *, channel: str, by: str) -> Outcome:
         """Record when the incident was `detected`, or when we became `aware` of it, from what was typed."""
+        name = "detected" if isinstance(command, SetDetected) else "aware"
         now = self.clock()
         try:
-            moment = parse_moment(when, now=now)
+            moment = parse_moment(command.when, now=now)
         except ValueError as err:
             raise InvalidChange(f"{err}.") from None
         return self.change(channel, by, needs=Action.SET_TIMES,
                            decide=lambda incident: incident.set_moment(name, moment, by=by, at=now))
 
-    def log(self, *, channel: str, by: str, text: str, kind: str = "log") -> TimelineEntry:
-        """Append a responder's line to the timeline."""
-        outcome = self.change(channel, by, needs=Action.LOG,
-                               decide=lambda incident: incident.log(text=text, by=by, at=self.clock(), kind=kind))
+    def log(self, command: Log, *, channel: str, by: str, kind: str = "log") -> TimelineEntry:
+        """Append a responder's line to the timeline (`kind` says where it came from: typed, pinned, …)."""
+        outcome = self.change(channel, by, needs=Action.LOG, decide=lambda incident: incident.log(
+            text=command.text, by=by, at=self.clock(), kind=kind))
         return outcome.events[0].timeline_entry()
 
     def change(self, channel: str, by: str, *, needs: Action | tuple[Action, ...] | Callable[[Incident], Action],
@@ -234,7 +250,7 @@ class IncidentService:
         quoted = f"{author} wrote: {message.get('text') or '(a message without text)'}"
         if len(quoted) > MAX_TEXT:
             quoted = quoted[: MAX_TEXT - 1] + "…"
-        return self.log(channel=channel, by=by, text=quoted, kind="pinned")
+        return self.log(Log(quoted), channel=channel, by=by, kind="pinned")
 
     def first_delivery(self, event_id: str) -> bool:
         """False when Slack delivered this event before (a retry); remembers it otherwise."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from firehouse.commands.notices import DraftNotice, NotReportable, RecordFacts
 from firehouse.comms.notices import RenderedNotice, render_notice
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.clocks import REGIMES
@@ -35,9 +36,9 @@ class NoticeDesk:
 
     # --- facts and moments -----------------------------------------------------------------------
 
-    def record_facts(self, *, channel: str, by: str, facts: Sequence[tuple[str, str]]) -> Outcome:
-        return self.service.change(channel, by, needs=Action.FACTS,
-                                   decide=lambda incident: incident.record_facts(dict(facts), by=by, at=self.clock()))
+    def record_facts(self, command: RecordFacts, *, channel: str, by: str) -> Outcome:
+        return self.service.change(channel, by, needs=Action.FACTS, decide=lambda incident: incident.record_facts(
+            dict(command.facts), by=by, at=self.clock()))
 
     # --- drafting and the life of a notice ----------------------------------------------------------
 
@@ -49,9 +50,9 @@ class NoticeDesk:
                              regimes=self.settings.regimes, lane=lane, template=template, regime=regime, stage=stage,
                              now=self.clock(), firebreaks=firebreaks)
 
-    def draft(self, *, channel: str, by: str, lane: str, template: str | None = None, regime: str | None = None,
-              stage: str | None = None) -> Notice:
+    def draft(self, command: DraftNotice, *, channel: str, by: str) -> Notice:
         """Render a draft, store it, and post it in the war room with Edit and Approve buttons."""
+        lane, template, regime, stage = command.lane, command.template, command.regime, command.stage
         incident = self.service.incident_in(channel)
         self.ctx.permissions.require(incident, Action.DRAFT_NOTICE, by)
         rendered = self.render(incident, lane=lane, template=template, regime=regime, stage=stage)
@@ -138,8 +139,9 @@ class NoticeDesk:
         except DomainError:
             return None
 
-    def not_reportable(self, *, channel: str, by: str, regime: str, reason: str) -> Notice:
+    def not_reportable(self, command: NotReportable, *, channel: str, by: str) -> Notice:
         """Record the decision (its reminders stop) and keep the rendered record of it."""
+        regime, reason = command.regime, command.reason
         if regime not in self.settings.regimes:
             raise InvalidChange(f"{REGIMES[regime].name} is not enabled here, so there is nothing to decide.")
         if self.service.incident_in(channel).drill:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from firehouse.commands.timeline import PostUpdate
 from firehouse.domain.events import Event, UpdatePosted
 from firehouse.domain.model import Incident
 from firehouse.domain.permissions import Action
@@ -23,11 +24,11 @@ class Updates:
         self.ctx = service.context
         self.settings = service.settings
 
-    def post_update(self, *, channel: str, by: str, text: str) -> Outcome:
+    def post_update(self, command: PostUpdate, *, channel: str, by: str) -> Outcome:
         """Post a status update in the war room and to the stakeholders; it resets the clock. Deciding
         and recording both posts is one transaction."""
         def decide(incident: Incident) -> Event:
-            return incident.post_update(text, by=by, at=self.ctx.clock(),
+            return incident.post_update(command.text, by=by, at=self.ctx.clock(),
                                         interval=self.ctx.interval(incident))
 
         def posts(uow: UnitOfWork, incident: Incident, event: UpdatePosted) -> list[Post]:

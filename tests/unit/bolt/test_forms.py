@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from unit.usecases.fakes import ALICE, BOB, CAROL
 
+from firehouse.commands.afteraction import AddAction
 from firehouse.bolt.handlers import Form, Request
 from firehouse.bolt.handlers.afteraction import CHANGE_FORM, FIXTURE_FORM, open_change_form
 from firehouse.bolt.handlers.evidence import SNAPSHOT_FORM
@@ -130,7 +131,8 @@ def test_each_form_says_what_is_wrong_before_the_ack(services, form, value, erro
 @pytest.fixture
 def action_id(services) -> int:
     room = services.incidents.declare(title="Bot recommends rival products", by=ALICE).incident
-    action, _ = services.afteraction.add_action(channel=room.channel_id, by=ALICE, text="Pin the ranker", owner=BOB)
+    action, _ = services.afteraction.add_action(AddAction("Pin the ranker", owner=BOB),
+                                                channel=room.channel_id, by=ALICE)
     return action.id
 
 

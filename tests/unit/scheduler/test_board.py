@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 from unit.usecases.fakes import ALICE, START
 
+from firehouse.commands.incidents import Resolve
+from firehouse.commands.timeline import PostUpdate
 from firehouse.bolt.handlers import Services
 from firehouse.bootstrap import build
 from firehouse.config import Settings
@@ -111,10 +113,10 @@ def test_a_change_moves_the_job_and_resolving_drops_it(wired, clock):
     incident = wired.declare()
     wired.board.lead()
     clock.set(START + 10 * MINUTE)
-    wired.services.updates.post_update(channel=incident.channel_id, by=ALICE, text="Ranker rolled back")
+    wired.services.updates.post_update(PostUpdate("Ranker rolled back"), channel=incident.channel_id, by=ALICE)
     assert wired.job_at(incident) == START + 65 * MINUTE  # prompted 5 minutes before 10:10
 
-    wired.services.incidents.resolve(channel=incident.channel_id, by=ALICE)
+    wired.services.incidents.resolve(Resolve(), channel=incident.channel_id, by=ALICE)
 
     assert wired.job_at(incident) is None
 

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from unit.usecases.fakes import ALICE, BOB, START
 
+from firehouse.commands.afteraction import AddAction
+from firehouse.commands.incidents import Resolve
 from firehouse.bolt.handlers import Services
 from firehouse.bootstrap import build
 from firehouse.config import Settings
@@ -35,9 +37,8 @@ class Wired:
     engine: Engine
 
     def follow_up(self, incident: Incident, *, owner: str = BOB, due: date = TODAY) -> int:
-        action, _ = self.services.afteraction.add_action(channel=incident.channel_id, by=ALICE,
-                                                         text="Add a rival-brand eval to the release gate",
-                                                         owner=owner, due=due)
+        action, _ = self.services.afteraction.add_action(AddAction("Add a rival-brand eval to the release gate", owner=owner, due=due),
+                                                         channel=incident.channel_id, by=ALICE)
         return action.id
 
 
@@ -139,7 +140,7 @@ def test_a_restart_right_after_sending_before_it_was_written_down_does_not_repea
 
 def test_an_action_added_after_the_leader_looked_is_reminded_when_it_falls_due(wired, incident, fake, clock):
     # Resolved, so its status-board job is gone: a scheduler that never started keeps no job to compare with.
-    wired.services.incidents.resolve(channel=incident.channel_id, by=ALICE)
+    wired.services.incidents.resolve(Resolve(), channel=incident.channel_id, by=ALICE)
     wired.board.lead()  # nothing due before the lock nudge, tomorrow 09:00
     wired.follow_up(incident, due=TODAY)  # the save tells this process's board to look again
     clock.set(midnight(TODAY + DAY))

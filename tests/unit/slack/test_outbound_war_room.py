@@ -8,6 +8,8 @@ import logging
 import pytest
 from unit.usecases.fakes import ALICE, BOB
 
+from firehouse.commands.afteraction import Close
+from firehouse.commands.incidents import AssignRole, HandOver, Resolve
 from firehouse.bolt.handlers import Services
 from firehouse.bootstrap import build
 from firehouse.config import Settings
@@ -37,10 +39,10 @@ def stored(engine, incident: Incident) -> Incident:
 def test_closing_an_incident_sets_the_war_rooms_topic_to_closed(services, fake, engine):
     incident = declared(services)
     room = incident.channel_id
-    services.incidents.resolve(channel=room, by=ALICE, summary="rolled the prompt back")
+    services.incidents.resolve(Resolve("rolled the prompt back"), channel=room, by=ALICE)
     assert fake.channels[room].topic == f"SEV3 · output · Fire captain: <@{ALICE}> · resolved"
 
-    outcome = services.afteraction.close(channel=room, by=ALICE, waiver="a tester's typo, nothing to learn")
+    outcome = services.afteraction.close(Close(waiver="a tester's typo, nothing to learn"), channel=room, by=ALICE)
     assert outcome.problems == []
     assert stored(engine, incident).status is Status.CLOSED
     assert fake.channels[room].topic == f"SEV3 · output · Fire captain: <@{ALICE}> · closed"
@@ -49,10 +51,10 @@ def test_closing_an_incident_sets_the_war_rooms_topic_to_closed(services, fake, 
 def test_a_refused_close_leaves_the_topic_as_it_was(services, fake):
     incident = declared(services)
     room = incident.channel_id
-    services.incidents.resolve(channel=room, by=ALICE, summary="rolled the prompt back")
+    services.incidents.resolve(Resolve("rolled the prompt back"), channel=room, by=ALICE)
     topics = len(fake.calls("conversations.setTopic"))
     with pytest.raises(NotLocked):
-        services.afteraction.close(channel=room, by=ALICE)
+        services.afteraction.close(Close(), channel=room, by=ALICE)
     assert len(fake.calls("conversations.setTopic")) == topics
     assert fake.channels[room].topic.endswith(" · resolved")
 
@@ -60,11 +62,11 @@ def test_a_refused_close_leaves_the_topic_as_it_was(services, fake):
 def test_handing_the_captain_role_to_someone_in_the_war_room_is_no_failure(services, fake, caplog):
     incident = declared(services)
     room = incident.channel_id
-    services.incidents.assign_role(channel=room, by=ALICE, role="scribe", to=BOB)
+    services.incidents.assign_role(AssignRole("scribe", BOB), channel=room, by=ALICE)
     assert BOB in fake.channels[room].members
 
     caplog.set_level(logging.INFO)
-    outcome = services.incidents.hand_over(channel=room, by=ALICE, to=BOB)
+    outcome = services.incidents.hand_over(HandOver(BOB), channel=room, by=ALICE)
     assert outcome.problems == []
     assert [call.error for call in fake.calls("conversations.invite") if call.args.get("users") == BOB] == [
         None, "already_in_channel"]  # asked twice: Slack says he is there, which is what was wanted

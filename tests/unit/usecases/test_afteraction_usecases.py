@@ -10,6 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from unit.usecases.fakes import ALICE, BOB, CAROL, DANA, GONE, ROBOT, START, FakeTraces
 
+from firehouse.commands.afteraction import AddAction, Close, NoFixture, PostmortemNote
+from firehouse.commands.evidence import Freeze
+from firehouse.commands.incidents import ChangeCause, Resolve
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.afteraction import ActionState, FollowUp
 from firehouse.domain.lifecycle import Status
@@ -61,12 +64,12 @@ def stored(engine, incident_id: int):
 
 
 def resolve(service, incident: Incident) -> Incident:
-    return service.resolve(channel=incident.channel_id, by=ALICE, summary="rolled the prompt back").incident
+    return service.resolve(Resolve("rolled the prompt back"), channel=incident.channel_id, by=ALICE).incident
 
 
 def owned_action(after: AfterAction, incident: Incident, *, owner: str = BOB, due: date = TODAY) -> FollowUp:
-    action, _ = after.add_action(channel=incident.channel_id, by=ALICE, text="Add a rival-brand eval",
-                                 kind="prevent", owner=owner, due=due)
+    action, _ = after.add_action(AddAction("Add a rival-brand eval", kind="prevent", owner=owner, due=due),
+                                 channel=incident.channel_id, by=ALICE)
     return action
 
 
@@ -74,7 +77,7 @@ def lock(after: AfterAction, incident: Incident) -> None:
     """Publish a postmortem and say why there is no fixture: with no unowned action, that is the lock."""
     after.draft_postmortem(channel=incident.channel_id, by=ALICE)
     after.publish_postmortem(incident_id=incident.id, by=ALICE)
-    after.no_fixture(channel=incident.channel_id, by=ALICE, reason="the failure needs a live tool call")
+    after.no_fixture(NoFixture("the failure needs a live tool call"), channel=incident.channel_id, by=ALICE)
 
 
 def section(text: str, heading: str) -> str:
@@ -89,8 +92,8 @@ def section(text: str, heading: str) -> str:
 def test_an_action_is_stored_with_its_owner_and_due_date_and_told_to_the_war_room(after, declared, engine,
                                                                                      outbound):
     outbound.publications.clear()
-    action, outcome = after.add_action(channel=declared.channel_id, by=ALICE, text=" Add a rival-brand eval ",
-                                       kind="detect", owner=BOB, due=TODAY + DAY)
+    action, outcome = after.add_action(AddAction(" Add a rival-brand eval ", kind="detect", owner=BOB, due=TODAY + DAY),
+                                       channel=declared.channel_id, by=ALICE)
     _, timeline, actions, _, _ = stored(engine, declared.id)
     assert actions == [action] and action.id is not None
     assert (action.text, action.kind, action.owner, action.due, action.created_at) == (
@@ -105,16 +108,16 @@ def test_an_action_is_stored_with_its_owner_and_due_date_and_told_to_the_war_roo
 def test_an_action_owned_by_a_bot_a_deactivated_or_an_unknown_user_is_refused(after, declared, engine, owner,
                                                                                refusal):
     with pytest.raises(DomainError, match=refusal):
-        after.add_action(channel=declared.channel_id, by=ALICE, text="Add an eval", owner=owner, due=TODAY)
+        after.add_action(AddAction("Add an eval", owner=owner, due=TODAY), channel=declared.channel_id, by=ALICE)
     assert stored(engine, declared.id)[2] == []
 
 
 def test_adding_an_action_needs_the_follow_up_permission(make_after, declared, engine):
     after = make_after(policy=only_the_captain_may("follow_up"))
     with pytest.raises(NotAllowed, match="may add or change follow-up actions"):
-        after.add_action(channel=declared.channel_id, by=BOB, text="Add an eval", owner=BOB, due=TODAY)
+        after.add_action(AddAction("Add an eval", owner=BOB, due=TODAY), channel=declared.channel_id, by=BOB)
     assert stored(engine, declared.id)[2] == []
-    after.add_action(channel=declared.channel_id, by=ALICE, text="Add an eval", owner=BOB, due=TODAY)
+    after.add_action(AddAction("Add an eval", owner=BOB, due=TODAY), channel=declared.channel_id, by=ALICE)
     assert len(stored(engine, declared.id)[2]) == 1
 
 
@@ -174,11 +177,11 @@ def test_every_change_to_an_action_is_on_the_timeline(after, declared, engine):
 # --- eval fixtures -----------------------------------------------------------------------------------------
 
 def test_the_fixture_form_starts_from_the_latest_snapshot_that_was_not_superseded(after, evidence, declared):
-    first, _ = evidence.snapshot(channel=declared.channel_id, by=ALICE,
-                                 fields={"input": "Which phone?", "output": "Buy a Rival X"})
-    correction, _ = evidence.snapshot(channel=declared.channel_id, by=ALICE, fields={
+    first, _ = evidence.snapshot(Freeze.of({"input": "Which phone?", "output": "Buy a Rival X"}),
+                                 channel=declared.channel_id, by=ALICE)
+    correction, _ = evidence.snapshot(Freeze.of({
         "input": "Which phone should I buy?", "output": "Buy a Rival X", "system_prompt": "You are Acme's assistant",
-        "expected": "An Acme phone", "supersedes": str(first.id)})
+        "expected": "An Acme phone", "supersedes": str(first.id)}), channel=declared.channel_id, by=ALICE)
     draft = after.fixture_draft(channel=declared.channel_id)
     assert (draft.incident_id, draft.snapshot_id) == (declared.id, correction.id)
     assert (draft.system_prompt, draft.input, draft.bad_output, draft.expected) == (
@@ -193,9 +196,9 @@ def test_the_fixture_form_is_empty_without_a_snapshot(after, declared):
 
 def test_a_fixture_keeps_the_system_prompt_as_a_system_message_and_the_snapshots_provenance(
         after, evidence, service, declared, engine):
-    service.change_cause(channel=declared.channel_id, by=ALICE, cause="prompt")
-    snapshot, _ = evidence.snapshot(channel=declared.channel_id, by=ALICE, fields={
-        "model": "gpt-4o", "model_version": "gpt-4o-2024-08-06", "prompt_version": "v42", "input": "Which phone?"})
+    service.change_cause(ChangeCause("prompt"), channel=declared.channel_id, by=ALICE)
+    snapshot, _ = evidence.snapshot(Freeze.of({
+        "model": "gpt-4o", "model_version": "gpt-4o-2024-08-06", "prompt_version": "v42", "input": "Which phone?"}), channel=declared.channel_id, by=ALICE)
     fixture, _ = after.add_fixture(incident_id=declared.id, by=BOB, user_input="Which phone?",
                                    bad_output="Buy a Rival X", system_prompt="You are Acme's assistant",
                                    target="An Acme phone", forbidden=["Rival X"], tags=["brand"],
@@ -211,7 +214,7 @@ def test_a_fixture_keeps_the_system_prompt_as_a_system_message_and_the_snapshots
 
 def test_a_fixture_names_the_model_when_the_snapshot_has_no_model_version_and_leaves_out_what_is_unknown(
         after, evidence, declared, engine):
-    snapshot, _ = evidence.snapshot(channel=declared.channel_id, by=ALICE, fields={"model": "gpt-4o"})
+    snapshot, _ = evidence.snapshot(Freeze.of({"model": "gpt-4o"}), channel=declared.channel_id, by=ALICE)
     fixture, _ = after.add_fixture(incident_id=declared.id, by=BOB, user_input="Which phone?",
                                    bad_output="Buy a Rival X", system_prompt="   ", rubric="Never names a rival",
                                    snapshot_id=snapshot.id)
@@ -222,7 +225,7 @@ def test_a_fixture_names_the_model_when_the_snapshot_has_no_model_version_and_le
 
 def test_a_fixture_naming_another_incidents_snapshot_takes_nothing_from_it(after, evidence, service, declared):
     other = service.declare(title="Another", by=ALICE).incident
-    foreign, _ = evidence.snapshot(channel=other.channel_id, by=ALICE, fields={"model_version": "secret-model"})
+    foreign, _ = evidence.snapshot(Freeze.of({"model_version": "secret-model"}), channel=other.channel_id, by=ALICE)
     fixture, _ = after.add_fixture(incident_id=declared.id, by=BOB, user_input="Which phone?", bad_output="Rival",
                                    target="Acme", snapshot_id=foreign.id)
     assert fixture.snapshot_id is None and "model" not in fixture.metadata
@@ -261,7 +264,7 @@ def test_drafting_later_with_nothing_changed_in_the_record_keeps_version_one(aft
 
 def test_a_note_makes_the_next_draft_a_new_version_with_the_note_in_its_section(after, declared, engine, outbound):
     first, _ = after.draft_postmortem(channel=declared.channel_id, by=ALICE)
-    after.note(channel=declared.channel_id, by=BOB, section="lucky", text="the rival's shop was down that day")
+    after.note(PostmortemNote("lucky", "the rival's shop was down that day"), channel=declared.channel_id, by=BOB)
     second, _ = after.draft_postmortem(channel=declared.channel_id, by=ALICE)
     versions = stored(engine, declared.id)[4]
     assert (first.version, second.version) == (1, 2)
@@ -271,7 +274,7 @@ def test_a_note_makes_the_next_draft_a_new_version_with_the_note_in_its_section(
 
 
 def test_notes_and_the_postmortems_own_entries_stay_out_of_its_timeline(after, declared, engine):
-    after.note(channel=declared.channel_id, by=BOB, section="well", text="detection took two minutes")
+    after.note(PostmortemNote("well", "detection took two minutes"), channel=declared.channel_id, by=BOB)
     after.draft_postmortem(channel=declared.channel_id, by=ALICE)
     after.publish_postmortem(incident_id=declared.id, by=ALICE)
     kinds = [e.kind for e in stored(engine, declared.id)[1]]
@@ -285,19 +288,19 @@ def test_notes_and_the_postmortems_own_entries_stay_out_of_its_timeline(after, d
 
 
 def test_a_note_keeps_a_colon_in_its_text(after, declared):
-    after.note(channel=declared.channel_id, by=BOB, section="technical", text="temperature: 1.4, not 0.2")
+    after.note(PostmortemNote("technical", "temperature: 1.4, not 0.2"), channel=declared.channel_id, by=BOB)
     assert "temperature: 1.4, not 0.2" in section(after.render_postmortem(declared.id).text, "Contributing factors")
 
 
 def test_a_blank_note_is_refused(after, declared, engine):
     with pytest.raises(InvalidChange):
-        after.note(channel=declared.channel_id, by=BOB, section="lucky", text="   ")
+        after.note(PostmortemNote("lucky", "   "), channel=declared.channel_id, by=BOB)
     assert NOTE_KIND not in [e.kind for e in stored(engine, declared.id)[1]]
 
 
 def test_a_note_for_an_unknown_section_is_refused(after, declared):
     with pytest.raises(DomainError, match="`luck` is not a postmortem section"):
-        after.note(channel=declared.channel_id, by=BOB, section="luck", text="we were lucky")
+        after.note(PostmortemNote("luck", "we were lucky"), channel=declared.channel_id, by=BOB)
 
 
 def test_only_the_captain_or_an_admin_may_publish_the_postmortem(after, declared, engine):
@@ -324,7 +327,7 @@ def test_publishing_records_the_exact_drafted_text_and_its_fingerprint_on_the_ti
 
 def test_publishing_an_earlier_version_by_number_publishes_that_text(after, declared, engine):
     first, _ = after.draft_postmortem(channel=declared.channel_id, by=ALICE)
-    after.note(channel=declared.channel_id, by=BOB, section="lucky", text="nobody bought one")
+    after.note(PostmortemNote("lucky", "nobody bought one"), channel=declared.channel_id, by=BOB)
     after.draft_postmortem(channel=declared.channel_id, by=ALICE)
     published, _ = after.publish_postmortem(incident_id=declared.id, by=ALICE, version=1)
     assert (published.version, published.text) == (1, first.text)
@@ -340,9 +343,9 @@ def test_there_is_nothing_to_publish_before_a_draft(after, declared):
 
 def test_closing_an_unlocked_incident_is_refused_with_what_is_missing(after, service, declared, engine):
     resolve(service, declared)
-    after.add_action(channel=declared.channel_id, by=ALICE, text="Add an eval")  # no owner, no due date
+    after.add_action(AddAction("Add an eval"), channel=declared.channel_id, by=ALICE)  # no owner, no due date
     with pytest.raises(NotLocked) as refused:
-        after.close(channel=declared.channel_id, by=ALICE)
+        after.close(Close(), channel=declared.channel_id, by=ALICE)
     [action] = stored(engine, declared.id)[2]
     unowned = f"an owner and a due date for every open action (#{action.id}: `/incident actions` to set them)"
     assert refused.value.missing == [POSTMORTEM_MISSING, FIXTURE_MISSING, unowned]
@@ -356,7 +359,7 @@ def test_a_locked_incident_closes_for_its_captain(after, service, declared, engi
     lock(after, declared)
     assert after.lock_status(channel=declared.channel_id)[1] == []
     clock.advance(DAY)
-    after.close(channel=declared.channel_id, by=ALICE)
+    after.close(Close(), channel=declared.channel_id, by=ALICE)
     incident, timeline, *_ = stored(engine, declared.id)
     assert (incident.status, incident.closed_at, incident.lock_waiver) == (Status.CLOSED, START + DAY, "")
     assert (timeline[-1].kind, timeline[-1].text) == ("status",
@@ -373,9 +376,9 @@ def test_closing_with_a_waiver_needs_an_admin_not_just_the_captain(make_after, m
     after = make_after(admins=(DANA,))
     resolve(make_service(), declared)
     with pytest.raises(NotAllowed, match="may close the incident without the lock"):
-        after.close(channel=declared.channel_id, by=ALICE, waiver="the feature was removed")
+        after.close(Close("the feature was removed"), channel=declared.channel_id, by=ALICE)
     assert stored(engine, declared.id)[0].status is Status.RESOLVED
-    after.close(channel=declared.channel_id, by=DANA, waiver="the feature was removed")
+    after.close(Close("the feature was removed"), channel=declared.channel_id, by=DANA)
     incident, timeline, *_ = stored(engine, declared.id)
     assert (incident.status, incident.lock_waiver) == (Status.CLOSED, "the feature was removed")
     assert (timeline[-1].author, timeline[-1].text) == (DANA, "Closed; lock waived: the feature was removed")
@@ -383,7 +386,7 @@ def test_closing_with_a_waiver_needs_an_admin_not_just_the_captain(make_after, m
 
 def test_closing_an_incident_that_is_not_resolved_is_refused(after, declared):
     with pytest.raises(InvalidChange, match="resolve it first"):
-        after.close(channel=declared.channel_id, by=ALICE)
+        after.close(Close(), channel=declared.channel_id, by=ALICE)
 
 
 def test_unlocked_lists_resolved_incidents_waiting_for_their_lock_oldest_resolution_first(
@@ -400,7 +403,7 @@ def test_unlocked_lists_resolved_incidents_waiting_for_their_lock_oldest_resolut
 def test_a_closed_incident_is_no_longer_listed_as_unlocked(make_after, make_service, declared):
     after = make_after(admins=(DANA,))
     resolve(make_service(), declared)
-    after.close(channel=declared.channel_id, by=DANA, waiver="the feature was removed")
+    after.close(Close("the feature was removed"), channel=declared.channel_id, by=DANA)
     assert after.unlocked() == []
 
 
@@ -478,7 +481,7 @@ def test_a_closed_incidents_overdue_action_is_still_reminded(make_after, make_se
     after = make_after(admins=(DANA,))
     owned_action(after, declared, owner=CAROL, due=TODAY + DAY)
     resolve(make_service(), declared)
-    after.close(channel=declared.channel_id, by=DANA, waiver="the feature was removed")
+    after.close(Close("the feature was removed"), channel=declared.channel_id, by=DANA)
     assert stored(engine, declared.id)[0].status is Status.CLOSED
     outbound.owed.clear()
     clock.set(START + 3 * DAY)
@@ -518,7 +521,7 @@ def test_an_incident_closed_while_the_nudges_go_out_stays_closed_and_is_not_nudg
 
     def close_the_second(rows) -> None:
         outbound.on_deliver = None  # once
-        after.close(channel=second.channel_id, by=DANA, waiver="the feature was removed")
+        after.close(Close("the feature was removed"), channel=second.channel_id, by=DANA)
 
     outbound.on_deliver = close_the_second  # someone closes it while the first nudge is being sent
     clock.set(START + DAY)
@@ -537,7 +540,7 @@ def test_a_locked_resolved_incident_is_not_nudged(after, service, declared, outb
 
 def test_the_nudge_names_only_what_is_still_missing(after, service, declared, outbound, clock):
     resolve(service, declared)
-    after.no_fixture(channel=declared.channel_id, by=ALICE, reason="the failure needs a live tool call")
+    after.no_fixture(NoFixture("the failure needs a live tool call"), channel=declared.channel_id, by=ALICE)
     outbound.owed.clear()
     clock.set(START + DAY)
     after.remind()

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from unit.usecases.fakes import BOB, CAROL, GONE, START
 
+from firehouse.commands.incidents import Resolve
 from firehouse.config.alerts import AlertSettings
 from firehouse.domain.alerts import FIRING, RESOLVED, Alert, AlertGroup, Rule
 from firehouse.domain.lifecycle import Status
@@ -127,7 +128,7 @@ def test_a_resolved_group_nobody_knows_opens_nothing(intake, outbound):
 def test_an_incident_a_person_resolved_is_not_reopened_by_its_alert_firing_again(intake, outbound, service):
     intake.receive(group(alert("Spend")))
     intake.drain()
-    service.resolve(channel=outbound.created[0][0].id, by=CAROL, summary="budget raised")
+    service.resolve(Resolve("budget raised"), channel=outbound.created[0][0].id, by=CAROL)
     intake.receive(group(alert("Spend")))
     intake.drain()
     assert len(outbound.created) == 2

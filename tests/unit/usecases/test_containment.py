@@ -17,6 +17,10 @@ from unit.usecases.fakes import (
     FakeTraces,
 )
 
+from firehouse.commands.containment import LiftFirebreak, PullFirebreak, RecordFirebreak
+from firehouse.commands.evidence import Freeze
+from firehouse.commands.incidents import ChangeCause, ChangeSeverity
+from firehouse.commands.timeline import PostUpdate
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.events import FIREHOUSE
 from firehouse.domain.firebreaks import AI_ACT, NO_EVIDENCE, Firebreak, FirebreakExecuted, FirebreakRequested, State
@@ -66,8 +70,8 @@ def containment(service, executors) -> Containment:
 @pytest.fixture
 def frozen(service, declared) -> None:
     """Evidence frozen in the declared incident, so a pull carries no warning."""
-    Evidence(service=service, traces=FakeTraces()).snapshot(channel=declared.channel_id, by=ALICE,
-                                                            fields={"output": "Try our rival's app"})
+    Evidence(service=service, traces=FakeTraces()).snapshot(Freeze.of({"output": "Try our rival's app"}),
+                                                            channel=declared.channel_id, by=ALICE)
 
 
 def timeline(engine, incident_id: int) -> list:
@@ -97,7 +101,7 @@ def test_a_pull_without_a_snapshot_asks_for_confirmation_and_does_nothing(contai
     before = timeline(engine, declared.id)
     outbound.publications.clear()
     with pytest.raises(Unconfirmed) as refused:
-        containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+        containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert refused.value.warnings == [NO_EVIDENCE] and str(refused.value) == NO_EVIDENCE
     assert executors.orders == [] and firebreaks(engine, declared.id) == []
     assert timeline(engine, declared.id) == before and outbound.publications == []
@@ -105,7 +109,7 @@ def test_a_pull_without_a_snapshot_asks_for_confirmation_and_does_nothing(contai
 
 def test_a_confirmed_pull_without_a_snapshot_goes_ahead_and_records_the_warning(containment, declared, executors,
                                                                               engine):
-    firebreak, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off", confirmed=True)
+    firebreak, _ = containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE, confirmed=True)
     assert firebreak.state is State.EXECUTED and len(executors.orders) == 1
     requested = [e for e in timeline(engine, declared.id) if e.text.startswith("Requested firebreak")]
     assert requested[0].text == ("Requested firebreak ranker-off (kill-switch · ranker)"
@@ -113,9 +117,9 @@ def test_a_confirmed_pull_without_a_snapshot_goes_ahead_and_records_the_warning(
 
 
 def test_at_sev1_the_warning_says_containment_comes_first(service, containment, declared):
-    service.change_severity(channel=declared.channel_id, by=ALICE, severity=Severity.SEV1)
+    service.change_severity(ChangeSeverity(Severity.SEV1), channel=declared.channel_id, by=ALICE)
     with pytest.raises(Unconfirmed) as refused:
-        containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+        containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert refused.value.warnings == [SEV1_NO_EVIDENCE]
 
 
@@ -123,8 +127,8 @@ def test_at_sev1_the_warning_says_containment_comes_first(service, containment, 
 def test_with_a_snapshot_a_pull_goes_ahead_at_once(containment, declared, executors, engine, outbound, clock):
     outbound.publications.clear()
     clock.advance(timedelta(minutes=4))
-    firebreak, outcome = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off",
-                                          note="rival products in the answers")
+    firebreak, outcome = containment.pull(PullFirebreak("ranker-off", note="rival products in the answers"),
+                                          channel=declared.channel_id, by=ALICE)
     assert (firebreak.state, firebreak.answer, firebreak.attempts, firebreak.executed_at) == (
         State.EXECUTED, "flag off (HTTP 200)", 1, START + timedelta(minutes=4))
     (order,) = executors.orders
@@ -147,8 +151,8 @@ def test_with_a_snapshot_a_pull_goes_ahead_at_once(containment, declared, execut
 @pytest.mark.usefixtures("frozen")
 def test_the_order_of_a_private_incident_does_not_carry_its_title(service, executors, containment, engine):
     room = service.declare(title="Tenant A sees tenant B's invoices", by=ALICE, class_id="data").incident
-    Evidence(service=service, traces=FakeTraces()).snapshot(channel=room.channel_id, by=ALICE, fields={"x": "y"})
-    containment.pull(channel=room.channel_id, by=ALICE, name="ranker-off")
+    Evidence(service=service, traces=FakeTraces()).snapshot(Freeze.of({"x": "y"}), channel=room.channel_id, by=ALICE)
+    containment.pull(PullFirebreak("ranker-off"), channel=room.channel_id, by=ALICE)
     assert executors.orders[-1].incident_title == "private incident"
 
 
@@ -157,11 +161,11 @@ def test_the_order_of_a_private_incident_does_not_carry_its_title(service, execu
 @pytest.mark.usefixtures("frozen")
 def test_pulling_a_firebreak_in_force_again_is_refused_and_the_executor_not_called(containment, declared, executors,
                                                                                  engine, clock):
-    first, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    first, _ = containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     before = timeline(engine, declared.id)
     clock.advance(timedelta(minutes=10))
     with pytest.raises(InvalidChange) as refused:
-        containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+        containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert str(refused.value) == "ranker-off (kill-switch · ranker) is already pulled (since 09:00 UTC); lift it first."
     assert len(executors.orders) == 1
     assert timeline(engine, declared.id) == before and firebreaks(engine, declared.id) == [first]
@@ -175,13 +179,13 @@ def test_a_second_press_while_the_executor_is_still_working_is_refused(containme
     class PressedAgain(FakeExecutors):
         def run(self, settings, order):
             try:
-                containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+                containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
             except InvalidChange as err:
                 refusals.append(str(err))
             return executors.run(settings, order)
 
     containment.executors = PressedAgain()
-    firebreak, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    firebreak, _ = containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert refusals == [f"ranker-off (kill-switch · ranker) is being pulled right now (by <@{ALICE}>)."]
     assert len(executors.orders) == 1 and firebreak.state is State.EXECUTED
     assert len(firebreaks(engine, declared.id)) == 1
@@ -192,7 +196,7 @@ def test_a_pull_requested_under_two_minutes_ago_blocks_another(containment, decl
     left_requested(engine, declared.id, at=clock())
     clock.advance(IN_FLIGHT - timedelta(seconds=1))
     with pytest.raises(InvalidChange, match=r"is being pulled right now \(by <@UALICE>\)"):
-        containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+        containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert executors.orders == []
 
 
@@ -201,15 +205,15 @@ def test_a_pull_stuck_for_two_minutes_can_be_pulled_again_as_a_new_attempt(conta
                                                                            clock):
     stuck = left_requested(engine, declared.id, at=clock())
     clock.advance(IN_FLIGHT)
-    firebreak, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    firebreak, _ = containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert firebreak.id == stuck.id and firebreak.attempts == 2 and firebreak.state is State.EXECUTED
     assert [o.idempotency_key for o in executors.orders] == [f"firehouse-firebreak-{stuck.id}-pull-2"]
 
 
 @pytest.mark.usefixtures("frozen")
 def test_pulling_one_firebreak_does_not_block_another(containment, declared, executors):
-    containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
-    second, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="prompt-rollback")
+    containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
+    second, _ = containment.pull(PullFirebreak("prompt-rollback"), channel=declared.channel_id, by=ALICE)
     assert second.state is State.EXECUTED and [o.name for o in executors.orders] == ["ranker-off", "prompt-rollback"]
 
 
@@ -218,7 +222,7 @@ def test_pulling_one_firebreak_does_not_block_another(containment, declared, exe
 @pytest.mark.usefixtures("frozen")
 def test_a_failure_is_recorded_with_what_the_executor_answered(containment, declared, executors, engine, outbound):
     executors.done, executors.text = False, "HTTP 503: unleash is restarting"
-    firebreak, outcome = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    firebreak, outcome = containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert (firebreak.state, firebreak.answer, firebreak.executed_at) == (
         State.FAILED, "HTTP 503: unleash is restarting", None)
     assert firebreaks(engine, declared.id)[0].state is State.FAILED
@@ -231,10 +235,11 @@ def test_a_failure_is_recorded_with_what_the_executor_answered(containment, decl
 def test_a_failed_firebreak_can_be_retried_with_a_new_idempotency_key(containment, declared, executors, engine,
                                                                      clock):
     executors.done, executors.text = False, "HTTP 503"
-    first, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    first, _ = containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     clock.advance(timedelta(seconds=30))  # a failure is not in flight: no need to wait
     executors.done, executors.text = True, "flag off (HTTP 200)"
-    again, outcome = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off", note="second try")
+    again, outcome = containment.pull(PullFirebreak("ranker-off", note="second try"),
+                                      channel=declared.channel_id, by=ALICE)
     assert again.id == first.id and again.attempts == 2 and again.state is State.EXECUTED
     assert [o.idempotency_key for o in executors.orders] == [
         f"firehouse-firebreak-{first.id}-pull-1", f"firehouse-firebreak-{first.id}-pull-2"]
@@ -249,7 +254,7 @@ def test_a_failed_firebreak_can_be_retried_with_a_new_idempotency_key(containmen
 def test_every_retry_is_a_new_attempt(containment, declared, executors):
     executors.done = False
     for _ in range(3):
-        firebreak, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+        firebreak, _ = containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert firebreak.attempts == 3
     assert [o.idempotency_key.rsplit("-", 1)[1] for o in executors.orders] == ["1", "2", "3"]
 
@@ -257,12 +262,12 @@ def test_every_retry_is_a_new_attempt(containment, declared, executors):
 def test_a_confirmed_warning_on_a_retry_goes_on_the_timeline_too(make_service, executors, engine):
     service = make_service(firebreaks=FIREBREAKS, regimes={"eu_ai_act": ("output",)})
     room = service.declare(title="Bot recommends rival products", by=ALICE).incident
-    Evidence(service=service, traces=FakeTraces()).snapshot(channel=room.channel_id, by=ALICE, fields={"x": "y"})
+    Evidence(service=service, traces=FakeTraces()).snapshot(Freeze.of({"x": "y"}), channel=room.channel_id, by=ALICE)
     containment = Containment(service=service, executors=executors)
     executors.done = False
-    containment.pull(channel=room.channel_id, by=ALICE, name="prompt-rollback", confirmed=True)
+    containment.pull(PullFirebreak("prompt-rollback"), channel=room.channel_id, by=ALICE, confirmed=True)
     executors.done = True
-    containment.pull(channel=room.channel_id, by=ALICE, name="prompt-rollback", confirmed=True)
+    containment.pull(PullFirebreak("prompt-rollback"), channel=room.channel_id, by=ALICE, confirmed=True)
     retrying = [e for e in timeline(engine, room.id) if e.text.startswith("Retrying")]
     assert f"Warning shown and acknowledged: {AI_ACT}" in retrying[0].text
 
@@ -272,11 +277,11 @@ def test_a_confirmed_warning_on_a_retry_goes_on_the_timeline_too(make_service, e
 @pytest.mark.usefixtures("frozen")
 def test_lifting_asks_the_executor_to_turn_it_back_and_records_it(containment, declared, executors, engine, clock,
                                                                  outbound):
-    pulled, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    pulled, _ = containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     later = clock.advance(timedelta(minutes=40))
     executors.text = "flag on (HTTP 200)"
     outbound.publications.clear()
-    lifted, outcome = containment.lift(channel=declared.channel_id, by=ALICE, which="ranker-off", note="fixed")
+    lifted, outcome = containment.lift(LiftFirebreak("ranker-off", note="fixed"), channel=declared.channel_id, by=ALICE)
     assert lifted.id == pulled.id
     assert (lifted.state, lifted.lifted_by, lifted.lifted_at) == (State.LIFTED, ALICE, later)
     order = executors.orders[-1]
@@ -291,7 +296,7 @@ def test_lifting_asks_the_executor_to_turn_it_back_and_records_it(containment, d
 
 @pytest.mark.usefixtures("frozen")
 def test_a_second_press_on_lift_while_the_executor_works_lifts_once(containment, declared, executors, engine):
-    containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     pressed: list[str] = []
 
     class PressedAgain(FakeExecutors):
@@ -299,40 +304,40 @@ def test_a_second_press_on_lift_while_the_executor_works_lifts_once(containment,
             if not pressed:
                 pressed.append(order.action)
                 try:
-                    containment.lift(channel=declared.channel_id, by=ALICE, which="ranker-off")
+                    containment.lift(LiftFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
                 except DomainError:
                     pass
             return executors.run(settings, order)
 
     containment.executors = PressedAgain()
-    containment.lift(channel=declared.channel_id, by=ALICE, which="ranker-off")
+    containment.lift(LiftFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert [o.action for o in executors.orders] == ["pull", "lift"]
     assert len([e for e in timeline(engine, declared.id) if e.text.startswith("Lifted firebreak")]) == 1
 
 
 @pytest.mark.usefixtures("frozen")
 def test_a_firebreak_can_be_lifted_by_its_number(containment, declared):
-    pulled, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
-    lifted, _ = containment.lift(channel=declared.channel_id, by=ALICE, which=f"#{pulled.id}")
+    pulled, _ = containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
+    lifted, _ = containment.lift(LiftFirebreak(f"#{pulled.id}"), channel=declared.channel_id, by=ALICE)
     assert lifted.state is State.LIFTED
 
 
 @pytest.mark.usefixtures("frozen")
 def test_a_lifted_firebreak_can_be_pulled_again_as_a_new_one(containment, declared, engine):
-    first, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
-    containment.lift(channel=declared.channel_id, by=ALICE, which="ranker-off")
-    second, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    first, _ = containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
+    containment.lift(LiftFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
+    second, _ = containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert second.id != first.id and second.attempts == 1
     assert [f.state for f in firebreaks(engine, declared.id)] == [State.LIFTED, State.EXECUTED]
 
 
 @pytest.mark.usefixtures("frozen")
 def test_when_the_executor_cannot_lift_the_firebreak_stays_in_force(containment, declared, executors, engine):
-    containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     before = timeline(engine, declared.id)
     executors.done, executors.text = False, "HTTP 401: token expired"
     with pytest.raises(DomainError) as refused:
-        containment.lift(channel=declared.channel_id, by=ALICE, which="ranker-off")
+        containment.lift(LiftFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert str(refused.value).startswith("ranker-off (kill-switch · ranker) is still in force: the executor said"
                                          " HTTP 401: token expired.")
     assert firebreaks(engine, declared.id)[0].state is State.EXECUTED and timeline(engine, declared.id) == before
@@ -341,11 +346,11 @@ def test_when_the_executor_cannot_lift_the_firebreak_stays_in_force(containment,
 @pytest.mark.usefixtures("frozen")
 def test_lifting_what_is_not_in_force_is_refused_saying_what_is(containment, declared, executors):
     with pytest.raises(InvalidChange) as refused:
-        containment.lift(channel=declared.channel_id, by=ALICE, which="ranker-off")
+        containment.lift(LiftFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert str(refused.value) == "No firebreak `ranker-off` is in force here (none is)."
-    pulled, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="prompt-rollback")
+    pulled, _ = containment.pull(PullFirebreak("prompt-rollback"), channel=declared.channel_id, by=ALICE)
     with pytest.raises(InvalidChange) as refused:
-        containment.lift(channel=declared.channel_id, by=ALICE, which="ranker-off")
+        containment.lift(LiftFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert str(refused.value) == f"No firebreak `ranker-off` is in force here (in force: #{pulled.id} prompt-rollback)."
     assert [o.action for o in executors.orders] == ["pull"]
 
@@ -353,17 +358,17 @@ def test_lifting_what_is_not_in_force_is_refused_saying_what_is(containment, dec
 @pytest.mark.usefixtures("frozen")
 def test_a_failed_firebreak_cannot_be_lifted(containment, declared, executors):
     executors.done = False
-    containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     with pytest.raises(InvalidChange, match="is in force here"):
-        containment.lift(channel=declared.channel_id, by=ALICE, which="ranker-off")
+        containment.lift(LiftFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
 
 
 # --- recorded by hand ----------------------------------------------------------------------------------------
 
 def test_a_firebreak_done_by_hand_is_recorded_as_in_force(containment, declared, executors, engine, outbound):
     outbound.publications.clear()
-    firebreak, outcome = containment.record(channel=declared.channel_id, by=ALICE, kind="degrade",
-                                            target="search answers", note="FAQ answers only")
+    firebreak, outcome = containment.record(RecordFirebreak("degrade", "search answers", note="FAQ answers only"),
+                                            channel=declared.channel_id, by=ALICE)
     assert (firebreak.state, firebreak.executor, firebreak.name) == (State.EXECUTED, "by hand", None)
     assert executors.orders == [] and firebreaks(engine, declared.id) == [firebreak]
     entry = timeline(engine, declared.id)[-1]
@@ -375,13 +380,13 @@ def test_a_firebreak_done_by_hand_is_recorded_as_in_force(containment, declared,
 def test_recording_an_unknown_kind_records_nothing(containment, declared, engine):
     before = timeline(engine, declared.id)
     with pytest.raises(InvalidChange, match="`shutdown` is not a firebreak kind"):
-        containment.record(channel=declared.channel_id, by=ALICE, kind="shutdown", target="x")
+        containment.record(RecordFirebreak("shutdown", "x"), channel=declared.channel_id, by=ALICE)
     assert firebreaks(engine, declared.id) == [] and timeline(engine, declared.id) == before
 
 
 def test_a_firebreak_recorded_by_hand_is_lifted_by_hand(containment, declared, executors, engine):
-    recorded, _ = containment.record(channel=declared.channel_id, by=ALICE, kind="kill-switch", target="refunds")
-    lifted, _ = containment.lift(channel=declared.channel_id, by=ALICE, which=str(recorded.id))
+    recorded, _ = containment.record(RecordFirebreak("kill-switch", "refunds"), channel=declared.channel_id, by=ALICE)
+    lifted, _ = containment.lift(LiftFirebreak(str(recorded.id)), channel=declared.channel_id, by=ALICE)
     assert lifted.state is State.LIFTED and executors.orders == []
     assert timeline(engine, declared.id)[-1].text == "Lifted firebreak kill-switch · refunds; executor: lifted by hand"
 
@@ -390,12 +395,12 @@ def test_a_firebreak_recorded_by_hand_is_lifted_by_hand(containment, declared, e
 
 @pytest.mark.usefixtures("frozen")
 @pytest.mark.parametrize("act", [
-    lambda c, room: c.pull(channel=room, by=BOB, name="ranker-off", confirmed=True),
-    lambda c, room: c.record(channel=room, by=BOB, kind="degrade", target="x"),
-    lambda c, room: c.lift(channel=room, by=BOB, which="ranker-off"),
+    lambda c, room: c.pull(PullFirebreak("ranker-off"), channel=room, by=BOB, confirmed=True),
+    lambda c, room: c.record(RecordFirebreak("degrade", "x"), channel=room, by=BOB),
+    lambda c, room: c.lift(LiftFirebreak("ranker-off"), channel=room, by=BOB),
 ], ids=["pull", "record", "lift"])
 def test_only_the_captain_or_an_admin_may_pull_record_or_lift(containment, declared, executors, engine, act):
-    containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     before = timeline(engine, declared.id)
     with pytest.raises(NotAllowed, match=rf"^Only the fire captain \(<@{ALICE}>\) or a Firehouse admin may"):
         act(containment, declared.channel_id)
@@ -405,19 +410,19 @@ def test_only_the_captain_or_an_admin_may_pull_record_or_lift(containment, decla
 @pytest.mark.usefixtures("frozen")
 def test_an_admin_may_pull(make_service, executors, declared):
     service = make_service(firebreaks=FIREBREAKS, admins=(BOB,))
-    firebreak, _ = Containment(service=service, executors=executors).pull(channel=declared.channel_id, by=BOB,
-                                                                          name="ranker-off")
+    firebreak, _ = Containment(service=service, executors=executors).pull(PullFirebreak("ranker-off"),
+                                                                          channel=declared.channel_id, by=BOB)
     assert firebreak.state is State.EXECUTED and executors.orders[0].by == BOB
 
 
 def test_pulling_outside_a_war_room_is_refused(containment, declared):
     with pytest.raises(NotAWarRoom):
-        containment.pull(channel=STAKEHOLDERS, by=ALICE, name="ranker-off", confirmed=True)
+        containment.pull(PullFirebreak("ranker-off"), channel=STAKEHOLDERS, by=ALICE, confirmed=True)
 
 
 def test_an_unknown_firebreak_names_the_configured_ones(containment, declared, executors):
     with pytest.raises(InvalidChange) as refused:
-        containment.pull(channel=declared.channel_id, by=ALICE, name="refund-off", confirmed=True)
+        containment.pull(PullFirebreak("refund-off"), channel=declared.channel_id, by=ALICE, confirmed=True)
     assert str(refused.value) == ("There is no firebreak called `refund-off` (configured: ranker-off, prompt-rollback)."
                                   " To record one done by hand: `/incident firebreak record <kind> <target> [note]`.")
     assert executors.orders == []
@@ -427,7 +432,8 @@ def test_without_configured_firebreaks_a_pull_says_none_is(make_service, executo
     service = make_service()
     room = service.declare(title="Bot recommends rival products", by=ALICE).incident
     with pytest.raises(InvalidChange, match=r"\(configured: none is configured here\)"):
-        Containment(service=service, executors=executors).pull(channel=room.channel_id, by=ALICE, name="ranker-off")
+        Containment(service=service, executors=executors).pull(PullFirebreak("ranker-off"),
+                                                               channel=room.channel_id, by=ALICE)
 
 
 # --- the EU AI Act ------------------------------------------------------------------------------------------------
@@ -437,16 +443,16 @@ def regulated(make_service, executors):
     """An output incident under the EU AI Act, with evidence frozen."""
     service = make_service(firebreaks=FIREBREAKS, regimes={"eu_ai_act": ("output",)})
     room = service.declare(title="Bot recommends rival products", by=ALICE).incident
-    Evidence(service=service, traces=FakeTraces()).snapshot(channel=room.channel_id, by=ALICE, fields={"x": "y"})
+    Evidence(service=service, traces=FakeTraces()).snapshot(Freeze.of({"x": "y"}), channel=room.channel_id, by=ALICE)
     return Containment(service=service, executors=executors), room
 
 
 def test_under_the_eu_ai_act_a_rollback_needs_the_article_73_warning_confirmed(regulated, executors, engine):
     containment, room = regulated
     with pytest.raises(Unconfirmed) as refused:
-        containment.pull(channel=room.channel_id, by=ALICE, name="prompt-rollback")
+        containment.pull(PullFirebreak("prompt-rollback"), channel=room.channel_id, by=ALICE)
     assert refused.value.warnings == [AI_ACT] and executors.orders == []
-    containment.pull(channel=room.channel_id, by=ALICE, name="prompt-rollback", confirmed=True)
+    containment.pull(PullFirebreak("prompt-rollback"), channel=room.channel_id, by=ALICE, confirmed=True)
     requested = [e for e in timeline(engine, room.id) if e.text.startswith("Requested firebreak")]
     assert requested[0].text == ("Requested firebreak prompt-rollback (rollback · support-prompt)"
                                  f"\nWarning shown and acknowledged: {AI_ACT}")
@@ -454,7 +460,7 @@ def test_under_the_eu_ai_act_a_rollback_needs_the_article_73_warning_confirmed(r
 
 def test_under_the_eu_ai_act_a_kill_switch_pulls_without_a_warning(regulated, executors, engine):
     containment, room = regulated
-    firebreak, _ = containment.pull(channel=room.channel_id, by=ALICE, name="ranker-off")
+    firebreak, _ = containment.pull(PullFirebreak("ranker-off"), channel=room.channel_id, by=ALICE)
     assert firebreak.state is State.EXECUTED
     assert "Warning" not in "".join(e.text for e in timeline(engine, room.id))
 
@@ -462,9 +468,9 @@ def test_under_the_eu_ai_act_a_kill_switch_pulls_without_a_warning(regulated, ex
 def test_a_class_the_eu_ai_act_does_not_cover_gets_no_article_73_warning(make_service, executors):
     service = make_service(firebreaks=FIREBREAKS, regimes={"eu_ai_act": ("action",)})
     room = service.declare(title="Bot recommends rival products", by=ALICE).incident
-    Evidence(service=service, traces=FakeTraces()).snapshot(channel=room.channel_id, by=ALICE, fields={"x": "y"})
-    firebreak, _ = Containment(service=service, executors=executors).pull(channel=room.channel_id, by=ALICE,
-                                                                          name="prompt-rollback")
+    Evidence(service=service, traces=FakeTraces()).snapshot(Freeze.of({"x": "y"}), channel=room.channel_id, by=ALICE)
+    firebreak, _ = Containment(service=service, executors=executors).pull(PullFirebreak("prompt-rollback"),
+                                                                          channel=room.channel_id, by=ALICE)
     assert firebreak.state is State.EXECUTED
 
 
@@ -475,7 +481,8 @@ def test_a_pull_a_restart_interrupted_is_carried_out_with_its_original_idempoten
                                                                                       clock, outbound):
     crashed = CrashingExecutors()
     with pytest.raises(Crash):
-        Containment(service=service, executors=crashed).pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+        Containment(service=service, executors=crashed).pull(PullFirebreak("ranker-off"),
+                                                             channel=declared.channel_id, by=ALICE)
     (original,) = crashed.orders
     assert firebreaks(engine, declared.id)[0].state is State.REQUESTED
 
@@ -519,7 +526,7 @@ def test_recovery_claims_a_pull_so_another_pull_sees_it_in_flight(containment, d
     class PressedDuringRecovery(FakeExecutors):
         def run(self, settings, order):
             try:
-                containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off", confirmed=True)
+                containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE, confirmed=True)
             except InvalidChange as err:
                 refusals.append(str(err))
             return executors.run(settings, order)
@@ -550,7 +557,7 @@ def test_a_recovered_pull_that_fails_is_recorded_as_failed(containment, declared
 # --- the board -------------------------------------------------------------------------------------------------------
 
 def test_the_board_lists_the_suggested_firebreaks_first_and_says_evidence_is_missing(service, containment, declared):
-    service.change_cause(channel=declared.channel_id, by=ALICE, cause="prompt")
+    service.change_cause(ChangeCause("prompt"), channel=declared.channel_id, by=ALICE)
     board = containment.board(channel=declared.channel_id)
     assert [c.name for c in board.configured] == ["prompt-rollback", "ranker-off"]
     assert board.suggested == ["prompt-rollback"]
@@ -560,8 +567,8 @@ def test_the_board_lists_the_suggested_firebreaks_first_and_says_evidence_is_mis
 
 @pytest.mark.usefixtures("frozen")
 def test_the_board_reports_evidence_and_what_was_pulled(service, containment, declared):
-    service.change_cause(channel=declared.channel_id, by=ALICE, cause="tool-loop")
-    pulled, _ = containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    service.change_cause(ChangeCause("tool-loop"), channel=declared.channel_id, by=ALICE)
+    pulled, _ = containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     board = containment.board(channel=declared.channel_id)
     assert board.evidence is True and board.warnings == {"ranker-off": [], "prompt-rollback": []}
     assert [c.name for c in board.configured] == ["ranker-off", "prompt-rollback"]
@@ -581,20 +588,22 @@ def test_the_product_notice_says_what_is_disabled_while_a_firebreak_is_in_force(
                                                                             clock):
     desk = NoticeDesk(service=service, templates=TemplateCatalogue())
     assert "ranker" not in desk.render(declared, lane="product").text
-    containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
+    containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     text = desk.render(declared, lane="product").text
     assert "Currently disabled or limited" in text and "- ranker: turn the feature off, since " in text
-    containment.lift(channel=declared.channel_id, by=ALICE, which="ranker-off")
+    containment.lift(LiftFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
     assert "ranker" not in desk.render(declared, lane="product").text
 
 
 @pytest.mark.usefixtures("frozen")
 def test_the_stakeholder_update_names_the_firebreak_in_force(service, containment, declared, outbound, settings):
-    containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
-    recorded, _ = containment.record(channel=declared.channel_id, by=ALICE, kind="degrade", target="search answers")
-    containment.lift(channel=declared.channel_id, by=ALICE, which=f"#{recorded.id}")
+    containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
+    recorded, _ = containment.record(RecordFirebreak("degrade", "search answers"),
+                                     channel=declared.channel_id, by=ALICE)
+    containment.lift(LiftFirebreak(f"#{recorded.id}"), channel=declared.channel_id, by=ALICE)
     outbound.owed.clear()
-    Updates(service).post_update(channel=declared.channel_id, by=ALICE, text="Ranker off; answers look right again")
+    Updates(service).post_update(PostUpdate("Ranker off; answers look right again"),
+                                 channel=declared.channel_id, by=ALICE)
     views = SlackOutbound(gateway=None, outbox=None, settings=replace(settings, firebreaks=FIREBREAKS),
                           templates=TemplateCatalogue(), fan_out=None)
     to_stakeholders = [post for _, post in outbound.owed if post.channel == STAKEHOLDERS]
@@ -609,8 +618,9 @@ def test_the_stakeholder_update_names_the_firebreak_in_force(service, containmen
 def test_in_the_stakeholder_update_the_update_text_is_its_own_paragraph_after_the_firebreaks(service, containment,
                                                                                            declared, outbound,
                                                                                            settings):
-    containment.pull(channel=declared.channel_id, by=ALICE, name="ranker-off")
-    Updates(service).post_update(channel=declared.channel_id, by=ALICE, text="Ranker off; answers look right again")
+    containment.pull(PullFirebreak("ranker-off"), channel=declared.channel_id, by=ALICE)
+    Updates(service).post_update(PostUpdate("Ranker off; answers look right again"),
+                                 channel=declared.channel_id, by=ALICE)
     (post,) = [post for _, post in outbound.owed if post.channel == STAKEHOLDERS]
     views = SlackOutbound(gateway=None, outbox=None, settings=settings, templates=TemplateCatalogue(), fan_out=None)
     assert "UTC)\n\nRanker off; answers look right again" in views.render(post.effect).text
@@ -619,9 +629,9 @@ def test_in_the_stakeholder_update_the_update_text_is_its_own_paragraph_after_th
 def test_the_stakeholders_of_a_private_incident_are_not_told_what_was_contained(service, containment, outbound,
                                                                                 settings):
     room = service.declare(title="Tenant A sees tenant B's invoices", by=ALICE, class_id="data").incident
-    Evidence(service=service, traces=FakeTraces()).snapshot(channel=room.channel_id, by=ALICE, fields={"x": "y"})
-    containment.pull(channel=room.channel_id, by=ALICE, name="ranker-off")
-    Updates(service).post_update(channel=room.channel_id, by=ALICE, text="Cross-tenant search is off")
+    Evidence(service=service, traces=FakeTraces()).snapshot(Freeze.of({"x": "y"}), channel=room.channel_id, by=ALICE)
+    containment.pull(PullFirebreak("ranker-off"), channel=room.channel_id, by=ALICE)
+    Updates(service).post_update(PostUpdate("Cross-tenant search is off"), channel=room.channel_id, by=ALICE)
     views = SlackOutbound(gateway=None, outbox=None, settings=settings, templates=TemplateCatalogue(), fan_out=None)
     texts = {post.channel: views.render(post.effect).text for _, post in outbound.owed}
     assert "Contained by: kill-switch of ranker" in texts[room.channel_id]

@@ -12,6 +12,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from unit.usecases.fakes import ALICE, BOB, CAROL, START, FakeExecutors
 
+from firehouse.commands.afteraction import AddAction, Close
+from firehouse.commands.containment import LiftFirebreak, PullFirebreak
+from firehouse.commands.drills import StartDrill
+from firehouse.commands.evidence import Freeze
+from firehouse.commands.incidents import ChangeClass, ChangeSeverity, ChangeStatus, HandOver, Resolve
+from firehouse.commands.notices import DraftNotice, NotReportable
+from firehouse.commands.timeline import PostUpdate
 from firehouse.bolt.handlers import Services
 from firehouse.bootstrap import build
 from firehouse.comms.charts import SIZE
@@ -104,7 +111,7 @@ def texts(fake, channel: str) -> list[str]:
 
 
 def started(wired: Wired, general: str, *, by: str = ALICE):
-    run, outcome = wired.services.drills.start(name="refund", by=by, channel=general)
+    run, outcome = wired.services.drills.start(StartDrill("refund"), by=by, channel=general)
     return run, outcome.incident
 
 
@@ -133,8 +140,8 @@ def test_a_drill_opens_its_own_war_room_marked_drill_with_the_alarm_after_the_ki
 def test_a_drills_stakeholder_posts_stay_in_its_war_room_marked_as_what_stakeholders_would_hear(wire, fake, general):
     wired = wire()
     _, incident = started(wired, general)
-    wired.services.incidents.change_severity(channel=incident.channel_id, by=ALICE, severity=Severity.SEV1)
-    wired.services.updates.post_update(channel=incident.channel_id, by=ALICE, text="Agent off; lifting holds")
+    wired.services.incidents.change_severity(ChangeSeverity(Severity.SEV1), channel=incident.channel_id, by=ALICE)
+    wired.services.updates.post_update(PostUpdate("Agent off; lifting holds"), channel=incident.channel_id, by=ALICE)
     assert fake.messages(fake.stakeholders) == []
     heard = [m for m in fake.messages(incident.channel_id)
              if "what the stakeholder channel would hear" in m["blocks"][0]["elements"][0]["text"]]
@@ -145,21 +152,21 @@ def test_a_drills_stakeholder_posts_stay_in_its_war_room_marked_as_what_stakehol
 def test_no_regulatory_clock_starts_in_a_drill(wire, fake, general, clock):
     wired = wire()
     _, incident = started(wired, general)
-    wired.services.incidents.change_class(channel=incident.channel_id, by=ALICE, class_id="action")
+    wired.services.incidents.change_class(ChangeClass("action"), channel=incident.channel_id, by=ALICE)
     stored = wired.incident(incident.id)
     assert stored.deadlines(wired.services.incidents.settings.regimes) == []
     with pytest.raises(InvalidChange, match="drill, so no regulatory clock runs"):
-        wired.services.notices.not_reportable(channel=incident.channel_id, by=ALICE, regime="gdpr", reason="x")
+        wired.services.notices.not_reportable(NotReportable("gdpr", "x"), channel=incident.channel_id, by=ALICE)
 
 
 def test_a_second_drill_in_a_drill_channel_and_a_drill_in_a_real_war_room_are_refused(wire, fake, general):
     wired = wire()
     _, drill = started(wired, general)
     with pytest.raises(InvalidChange, match="already a drill's war room"):
-        wired.services.drills.start(name="refund", by=ALICE, channel=drill.channel_id)
+        wired.services.drills.start(StartDrill("refund"), by=ALICE, channel=drill.channel_id)
     real = wired.services.incidents.declare(title="Bot recommends rival products", by=ALICE).incident
     with pytest.raises(InvalidChange, match="real incident's war room"):
-        wired.services.drills.start(name="refund", by=ALICE, channel=real.channel_id)
+        wired.services.drills.start(StartDrill("refund"), by=ALICE, channel=real.channel_id)
     with UnitOfWork(wired.engine) as uow:
         assert len(uow.drills.runs()) == 1
 
@@ -167,10 +174,10 @@ def test_a_second_drill_in_a_drill_channel_and_a_drill_in_a_real_war_room_are_re
 def test_an_unknown_or_broken_scenario_is_refused_naming_the_ones_there_are(wire, fake, general, tmp_path):
     wired = wire()
     with pytest.raises(InvalidChange, match="There is no scenario `refnd`. Scenarios: .*`refund`"):
-        wired.services.drills.start(name="refnd", by=ALICE, channel=general)
+        wired.services.drills.start(StartDrill("refnd"), by=ALICE, channel=general)
     (tmp_path / "drills" / "broken.toml").write_text('title = "x"\nsummary =\n')
     with pytest.raises(InvalidChange, match=r"`broken` cannot run: broken.toml: not valid TOML: .*line 2"):
-        wired.services.drills.start(name="broken", by=ALICE, channel=general)
+        wired.services.drills.start(StartDrill("broken"), by=ALICE, channel=general)
     assert fake.calls("conversations.create") == []
 
 
@@ -200,34 +207,34 @@ def test_injects_are_posted_on_time_by_the_incidents_own_job_and_the_drill_ends_
 def test_a_drills_firebreak_runs_dry_and_no_executor_is_called(wire, fake, general, clock):
     wired = wire()
     _, incident = started(wired, general)
-    done, _ = wired.services.containment.pull(channel=incident.channel_id, by=ALICE, name="refund-off",
-                                              confirmed=True)
+    done, _ = wired.services.containment.pull(PullFirebreak("refund-off"),
+                                              channel=incident.channel_id, by=ALICE, confirmed=True)
     assert wired.executors.orders == []
     assert done.answer == ("dry run for the drill: unleash would pull refund-off (kill-switch · refund-agent);"
                            " nothing was changed")
-    wired.services.containment.lift(channel=incident.channel_id, by=ALICE, which="refund-off")
+    wired.services.containment.lift(LiftFirebreak("refund-off"), channel=incident.channel_id, by=ALICE)
     assert wired.executors.orders == []
 
 
 def test_a_scenario_may_run_its_firebreaks_live(wire, fake, general):
     wired = wire(firebreaks="live")
     _, incident = started(wired, general)
-    wired.services.containment.pull(channel=incident.channel_id, by=ALICE, name="refund-off", confirmed=True)
+    wired.services.containment.pull(PullFirebreak("refund-off"), channel=incident.channel_id, by=ALICE, confirmed=True)
     assert [order.action for order in wired.executors.orders] == ["pull"]
 
 
 def test_a_drills_notice_is_approved_for_practice_never_marked_sent_and_settles_the_sev1_rule(wire, fake, general):
     wired = wire()
     _, incident = started(wired, general)
-    wired.services.incidents.change_severity(channel=incident.channel_id, by=ALICE, severity=Severity.SEV1)
-    notice = wired.services.notices.draft(channel=incident.channel_id, by=ALICE, lane="product")
+    wired.services.incidents.change_severity(ChangeSeverity(Severity.SEV1), channel=incident.channel_id, by=ALICE)
+    notice = wired.services.notices.draft(DraftNotice("product"), channel=incident.channel_id, by=ALICE)
     wired.services.notices.approve(notice_id=notice.id, by=ALICE)
     shown = [m for m in fake.messages(incident.channel_id) if "Product notice" in m["text"]][-1]
     assert "'notice_sent'" not in str(shown["blocks"]) and "never sent" in str(shown["blocks"])  # no Mark sent
     with pytest.raises(InvalidChange, match="never marked sent"):
         wired.services.notices.mark_sent(notice_id=notice.id, by=ALICE)
     assert wired.services.notices.notice(notice.id).sent_at is None
-    resolved = wired.services.incidents.resolve(channel=incident.channel_id, by=ALICE)  # no waiver needed
+    resolved = wired.services.incidents.resolve(Resolve(), channel=incident.channel_id, by=ALICE)  # no waiver needed
     assert resolved.incident.status is Status.RESOLVED
     assert "drills never send notices" in wired.incident(incident.id).notice_waiver
 
@@ -240,21 +247,21 @@ def drive(wired: Wired, incident: Incident, clock, *, firebreak_at: int) -> None
     posts an update at 15, says it is contained at 16 and drafts the product notice at 21."""
     room = incident.channel_id
     clock.set(START + 2 * MINUTE)
-    wired.services.incidents.hand_over(channel=room, by=BOB, to=BOB)
+    wired.services.incidents.hand_over(HandOver(BOB), channel=room, by=BOB)
     clock.set(START + 5 * MINUTE)
-    wired.services.incidents.change_class(channel=room, by=BOB, class_id="action")
+    wired.services.incidents.change_class(ChangeClass("action"), channel=room, by=BOB)
     clock.set(START + 6 * MINUTE)
-    wired.services.incidents.change_severity(channel=room, by=BOB, severity=Severity.SEV1)
+    wired.services.incidents.change_severity(ChangeSeverity(Severity.SEV1), channel=room, by=BOB)
     clock.set(START + 8 * MINUTE)
-    wired.services.evidence.snapshot(channel=room, by=BOB, fields={"output": "Account held as fraud"})
+    wired.services.evidence.snapshot(Freeze.of({"output": "Account held as fraud"}), channel=room, by=BOB)
     clock.set(START + firebreak_at * MINUTE)
-    wired.services.containment.pull(channel=room, by=BOB, name="refund-off")
+    wired.services.containment.pull(PullFirebreak("refund-off"), channel=room, by=BOB)
     clock.set(START + 15 * MINUTE)
-    wired.services.updates.post_update(channel=room, by=BOB, text="Agent off; lifting holds")
+    wired.services.updates.post_update(PostUpdate("Agent off; lifting holds"), channel=room, by=BOB)
     clock.set(START + 16 * MINUTE)
-    wired.services.incidents.change_status(channel=room, by=BOB, status=Status.CONTAINED)
+    wired.services.incidents.change_status(ChangeStatus(Status.CONTAINED), channel=room, by=BOB)
     clock.set(START + 21 * MINUTE)
-    wired.services.notices.draft(channel=room, by=BOB, lane="product")
+    wired.services.notices.draft(DraftNotice("product"), channel=room, by=BOB)
     clock.set(START + 25 * MINUTE)
 
 
@@ -287,9 +294,9 @@ def test_the_next_run_of_a_scenario_is_compared_with_the_one_before(wire, fake, 
     clock.set(START + 40 * MINUTE)
     _, second = started(wired, general)
     second_start = clock.now
-    wired.services.incidents.hand_over(channel=second.channel_id, by=BOB, to=BOB)
+    wired.services.incidents.hand_over(HandOver(BOB), channel=second.channel_id, by=BOB)
     clock.set(second_start + 6 * MINUTE)
-    wired.services.containment.pull(channel=second.channel_id, by=BOB, name="refund-off", confirmed=True)
+    wired.services.containment.pull(PullFirebreak("refund-off"), channel=second.channel_id, by=BOB, confirmed=True)
     clock.set(second_start + 10 * MINUTE)
     ended = wired.services.drills.end(channel=second.channel_id, by=ALICE)
     assert ended.previous.incident_id == first.id
@@ -301,7 +308,7 @@ def test_the_next_run_of_a_scenario_is_compared_with_the_one_before(wire, fake, 
 def test_only_the_facilitator_the_captain_or_an_admin_ends_a_drill(wire, fake, general, clock):
     wired = wire()
     _, incident = started(wired, general)
-    wired.services.incidents.hand_over(channel=incident.channel_id, by=BOB, to=BOB)
+    wired.services.incidents.hand_over(HandOver(BOB), channel=incident.channel_id, by=BOB)
     with pytest.raises(NotAllowed, match="may end the drill"):
         wired.services.drills.end(channel=incident.channel_id, by=CAROL)
     wired.services.drills.end(channel=incident.channel_id, by=BOB)  # the captain
@@ -353,9 +360,9 @@ def test_a_drill_resolved_before_its_time_limit_is_still_scored_at_it_and_closes
     wired = wire()
     _, incident = started(wired, general)
     clock.set(START + 2 * MINUTE)
-    wired.services.incidents.resolve(channel=incident.channel_id, by=ALICE, summary="agent off")
+    wired.services.incidents.resolve(Resolve("agent off"), channel=incident.channel_id, by=ALICE)
     with pytest.raises(InvalidChange, match="A drill closes when it ends"):
-        wired.services.afteraction.close(channel=incident.channel_id, by=ALICE)
+        wired.services.afteraction.close(Close(), channel=incident.channel_id, by=ALICE)
     resolved = wired.incident(incident.id)
     assert resolved.status is Status.RESOLVED and wired.duties.next_run(resolved) == START + 30 * MINUTE
     wired.run_due(incident.id, clock)
@@ -386,8 +393,8 @@ def test_a_drills_fixtures_follow_ups_and_postmortem_stay_practice(wire, fake, g
     for room in (incident, real):
         wired.services.afteraction.add_fixture(incident_id=room.id, by=ALICE, user_input="Which plan?",
                                                bad_output="Try our rival", target="Our own plans")
-        wired.services.afteraction.add_action(channel=room.channel_id, by=ALICE, text="add a rival-name eval",
-                                              owner=BOB, due=START.date())
+        wired.services.afteraction.add_action(AddAction("add a rival-name eval", owner=BOB, due=START.date()),
+                                              channel=room.channel_id, by=ALICE)
     with UnitOfWork(wired.engine) as uow:
         assert [f.incident_id for f in uow.afteraction.fixtures()] == [real.id]
         assert [f.incident_id for f in uow.afteraction.fixtures(incident.id)] == [incident.id]

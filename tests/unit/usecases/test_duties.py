@@ -12,6 +12,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from unit.usecases.fakes import ALICE, BOB, CAROL, DANA, START
 
+from firehouse.commands.evidence import Freeze
+from firehouse.commands.incidents import AssignRole, ChangeStatus, Resolve
+from firehouse.commands.timeline import Log, PostUpdate
 from firehouse.bolt.handlers import Services
 from firehouse.bootstrap import build
 from firehouse.config import Settings
@@ -151,8 +154,8 @@ def test_a_board_that_was_down_for_several_cycles_reminds_once_and_keeps_the_rhy
 def test_after_too_many_misses_the_reminder_pulls_in_the_comms_and_scribe_holders(wire, fake, clock):
     wired = wire(board=NO_CHECKLIST)
     incident = wired.declare()
-    wired.services.incidents.assign_role(channel=incident.channel_id, by=ALICE, role="comms", to=BOB)
-    wired.services.incidents.assign_role(channel=incident.channel_id, by=ALICE, role="scribe", to=CAROL)
+    wired.services.incidents.assign_role(AssignRole("comms", BOB), channel=incident.channel_id, by=ALICE)
+    wired.services.incidents.assign_role(AssignRole("scribe", CAROL), channel=incident.channel_id, by=ALICE)
     for minutes in (25, 30, 55, 60):
         clock.set(START + minutes * MINUTE)
         wired.duties.run(incident.id)
@@ -165,8 +168,8 @@ def test_after_too_many_misses_the_reminder_pulls_in_the_comms_and_scribe_holder
 def test_escalation_leaves_out_a_role_the_captain_holds(wire, fake, clock):
     wired = wire(board=BoardSettings(first_hour=(), missed_before_escalation=1))
     incident = wired.declare()
-    wired.services.incidents.assign_role(channel=incident.channel_id, by=ALICE, role="comms", to=ALICE)
-    wired.services.incidents.assign_role(channel=incident.channel_id, by=ALICE, role="scribe", to=CAROL)
+    wired.services.incidents.assign_role(AssignRole("comms", ALICE), channel=incident.channel_id, by=ALICE)
+    wired.services.incidents.assign_role(AssignRole("scribe", CAROL), channel=incident.channel_id, by=ALICE)
     clock.set(START + 30 * MINUTE)
     wired.duties.run(incident.id)
 
@@ -177,7 +180,7 @@ def test_escalation_leaves_out_a_role_the_captain_holds(wire, fake, clock):
 def test_escalation_goes_to_the_configured_user_group_instead(wire, fake, clock):
     wired = wire(board=BoardSettings(first_hour=(), missed_before_escalation=1, escalate_to="S0ONCALL"))
     incident = wired.declare()
-    wired.services.incidents.assign_role(channel=incident.channel_id, by=ALICE, role="comms", to=BOB)
+    wired.services.incidents.assign_role(AssignRole("comms", BOB), channel=incident.channel_id, by=ALICE)
     clock.set(START + 30 * MINUTE)
     wired.duties.run(incident.id)
 
@@ -188,13 +191,13 @@ def test_escalation_goes_to_the_configured_user_group_instead(wire, fake, clock)
 def test_an_update_starts_a_new_cycle_and_clears_the_misses(wire, fake, clock):
     wired = wire(board=NO_CHECKLIST)
     incident = wired.declare()
-    wired.services.incidents.assign_role(channel=incident.channel_id, by=ALICE, role="comms", to=BOB)
+    wired.services.incidents.assign_role(AssignRole("comms", BOB), channel=incident.channel_id, by=ALICE)
     for minutes in (25, 30):
         clock.set(START + minutes * MINUTE)
         wired.duties.run(incident.id)
 
     clock.set(START + 40 * MINUTE)
-    wired.services.updates.post_update(channel=incident.channel_id, by=ALICE, text="Ranker rolled back")
+    wired.services.updates.post_update(PostUpdate("Ranker rolled back"), channel=incident.channel_id, by=ALICE)
     assert wired.next_run(incident.id) == START + 65 * MINUTE  # prompted 5 minutes before 10:10
 
     clock.set(START + 60 * MINUTE)  # the old cycle's due time passes quietly
@@ -214,7 +217,7 @@ def test_an_update_starts_a_new_cycle_and_clears_the_misses(wire, fake, clock):
 def test_a_resolved_incident_has_no_board_job_left(wire, clock):
     wired = wire(board=NO_CHECKLIST)
     incident = wired.declare()
-    wired.services.incidents.resolve(channel=incident.channel_id, by=ALICE)
+    wired.services.incidents.resolve(Resolve(), channel=incident.channel_id, by=ALICE)
     assert wired.next_run(incident.id) is None
 
 
@@ -224,8 +227,8 @@ def test_a_resolved_incident_has_no_board_job_left(wire, clock):
 def test_the_first_hour_checklist_lists_the_open_items_and_not_the_done_ones(wire, fake, clock):
     wired = wire()  # checkpoints at 10, 20, 40 and 60 minutes
     incident = wired.declare(class_id="output")  # classified at once
-    wired.services.evidence.snapshot(channel=incident.channel_id, by=BOB,
-                                     fields={"output": "the bad answer"})  # evidence preserved
+    wired.services.evidence.snapshot(Freeze.of({"output": "the bad answer"}),
+                                     channel=incident.channel_id, by=BOB)  # evidence preserved
     assert wired.next_run(incident.id) == START + 10 * MINUTE
 
     clock.set(START + 9 * MINUTE)
@@ -246,9 +249,9 @@ def test_no_checklist_is_posted_once_every_first_hour_item_is_done(wire, fake, c
     wired = wire()
     incident = wired.declare(class_id="output")
     incidents = wired.services.incidents
-    wired.services.evidence.snapshot(channel=incident.channel_id, by=BOB, fields={"output": "the bad answer"})
-    incidents.change_status(channel=incident.channel_id, by=ALICE, status=Status.CONTAINED)
-    wired.services.updates.post_update(channel=incident.channel_id, by=ALICE, text="Contained; watching")
+    wired.services.evidence.snapshot(Freeze.of({"output": "the bad answer"}), channel=incident.channel_id, by=BOB)
+    incidents.change_status(ChangeStatus(Status.CONTAINED), channel=incident.channel_id, by=ALICE)
+    wired.services.updates.post_update(PostUpdate("Contained; watching"), channel=incident.channel_id, by=ALICE)
     clock.set(START + 10 * MINUTE)
     wired.duties.run(incident.id)
 
@@ -259,7 +262,7 @@ def test_no_checklist_is_posted_once_every_first_hour_item_is_done(wire, fake, c
 def test_a_pinned_message_is_not_evidence_only_a_snapshot_is(wire, fake, clock):
     wired = wire()
     incident = wired.declare(class_id="output")
-    wired.services.incidents.log(channel=incident.channel_id, by=BOB, text="the bad answer, pinned", kind="pinned")
+    wired.services.incidents.log(Log(text="the bad answer, pinned"), channel=incident.channel_id, by=BOB, kind="pinned")
     clock.set(START + 10 * MINUTE)
     wired.duties.run(incident.id)
     [checklist] = posts(fake, incident.channel_id, CHECKLIST)
@@ -285,8 +288,8 @@ def resolved_with_a_clock(wired: Wired, *, legal: str | None = DANA) -> Incident
     """A SEV3 incident under GDPR, resolved, so only its regulatory clock still runs."""
     incident = wired.declare(severity=Severity.SEV3)
     if legal:
-        wired.services.incidents.assign_role(channel=incident.channel_id, by=ALICE, role="legal", to=legal)
-    wired.services.incidents.resolve(channel=incident.channel_id, by=ALICE)
+        wired.services.incidents.assign_role(AssignRole("legal", legal), channel=incident.channel_id, by=ALICE)
+    wired.services.incidents.resolve(Resolve(), channel=incident.channel_id, by=ALICE)
     return incident
 
 

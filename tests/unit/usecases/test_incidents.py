@@ -11,6 +11,8 @@ from unit.usecases.fakes import (
     ALICE, BOB, CAROL, DANA, GONE, RANKER_OFF, ROBOT, STAKEHOLDERS, START, FakeExecutors, FakeOutbound, FakeTraces,
 )
 
+from firehouse.commands.evidence import Freeze
+from firehouse.commands.incidents import ChangeClass, ChangeSeverity, ChangeStatus, HandOver, Resolve
 from firehouse.bolt.handlers import Request, Services
 from firehouse.bolt.table import COMMANDS, parse
 from firehouse.comms.templates import TemplateCatalogue
@@ -165,8 +167,8 @@ def test_escalating_saves_the_change_and_publishes_exactly_the_saved_events(serv
     clock.advance(timedelta(minutes=3))
     before = timeline(service, declared.channel_id)
 
-    outcome = service.change_severity(channel=declared.channel_id, by=BOB, severity=Severity.SEV1,
-                                      reason="spreading to mobile")
+    outcome = service.change_severity(ChangeSeverity(Severity.SEV1, reason="spreading to mobile"),
+                                      channel=declared.channel_id, by=BOB)
 
     after = timeline(service, declared.channel_id)
     assert [type(e) for e in outcome.events] == [SeverityChanged]
@@ -184,7 +186,7 @@ def test_escalating_saves_the_change_and_publishes_exactly_the_saved_events(serv
 def test_a_change_tells_whoever_follows_incidents_after_it_is_saved(service, declared):
     seen = []
     service.context.after_save.append(lambda incident: seen.append((incident.severity, stored(service, incident.channel_id))))
-    service.change_severity(channel=declared.channel_id, by=BOB, severity=Severity.SEV1)
+    service.change_severity(ChangeSeverity(Severity.SEV1), channel=declared.channel_id, by=BOB)
     assert seen and seen[0][0] is Severity.SEV1 and seen[0][1].severity is Severity.SEV1
 
 
@@ -192,7 +194,7 @@ def test_lowering_the_severity_is_refused_to_others_naming_who_may_and_nothing_i
                                                                                        declared):
     before = timeline(service, declared.channel_id)
     with pytest.raises(NotAllowed) as refused:
-        service.change_severity(channel=declared.channel_id, by=BOB, severity=Severity.SEV3)
+        service.change_severity(ChangeSeverity(Severity.SEV3), channel=declared.channel_id, by=BOB)
 
     assert str(refused.value) == (f"Only the fire captain (<@{ALICE}>) or a Firehouse admin may lower the"
                                   " severity.")
@@ -203,21 +205,21 @@ def test_lowering_the_severity_is_refused_to_others_naming_who_may_and_nothing_i
 
 def test_an_admin_may_lower_the_severity(make_service, declared):
     admin = make_service(admins=(CAROL,))
-    outcome = admin.change_severity(channel=declared.channel_id, by=CAROL, severity=Severity.SEV3)
+    outcome = admin.change_severity(ChangeSeverity(Severity.SEV3), channel=declared.channel_id, by=CAROL)
     assert outcome.incident.severity is Severity.SEV3
 
 
 def test_a_member_of_an_admin_user_group_may_lower_the_severity(make_service, outbound, declared):
     outbound.usergroups = {"S0ADMINS": frozenset({CAROL})}
     admins = make_service(admins=("S0ADMINS",))
-    assert admins.change_severity(channel=declared.channel_id, by=CAROL, severity=Severity.SEV3).events
-    admins.change_severity(channel=declared.channel_id, by=ALICE, severity=Severity.SEV2)
+    assert admins.change_severity(ChangeSeverity(Severity.SEV3), channel=declared.channel_id, by=CAROL).events
+    admins.change_severity(ChangeSeverity(Severity.SEV2), channel=declared.channel_id, by=ALICE)
     with pytest.raises(NotAllowed):
-        admins.change_severity(channel=declared.channel_id, by=DANA, severity=Severity.SEV3)
+        admins.change_severity(ChangeSeverity(Severity.SEV3), channel=declared.channel_id, by=DANA)
 
 
 def test_handing_over_saves_the_new_captain_and_publishes_it(service, outbound, declared):
-    outcome = service.hand_over(channel=declared.channel_id, by=ALICE, to=BOB)
+    outcome = service.hand_over(HandOver(BOB), channel=declared.channel_id, by=ALICE)
     assert [type(e) for e in outbound.published_events] == [CaptainHandedOver]
     assert outbound.publications[0].events == tuple(outcome.events)
     assert stored(service, declared.channel_id).captain == BOB
@@ -228,7 +230,7 @@ def test_handing_over_saves_the_new_captain_and_publishes_it(service, outbound, 
 def test_handing_over_to_someone_who_cannot_answer_saves_nothing(service, outbound, declared, to):
     before = timeline(service, declared.channel_id)
     with pytest.raises(DomainError):
-        service.hand_over(channel=declared.channel_id, by=ALICE, to=to)
+        service.hand_over(HandOver(to), channel=declared.channel_id, by=ALICE)
     assert timeline(service, declared.channel_id) == before and outbound.publications == []
 
 
@@ -236,13 +238,13 @@ def test_changing_the_class_is_the_captains_and_refused_to_others(service, outbo
     before = timeline(service, declared.channel_id)
     with pytest.raises(NotAllowed, match=re.escape(f"Only the fire captain (<@{ALICE}>) or a Firehouse admin may"
                                                    " change the class.")):
-        service.change_class(channel=declared.channel_id, by=BOB, class_id="cost")
+        service.change_class(ChangeClass("cost"), channel=declared.channel_id, by=BOB)
     assert timeline(service, declared.channel_id) == before and outbound.publications == []
     assert stored(service, declared.channel_id).class_id == "output"
 
 
 def test_a_class_change_to_a_private_class_says_the_public_war_room_stays_public(service, outbound, declared):
-    outcome = service.change_class(channel=declared.channel_id, by=ALICE, class_id="data")
+    outcome = service.change_class(ChangeClass("data"), channel=declared.channel_id, by=ALICE)
 
     assert [type(e) for e in outcome.events] == [ClassChanged]
     assert outbound.publications[0].events == tuple(outcome.events)
@@ -251,18 +253,18 @@ def test_a_class_change_to_a_private_class_says_the_public_war_room_stays_public
 
 
 def test_a_class_change_to_a_public_class_reports_no_problem(service, declared):
-    assert service.change_class(channel=declared.channel_id, by=ALICE, class_id="cost").problems == []
+    assert service.change_class(ChangeClass("cost"), channel=declared.channel_id, by=ALICE).problems == []
 
 
 def test_a_private_war_room_changing_to_another_private_class_reports_no_problem(service, outbound):
     room = service.declare(title="Bot leaks salaries", by=ALICE, class_id="compliance").incident
-    assert service.change_class(channel=room.channel_id, by=ALICE, class_id="data").problems == []
+    assert service.change_class(ChangeClass("data"), channel=room.channel_id, by=ALICE).problems == []
 
 
 def test_what_slack_refused_while_publishing_comes_back_as_problems_and_the_change_stands(service, outbound,
                                                                                           declared):
     outbound.refusals = ["I couldn't announce it in the stakeholder channel (Slack said `not_in_channel`)."]
-    outcome = service.change_class(channel=declared.channel_id, by=ALICE, class_id="data")
+    outcome = service.change_class(ChangeClass("data"), channel=declared.channel_id, by=ALICE)
 
     assert outcome.problems[0] == outbound.refusals[0]
     assert outcome.problems[1].startswith(STAYS_PUBLIC)
@@ -270,7 +272,7 @@ def test_what_slack_refused_while_publishing_comes_back_as_problems_and_the_chan
 
 
 def test_anyone_may_move_the_status_while_the_incident_is_open(service, outbound, declared):
-    outcome = service.change_status(channel=declared.channel_id, by=BOB, status=Status.CONTAINED)
+    outcome = service.change_status(ChangeStatus(Status.CONTAINED), channel=declared.channel_id, by=BOB)
     assert [type(e) for e in outcome.events] == [StatusChanged]
     incident = stored(service, declared.channel_id)
     assert incident.status is Status.CONTAINED and incident.contained_at == START
@@ -282,16 +284,16 @@ def test_resolving_is_the_captains_and_refused_to_others(service, outbound, decl
     before = timeline(service, declared.channel_id)
     with pytest.raises(NotAllowed, match="may resolve the incident"):
         if through == "resolve":
-            service.resolve(channel=declared.channel_id, by=BOB, summary="rolled back")
+            service.resolve(Resolve("rolled back"), channel=declared.channel_id, by=BOB)
         else:
-            service.change_status(channel=declared.channel_id, by=BOB, status=Status.RESOLVED)
+            service.change_status(ChangeStatus(Status.RESOLVED), channel=declared.channel_id, by=BOB)
     assert timeline(service, declared.channel_id) == before and outbound.publications == []
     assert stored(service, declared.channel_id).status is Status.INVESTIGATING
 
 
 def test_resolving_saves_the_summary_stops_the_update_clock_and_publishes_it(service, outbound, declared, clock):
     clock.advance(timedelta(minutes=40))
-    outcome = service.resolve(channel=declared.channel_id, by=ALICE, summary="rolled back the ranker")
+    outcome = service.resolve(Resolve("rolled back the ranker"), channel=declared.channel_id, by=ALICE)
 
     incident = stored(service, declared.channel_id)
     assert incident.status is Status.RESOLVED and incident.resolved_at == clock.now
@@ -305,19 +307,19 @@ def test_a_waiver_also_needs_the_waive_notice_permission(make_service, outbound,
     rules = {**Policy().rules, "waive_notice": frozenset({"legal"})}
     service = make_service(policy=Policy(rules=rules))
     with pytest.raises(NotAllowed, match="may waive the customer notice"):
-        service.resolve(channel=declared.channel_id, by=ALICE, waiver="internal only")
+        service.resolve(Resolve(waiver="internal only"), channel=declared.channel_id, by=ALICE)
     assert stored(service, declared.channel_id).status is Status.INVESTIGATING
 
 
 def test_reopening_needs_the_reopen_permission_and_restarts_the_update_clock(make_service, outbound, declared,
                                                                               clock):
     service = make_service(policy=Policy(rules={**Policy().rules, "reopen": frozenset({CAPTAIN})}))
-    service.resolve(channel=declared.channel_id, by=ALICE)
+    service.resolve(Resolve(), channel=declared.channel_id, by=ALICE)
     clock.advance(timedelta(hours=2))
     with pytest.raises(NotAllowed, match="may reopen the incident"):
-        service.change_status(channel=declared.channel_id, by=BOB, status=Status.INVESTIGATING)
+        service.change_status(ChangeStatus(Status.INVESTIGATING), channel=declared.channel_id, by=BOB)
 
-    service.change_status(channel=declared.channel_id, by=ALICE, status=Status.INVESTIGATING)
+    service.change_status(ChangeStatus(Status.INVESTIGATING), channel=declared.channel_id, by=ALICE)
     incident = stored(service, declared.channel_id)
     assert incident.status is Status.INVESTIGATING and incident.resolved_at is None
     assert incident.next_update_due == clock.now + timedelta(minutes=30)
@@ -325,7 +327,7 @@ def test_reopening_needs_the_reopen_permission_and_restarts_the_update_clock(mak
 
 def test_a_change_outside_a_war_room_is_refused(service, outbound, declared):
     with pytest.raises(NotAWarRoom):
-        service.change_severity(channel=STAKEHOLDERS, by=ALICE, severity=Severity.SEV1)
+        service.change_severity(ChangeSeverity(Severity.SEV1), channel=STAKEHOLDERS, by=ALICE)
     assert outbound.publications == []
 
 
@@ -363,21 +365,6 @@ WITHOUT_SAMPLES = {"": "", "declare": "declare Bot recommends rival products", "
                    "stats": "stats 7d"}
 
 
-class ModalGateway:
-    """The gateway handlers use only to open modals and share files (a chart)."""
-
-    def __init__(self) -> None:
-        self.opened: list[str] = []
-        self.uploaded: list[str] = []
-
-    def open_view(self, trigger_id: str, view: object) -> None:
-        self.opened.append(trigger_id)
-
-    def upload(self, channel: str, *, content: str | bytes, filename: str, title: str, comment: str) -> str:
-        self.uploaded.append(filename)
-        return f"F{len(self.uploaded):07d}"
-
-
 def services_over(service: IncidentService) -> Services:
     return Services(incidents=service, updates=Updates(service),
                     notices=NoticeDesk(service=service, templates=TemplateCatalogue.with_override(None)),
@@ -385,7 +372,7 @@ def services_over(service: IncidentService) -> Services:
                     containment=Containment(service=service, executors=FakeExecutors()),
                     afteraction=AfterAction(service=service, templates=TemplateCatalogue.with_override(None)),
                     stats=Stats(engine=service.engine, settings=service.settings, clock=service.clock),
-                    drills=Drills(service=service), gateway=ModalGateway())
+                    drills=Drills(service=service), gateway=None)  # handlers never call it
 
 
 def only_the_captain_may(action: str) -> Policy:
@@ -404,7 +391,7 @@ def test_a_rows_permission_is_the_one_its_use_case_checks(make_service, outbound
                            firebreaks={"ranker-off": RANKER_OFF})
     room = service.declare(title="Bot recommends rival products", by=ALICE).incident
     services = services_over(service)
-    services.evidence.snapshot(channel=room.channel_id, by=ALICE, fields={"output": "Try our rival's app"})
+    services.evidence.snapshot(Freeze.of({"output": "Try our rival's app"}), channel=room.channel_id, by=ALICE)
     if row.words in SETUP:
         setup = parse(SETUP[row.words], catalog=service.catalog)
         setup.row.handle(setup.command, Request(user=ALICE, channel=room.channel_id, trigger_id="0.t",

@@ -10,6 +10,9 @@ import pytest
 from sqlalchemy import event
 from unit.usecases.fakes import ALICE, CAROL, START
 
+from firehouse.commands.incidents import AssignRole, ChangeStatus, Resolve
+from firehouse.commands.notices import DraftNotice
+from firehouse.commands.timeline import Log, PostUpdate
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config.file import BoardSettings
 from firehouse.domain.lifecycle import Status
@@ -43,7 +46,7 @@ def declare(service, clock, *, at, **extra):
 
 def send(desk, clock, room: str, *, at, lane: str = "legal", approve_by: str = CAROL, **which) -> None:
     clock.set(at)
-    drafted = desk.draft(channel=room, by=ALICE, lane=lane, **which)
+    drafted = desk.draft(DraftNotice(lane, **which), channel=room, by=ALICE)
     desk.approve(notice_id=drafted.id, by=approve_by)
     desk.mark_sent(notice_id=drafted.id, by=ALICE)
 
@@ -70,8 +73,8 @@ def test_the_numbers_take_three_queries_however_many_incidents_there_are(service
     def queries_with(more: int) -> tuple[int, int]:
         for n in range(more):
             room = declare(service, clock, at=START + n * MIN).channel_id
-            updates.post_update(channel=room, by=ALICE, text="Rolled back")
-            service.resolve(channel=room, by=ALICE)
+            updates.post_update(PostUpdate("Rolled back"), channel=room, by=ALICE)
+            service.resolve(Resolve(), channel=room, by=ALICE)
         clock.set(START + DAY)
         with statements(engine) as ran:
             counted = stats_of(service).last(30 * DAY)
@@ -84,15 +87,15 @@ def test_the_numbers_take_three_queries_however_many_incidents_there_are(service
 def test_each_time_is_read_from_the_stored_moments_and_the_first_update_from_the_timeline(service, updates, clock):
     room = declare(service, clock, at=START, detected_at=START - 10 * MIN).channel_id
     clock.set(START + 5 * MIN)
-    service.log(channel=room, by=ALICE, text="a log line is not an update")
+    service.log(Log("a log line is not an update"), channel=room, by=ALICE)
     clock.set(START + 15 * MIN)
-    updates.post_update(channel=room, by=ALICE, text="Rolled back the ranker")
+    updates.post_update(PostUpdate("Rolled back the ranker"), channel=room, by=ALICE)
     clock.set(START + 40 * MIN)
-    updates.post_update(channel=room, by=ALICE, text="Still watching")
+    updates.post_update(PostUpdate("Still watching"), channel=room, by=ALICE)
     clock.set(START + 50 * MIN)
-    service.change_status(channel=room, by=ALICE, status=Status.CONTAINED)
+    service.change_status(ChangeStatus(Status.CONTAINED), channel=room, by=ALICE)
     clock.set(START + 2 * H)
-    service.resolve(channel=room, by=ALICE)
+    service.resolve(Resolve(), channel=room, by=ALICE)
     total = stats_of(service).last(DAY).total
     assert total.to_captain == Times(1, 10 * MIN, 10 * MIN)
     assert total.to_first_update == Times(1, 25 * MIN, 25 * MIN)
@@ -103,7 +106,7 @@ def test_each_time_is_read_from_the_stored_moments_and_the_first_update_from_the
 def test_a_drill_never_counts_nor_do_its_updates(service, updates, clock):
     drill = declare(service, clock, at=START, severity=Severity.SEV1, drill=True, provisional=True)
     clock.set(START + 3 * MIN)
-    updates.post_update(channel=drill.channel_id, by=ALICE, text="Practising")
+    updates.post_update(PostUpdate("Practising"), channel=drill.channel_id, by=ALICE)
     declare(service, clock, at=START + H, severity=Severity.SEV3)
     clock.set(START + 2 * H)
     counted = stats_of(service).last(DAY)
@@ -113,14 +116,15 @@ def test_a_drill_never_counts_nor_do_its_updates(service, updates, clock):
 
 def test_a_deadline_is_met_by_the_first_fact_sheet_of_its_stage_marked_sent(legal_service, desk, clock):
     room = declare(legal_service, clock, at=START, class_id="data", severity=Severity.SEV2).channel_id
-    legal_service.assign_role(channel=room, by=ALICE, role="legal", to=CAROL)
+    legal_service.assign_role(AssignRole("legal", CAROL), channel=room, by=ALICE)
     send(desk, clock, room, at=START + 70 * H, template="fact_sheet", regime="gdpr", stage="initial")
     send(desk, clock, room, at=START + 75 * H, template="fact_sheet", regime="gdpr", stage="initial")  # a correction
     late = declare(legal_service, clock, at=START + H, class_id="data", severity=Severity.SEV2).channel_id
-    legal_service.assign_role(channel=late, by=ALICE, role="legal", to=CAROL)
+    legal_service.assign_role(AssignRole("legal", CAROL), channel=late, by=ALICE)
     send(desk, clock, late, at=START + 80 * H, template="individuals")  # to people, not the authority: no report
     clock.set(START + 80 * H)
-    drafted = desk.draft(channel=late, by=ALICE, lane="legal", template="fact_sheet", regime="gdpr", stage="initial")
+    drafted = desk.draft(DraftNotice("legal", template="fact_sheet", regime="gdpr", stage="initial"),
+                         channel=late, by=ALICE)
     desk.approve(notice_id=drafted.id, by=CAROL)  # approved, never marked sent
     clock.set(START + 5 * DAY)
     assert stats_of(legal_service).last(30 * DAY).total.deadlines == Share(hit=1, of=2)
@@ -173,7 +177,7 @@ def test_an_open_incident_counts_but_not_in_the_time_to_resolve(service, clock):
     declare(service, clock, at=START)
     done = declare(service, clock, at=START + MIN)
     clock.set(START + 31 * MIN)
-    service.resolve(channel=done.channel_id, by=ALICE)
+    service.resolve(Resolve(), channel=done.channel_id, by=ALICE)
     total = stats_of(service).last(DAY).total
     assert (total.incidents, total.open, total.to_resolve) == (2, 1, Times(1, 30 * MIN, 30 * MIN))
 

@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlmodel import Session, col, select
 from unit.usecases.fakes import ALICE, BOB, STAKEHOLDERS, START
 
+from firehouse.commands.incidents import Resolve
+from firehouse.commands.timeline import PostUpdate
 from firehouse.domain.events import UpdatePosted
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.permissions import CAPTAIN, NotAllowed, Policy
@@ -44,7 +46,7 @@ def commits(engine) -> list[str]:
 
 def test_an_update_is_recorded_and_resets_the_update_clock(updates, outbound, declared, engine, clock):
     clock.advance(timedelta(minutes=12))
-    outcome = updates.post_update(channel=declared.channel_id, by=BOB, text=TEXT)
+    outcome = updates.post_update(PostUpdate(TEXT), channel=declared.channel_id, by=BOB)
 
     [posted] = outcome.events
     assert isinstance(posted, UpdatePosted) and posted.text == TEXT and posted.by == BOB
@@ -56,7 +58,7 @@ def test_an_update_is_recorded_and_resets_the_update_clock(updates, outbound, de
 
 
 def test_an_update_owes_the_war_room_and_the_stakeholders_a_post_each(updates, outbound, declared):
-    outcome = updates.post_update(channel=declared.channel_id, by=BOB, text=TEXT)
+    outcome = updates.post_update(PostUpdate(TEXT), channel=declared.channel_id, by=BOB)
 
     posts = [post for _, post in outbound.owed]
     assert [(p.kind, p.channel) for p in posts] == [("update", declared.channel_id), ("update", STAKEHOLDERS)]
@@ -76,7 +78,7 @@ def test_the_posts_are_recorded_claimed_in_the_same_transaction_as_the_update(up
         at_delivery["entries"] = stored(engine, declared.channel_id)[1]
 
     outbound.on_deliver = look
-    updates.post_update(channel=declared.channel_id, by=BOB, text=TEXT)
+    updates.post_update(PostUpdate(TEXT), channel=declared.channel_id, by=BOB)
 
     assert at_delivery["commits"] == 1
     assert at_delivery["entries"][-1].text == TEXT
@@ -99,7 +101,7 @@ def test_when_recording_the_posts_fails_the_update_is_not_saved_either(updates, 
     outbound.owe = owe_then_fail
     _, before = stored(engine, declared.channel_id)
     with pytest.raises(RuntimeError):
-        updates.post_update(channel=declared.channel_id, by=BOB, text=TEXT)
+        updates.post_update(PostUpdate(TEXT), channel=declared.channel_id, by=BOB)
 
     incident, entries = stored(engine, declared.channel_id)
     assert entries == before and incident.last_update_at is None
@@ -110,7 +112,7 @@ def test_when_recording_the_posts_fails_the_update_is_not_saved_either(updates, 
 def test_without_a_stakeholder_channel_an_update_owes_only_the_war_room(make_service, outbound, engine):
     service = make_service(stakeholder_channel=None)
     room = service.declare(title="Bot recommends rival products", by=ALICE).incident
-    Updates(service).post_update(channel=room.channel_id, by=ALICE, text=TEXT)
+    Updates(service).post_update(PostUpdate(TEXT), channel=room.channel_id, by=ALICE)
 
     assert [(p.kind, p.channel) for _, p in outbound.owed] == [("update", room.channel_id)]
     assert [(r.kind, r.channel) for r in outbox_rows(engine)] == [("update", room.channel_id)]
@@ -122,7 +124,7 @@ def test_an_update_refused_by_the_policy_saves_and_owes_nothing(make_service, ou
     _, before = stored(engine, room.channel_id)
 
     with pytest.raises(NotAllowed, match="may post a status update"):
-        Updates(service).post_update(channel=room.channel_id, by=BOB, text=TEXT)
+        Updates(service).post_update(PostUpdate(TEXT), channel=room.channel_id, by=BOB)
     assert stored(engine, room.channel_id)[1] == before
     assert outbox_rows(engine) == [] and outbound.owed == []
 
@@ -133,7 +135,7 @@ def test_an_update_resets_the_count_of_missed_updates(updates, declared, engine,
         clock.set(incident.next_update_due)
         uow.incidents.save(incident, [incident.update_missed(interval=timedelta(minutes=30), now=clock.now, by="x")])
         uow.commit()
-    updates.post_update(channel=declared.channel_id, by=ALICE, text=TEXT)
+    updates.post_update(PostUpdate(TEXT), channel=declared.channel_id, by=ALICE)
     assert stored(engine, declared.channel_id)[0].missed_updates == 0
 
 
@@ -162,7 +164,7 @@ def test_a_snooze_tells_whoever_follows_incidents(updates, service, declared):
 
 
 def test_a_resolved_incident_cannot_be_snoozed(updates, service, declared, engine):
-    service.resolve(channel=declared.channel_id, by=ALICE)
+    service.resolve(Resolve(), channel=declared.channel_id, by=ALICE)
     with pytest.raises(DomainError, match="no update due"):
         updates.snooze(incident_id=declared.id, by=ALICE)
     incident, _ = stored(engine, declared.channel_id)

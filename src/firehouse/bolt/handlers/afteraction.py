@@ -6,7 +6,14 @@ from datetime import date
 
 from firehouse.bolt.handlers.request import Form, Request, Services, changed
 from firehouse.commands.afteraction import (
-    AddAction, Close, DraftPostmortem, NoFixture, OpenFixtureForm, PostmortemNote, PublishPostmortem, ShowActions,
+    AddAction,
+    Close,
+    DraftPostmortem,
+    NoFixture,
+    OpenFixtureForm,
+    PostmortemNote,
+    PublishPostmortem,
+    ShowActions,
 )
 from firehouse.domain.afteraction import PostmortemVersion
 from firehouse.slack import afteraction_blocks, blocks
@@ -22,8 +29,7 @@ FixtureForm = tuple[int, int | None, dict[str, str]]  # (incident id, the snapsh
 
 
 def add_action(command: AddAction, req: Request) -> Message:
-    action, outcome = req.services.afteraction.add_action(channel=req.channel, by=req.user, text=command.text,
-                                                          kind=command.kind, owner=command.owner, due=command.due)
+    action, outcome = req.services.afteraction.add_action(command, channel=req.channel, by=req.user)
     missing = "" if action.owned else " It needs an owner and a due date before the incident can be closed."
     return blocks.with_problems(f"Added follow-up action #{action.id}.{missing}", outcome.problems)
 
@@ -63,7 +69,7 @@ CHANGE_FORM = Form(read=read_change_modal, check=_check_change, handle=_change_s
 def fixture(command: OpenFixtureForm | NoFixture, req: Request) -> Message | None:
     afteraction = req.services.afteraction
     if isinstance(command, NoFixture):
-        return changed(afteraction.no_fixture(channel=req.channel, by=req.user, reason=command.reason))
+        return changed(afteraction.no_fixture(command, channel=req.channel, by=req.user))
     draft = afteraction.fixture_draft(channel=req.channel)
     prefill = {"system_prompt": draft.system_prompt, "input": draft.input, "bad_output": draft.bad_output,
                "target": draft.expected}
@@ -103,8 +109,7 @@ def postmortem(command: DraftPostmortem | PostmortemNote | PublishPostmortem, re
     afteraction = req.services.afteraction
     match command:
         case PostmortemNote():
-            return changed(afteraction.note(channel=req.channel, by=req.user, section=command.section,
-                                            text=command.text))
+            return changed(afteraction.note(command, channel=req.channel, by=req.user))
         case PublishPostmortem():
             incident = req.services.incidents.incident_in(req.channel)
             return _published(*afteraction.publish_postmortem(incident_id=incident.id, by=req.user))
@@ -126,4 +131,4 @@ def _published(version: PostmortemVersion, outcome: Outcome) -> Message:
 
 
 def close(command: Close, req: Request) -> Message:
-    return changed(req.services.afteraction.close(channel=req.channel, by=req.user, waiver=command.waiver))
+    return changed(req.services.afteraction.close(command, channel=req.channel, by=req.user))

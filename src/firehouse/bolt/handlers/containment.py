@@ -20,29 +20,27 @@ def firebreak(command: ShowFirebreaks | PullFirebreak | LiftFirebreak | RecordFi
                                           evidence=board.evidence)
         case PullFirebreak():
             try:
-                return _pull(req, name=command.name, note=command.note)
+                return _pull(command, req)
             except Unconfirmed as first:  # say the warnings; the buttons pull anyway or open the snapshot form
                 return firebreak_blocks.warned(name=command.name, note=command.note, warnings=first.warnings)
         case LiftFirebreak():
-            done, outcome = containment.lift(channel=req.channel, by=req.user, which=command.which, note=command.note)
+            done, outcome = containment.lift(command, channel=req.channel, by=req.user)
         case RecordFirebreak():
-            done, outcome = containment.record(channel=req.channel, by=req.user, kind=command.kind,
-                                               target=command.target, note=command.note)
+            done, outcome = containment.record(command, channel=req.channel, by=req.user)
     return blocks.with_problems(firebreak_blocks.pulled(done).text, outcome.problems)
 
 
 def pull_pressed(value: str, req: Request) -> Message:
     """Pull anyway, after the warnings."""
     name, note = read_pull_value(value)
-    return _pull(req, name=name, note=note, confirmed=True)
+    return _pull(PullFirebreak(name, note), req, confirmed=True)
 
 
 def lift_pressed(value: str, req: Request) -> Message:
-    done, outcome = req.services.containment.lift(channel=req.channel, by=req.user, which=value)
+    done, outcome = req.services.containment.lift(LiftFirebreak(value), channel=req.channel, by=req.user)
     return blocks.with_problems(firebreak_blocks.pulled(done).text, outcome.problems)
 
 
-def _pull(req: Request, *, name: str, note: str, confirmed: bool = False) -> Message:
-    done, outcome = req.services.containment.pull(channel=req.channel, by=req.user, name=name, note=note,
-                                                  confirmed=confirmed)
+def _pull(command: PullFirebreak, req: Request, *, confirmed: bool = False) -> Message:
+    done, outcome = req.services.containment.pull(command, channel=req.channel, by=req.user, confirmed=confirmed)
     return blocks.with_problems(firebreak_blocks.pulled(done).text, outcome.problems)

@@ -24,5 +24,5 @@ def drill(command: PickDrill | StartDrill | EndDrill, req: Request) -> Message:
 
 def start_drill(value: str, req: Request) -> Message:
     """Start the scenario named `value` where it was asked for (the picker's channel, for its Start button)."""
-    run, outcome = req.services.drills.start(name=value, by=req.user, channel=req.channel)
+    run, outcome = req.services.drills.start(StartDrill(value), channel=req.channel, by=req.user)
     return blocks.with_problems(drill_blocks.started(outcome.incident.channel_id, run), outcome.problems)

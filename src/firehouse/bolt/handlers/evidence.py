@@ -15,7 +15,7 @@ def freeze(command: OpenSnapshotForm | Freeze, req: Request) -> Message | None:
     if isinstance(command, OpenSnapshotForm):
         _open_snapshot_form(req)
         return None
-    snapshot, outcome = req.services.evidence.snapshot(channel=req.channel, by=req.user, fields=dict(command.fields))
+    snapshot, outcome = req.services.evidence.snapshot(command, channel=req.channel, by=req.user)
     return blocks.with_problems(evidence_blocks.frozen(snapshot).text, outcome.problems)
 
 
@@ -40,7 +40,7 @@ def _check_snapshot(form: SnapshotForm, services: Services) -> dict[str, str]:
 
 def _snapshot_submitted(form: SnapshotForm, req: Request) -> Message:
     incident = req.services.incidents.incident_by_id(form[0])
-    snapshot, outcome = req.services.evidence.snapshot(channel=incident.channel_id, by=req.user, fields=form[1])
+    snapshot, outcome = req.services.evidence.snapshot(Freeze.of(form[1]), channel=incident.channel_id, by=req.user)
     return blocks.with_problems(evidence_blocks.frozen(snapshot).text, outcome.problems)
 
 

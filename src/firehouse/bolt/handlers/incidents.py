@@ -8,8 +8,17 @@ from typing import Any
 
 from firehouse.bolt.handlers.request import Form, Request, Services, changed
 from firehouse.commands.incidents import (
-    AssignRole, ChangeCause, ChangeClass, ChangeSeverity, ChangeStatus, Declare, HandOver, ListIncidents,
-    OpenDeclareModal, Resolve, ShowRoles,
+    AssignRole,
+    ChangeCause,
+    ChangeClass,
+    ChangeSeverity,
+    ChangeStatus,
+    Declare,
+    HandOver,
+    ListIncidents,
+    OpenDeclareModal,
+    Resolve,
+    ShowRoles,
 )
 from firehouse.commands.timeline import Log, SetAware, SetDetected, ShowSummary, ShowTimeline
 from firehouse.errors import SlackFailure
@@ -94,44 +103,40 @@ def show_timeline(command: ShowTimeline, req: Request) -> None:
 
 
 def hand_over(command: HandOver, req: Request) -> Message:
-    return changed(req.services.incidents.hand_over(channel=req.channel, by=req.user, to=command.user_id))
+    return changed(req.services.incidents.hand_over(command, channel=req.channel, by=req.user))
 
 
 def assign_role(command: AssignRole, req: Request) -> Message:
-    return changed(req.services.incidents.assign_role(channel=req.channel, by=req.user, role=command.role,
-                                                      to=command.user_id))
+    return changed(req.services.incidents.assign_role(command, channel=req.channel, by=req.user))
 
 
 def change_severity(command: ChangeSeverity, req: Request) -> Message:
-    return changed(req.services.incidents.change_severity(channel=req.channel, by=req.user,
-                                                          severity=command.severity, reason=command.reason))
+    return changed(req.services.incidents.change_severity(command, channel=req.channel, by=req.user))
 
 
 def change_class(command: ChangeClass, req: Request) -> Message:
-    return changed(req.services.incidents.change_class(channel=req.channel, by=req.user, class_id=command.class_id))
+    return changed(req.services.incidents.change_class(command, channel=req.channel, by=req.user))
 
 
 def change_cause(command: ChangeCause, req: Request) -> Message:
-    return changed(req.services.incidents.change_cause(channel=req.channel, by=req.user, cause=command.cause))
+    return changed(req.services.incidents.change_cause(command, channel=req.channel, by=req.user))
 
 
 def change_status(command: ChangeStatus, req: Request) -> Message:
-    return changed(req.services.incidents.change_status(channel=req.channel, by=req.user, status=command.status))
+    return changed(req.services.incidents.change_status(command, channel=req.channel, by=req.user))
 
 
 def resolve(command: Resolve, req: Request) -> Message:
-    return changed(req.services.incidents.resolve(channel=req.channel, by=req.user, summary=command.summary,
-                                                  waiver=command.waiver))
+    return changed(req.services.incidents.resolve(command, channel=req.channel, by=req.user))
 
 
 def set_detected(command: SetDetected, req: Request) -> Message:
-    return changed(req.services.incidents.set_moment("detected", channel=req.channel, by=req.user,
-                                                     when=command.when))
+    return changed(req.services.incidents.set_moment(command, channel=req.channel, by=req.user))
 
 
 def set_aware(command: SetAware, req: Request) -> Message:
-    return changed(req.services.incidents.set_moment("aware", channel=req.channel, by=req.user, when=command.when))
+    return changed(req.services.incidents.set_moment(command, channel=req.channel, by=req.user))
 
 
 def log_entry(command: Log, req: Request) -> Message:
-    return blocks.logged(req.services.incidents.log(channel=req.channel, by=req.user, text=command.text))
+    return blocks.logged(req.services.incidents.log(command, channel=req.channel, by=req.user))

@@ -15,19 +15,17 @@ EditForm = tuple[int, str]  # (notice id, the edited text)
 def record_facts(command: RecordFacts, req: Request) -> Message:
     if not command.facts:
         return blocks.facts_message(req.services.incidents.incident_in(req.channel))
-    return changed(req.services.notices.record_facts(channel=req.channel, by=req.user, facts=command.facts))
+    return changed(req.services.notices.record_facts(command, channel=req.channel, by=req.user))
 
 
 def draft_notice(command: DraftNotice, req: Request) -> Message:
-    notice = req.services.notices.draft(channel=req.channel, by=req.user, lane=command.lane,
-                                        template=command.template, regime=command.regime, stage=command.stage)
+    notice = req.services.notices.draft(command, channel=req.channel, by=req.user)
     return Message(text=f"Drafted {notice.lane} notice #{notice.id}: it is in the channel for review.")
 
 
 def clock(command: ShowClock | NotReportable, req: Request) -> Message:
     if isinstance(command, NotReportable):
-        req.services.notices.not_reportable(channel=req.channel, by=req.user, regime=command.regime,
-                                            reason=command.reason)
+        req.services.notices.not_reportable(command, channel=req.channel, by=req.user)
         return Message(text="Recorded as not reportable; that regime's reminders stop. The record is in the channel.")
     incidents = req.services.incidents
     incident = incidents.incident_in(req.channel)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from firehouse.bolt.handlers.request import Form, Request, Services, updated
+from firehouse.commands.incidents import ChangeStatus
 from firehouse.commands.timeline import PostUpdate
 from firehouse.domain.lifecycle import Status
 from firehouse.errors import DomainError
@@ -14,7 +15,7 @@ UpdateForm = tuple[int, Status, str]  # (incident id, the status picked, the imp
 
 
 def post_update(command: PostUpdate, req: Request) -> Message:
-    return updated(req.services.updates.post_update(channel=req.channel, by=req.user, text=command.text))
+    return updated(req.services.updates.post_update(command, channel=req.channel, by=req.user))
 
 
 def open_update_form(value: str, req: Request) -> None:
@@ -40,10 +41,11 @@ def _update_submitted(form: UpdateForm, req: Request) -> Message:
     problems: list[str] = []
     if status is not incident.status:
         try:
-            problems += incidents.change_status(channel=incident.channel_id, by=req.user, status=status).problems
+            problems += incidents.change_status(ChangeStatus(status), channel=incident.channel_id,
+                                                by=req.user).problems
         except DomainError as refused:
             problems.append(refused.reply)
-    outcome = req.services.updates.post_update(channel=incident.channel_id, by=req.user, text=text)
+    outcome = req.services.updates.post_update(PostUpdate(text), channel=incident.channel_id, by=req.user)
     return blocks.with_problems(updated(outcome).text, problems)
 
 
