@@ -40,3 +40,11 @@ def test_every_permission_action_is_named_where_the_readme_lists_them():
 
     listed = README.split("The actions in `[permissions]` are ", 1)[1].split(". ", 1)[0]
     assert re.findall(r"`([a-z_]+)`", listed) == list(Action)
+
+
+def test_every_reference_page_is_linked_from_the_readme_and_exists():
+    """The README is the map: each page of `docs/` is linked from it, and each link leads to a page."""
+    root = Path(__file__).resolve().parents[1]
+    linked = set(re.findall(r"\]\((docs/[\w-]+\.md)\)", README))
+    pages = {f"docs/{page.name}" for page in (root / "docs").glob("*.md")}
+    assert linked == pages and len(pages) >= 2

@@ -17,8 +17,21 @@ from firehouse.bolt.handlers.containment import firebreak
 from firehouse.bolt.handlers.drills import drill
 from firehouse.bolt.handlers.evidence import freeze, show_snapshots
 from firehouse.bolt.handlers.incidents import (
-    assign_role, change_cause, change_class, change_severity, change_status, declare, hand_over, list_incidents,
-    log_entry, open_declare_modal, resolve, set_aware, set_detected, show_roles, show_summary, show_timeline,
+    assign_role,
+    change_cause,
+    change_class,
+    change_severity,
+    change_status,
+    declare,
+    hand_over,
+    list_incidents,
+    log_entry,
+    open_declare_modal,
+    resolve,
+    set_moment,
+    show_roles,
+    show_summary,
+    show_timeline,
 )
 from firehouse.bolt.handlers.notices import clock, draft_notice, record_facts
 from firehouse.bolt.handlers.request import Request
@@ -84,13 +97,13 @@ COMMANDS: tuple[Row, ...] = (
     Row(incidents.CAUSE, change_cause, Action.CHANGE_CAUSE),
     Row(incidents.STATUS, change_status, Action.STATUS),
     Row(incidents.RESOLVE, resolve, Action.RESOLVE),
-    Row(timeline.DETECTED, set_detected, Action.SET_TIMES),
+    Row(timeline.DETECTED, set_moment, Action.SET_TIMES),
     Row(timeline.SUMMARY, show_summary),
     Row(timeline.UPDATE, post_update, Action.UPDATE),
     Row(notices.FACT, record_facts, Action.FACTS),
     Row(notices.COMMS, draft_notice, Action.DRAFT_NOTICE),
     Row(notices.CLOCK, clock, Action.NOT_REPORTABLE),
-    Row(timeline.AWARE, set_aware, Action.SET_TIMES),
+    Row(timeline.AWARE, set_moment, Action.SET_TIMES),
     Row(timeline.LOG, log_entry, Action.LOG),
     Row(timeline.TIMELINE, show_timeline),
     Row(evidence.SNAPSHOT, freeze, Action.SNAPSHOT),

@@ -195,21 +195,11 @@ def by_id(incident_id: int) -> Load[None]:
 
 
 def follow_up(action_id: int) -> Load[FollowUp]:
-    def load(uow: UnitOfWork) -> Target[FollowUp]:
-        action = uow.afteraction.action(action_id)
-        if action is None:
-            raise DomainError(f"Action #{action_id} does not exist.")
-        return Target(_incident(uow, action.incident_id), action)
-    return load
+    return _record(lambda uow: uow.afteraction.action(action_id), missing=f"Action #{action_id}")
 
 
 def notice(notice_id: int) -> Load[Notice]:
-    def load(uow: UnitOfWork) -> Target[Notice]:
-        found = uow.notices.get(notice_id)
-        if found is None:
-            raise DomainError(f"Notice #{notice_id} does not exist.")
-        return Target(_incident(uow, found.incident_id), found)
-    return load
+    return _record(lambda uow: uow.notices.get(notice_id), missing=f"Notice #{notice_id}")
 
 
 def postmortem(incident_id: int, version: int | None) -> Load[PostmortemVersion | None]:
@@ -219,6 +209,16 @@ def postmortem(incident_id: int, version: int | None) -> Load[PostmortemVersion 
         versions = uow.afteraction.postmortems(incident_id)
         return Target(found, next((v for v in versions if v.version == version), None) if version else (
             versions[-1] if versions else None))
+    return load
+
+
+def _record(get: Callable[[UnitOfWork], R | None], *, missing: str) -> Load[R]:
+    """A record of an incident (it has an `incident_id`) and the incident it belongs to."""
+    def load(uow: UnitOfWork) -> Target[R]:
+        found = get(uow)
+        if found is None:
+            raise DomainError(f"{missing} does not exist.")
+        return Target(_incident(uow, found.incident_id), found)
     return load
 
 

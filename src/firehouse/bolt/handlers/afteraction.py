@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from firehouse.bolt.handlers.request import Form, Request, Services, changed
+from firehouse.bolt.handlers.request import Form, Request, Services, changed, changes
 from firehouse.commands.afteraction import (
     AddAction,
-    Close,
     DraftPostmortem,
     NoFixture,
     OpenFixtureForm,
@@ -130,5 +129,4 @@ def _published(version: PostmortemVersion, outcome: Outcome) -> Message:
                                 outcome.problems)
 
 
-def close(command: Close, req: Request) -> Message:
-    return changed(req.services.afteraction.close(command, channel=req.channel, by=req.user))
+close = changes(lambda services: services.afteraction.close)

@@ -6,21 +6,14 @@ import json
 import logging
 from typing import Any
 
-from firehouse.bolt.handlers.request import Form, Request, Services, changed
+from firehouse.bolt.handlers.request import Form, Request, Services, changes
 from firehouse.commands.incidents import (
-    AssignRole,
-    ChangeCause,
-    ChangeClass,
-    ChangeSeverity,
-    ChangeStatus,
     Declare,
-    HandOver,
     ListIncidents,
     OpenDeclareModal,
-    Resolve,
     ShowRoles,
 )
-from firehouse.commands.timeline import Log, SetAware, SetDetected, ShowSummary, ShowTimeline
+from firehouse.commands.timeline import Log, ShowSummary, ShowTimeline
 from firehouse.errors import SlackFailure
 from firehouse.slack import blocks
 from firehouse.slack.gateway import Message
@@ -102,40 +95,14 @@ def show_timeline(command: ShowTimeline, req: Request) -> None:
 # --- in a war room: changing ---------------------------------------------------------------------
 
 
-def hand_over(command: HandOver, req: Request) -> Message:
-    return changed(req.services.incidents.hand_over(command, channel=req.channel, by=req.user))
-
-
-def assign_role(command: AssignRole, req: Request) -> Message:
-    return changed(req.services.incidents.assign_role(command, channel=req.channel, by=req.user))
-
-
-def change_severity(command: ChangeSeverity, req: Request) -> Message:
-    return changed(req.services.incidents.change_severity(command, channel=req.channel, by=req.user))
-
-
-def change_class(command: ChangeClass, req: Request) -> Message:
-    return changed(req.services.incidents.change_class(command, channel=req.channel, by=req.user))
-
-
-def change_cause(command: ChangeCause, req: Request) -> Message:
-    return changed(req.services.incidents.change_cause(command, channel=req.channel, by=req.user))
-
-
-def change_status(command: ChangeStatus, req: Request) -> Message:
-    return changed(req.services.incidents.change_status(command, channel=req.channel, by=req.user))
-
-
-def resolve(command: Resolve, req: Request) -> Message:
-    return changed(req.services.incidents.resolve(command, channel=req.channel, by=req.user))
-
-
-def set_detected(command: SetDetected, req: Request) -> Message:
-    return changed(req.services.incidents.set_moment(command, channel=req.channel, by=req.user))
-
-
-def set_aware(command: SetAware, req: Request) -> Message:
-    return changed(req.services.incidents.set_moment(command, channel=req.channel, by=req.user))
+hand_over = changes(lambda services: services.incidents.hand_over)
+assign_role = changes(lambda services: services.incidents.assign_role)
+change_severity = changes(lambda services: services.incidents.change_severity)
+change_class = changes(lambda services: services.incidents.change_class)
+change_cause = changes(lambda services: services.incidents.change_cause)
+change_status = changes(lambda services: services.incidents.change_status)
+resolve = changes(lambda services: services.incidents.resolve)
+set_moment = changes(lambda services: services.incidents.set_moment)  # `detected` and `aware`
 
 
 def log_entry(command: Log, req: Request) -> Message:

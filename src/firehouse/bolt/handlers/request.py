@@ -84,6 +84,14 @@ def updated(outcome: Outcome) -> Message:
     return blocks.with_problems(f"Update posted to the war room and the stakeholders.{due}", outcome.problems)
 
 
+def changes(use_case: Callable[[Services], Callable[..., Outcome]]) -> Callable[[Any, Request], Message]:
+    """The handler of a command that changes the war room's incident: the command goes to its use case as it
+    was parsed, with who and where, and the reply confirms the timeline entries it made."""
+    def handle(command: Any, req: Request) -> Message:
+        return changed(use_case(req.services)(command, channel=req.channel, by=req.user))
+    return handle
+
+
 def changed(outcome: Outcome) -> Message:
     """The confirmation of a change: its timeline entries, then whatever Slack refused."""
     done = "; ".join(escape_keeping_users(event.timeline_entry().text) for event in outcome.events)

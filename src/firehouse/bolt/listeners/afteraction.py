@@ -11,7 +11,11 @@ from firehouse.bolt.handlers.afteraction import CHANGE_FORM, FIXTURE_FORM, mark_
 from firehouse.bolt.listeners.replies import on_button, on_form
 from firehouse.bolt.work import Background
 from firehouse.slack.afteraction_blocks import (
-    CHANGE_ACTION, CHANGE_CALLBACK, DONE_ACTION, FIXTURE_CALLBACK, PUBLISH_ACTION,
+    CHANGE_ACTION,
+    CHANGE_CALLBACK,
+    DONE_ACTION,
+    FIXTURE_CALLBACK,
+    PUBLISH_ACTION,
 )
 
 
