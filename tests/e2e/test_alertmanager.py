@@ -62,6 +62,7 @@ def test_a_fired_alert_opens_a_war_room_a_repeat_attaches_and_a_resolve_is_noted
     channel = fake.wait_for(lambda: [c for c, room in fake.channels.items() if room.name.startswith("inc-")
                                      and "refund-agent-spent" in room.name])
     room = Room(fake, bot, channel[0])
+    fake.wait_for(lambda: room.channel.topic)  # set in the briefing, the round trip after the channel's
     assert room.channel.topic == "SEV3 · cost · Fire captain: <@UBOB> (provisional) · investigating"
     lines = alert_lines(room)
     assert f"Alertmanager: TokenBudgetBlown firing since {STARTED:%Y-%m-%d %H:%M} UTC: Refund agent spent" in lines[0]
