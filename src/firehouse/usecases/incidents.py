@@ -1,6 +1,7 @@
 """Declaring and changing incidents, each change through the pipeline (`usecases.pipeline`).
 
-Each method takes plain values, so the Slack edge stays thin and tests drive it in-process.
+A change takes the command dataclass the edge parsed, with who asked and in which war room, so handlers
+pass it on untouched and tests drive it in-process.
 """
 
 from __future__ import annotations
@@ -105,12 +106,12 @@ class IncidentService:
         incident.retime(old=None, new=self.context.interval(incident), now=incident.declared_at)
         room = self._open_war_room(incident)
         incident.channel_id, incident.channel_name = room.id, room.name
-        opened = open_incident(self.context, incident, [declared], decide=record)
+        owed = open_incident(self.context, incident, [declared], decide=record)
         people = [p for p in (by, incident.captain) if p != FIREHOUSE]
         outcome = Outcome(incident, events=[declared], problems=self.outbound.brief(incident, incident_class,
                                                                                     invite=people))
-        if opened.made:  # after the kickoff: the war room reads the briefing first
-            self.outbound.deliver(opened.made)
+        if owed:  # after the kickoff: the war room reads the briefing first
+            self.outbound.deliver(owed)
         return outcome
 
     def _open_war_room(self, incident: Incident) -> Channel:

@@ -1,6 +1,6 @@
 """The one way a use case changes state: load → permit → decide → save → publish.
 
-A use case names what it changes (`war_room(channel)`, `incident(id)`, `follow_up(id)`, `notice(id)`,
+A use case names what it changes (`war_room(channel)`, `by_id(n)`, `follow_up(n)`, `notice(n)`,
 `postmortem(id, version)`), the permission that needs and a `decide` function; `change` owns the
 transaction. It loads the incident in a fresh unit of work (so no change is saved over a stale copy),
 checks who may, lets `decide` call the domain and stage the records it touches, follows any change of
@@ -146,16 +146,16 @@ def change(ctx: Context, load: Load[R], *, by: str, needs: Needs[R], decide: Dec
 
 
 def open_incident(ctx: Context, incident: Incident, events: Sequence[Event], *,
-                  decide: Callable[[UnitOfWork, Incident], list[Post]] | None = None) -> Outcome[None]:
-    """Store a new incident (its war room already open) with its events, and whatever `decide` records with
-    it, returning the posts it owes; they are delivered after the commit (the caller briefs the room first)."""
+                  decide: Callable[[UnitOfWork, Incident], list[Post]] | None = None) -> list[Any]:
+    """Store a new incident (its war room already open) with its events and whatever `decide` records with it;
+    returns the posts that owes, recorded, for the caller to deliver once it has briefed the war room."""
     with ctx.unit_of_work() as uow:
         uow.incidents.add(incident, events)
         posts = decide(uow, incident) if decide else []
         owed = ctx.outbound.owe(uow, incident, posts) if posts else []
         uow.commit()
     ctx.saved(incident)
-    return Outcome(incident, list(events), made=owed)
+    return owed
 
 
 def record(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
