@@ -30,3 +30,14 @@ def test_draw_gets_an_off_screen_figure_of_the_size_and_the_png_is_exactly_that_
 def test_a_figure_left_empty_is_still_a_whole_png():
     image = charts.png(lambda figure: None)
     assert png_size(image) == (1200, 600) and image.endswith(b"IEND\xaeB`\x82")
+
+
+def test_a_matplotlibrc_that_changes_the_defaults_changes_nothing():
+    import matplotlib
+
+    seen = []
+    # a server's own matplotlibrc: other resolutions, and SVG as the format to save in
+    with matplotlib.rc_context({"figure.dpi": 72, "savefig.dpi": 300, "savefig.format": "svg"}):
+        image = charts.png(lambda figure: seen.append(figure.dpi))
+    assert seen == [100]
+    assert png_size(image) == (1200, 600)

@@ -4,6 +4,7 @@ as a dot in its row (green on time, red late, a cross when never reached), and t
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -167,3 +168,31 @@ def test_with_fewer_checkpoints_the_later_phases_end_at_the_last_one_and_get_no_
     assert [t[0] for t in texts(axes)[:2]] == ["Classify & captain", "Contain"]
     assert "Preserve evidence" not in [t.get_text() for t in axes.texts]
     assert axes.get_xlim() == pytest.approx((0, 22))
+
+
+def test_the_layers_bands_at_the_back_then_targets_then_the_run_before_and_this_run_on_top(drawn):
+    drill_chart.drill_chart(NOW, offsets=FIRST_HOUR, previous=report(3 * MIN, None, 14 * MIN, 30 * S, 39 * MIN, 80 * MIN))
+    (axes,) = drawn[0].axes
+    rings = [c for c in axes.collections if not len(c.get_facecolors())]
+    marks = [c for c in axes.collections if len(c.get_facecolors())]
+    layers = {"bands": {p.get_zorder() for p in axes.patches}, "targets": {line.get_zorder() for line in axes.lines},
+              "rings": {c.get_zorder() for c in rings},
+              "arrows": {a.get_zorder() for a in axes.texts if isinstance(a, Annotation)},
+              "dots and crosses": {c.get_zorder() for c in marks}}
+    assert layers == {"bands": {0}, "targets": {2}, "rings": {3}, "arrows": {3}, "dots and crosses": {4}}
+    assert {a.get_text() for a in axes.texts if isinstance(a, Annotation)} == {""}  # arrows carry no words
+
+
+def test_this_runs_times_widen_the_chart_when_they_are_later_than_the_run_befores(drawn):
+    drill_chart.drill_chart(report(None, None, None, None, None, 90 * MIN), offsets=FIRST_HOUR,
+                            previous=report(None, None, None, None, None, 30 * MIN))
+    (axes,) = drawn[0].axes
+    assert axes.get_xlim() == pytest.approx((0, 90 * 1.08))
+
+
+def test_a_run_before_scored_without_a_milestone_has_no_ring_in_that_row(drawn):
+    older = report(3 * MIN, 4 * MIN, 14 * MIN, 30 * S, 39 * MIN, 80 * MIN)
+    older = replace(older, milestones=older.milestones[:5])  # scored before the notice draft counted
+    drill_chart.drill_chart(NOW, offsets=FIRST_HOUR, previous=older)
+    (axes,) = drawn[0].axes
+    assert [(x, y) for x, y, *_ in dots(axes)][:2] == [(70, 0), (39, 1)]  # the notice's row: this run alone

@@ -148,3 +148,22 @@ def test_a_window_without_incidents_says_so_in_the_middle_and_draws_no_times():
         "No incidents in this window", (0.5, 0.5), "center", "center")
     assert note.get_transform() == bars.transAxes
     assert figure.legends == [] and [p.get_height() for p in bars.patches] == [0, 0, 0]  # Mondays 2, 9 and 16
+
+
+def test_the_png_is_the_trend_drawn_on_the_figure_it_saves(monkeypatch):
+    from firehouse.comms import trend_chart as module
+
+    saved = []
+
+    def keeping(draw_on):
+        def draw_and_keep(figure):
+            draw_on(figure)
+            saved.append(figure)
+        return charts.png(draw_and_keep)
+
+    monkeypatch.setattr(module, "png", keeping)
+    image = module.trend_chart(weekly(Week(T0, 2, 3 * H, 27 * H)))
+    assert png_size(image) == charts.SIZE
+    (figure,) = saved
+    assert figure.axes[0].get_title().startswith("Incidents declared 2026-03-02 09:00 UTC to")
+    assert [p.get_height() for p in figure.axes[0].patches] == [2]
