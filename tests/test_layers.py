@@ -2,9 +2,9 @@
 
     cli, bootstrap, server, ops  the composition root, the process, health, metrics, doctor
     bolt, intake               inbound: from Slack (command table, handlers, listeners); from other systems (alerts)
-    scheduler                  the leader, job syncing, the tick
+    scheduler                  the leader, one job per incident, the leader's upkeep (it decides nothing)
     slack, integrations        outbound: to Slack (gateway, Block Kit views, outbox); to other systems
-    usecases                   load → domain decision → save → effects, through a port
+    usecases                   one pipeline: load → permit → decide → save → publish, effects through a port
     commands                   the `/incident` words: each command's dataclass, parser, usage form and description
     comms, store, config       templates, persistence, settings
     domain                     pure rules, returning events

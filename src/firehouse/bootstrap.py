@@ -14,6 +14,7 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
 from sqlalchemy.engine import Engine
 
+from firehouse import logs
 from firehouse.bolt.handlers import Services
 from firehouse.bolt.listeners import register
 from firehouse.bolt.work import Background
@@ -24,7 +25,6 @@ from firehouse.intake import AlertWorker, alerts_app
 from firehouse.intake.app import WSGIApp
 from firehouse.integrations.executors import HttpExecutors
 from firehouse.integrations.traces import HttpTraceSources
-from firehouse import logs
 from firehouse.ops.health import Health
 from firehouse.ops.metrics import Metrics, outbox_state
 from firehouse.scheduler.board import StatusBoard
@@ -101,7 +101,7 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
                              fan_out=logs.ContextPool(settings.workers, thread_name_prefix="firehouse-slack"))
     incidents = IncidentService(engine=engine, outbound=outbound, settings=settings, clock=clock)
     scheduler = BackgroundScheduler(timezone=UTC, executors={"default": JobExecutor(8)})
-    board = StatusBoard(service=incidents, outbound=outbound, outbox=outbox, scheduler=scheduler)
+    board = StatusBoard(service=incidents, outbox=outbox, scheduler=scheduler)
     services = Services(incidents=incidents, updates=Updates(incidents),
                         notices=NoticeDesk(service=incidents, templates=templates),
                         evidence=Evidence(service=incidents, traces=traces or HttpTraceSources()),

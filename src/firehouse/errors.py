@@ -5,6 +5,7 @@
      ├── UsageError             a command that does not fit the grammar
      ├── DomainError            the domain refused: the rule and the right form are in `reply`
      │    ├── NotAWarRoom       a war-room command outside a war room
+     │    ├── Missing           a record named by its number (an incident, a notice, an action) is not there
      │    ├── InvalidChange     a change that the incident's state does not allow
      │    └── NotAllowed        the person may not do this (domain.permissions; says who may)
      ├── TemplateProblem        a template is missing or broken (comms.templates; names the line)
@@ -53,6 +54,10 @@ class DomainError(FirehouseError):
 
 class NotAWarRoom(DomainError):
     """A war-room command was used in a channel that is not a war room."""
+
+
+class Missing(DomainError):
+    """A record named by its number (an incident, a notice, a follow-up action) does not exist."""
 
 
 class InvalidChange(DomainError):

@@ -19,7 +19,7 @@ from firehouse.domain.classes import DEFAULT_CLASSES
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
 from firehouse.errors import ConfigError
-from firehouse.scheduler.board import OUTBOX_PRUNE
+from firehouse.scheduler.upkeep import OUTBOX_PRUNE
 from firehouse.slack.gateway import Message
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
@@ -91,7 +91,7 @@ def test_the_leader_prunes_with_the_configured_retention_at_most_hourly(engine, 
         board.lead()
         assert kept(engine) == ["sent 6 days ago"]
     finally:
-        board.outbound.fan_out.shutdown()
+        services.incidents.outbound.fan_out.shutdown()
 
 
 def test_pruning_leaves_notices_alone(engine, gateway, clock, incident_id):

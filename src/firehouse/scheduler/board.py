@@ -22,18 +22,13 @@ from apscheduler.triggers.date import DateTrigger
 from firehouse.domain.model import Incident
 from firehouse.logs import bound
 from firehouse.scheduler.leadership import Leadership
-from firehouse.scheduler.upkeep import (
-    FOLLOW_UP_CHECK, OUTBOX_PRUNE, OUTBOX_SWEEP, Chore, follow_up_reminders, outbox_prune, outbox_sweep,
-)
+from firehouse.scheduler.upkeep import Chore, follow_up_reminders, outbox_prune, outbox_sweep
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.duties import Duties
 from firehouse.usecases.incidents import IncidentService
-from firehouse.usecases.ports import Outbound
-
-__all__ = ["CLOCK_HORIZON", "FOLLOW_UP_CHECK", "LEAD_CHECK", "OUTBOX_PRUNE", "OUTBOX_SWEEP", "StatusBoard"]
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +39,8 @@ LEAD_CHECK = timedelta(seconds=5)  # how often the leader re-reads the database,
 class StatusBoard:
     """Places each incident's job at the moment it next owes something, and runs the leader's upkeep."""
 
-    def __init__(self, *, service: IncidentService, outbound: Outbound, outbox: Outbox,
-                 scheduler: BaseScheduler) -> None:
+    def __init__(self, *, service: IncidentService, outbox: Outbox, scheduler: BaseScheduler) -> None:
         self.service = service
-        self.outbound = outbound
         self.outbox = outbox
         self.scheduler = scheduler
         self.settings = service.settings
@@ -140,15 +133,18 @@ class StatusBoard:
         A change and a running job may both reschedule one incident at once, each from what it read; so the
         incident is read again under one lock, and the last to place the job places it from the newest state
         (a job that ran from a copy read before a change must not undo that change's schedule)."""
+        self._place(incident.id)
+
+    def _place(self, incident_id: int) -> None:
         if not self.leading:
             return
         with self._placing:
-            if incident.id in self._running:
+            if incident_id in self._running:
                 return  # its job places it once it finishes: the scheduler skips a job that is still running
             with UnitOfWork(self.service.engine) as uow:
-                incident = uow.incidents.get(incident.id) or incident
-            job_id = f"incident:{incident.id}"
-            when = self.next_run(incident)
+                incident = uow.incidents.get(incident_id)
+            job_id = f"incident:{incident_id}"
+            when = self.next_run(incident) if incident else None
             job = self.scheduler.get_job(job_id)
             if when is None:
                 if job:
@@ -170,9 +166,8 @@ class StatusBoard:
             self._running.add(incident_id)
         try:
             with bound(incident=incident_id):  # this job's log lines name the incident, and the next job's not
-                outcome = self.duties.run(incident_id)
-        finally:
+                self.duties.run(incident_id)
+        finally:  # placed again even when the job failed: a change made meanwhile waited for this
             with self._placing:
                 self._running.discard(incident_id)
-        if outcome:
-            self.schedule(outcome.incident)
+            self._place(incident_id)

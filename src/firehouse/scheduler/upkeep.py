@@ -28,6 +28,7 @@ class Chore:
     every: timedelta
     work: Callable[[], datetime | None]
     on_taking_lead: bool = False  # run at once when this replica takes the lead, whatever the interval said
+    patient: bool = True  # work that failed waits for its interval too; else it is tried again the next round
     due: datetime | None = None  # when it next runs; None: at the next round
 
     def run(self, now: datetime, *, taking_lead: bool) -> bool:
@@ -35,7 +36,8 @@ class Chore:
         if not (taking_lead and self.on_taking_lead) and self.due is not None and now < self.due:
             return False
         later = now + self.every
-        self.due = later  # set first: work that fails waits for its interval like work that succeeded
+        if self.patient:
+            self.due = later
         self.due = min(self.work() or later, later)
         return True
 
@@ -61,7 +63,7 @@ def follow_up_reminders(afteraction: AfterAction) -> Chore:
     def work() -> datetime | None:
         afteraction.remind()  # idempotent: it reminds only what the store says is due
         return afteraction.next_reminder()
-    return Chore("follow-up reminders", FOLLOW_UP_CHECK, work)
+    return Chore("follow-up reminders", FOLLOW_UP_CHECK, work, patient=False)
 
 
 def _nothing_named(_done: object) -> None:

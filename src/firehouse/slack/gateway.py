@@ -186,8 +186,9 @@ class SlackGateway:
 
 def _fitted(message: Message) -> list[dict] | None:
     """The message's blocks within Slack's limits (`limits.fit_blocks`), so a builder's overshoot never
-    loses the whole message; what had to be left out is noted in the message and logged. The one place
-    an outgoing message is fitted: every post, update, ephemeral message and command reply passes here."""
+    loses the whole message; what had to be left out is noted in the message and logged. Where a message
+    is fitted as it leaves: every post, update, ephemeral message and command reply passes here (the outbox
+    stores what it owes already built the same way, so this finds nothing more to cut)."""
     if not message.blocks:
         return None
     blocks, dropped = fit_blocks(message.blocks)

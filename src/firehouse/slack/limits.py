@@ -3,8 +3,8 @@ keeps a message whole when a builder still overshot: a long section is split, an
 would refuse is left out behind a visible note, so the rest of the message still goes out.
 
 The builders split long text themselves (`sections`, `shorten`); `fit_blocks` is the net under them, run
-by the gateway on every message as it leaves. The outbound side only asks `will_be_cut`, so the person
-who caused a cut is told.
+by the gateway on every message as it leaves (and by the outbox on what it stores to send). The outbound
+side only asks `will_be_cut`, so the person who caused a cut is told.
 """
 
 from __future__ import annotations

@@ -252,9 +252,9 @@ class SlackOutbound:
     @staticmethod
     def _checked(what: str, message: Message, notes: list[str]) -> Message:
         """`message`, with a note for the person whose command it announces when the gateway will have to leave
-        part of it out to fit Slack's limits (the message itself says so too, and the rest still goes out)."""
+        part of it out to fit Slack's limits (the message itself says so too, and the rest still goes out; the
+        gateway logs it)."""
         if will_be_cut(message.blocks):
-            log.warning("part of %s was too long for Slack and was left out", what)
             notes.append(f"Part of {what} was too long for Slack and was left out; the full text is on the"
                          " timeline (`/incident timeline`).")
         return message

@@ -30,16 +30,7 @@ from firehouse.errors import DomainError, InvalidChange, echo
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import FollowUpReminder, LockNudge
 from firehouse.usecases.incidents import IncidentService
-from firehouse.usecases.pipeline import (
-    Decision,
-    Outcome,
-    Target,
-    by_id,
-    change,
-    follow_up,
-    postmortem,
-    war_room,
-)
+from firehouse.usecases.pipeline import Decision, Outcome, Target, action_no, by_id, change, postmortem, war_room
 from firehouse.usecases.ports import Post
 
 NOTE_KIND = "pm-note"  # the timeline kind of a postmortem note: `<section>: <text>`
@@ -88,7 +79,7 @@ class AfterAction:
             return incident, uow.afteraction.actions(incident.id)
 
     def action(self, action_id: int) -> FollowUp:
-        return self.ctx.read(follow_up(action_id)).record
+        return self.ctx.read(action_no(action_id)).record
 
     def complete(self, *, action_id: int, by: str) -> FollowUp:
         return self._change(action_id, by, lambda action, at: action.complete(by=by, at=at), owner_may=True)
@@ -117,7 +108,7 @@ class AfterAction:
             uow.afteraction.save_action(target.record)
             return Decision([event], made=target.record)
 
-        return change(self.ctx, follow_up(action_id), by=by, decide=decide, needs=lambda target: (
+        return change(self.ctx, action_no(action_id), by=by, decide=decide, needs=lambda target: (
             None if owner_may and target.record.owner == by else Action.FOLLOW_UP)).made
 
     # --- eval fixtures ------------------------------------------------------------------------------
@@ -251,11 +242,12 @@ class AfterAction:
         now = self.ctx.clock()
         with self.ctx.unit_of_work() as uow:
             overdue = [a.id for a in uow.afteraction.open_actions() if a.reminder_due(now)]
-        owed = [change(self.ctx, follow_up(action_id), by=FIREHOUSE, needs=None, publish=False,
+        quiet = dict(by=FIREHOUSE, needs=None, publish=False, tell=False)  # reminders change nothing to follow
+        owed = [change(self.ctx, action_no(action_id), **quiet,
                        decide=lambda uow, target: self._remind_owner(uow, target, now)) for action_id in overdue]
-        owed += [change(self.ctx, by_id(stale.id), by=FIREHOUSE, needs=None, publish=False,
+        owed += [change(self.ctx, by_id(stale.id), **quiet,
                         decide=lambda uow, target: self._nudge_captain(uow, target, now))
-                 for stale, _ in self.unlocked()]
+                 for stale, _ in self.unlocked() if now - _last_nudge(stale, now) >= REMIND_EVERY]
         return sum(outcome.made for outcome in owed)
 
     @staticmethod
@@ -274,8 +266,7 @@ class AfterAction:
         """Nudge the captain of a resolved incident still not locked, as it is now (it may have been closed)."""
         incident = target.incident
         missing = self.missing(uow, incident) if incident.status is Status.RESOLVED else []
-        last = incident.lock_nudged_at or incident.resolved_at
-        if not missing or last is None or now - last < REMIND_EVERY:
+        if not missing or now - _last_nudge(incident, now) < REMIND_EVERY:
             return Decision([], made=0)
         incident.lock_nudged_at = now
         return Decision([], [Post("lock-nudge", incident.channel_id, LockNudge(incident, tuple(missing)), now)], made=1)
@@ -288,6 +279,11 @@ class AfterAction:
         moments += [(i.lock_nudged_at or i.resolved_at) + REMIND_EVERY for i, missing in self.unlocked()
                     if missing and (i.lock_nudged_at or i.resolved_at)]
         return min((m for m in moments if m), default=None)
+
+
+def _last_nudge(incident: Incident, now: datetime) -> datetime:
+    """When the captain was last nudged to lock the incident, or it was resolved (`now` when neither is known)."""
+    return incident.lock_nudged_at or incident.resolved_at or now
 
 
 def postmortem_of(uow: UnitOfWork, incident: Incident, *, templates: TemplateCatalogue, catalog: Catalog,

@@ -48,7 +48,7 @@ from firehouse.store import UnitOfWork
 from firehouse.store.alerts import processing_lock
 from firehouse.usecases.effects import AlertPost
 from firehouse.usecases.incidents import IncidentService
-from firehouse.usecases.pipeline import Decision, Target, by_id, change, record
+from firehouse.usecases.pipeline import Decision, Target, by_id, change, write
 from firehouse.usecases.ports import Post
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class AlertIntake:
 
     def receive(self, group: AlertGroup) -> int:
         """Store a validated delivery; its id once it is durable."""
-        return record(self.ctx, lambda uow: uow.alerts.add_delivery(group, at=self.clock()))
+        return write(self.ctx, lambda uow: uow.alerts.add_delivery(group, at=self.clock()))
 
     def drain(self, *, keep_going: Callable[[], bool] = lambda: True) -> int:
         """Process every delivery that is due, in the order received, while `keep_going()`; how many were
@@ -123,7 +123,11 @@ class AlertIntake:
             placement = place(opened_in_window=uow.alerts.rooms_opened_since(now - self.settings.storm_window),
                               limit=self.settings.storm_limit, storm_open=storm is not None)
         if incident_id is None and not group.firing:
-            record(self.ctx, lambda uow: uow.alerts.processed(delivery_id, at=now, outcome=IGNORED, incident_id=None))
+            def ignore(uow: UnitOfWork) -> None:
+                if uow.alerts.unprocessed(delivery_id):  # looked at again where it is written
+                    uow.alerts.processed(delivery_id, at=now, outcome=IGNORED, incident_id=None)
+
+            write(self.ctx, ignore)
             return group.source, IGNORED
         if incident_id is not None:
             return group.source, self._attach(delivery, incident_id, outcome=ATTACHED)
@@ -222,7 +226,7 @@ class AlertIntake:
                 retry_at = self.clock() + retry_after((delivery.attempts if delivery else 0) + 1)
                 return delivery, uow.alerts.failed(delivery_id, error=reason, retry_at=retry_at)
 
-            delivery, attempts = record(self.ctx, failed)
+            delivery, attempts = write(self.ctx, failed)
         except Exception as unrecorded:  # the database is away too: the delivery is still there, unprocessed
             log.warning("alert delivery %s failed (%s), and the failure could not be recorded: %s", delivery_id,
                         reason, unrecorded.__class__.__name__)

@@ -23,7 +23,7 @@ from firehouse.domain.severity import Severity
 from firehouse.errors import DomainError, InvalidChange, echo
 from firehouse.store import UnitOfWork
 from firehouse.usecases.incidents import IncidentService
-from firehouse.usecases.pipeline import Decision, Outcome, Target, by_id, change, record, war_room
+from firehouse.usecases.pipeline import Decision, Outcome, Target, by_id, change, war_room, write
 from firehouse.usecases.ports import ExecutorAnswer, Executors, FirebreakOrder
 
 IN_FLIGHT = timedelta(minutes=2)  # a pull requested this recently is still being carried out
@@ -165,7 +165,7 @@ class Containment:
             return stranded, {f.id: uow.incidents.get(f.incident_id) for f in stranded}
 
         with self._pulling:
-            stranded, incidents = record(self.ctx, claim)
+            stranded, incidents = write(self.ctx, claim)
         for firebreak in stranded:
             self._carry_out(incidents[firebreak.id], firebreak, self.settings.firebreaks[firebreak.name],
                             action="pull", by=FIREHOUSE, events=[], after="after a restart interrupted the pull")

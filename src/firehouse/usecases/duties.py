@@ -17,7 +17,7 @@ from firehouse.domain.events import FIREHOUSE
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.times import duration
-from firehouse.errors import FirehouseError, NotAWarRoom
+from firehouse.errors import FirehouseError, Missing
 from firehouse.store import UnitOfWork
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.effects import Checklist, DeadlineReminder, Prompt, Reminder, StatusUpdate
@@ -41,9 +41,9 @@ class Duties:
         time limit passed. None when the incident is gone."""
         now = self.ctx.clock()
         try:
-            outcome = change(self.ctx, by_id(incident_id), by=FIREHOUSE, needs=None, publish=False,
+            outcome = change(self.ctx, by_id(incident_id), by=FIREHOUSE, needs=None, publish=False, tell=False,
                              decide=lambda uow, target: self._decide(uow, target, now))
-        except NotAWarRoom:
+        except Missing:
             return None
         if outcome.incident.drill and self.drills and self.drills.overdue(incident_id, now):
             self._end_drill(incident_id)

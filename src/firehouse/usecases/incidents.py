@@ -30,7 +30,7 @@ from firehouse.domain.naming import war_room_name
 from firehouse.domain.permissions import Action
 from firehouse.domain.severity import Severity
 from firehouse.domain.times import parse_moment
-from firehouse.errors import DomainError, InvalidChange, SlackFailure
+from firehouse.errors import DomainError, InvalidChange, Missing, NotAWarRoom, SlackFailure
 from firehouse.store import UnitOfWork
 from firehouse.usecases.pipeline import (
     Context,
@@ -41,8 +41,8 @@ from firehouse.usecases.pipeline import (
     by_id,
     change,
     open_incident,
-    record,
     war_room,
+    write,
 )
 from firehouse.usecases.ports import Channel, Outbound, Post
 
@@ -226,7 +226,11 @@ class IncidentService:
         return self.context.read(war_room(channel)).incident
 
     def incident_by_id(self, incident_id: int) -> Incident:
-        return self.context.read(by_id(incident_id)).incident
+        """The incident numbered `incident_id`, or NotAWarRoom (its reply says how to find one)."""
+        try:
+            return self.context.read(by_id(incident_id)).incident
+        except Missing as missing:
+            raise NotAWarRoom(missing.reply) from None
 
     def show_timeline(self, *, channel: str, user: str) -> int:
         """Show `user` the whole timeline as ephemeral messages; returns how many messages it took."""
@@ -255,4 +259,4 @@ class IncidentService:
 
     def first_delivery(self, event_id: str) -> bool:
         """False when Slack delivered this event before (a retry); remembers it otherwise."""
-        return record(self.context, lambda uow: uow.incidents.first_delivery(event_id, at=self.clock()))
+        return write(self.context, lambda uow: uow.incidents.first_delivery(event_id, at=self.clock()))

@@ -19,7 +19,7 @@ from firehouse.domain.permissions import Action
 from firehouse.errors import DomainError, InvalidChange
 from firehouse.store import UnitOfWork
 from firehouse.usecases.incidents import IncidentService
-from firehouse.usecases.pipeline import Decision, Outcome, Target, change, notice, record, war_room
+from firehouse.usecases.pipeline import Decision, Outcome, Target, change, notice_no, war_room, write
 
 DRILL_CLOCKS = "This is a drill, so no regulatory clock runs and there is nothing to report."
 
@@ -97,8 +97,8 @@ class NoticeDesk:
             uow.notices.save(acted)
             return Decision(events, made=acted)
 
-        outcome = change(self.ctx, notice(notice_id), by=by, needs=lambda target: needs(target.record), decide=decide,
-                         publish=False)
+        outcome = change(self.ctx, notice_no(notice_id), by=by, needs=lambda target: needs(target.record),
+                         decide=decide, publish=False)
         self._show(outcome.made, incident=outcome.incident)
         return outcome.made
 
@@ -125,17 +125,23 @@ class NoticeDesk:
         if not posted:
             return
         notice.message_ts = posted
-        record(self.ctx, lambda uow: uow.notices.save(notice))
+
+        def shown(uow: UnitOfWork) -> None:  # only the message: an approval meanwhile must stand
+            current = uow.notices.get(notice.id)
+            current.message_ts = posted
+            uow.notices.save(current)
+
+        write(self.ctx, shown)
 
     # --- regulatory clocks -----------------------------------------------------------------------
 
     def notice(self, notice_id: int) -> Notice:
-        return self.ctx.read(notice(notice_id)).record
+        return self.ctx.read(notice_no(notice_id)).record
 
     def war_room_of(self, notice_id: int) -> str | None:
         """The channel of the notice's incident, where replies about it belong."""
         try:
-            return self.ctx.read(notice(notice_id)).incident.channel_id
+            return self.ctx.read(notice_no(notice_id)).incident.channel_id
         except DomainError:
             return None
 
@@ -155,6 +161,6 @@ class NoticeDesk:
         decided = Notice(incident_id=incident.id, lane="legal", template=rendered.name, title=rendered.title,
                          text=rendered.text, created_by=by, created_at=now, regime=regime,
                          status=NoticeStatus.RECORDED, approved_by=by, approved_at=now, approved_text=rendered.text)
-        record(self.ctx, lambda uow: uow.notices.add(decided))
+        write(self.ctx, lambda uow: uow.notices.add(decided))
         self._show(decided, incident=incident)
         return decided

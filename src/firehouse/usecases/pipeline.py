@@ -1,12 +1,12 @@
 """The one way a use case changes state: load → permit → decide → save → publish.
 
-A use case names what it changes (`war_room(channel)`, `by_id(n)`, `follow_up(n)`, `notice(n)`,
-`postmortem(id, version)`), the permission that needs and a `decide` function; `change` owns the
-transaction. It loads the incident in a fresh unit of work (so no change is saved over a stale copy),
+A use case names what it changes (`war_room(channel)`, `by_id(n)`, `action_no(n)`, `notice_no(n)`,
+`postmortem(n, version)`), the permission that needs and a `decide` function; `change` owns the
+transaction. It loads the incident in a fresh unit of work (so no change is saved over a stale copy of it),
 checks who may, lets `decide` call the domain and stage the records it touches, follows any change of
 cadence, saves the incident with its events and the posts they owe, commits, and only then announces the
-events and delivers the posts. `open_incident` is the same for a new incident, and `record` for
-work that belongs to no one incident (an alert delivery, a Slack event's id). Nothing else outside
+events and delivers the posts. `open_incident` is the same for a new incident, and `write` for
+work that changes no incident (an alert delivery, a Slack event's id). Nothing else outside
 `store/` commits (`tests/test_one_pipeline.py` keeps it so).
 """
 
@@ -23,7 +23,7 @@ from firehouse.domain.events import Event
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
 from firehouse.domain.permissions import Action
-from firehouse.errors import DomainError, NotAWarRoom
+from firehouse.errors import DomainError, Missing, NotAWarRoom
 from firehouse.logs import note
 from firehouse.store import UnitOfWork
 from firehouse.usecases.ports import Outbound, Post
@@ -127,9 +127,11 @@ class Context:
 
 
 def change(ctx: Context, load: Load[R], *, by: str, needs: Needs[R], decide: Decide[R, T],
-           publish: bool = True) -> Outcome[T]:
+           publish: bool = True, tell: bool = True) -> Outcome[T]:
     """Load, check `by` may do what `needs` names, apply `decide`, follow any change of cadence, save the
-    incident with the events and the posts they owe in one transaction, then `publish` and deliver them."""
+    incident with the events and the posts they owe in one transaction, then `publish` and deliver them.
+    `tell` the `after_save` listeners, unless the change is the status board's own job (it places its next
+    job itself, and what it decides changes no follow-up)."""
     with ctx.unit_of_work() as uow:
         target = load(uow)
         incident = target.incident
@@ -142,7 +144,12 @@ def change(ctx: Context, load: Load[R], *, by: str, needs: Needs[R], decide: Dec
         uow.incidents.save(incident, decision.events)
         owed = ctx.outbound.owe(uow, incident, decision.posts) if decision.posts else []
         uow.commit()
-    return _published(ctx, incident, decision, owed, publish=publish)
+    if tell:
+        ctx.saved(incident)
+    problems = ctx.outbound.publish(incident, decision.events) if publish and decision.events else []
+    if owed:  # after the announcement: a drill's end says its report follows
+        ctx.outbound.deliver(owed)
+    return Outcome(incident, decision.events, problems, decision.made)
 
 
 def open_incident(ctx: Context, incident: Incident, events: Sequence[Event], *,
@@ -158,8 +165,9 @@ def open_incident(ctx: Context, incident: Incident, events: Sequence[Event], *,
     return owed
 
 
-def record(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
-    """Work that belongs to no one incident (an alert delivery, a Slack event's id), in one transaction."""
+def write(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
+    """Work in one transaction that changes no incident: an alert delivery stored, a Slack event's id
+    remembered, stranded firebreaks claimed, the message a notice is shown in."""
     with ctx.unit_of_work() as uow:
         done = work(uow)
         uow.commit()
@@ -172,21 +180,12 @@ def _decision(decided: Decision[T] | Event | list[Event]) -> Decision[T]:
     return Decision(decided if isinstance(decided, list) else [decided])
 
 
-def _published(ctx: Context, incident: Incident, decision: Decision[T], owed: list[Any], *,
-               publish: bool) -> Outcome[T]:
-    ctx.saved(incident)
-    problems = ctx.outbound.publish(incident, decision.events) if publish and decision.events else []
-    if owed:  # after the announcement: a drill's end says its report follows
-        ctx.outbound.deliver(owed)
-    return Outcome(incident, decision.events, problems, decision.made)
-
-
 # --- what a change loads --------------------------------------------------------------------------------
 
 
 def war_room(channel: str) -> Load[None]:
     """The incident whose war room `channel` is, or NotAWarRoom."""
-    return lambda uow: Target(in_war_room(uow, channel), None)
+    return lambda uow: Target(_in_war_room(uow, channel), None)
 
 
 def by_id(incident_id: int) -> Load[None]:
@@ -194,11 +193,11 @@ def by_id(incident_id: int) -> Load[None]:
     return lambda uow: Target(_incident(uow, incident_id), None)
 
 
-def follow_up(action_id: int) -> Load[FollowUp]:
+def action_no(action_id: int) -> Load[FollowUp]:
     return _record(lambda uow: uow.afteraction.action(action_id), missing=f"Action #{action_id}")
 
 
-def notice(notice_id: int) -> Load[Notice]:
+def notice_no(notice_id: int) -> Load[Notice]:
     return _record(lambda uow: uow.notices.get(notice_id), missing=f"Notice #{notice_id}")
 
 
@@ -217,12 +216,12 @@ def _record(get: Callable[[UnitOfWork], R | None], *, missing: str) -> Load[R]:
     def load(uow: UnitOfWork) -> Target[R]:
         found = get(uow)
         if found is None:
-            raise DomainError(f"{missing} does not exist.")
+            raise Missing(f"{missing} does not exist.")
         return Target(_incident(uow, found.incident_id), found)
     return load
 
 
-def in_war_room(uow: UnitOfWork, channel: str) -> Incident:
+def _in_war_room(uow: UnitOfWork, channel: str) -> Incident:
     found = uow.incidents.by_channel(channel)
     if found is None:
         raise NotAWarRoom("This channel is not a war room.")
@@ -233,6 +232,6 @@ def in_war_room(uow: UnitOfWork, channel: str) -> Incident:
 def _incident(uow: UnitOfWork, incident_id: int) -> Incident:
     found = uow.incidents.get(incident_id)
     if found is None:
-        raise NotAWarRoom(f"Incident #{incident_id} does not exist.")
+        raise Missing(f"Incident #{incident_id} does not exist.")
     note(incident=found.id)
     return found

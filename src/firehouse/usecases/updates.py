@@ -8,7 +8,7 @@ from firehouse.commands.timeline import PostUpdate
 from firehouse.domain.events import Event, UpdatePosted
 from firehouse.domain.model import Incident
 from firehouse.domain.permissions import Action
-from firehouse.errors import DomainError, NotAWarRoom
+from firehouse.errors import DomainError, Missing
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import StatusUpdate
 from firehouse.usecases.incidents import IncidentService
@@ -59,6 +59,6 @@ class Updates:
 
         try:
             outcome = change(self.ctx, by_id(incident_id), by=by, needs=None, decide=decide)
-        except NotAWarRoom:
+        except Missing:
             raise DomainError("This incident has no update due any more.") from None
         return outcome.incident.snoozed_until

@@ -10,14 +10,15 @@ from datetime import datetime, timedelta
 import pytest
 from unit.usecases.fakes import ALICE, START
 
-from firehouse.commands.incidents import Resolve
-from firehouse.commands.timeline import PostUpdate
 from firehouse.bolt.handlers import Services
 from firehouse.bootstrap import build
+from firehouse.commands.incidents import Resolve
+from firehouse.commands.timeline import PostUpdate
 from firehouse.config import Settings
 from firehouse.config.file import BoardSettings
 from firehouse.domain.model import Incident
-from firehouse.scheduler.board import FOLLOW_UP_CHECK, OUTBOX_PRUNE, OUTBOX_SWEEP, StatusBoard
+from firehouse.scheduler.board import StatusBoard
+from firehouse.scheduler.upkeep import FOLLOW_UP_CHECK, OUTBOX_PRUNE, OUTBOX_SWEEP
 
 MINUTE, SECOND = timedelta(minutes=1), timedelta(seconds=1)
 NO_CHECKLIST = BoardSettings(first_hour=())  # the incident's job follows the cadence alone
@@ -107,6 +108,23 @@ def test_a_job_places_the_next_one_when_it_finishes_not_while_its_posts_are_stil
 
     assert seen_while_sending == [START + 55 * MINUTE]  # the job that runs, not one the scheduler would skip
     assert wired.job_at(incident) == START + 60 * MINUTE
+
+
+def test_a_job_that_fails_is_placed_again_from_a_change_made_while_it_ran(wired, clock, monkeypatch):
+    """A change during the job waits for the job to place it; the job fails, and places it all the same."""
+    incident = wired.declare()
+    wired.board.lead()
+    clock.set(START + 55 * MINUTE)
+
+    def fails(incident_id: int) -> None:
+        wired.services.updates.post_update(PostUpdate("Ranker rolled back"), channel=incident.channel_id, by=ALICE)
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(wired.board.duties, "run", fails)
+    with pytest.raises(RuntimeError):
+        wired.board.run(incident.id)
+
+    assert wired.job_at(incident) == START + 110 * MINUTE  # the update's: prompted 5 minutes before 10:55
 
 
 def test_a_change_moves_the_job_and_resolving_drops_it(wired, clock):

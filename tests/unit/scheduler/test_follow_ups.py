@@ -55,7 +55,7 @@ def wire(engine, gateway, clock, fake):
 
     yield make
     for wired in built:
-        wired.board.outbound.fan_out.shutdown()
+        wired.services.incidents.outbound.fan_out.shutdown()
 
 
 @pytest.fixture

@@ -18,4 +18,4 @@ def test_a_person_is_asked_of_slack_once_and_someone_not_found_every_time(engine
         asked = [call.args.get("user") for call in fake.calls("users.info")]
         assert asked == [ALICE, "U0NOBODY", "U0NOBODY"]
     finally:
-        board.outbound.fan_out.shutdown()
+        services.incidents.outbound.fan_out.shutdown()

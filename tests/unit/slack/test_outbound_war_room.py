@@ -24,7 +24,7 @@ def services(engine, gateway, clock, fake):
                         admins=(ALICE,))
     services, board = build(settings, engine=engine, gateway=gateway, clock=clock)
     yield services
-    board.outbound.fan_out.shutdown()
+    services.incidents.outbound.fan_out.shutdown()
 
 
 def declared(services: Services) -> Incident:

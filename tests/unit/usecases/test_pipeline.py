@@ -10,9 +10,9 @@ from unit.usecases.fakes import ALICE, BOB
 
 from firehouse.domain.permissions import Action, NotAllowed
 from firehouse.domain.severity import Severity
-from firehouse.errors import DomainError, NotAWarRoom
+from firehouse.errors import DomainError, Missing, NotAWarRoom
 from firehouse.usecases.effects import LockNudge
-from firehouse.usecases.pipeline import Decision, by_id, change, record, war_room
+from firehouse.usecases.pipeline import Decision, by_id, change, war_room, write
 from firehouse.usecases.ports import Post
 
 
@@ -102,10 +102,20 @@ def test_every_saved_incident_is_told_to_the_listeners(service, declared, clock)
 def test_loading_what_is_not_there_says_so(service):
     with pytest.raises(NotAWarRoom, match="not a war room"):
         change(service.context, war_room("C404"), by=ALICE, needs=None, decide=lambda uow, target: [])
-    with pytest.raises(NotAWarRoom, match="Incident #99 does not exist"):
+    with pytest.raises(Missing, match="Incident #99 does not exist"):
         service.context.read(by_id(99))
+    with pytest.raises(NotAWarRoom, match="Incident #99 does not exist"):  # as a person looking it up is told
+        service.incident_by_id(99)
+
+
+def test_the_status_boards_own_job_tells_no_listener(service, declared, clock):
+    """The board places its next job itself, and its reminders change nothing a listener follows."""
+    told = []
+    service.context.after_save.append(lambda incident: told.append(incident.id))
+    change(service.context, by_id(declared.id), by=ALICE, needs=None, tell=False, decide=lambda uow, target: [])
+    assert told == []
 
 
 def test_record_commits_work_about_no_one_incident(service, clock):
-    assert record(service.context, lambda uow: uow.incidents.first_delivery("Ev1", at=clock())) is True
-    assert record(service.context, lambda uow: uow.incidents.first_delivery("Ev1", at=clock())) is False
+    assert write(service.context, lambda uow: uow.incidents.first_delivery("Ev1", at=clock())) is True
+    assert write(service.context, lambda uow: uow.incidents.first_delivery("Ev1", at=clock())) is False
