@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from firehouse.commands.grammar import WAR_ROOM, Grammar, nothing
@@ -11,18 +12,20 @@ from firehouse.domain.model import MAX_TEXT
 
 
 @dataclass(frozen=True)
-class SetDetected:
-    """When the first signal came in; `when` is parsed against the clock by the service."""
+class SetMoment:
+    """When the incident was `detected` (its first signal) or the organisation became `aware` of it; `when` is
+    parsed against the clock by the use case."""
 
+    name: str
     when: str
 
     @classmethod
-    def parse(cls, rest: str, catalog: Catalog, form: str) -> SetDetected:
-        return cls(text(rest, what="time", limit=60, form=form))
+    def parser(cls, name: str) -> Callable[[str, Catalog, str], SetMoment]:
+        return lambda rest, catalog, form: cls(name, text(rest, what="time", limit=60, form=form))
 
 
 DETECTED = Grammar("detected", "/incident detected <ISO time | 30m ago>", "when the first signal came in", WAR_ROOM,
-                   SetDetected.parse)
+                   SetMoment.parser("detected"))
 
 
 @dataclass(frozen=True)
@@ -47,17 +50,8 @@ UPDATE = Grammar("update", "/incident update <text>", "a status update: the war 
                  WAR_ROOM, PostUpdate.parse)
 
 
-@dataclass(frozen=True)
-class SetAware:
-    when: str
-
-    @classmethod
-    def parse(cls, rest: str, catalog: Catalog, form: str) -> SetAware:
-        return cls(text(rest, what="time", limit=60, form=form))
-
-
 AWARE = Grammar("aware", "/incident aware <ISO time | 30m ago>",
-                "when the organisation became aware (starts most clocks)", WAR_ROOM, SetAware.parse)
+                "when the organisation became aware (starts most clocks)", WAR_ROOM, SetMoment.parser("aware"))
 
 
 @dataclass(frozen=True)

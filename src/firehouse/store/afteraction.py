@@ -32,14 +32,11 @@ class AfterActionRepository:
         ACTION.save(self._session, action)
 
     def action(self, action_id: int) -> FollowUp | None:
-        row = self._session.get(FollowUpRow, action_id)
-        return ACTION.load(row) if row else None
+        return ACTION.get(self._session, action_id)
 
     def actions(self, incident_id: int) -> list[FollowUp]:
         """The incident's follow-up actions, oldest first."""
-        rows = self._session.exec(select(FollowUpRow).where(FollowUpRow.incident_id == incident_id)
-                                  .order_by(col(FollowUpRow.id)))
-        return [ACTION.load(row) for row in rows]
+        return ACTION.of(self._session, incident_id)
 
     def open_actions(self) -> list[FollowUp]:
         """Every open follow-up action of every real incident, closed ones too: follow-ups outlive the war room.
@@ -81,6 +78,4 @@ class AfterActionRepository:
 
     def postmortems(self, incident_id: int) -> list[PostmortemVersion]:
         """Every drafted version, oldest first."""
-        rows = self._session.exec(select(PostmortemRow).where(PostmortemRow.incident_id == incident_id)
-                                  .order_by(col(PostmortemRow.version)))
-        return [POSTMORTEM.load(row) for row in rows]
+        return POSTMORTEM.of(self._session, incident_id, order=PostmortemRow.version)

@@ -25,9 +25,7 @@ class EvidenceRepository:
 
     def snapshots(self, incident_id: int) -> list[Snapshot]:
         """The incident's snapshots, oldest first."""
-        rows = self._session.exec(select(SnapshotRow).where(SnapshotRow.incident_id == incident_id)
-                                  .order_by(col(SnapshotRow.id)))
-        return [SNAPSHOT.load(row) for row in rows]
+        return SNAPSHOT.of(self._session, incident_id)
 
     def has_snapshot(self, incident_id: int) -> bool:
         query = select(SnapshotRow.id).where(SnapshotRow.incident_id == incident_id)
@@ -42,9 +40,7 @@ class EvidenceRepository:
 
     def firebreaks(self, incident_id: int) -> list[Firebreak]:
         """The incident's firebreaks, oldest first."""
-        rows = self._session.exec(select(FirebreakRow).where(FirebreakRow.incident_id == incident_id)
-                                  .order_by(col(FirebreakRow.id)))
-        return [FIREBREAK.load(row) for row in rows]
+        return FIREBREAK.of(self._session, incident_id)
 
     def requested_firebreaks(self) -> list[Firebreak]:
         """Pulls that were requested but never answered: a restart came in between."""

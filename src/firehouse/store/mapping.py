@@ -19,7 +19,7 @@ from types import UnionType
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import JSON, Column, DateTime, inspect
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col, select
 
 T = TypeVar("T")
 R = TypeVar("R", bound=SQLModel)
@@ -97,6 +97,15 @@ class RowMap(Generic[T, R]):
         session.flush()
         obj.id = row.id
         return obj
+
+    def get(self, session: Session, record_id: int) -> T | None:
+        row = session.get(self.table, record_id)
+        return self.load(row) if row else None
+
+    def of(self, session: Session, incident_id: int, *, order: Any = None) -> list[T]:
+        """An incident's records, oldest first: in the order of `order` (a column), else of their ids."""
+        query = select(self.table).where(self.table.incident_id == incident_id)
+        return [self.load(row) for row in session.exec(query.order_by(col(self.table.id if order is None else order)))]
 
     def save(self, session: Session, obj: T) -> None:
         """Write back a changed object, column by column: setting through SQLModel is costly, and most stay put."""

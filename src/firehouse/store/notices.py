@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from firehouse.domain.notices import Notice
 from firehouse.store.mapping import RowMap
@@ -25,11 +25,8 @@ class NoticeRepository:
         NOTICE.save(self._session, notice)
 
     def get(self, notice_id: int) -> Notice | None:
-        row = self._session.get(NoticeRow, notice_id)
-        return NOTICE.load(row) if row else None
+        return NOTICE.get(self._session, notice_id)
 
     def of(self, incident_id: int) -> list[Notice]:
         """The incident's notices, oldest first."""
-        rows = self._session.exec(select(NoticeRow).where(NoticeRow.incident_id == incident_id)
-                                  .order_by(col(NoticeRow.id)))
-        return [NOTICE.load(row) for row in rows]
+        return NOTICE.of(self._session, incident_id)

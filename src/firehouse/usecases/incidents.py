@@ -21,7 +21,7 @@ from firehouse.commands.incidents import (
     HandOver,
     Resolve,
 )
-from firehouse.commands.timeline import Log, SetAware, SetDetected
+from firehouse.commands.timeline import Log, SetMoment
 from firehouse.config import Settings
 from firehouse.domain.events import FIREHOUSE, Event, TimelineEntry
 from firehouse.domain.lifecycle import Status
@@ -189,16 +189,15 @@ class IncidentService:
             decide=lambda incident: incident.resolve(by=by, at=self.clock(), summary=summary, waiver=waiver),
         )
 
-    def set_moment(self, command: SetDetected | SetAware, *, channel: str, by: str) -> Outcome:
+    def set_moment(self, command: SetMoment, *, channel: str, by: str) -> Outcome:
         """Record when the incident was `detected`, or when we became `aware` of it, from what was typed."""
-        name = "detected" if isinstance(command, SetDetected) else "aware"
         now = self.clock()
         try:
             moment = parse_moment(command.when, now=now)
         except ValueError as err:
             raise InvalidChange(f"{err}.") from None
         return self.change(channel, by, needs=Action.SET_TIMES,
-                           decide=lambda incident: incident.set_moment(name, moment, by=by, at=now))
+                           decide=lambda incident: incident.set_moment(command.name, moment, by=by, at=now))
 
     def log(self, command: Log, *, channel: str, by: str, kind: str = "log") -> TimelineEntry:
         """Append a responder's line to the timeline (`kind` says where it came from: typed, pinned, …)."""
