@@ -204,3 +204,24 @@ def test_user_text_anywhere_in_the_record_is_shown_not_evaluated(tmp_path: Path)
 ])
 def test_the_whole_record_takes_every_branch_a_postmortem_may_take(tmp_path: Path, branch):
     assert reported(tmp_path, "postmortem", branch)
+
+
+# --- the sample situations read like a real incident ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("lane", ["product", "postmortem"])
+def test_the_sample_times_come_in_order_declared_contained_resolved_and_none_after_now(tmp_path: Path, lane):
+    # the sample stamps are all "YYYY-MM-DD HH:MM UTC" of one day, so they compare as text
+    assert not reported(tmp_path / "a", lane, "incident.contained_at and incident.declared_at >= incident.contained_at")
+    assert not reported(tmp_path / "b", lane, "incident.resolved_at and incident.contained_at >= incident.resolved_at")
+    assert not reported(tmp_path / "c", lane, "incident.resolved_at and incident.resolved_at > now")
+    assert not reported(tmp_path / "d", lane, "now is none or incident.declared_at >= now")
+
+
+def test_the_next_update_is_still_to_come(tmp_path: Path):
+    assert not reported(tmp_path, "internal", "next_update_at is none or next_update_at <= now[11:]")
+
+
+def test_templates_are_checked_as_markdown_outside_slack_not_with_slacks_escaping(tmp_path: Path):
+    assert not reported(tmp_path / "a", "product", 'incident.captain.startswith("<")')
+    assert reported(tmp_path / "b", "product", 'incident.captain == "@U0SAMPLE"')
