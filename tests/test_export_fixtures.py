@@ -322,3 +322,16 @@ def test_the_readme_shows_the_example_config_as_it_is_and_runs_the_example_files
     assert "python examples/release_gate/inspect_task.py examples/release_gate/fixtures.jsonl" in commands
     assert "firehouse export fixtures --format promptfoo -o examples/release_gate/fixtures.json" in commands
     assert "promptfoo@latest eval -c examples/release_gate/promptfooconfig.yaml" in commands
+
+
+def test_the_example_gate_exits_2_when_the_evaluation_breaks(exported, tmp_path, capsys, loopback_only):
+    inspect_ai()
+    gate = load_example("inspect_task").gate
+
+    def unreachable(chat):
+        raise RuntimeError("the provider is down")
+
+    assert gate(str(exported), model=mock_model(unreachable), log_dir=str(tmp_path / "logs")) == 2
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert said.err.startswith("the evaluation did not finish (error): ") and "the provider is down" in said.err
