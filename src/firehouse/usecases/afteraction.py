@@ -30,7 +30,7 @@ from firehouse.errors import DomainError, InvalidChange, echo
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import FollowUpReminder, LockNudge
 from firehouse.usecases.incidents import IncidentService
-from firehouse.usecases.pipeline import Decision, Outcome, Target, action_no, by_id, change, postmortem, war_room
+from firehouse.usecases.pipeline import Decision, Outcome, Target, action_no, by_id, change, postmortem, rule, war_room
 from firehouse.usecases.ports import Post
 
 NOTE_KIND = "pm-note"  # the timeline kind of a postmortem note: `<section>: <text>`
@@ -149,9 +149,9 @@ class AfterAction:
 
     def no_fixture(self, command: NoFixture, *, channel: str, by: str) -> Outcome:
         """Record why this failure cannot be an eval fixture; it then counts towards the lock."""
-        return self.service.change(channel, by, needs=Action.FIXTURE,
-                                   decide=lambda incident: incident.explain_no_fixture(command.reason, by=by,
-                                                                                       at=self.ctx.clock()))
+        return change(self.ctx, war_room(channel), by=by, needs=Action.FIXTURE,
+                      decide=rule(lambda incident: incident.explain_no_fixture(command.reason, by=by,
+                                                                                                             at=self.ctx.clock())))
 
     # --- the postmortem -----------------------------------------------------------------------------
 
@@ -162,8 +162,9 @@ class AfterAction:
             raise DomainError(f"`{echo(section, 20)}` is not a postmortem section: use one of {', '.join(NOTE_SECTIONS)}.")
         if not text.strip():
             raise InvalidChange("The note is empty; say what belongs in that section.")
-        return self.service.change(channel, by, needs=Action.POSTMORTEM, decide=lambda incident: incident.log(
-            text=f"{section}: {text}", by=by, at=self.ctx.clock(), kind=NOTE_KIND))
+        return change(self.ctx, war_room(channel), by=by, needs=Action.POSTMORTEM,
+                      decide=rule(lambda incident: incident.log(
+                                  text=f"{section}: {text}", by=by, at=self.ctx.clock(), kind=NOTE_KIND)))
 
     def draft_postmortem(self, *, channel: str, by: str) -> tuple[PostmortemVersion, list[str]]:
         """Render the postmortem from the record, keep the text as a version (the same text keeps its version),
@@ -298,6 +299,7 @@ def postmortem_of(uow: UnitOfWork, incident: Incident, *, templates: TemplateCat
     # The postmortem's own notes and versions belong in their sections, not in the story of the incident.
     story = [e for e in timeline if e.kind not in (NOTE_KIND, "postmortem")]
     return render_postmortem(incident, templates=templates, catalog=catalog, now=now, notes=notes, timeline=story,
-                             snapshots=uow.evidence.snapshots(incident.id), firebreaks=uow.evidence.firebreaks(incident.id),
-                             notices=uow.notices.of(incident.id), actions=uow.afteraction.actions(incident.id),
+                             snapshots=uow.evidence.snapshots(incident.id),
+                             firebreaks=uow.evidence.firebreaks(incident.id), notices=uow.notices.of(incident.id),
+                             actions=uow.afteraction.actions(incident.id),
                              fixtures=uow.afteraction.fixtures(incident.id))

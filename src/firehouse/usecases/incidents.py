@@ -23,7 +23,7 @@ from firehouse.commands.incidents import (
 )
 from firehouse.commands.timeline import Log, SetMoment
 from firehouse.config import Settings
-from firehouse.domain.events import FIREHOUSE, Event, TimelineEntry
+from firehouse.domain.events import FIREHOUSE, TimelineEntry
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import MAX_TEXT, Incident
 from firehouse.domain.naming import war_room_name
@@ -34,13 +34,12 @@ from firehouse.errors import DomainError, InvalidChange, Missing, NotAWarRoom, S
 from firehouse.store import UnitOfWork
 from firehouse.usecases.pipeline import (
     Context,
-    Decision,
     Outcome,
     Permissions,
-    Target,
     by_id,
     change,
     open_incident,
+    rule,
     war_room,
     write,
 )
@@ -139,27 +138,27 @@ class IncidentService:
     def hand_over(self, command: HandOver, *, channel: str, by: str) -> Outcome:
         to = command.user_id
         self.context.require_person(to)
-        return self.change(channel, by, needs=Action.HAND_OVER,
-                            decide=lambda incident: incident.hand_over(to=to, by=by, at=self.clock()))
+        return change(self.context, war_room(channel), by=by, needs=Action.HAND_OVER,
+                      decide=rule(lambda incident: incident.hand_over(to=to, by=by, at=self.clock())))
 
     def assign_role(self, command: AssignRole, *, channel: str, by: str) -> Outcome:
         role, to = command.role, command.user_id
         self.context.require_person(to)
-        return self.change(channel, by, needs=Action.ASSIGN_ROLE,
-                            decide=lambda incident: incident.assign_role(role, to, by=by, at=self.clock()))
+        return change(self.context, war_room(channel), by=by, needs=Action.ASSIGN_ROLE,
+                      decide=rule(lambda incident: incident.assign_role(role, to, by=by, at=self.clock())))
 
     def change_severity(self, command: ChangeSeverity, *, channel: str, by: str) -> Outcome:
         """Anyone may escalate; lowering the severity needs the `deescalate` permission."""
         severity, reason = command.severity, command.reason
-        return self.change(
-            channel, by, needs=lambda incident: incident.severity_action(severity),
-            decide=lambda incident: incident.change_severity(severity, by=by, at=self.clock(), reason=reason),
-        )
+        return change(self.context, war_room(channel), by=by,
+                      needs=lambda target: target.incident.severity_action(severity),
+                      decide=rule(lambda incident: incident.change_severity(severity, by=by, at=self.clock(),
+                                                                            reason=reason)))
 
     def change_class(self, command: ChangeClass, *, channel: str, by: str) -> Outcome:
         incident_class = self.catalog.classes[command.class_id]
-        outcome = self.change(channel, by, needs=Action.CHANGE_CLASS,
-                               decide=lambda incident: incident.change_class(incident_class, by=by, at=self.clock()))
+        outcome = change(self.context, war_room(channel), by=by, needs=Action.CHANGE_CLASS,
+                         decide=rule(lambda incident: incident.change_class(incident_class, by=by, at=self.clock())))
         if outcome.incident.private and not self.outbound.is_private(channel):
             outcome.problems.append(
                 "This war room stays public: Slack does not let apps make a public channel private. Keep"
@@ -169,25 +168,25 @@ class IncidentService:
         return outcome
 
     def change_cause(self, command: ChangeCause, *, channel: str, by: str) -> Outcome:
-        return self.change(channel, by, needs=Action.CHANGE_CAUSE,
-                           decide=lambda incident: incident.change_cause(command.cause, by=by, at=self.clock()))
+        return change(self.context, war_room(channel), by=by, needs=Action.CHANGE_CAUSE,
+                      decide=rule(lambda incident: incident.change_cause(command.cause, by=by, at=self.clock())))
 
     def change_status(self, command: ChangeStatus, *, channel: str, by: str) -> Outcome:
         """Move through the lifecycle; `resolved` goes through `resolve`, leaving it is a reopen."""
         status = command.status
         if status is Status.RESOLVED:
             return self.resolve(Resolve(), channel=channel, by=by)
-        return self.change(
-            channel, by, needs=lambda incident: Action.REOPEN if incident.status is Status.RESOLVED else Action.STATUS,
-            decide=lambda incident: incident.change_status(status, by=by, at=self.clock()),
-        )
+        return change(self.context, war_room(channel), by=by,
+                      needs=lambda target: Action.REOPEN if target.incident.status is Status.RESOLVED
+                      else Action.STATUS,
+                      decide=rule(lambda incident: incident.change_status(status, by=by, at=self.clock())))
 
     def resolve(self, command: Resolve, *, channel: str, by: str) -> Outcome:
         summary, waiver = command.summary, command.waiver
-        return self.change(
-            channel, by, needs=(Action.RESOLVE, Action.WAIVE_NOTICE) if waiver else Action.RESOLVE,
-            decide=lambda incident: incident.resolve(by=by, at=self.clock(), summary=summary, waiver=waiver),
-        )
+        return change(self.context, war_room(channel), by=by,
+                      needs=(Action.RESOLVE, Action.WAIVE_NOTICE) if waiver else Action.RESOLVE,
+                      decide=rule(lambda incident: incident.resolve(by=by, at=self.clock(), summary=summary,
+                                                                    waiver=waiver)))
 
     def set_moment(self, command: SetMoment, *, channel: str, by: str) -> Outcome:
         """Record when the incident was `detected`, or when we became `aware` of it, from what was typed."""
@@ -196,27 +195,15 @@ class IncidentService:
             moment = parse_moment(command.when, now=now)
         except ValueError as err:
             raise InvalidChange(f"{err}.") from None
-        return self.change(channel, by, needs=Action.SET_TIMES,
-                           decide=lambda incident: incident.set_moment(command.name, moment, by=by, at=now))
+        return change(self.context, war_room(channel), by=by, needs=Action.SET_TIMES,
+                      decide=rule(lambda incident: incident.set_moment(command.name, moment, by=by, at=now)))
 
     def log(self, command: Log, *, channel: str, by: str, kind: str = "log") -> TimelineEntry:
         """Append a responder's line to the timeline (`kind` says where it came from: typed, pinned, …)."""
-        outcome = self.change(channel, by, needs=Action.LOG, decide=lambda incident: incident.log(
-            text=command.text, by=by, at=self.clock(), kind=kind))
+        outcome = change(self.context, war_room(channel), by=by, needs=Action.LOG,
+                         decide=rule(lambda incident: incident.log(text=command.text, by=by, at=self.clock(),
+                                                                   kind=kind)))
         return outcome.events[0].timeline_entry()
-
-    def change(self, channel: str, by: str, *, needs: Action | tuple[Action, ...] | Callable[[Incident], Action],
-               decide: Callable[[Incident], Event | list[Event]],
-               posts: Callable[[UnitOfWork, Incident, Event], list[Post]] | None = None) -> Outcome[None]:
-        """A change to the war room's incident through the pipeline: `decide` is the domain's decision, and
-        `posts` what its first event owes Slack beyond announcing it."""
-        def decision(uow: UnitOfWork, target: Target[None]) -> Decision[None]:
-            decided = decide(target.incident)
-            events = decided if isinstance(decided, list) else [decided]
-            return Decision(events, posts(uow, target.incident, events[0]) if posts else [])
-
-        return change(self.context, war_room(channel), by=by, decide=decision,
-                      needs=(lambda target: needs(target.incident)) if callable(needs) else needs)
 
     # --- reading ------------------------------------------------------------------------------
 

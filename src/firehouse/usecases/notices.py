@@ -19,7 +19,7 @@ from firehouse.domain.permissions import Action
 from firehouse.errors import DomainError, InvalidChange
 from firehouse.store import UnitOfWork
 from firehouse.usecases.incidents import IncidentService
-from firehouse.usecases.pipeline import Decision, Outcome, Target, change, notice_no, war_room, write
+from firehouse.usecases.pipeline import Decision, Outcome, Target, change, notice_no, rule, war_room, write
 
 DRILL_CLOCKS = "This is a drill, so no regulatory clock runs and there is nothing to report."
 
@@ -37,8 +37,9 @@ class NoticeDesk:
     # --- facts and moments -----------------------------------------------------------------------
 
     def record_facts(self, command: RecordFacts, *, channel: str, by: str) -> Outcome:
-        return self.service.change(channel, by, needs=Action.FACTS, decide=lambda incident: incident.record_facts(
-            dict(command.facts), by=by, at=self.clock()))
+        return change(self.ctx, war_room(channel), by=by, needs=Action.FACTS,
+                      decide=rule(lambda incident: incident.record_facts(
+                                  dict(command.facts), by=by, at=self.clock())))
 
     # --- drafting and the life of a notice ----------------------------------------------------------
 
@@ -152,9 +153,9 @@ class NoticeDesk:
             raise InvalidChange(f"{REGIMES[regime].name} is not enabled here, so there is nothing to decide.")
         if self.service.incident_in(channel).drill:
             raise InvalidChange(DRILL_CLOCKS)
-        self.service.change(channel, by, needs=Action.NOT_REPORTABLE,
-                            decide=lambda incident: incident.decide_not_reportable(regime, reason, by=by,
-                                                                                   at=self.clock()))
+        change(self.ctx, war_room(channel), by=by, needs=Action.NOT_REPORTABLE,
+               decide=rule(lambda incident: incident.decide_not_reportable(regime, reason, by=by,
+                                                                                                  at=self.clock())))
         incident = self.service.incident_in(channel)
         rendered = self.render(incident, lane="legal", template="not_reportable", regime=regime)
         now = self.clock()

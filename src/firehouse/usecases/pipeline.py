@@ -174,6 +174,11 @@ def write(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
     return done
 
 
+def rule(decide: Callable[[Incident], Event | list[Event]]) -> Decide[R, None]:
+    """A decision the incident's own rule makes alone: all `decide` needs is the incident."""
+    return lambda uow, target: decide(target.incident)
+
+
 def _decision(decided: Decision[T] | Event | list[Event]) -> Decision[T]:
     if isinstance(decided, Decision):
         return decided

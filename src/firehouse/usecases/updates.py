@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from firehouse.commands.timeline import PostUpdate
-from firehouse.domain.events import Event, UpdatePosted
-from firehouse.domain.model import Incident
+from firehouse.domain.events import Event
 from firehouse.domain.permissions import Action
 from firehouse.errors import DomainError, Missing
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import StatusUpdate
 from firehouse.usecases.incidents import IncidentService
-from firehouse.usecases.pipeline import Outcome, Target, by_id, change
+from firehouse.usecases.pipeline import Decision, Outcome, Target, by_id, change, war_room
 from firehouse.usecases.ports import Post
 
 
@@ -27,11 +26,10 @@ class Updates:
     def post_update(self, command: PostUpdate, *, channel: str, by: str) -> Outcome:
         """Post a status update in the war room and to the stakeholders; it resets the clock. Deciding
         and recording both posts is one transaction."""
-        def decide(incident: Incident) -> Event:
-            return incident.post_update(command.text, by=by, at=self.ctx.clock(),
-                                        interval=self.ctx.interval(incident))
-
-        def posts(uow: UnitOfWork, incident: Incident, event: UpdatePosted) -> list[Post]:
+        def decide(uow: UnitOfWork, target: Target[None]) -> Decision[None]:
+            incident = target.incident
+            event = incident.post_update(command.text, by=by, at=self.ctx.clock(),
+                                         interval=self.ctx.interval(incident))
             firebreaks = tuple(uow.evidence.firebreaks(incident.id))
             stakeholders = self.ctx.stakeholder_channel(incident)
             owed = []
@@ -42,9 +40,9 @@ class Updates:
             if stakeholders:
                 owed.append(Post("update", stakeholders, StatusUpdate(
                     incident, event, event.next_due, at=event.at, firebreaks=firebreaks), event.at))
-            return owed
+            return Decision([event], owed)
 
-        return self.service.change(channel, by, needs=Action.UPDATE, decide=decide, posts=posts)
+        return change(self.ctx, war_room(channel), by=by, needs=Action.UPDATE, decide=decide)
 
     def snooze(self, *, incident_id: int, by: str) -> datetime:
         """Ask again after the snooze (never past the update's due time); returns when."""
