@@ -32,7 +32,7 @@ from pathlib import Path
 MUTMUT = "3.8.1"
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".mutation"
-COPIED = ("src", "tests", "message_templates", "pyproject.toml")
+COPIED = ("src", "tests", "message_templates", "drills", "README.md", "docs", "pyproject.toml")  # what the tests read
 CLI = "from mutmut.__main__ import cli; cli()"
 
 # mutmut's exit codes, as its own stats module reads them; anything else counts as "other"
