@@ -22,11 +22,11 @@ from firehouse.domain.snapshots import SnapshotTaken
 from firehouse.slack.gateway import Message
 from firehouse.slack.limits import sections
 
-_TOPIC_EVENTS = (CaptainHandedOver, CaptainConfirmed, SeverityChanged, ClassChanged, StatusChanged)
+_TOPIC_EVENTS = (CaptainHandedOver, CaptainConfirmed, SeverityChanged, ClassChanged, StatusChanged, Closed)
 
 
 def changes_topic(event: Event) -> bool:
-    """Whether the event changes what the channel topic shows (severity, class, captain, status)."""
+    """Whether the event changes what the channel topic shows (severity, class, captain, status; closing too)."""
     return isinstance(event, _TOPIC_EVENTS)
 
 

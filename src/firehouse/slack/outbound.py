@@ -16,7 +16,7 @@ from firehouse.comms.mrkdwn import escape_keeping_users
 from firehouse.comms.postmortem import RenderedPostmortem
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
-from firehouse.domain.afteraction import Closed, PostmortemVersion
+from firehouse.domain.afteraction import PostmortemVersion
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.drills import DrillRun
 from firehouse.domain.events import CaptainHandedOver, Event, RoleAssigned, TimelineEntry
@@ -134,8 +134,7 @@ class SlackOutbound:
                     incident, message, for_stakeholders=True), notes))
         if in_room:
             actions.append(("announce it in the war room", partial(self._post_all, room, in_room)))
-        # the topic shows the status, and closing an incident sets it as much as `/incident status` does
-        if any(announcements.changes_topic(event) or isinstance(event, Closed) for event in events):
+        if any(announcements.changes_topic(event) for event in events):
             actions.append(("update the topic", partial(self.gateway.set_topic, room, blocks.topic(incident))))
         return notes + self._run(actions, incident_id=incident.id)
 

@@ -31,7 +31,6 @@ class NoticeDesk:
         self.service = service
         self.templates = templates
         self.settings = service.settings
-        self.clock = service.clock
         self.ctx = service.context
 
     # --- facts and moments -----------------------------------------------------------------------
@@ -39,7 +38,7 @@ class NoticeDesk:
     def record_facts(self, command: RecordFacts, *, channel: str, by: str) -> Outcome:
         return change(self.ctx, war_room(channel), by=by, needs=Action.FACTS,
                       decide=rule(lambda incident: incident.record_facts(
-                                  dict(command.facts), by=by, at=self.clock())))
+                                  dict(command.facts), by=by, at=self.ctx.clock())))
 
     # --- drafting and the life of a notice ----------------------------------------------------------
 
@@ -49,7 +48,7 @@ class NoticeDesk:
             firebreaks = uow.evidence.firebreaks(incident.id)
         return render_notice(incident, templates=self.templates, catalog=self.service.catalog,
                              regimes=self.settings.regimes, lane=lane, template=template, regime=regime, stage=stage,
-                             now=self.clock(), firebreaks=firebreaks)
+                             now=self.ctx.clock(), firebreaks=firebreaks)
 
     def draft(self, command: DraftNotice, *, channel: str, by: str) -> Notice:
         """Render a draft, store it, and post it in the war room with Edit and Approve buttons."""
@@ -57,7 +56,7 @@ class NoticeDesk:
         incident = self.service.incident_in(channel)
         self.ctx.permissions.require(incident, Action.DRAFT_NOTICE, by)
         rendered = self.render(incident, lane=lane, template=template, regime=regime, stage=stage)
-        now = self.clock()
+        now = self.ctx.clock()
         drafted = Notice(incident_id=incident.id, lane=lane, template=rendered.name, title=rendered.title,
                          text=rendered.text, created_by=by, created_at=now, regime=rendered.regime,
                          stage=rendered.stage)
@@ -72,15 +71,15 @@ class NoticeDesk:
 
     def edit(self, *, notice_id: int, by: str, text: str) -> Notice:
         return self._act(notice_id, by, needs=lambda n: Action.DRAFT_NOTICE,
-                         act=lambda n: n.edit(text, by=by, at=self.clock()))
+                         act=lambda n: n.edit(text, by=by, at=self.ctx.clock()))
 
     def approve(self, *, notice_id: int, by: str) -> Notice:
         return self._act(notice_id, by, needs=lambda n: n.approve_action,
-                         act=lambda n: n.approve(by=by, at=self.clock()))
+                         act=lambda n: n.approve(by=by, at=self.ctx.clock()))
 
     def mark_sent(self, *, notice_id: int, by: str) -> Notice:
         return self._act(notice_id, by, needs=lambda n: Action.MARK_SENT,
-                         act=lambda n: n.mark_sent(by=by, at=self.clock()),
+                         act=lambda n: n.mark_sent(by=by, at=self.ctx.clock()),
                          in_drill=False)
 
     def _act(self, notice_id: int, by: str, *, needs: Callable[[Notice], Action], act: Callable[[Notice], Event],
@@ -118,7 +117,7 @@ class NoticeDesk:
             return []
         incident.notice_waiver = f"a drill: product notice #{notice.id} approved, and drills never send notices"
         return [incident.log(text=f"Customer notice settled for the drill: {incident.notice_waiver}", by=by,
-                             at=self.clock(), kind="notice")]
+                             at=self.ctx.clock(), kind="notice")]
 
     def _show(self, notice: Notice, *, incident: Incident, missing: Sequence[str] = ()) -> None:
         """Post the notice in its war room, or update the message that shows it."""
@@ -155,10 +154,10 @@ class NoticeDesk:
             raise InvalidChange(DRILL_CLOCKS)
         change(self.ctx, war_room(channel), by=by, needs=Action.NOT_REPORTABLE,
                decide=rule(lambda incident: incident.decide_not_reportable(regime, reason, by=by,
-                                                                                                  at=self.clock())))
+                                                                                                  at=self.ctx.clock())))
         incident = self.service.incident_in(channel)
         rendered = self.render(incident, lane="legal", template="not_reportable", regime=regime)
-        now = self.clock()
+        now = self.ctx.clock()
         decided = Notice(incident_id=incident.id, lane="legal", template=rendered.name, title=rendered.title,
                          text=rendered.text, created_by=by, created_at=now, regime=regime,
                          status=NoticeStatus.RECORDED, approved_by=by, approved_at=now, approved_text=rendered.text)
