@@ -11,6 +11,7 @@
      ├── TemplateProblem        a template is missing or broken (comms.templates; names the line)
      ├── SlackFailure           Slack answered with an error after the retries
      └── PartnerFailure         a trace source or a firebreak executor did not answer as asked
+          └── MetricFailure     a metric source did not answer, or refused the query
 """
 
 from __future__ import annotations
@@ -75,3 +76,11 @@ class SlackFailure(FirehouseError):
 
 class PartnerFailure(FirehouseError):
     """Another system (a trace source, a firebreak executor) failed; the reply says which and what it said."""
+
+
+class MetricFailure(PartnerFailure):
+    """A metric source did not answer or refused a query; `reason` is short ("Prometheus did not answer")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from firehouse.config.alerts import AlertSettings, with_token
-from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
 from firehouse.config.file import DEFAULT_CADENCE, DEFAULT_OUTBOX_RETENTION, BoardSettings, parse_duration, validate
+from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
+from firehouse.config.signals import MetricSourceSettings, WatchSettings
 from firehouse.domain.board import Cadence
 from firehouse.domain.classes import Catalog
 from firehouse.domain.permissions import Policy
+from firehouse.domain.signals import Signal
 from firehouse.errors import ConfigError
 
 __all__ = ["Settings", "check_settings", "database_url_of", "load_settings", "parse_duration"]
@@ -54,6 +56,9 @@ class Settings:
     trace_sources: Mapping[str, TraceSourceSettings] = field(default_factory=dict)
     outbox_retention: timedelta = DEFAULT_OUTBOX_RETENTION  # sent posts are deleted after this; the timeline stays
     alerts: AlertSettings = field(default_factory=AlertSettings)  # alert intake: on with FIREHOUSE_ALERT_TOKEN
+    metric_sources: Mapping[str, MetricSourceSettings] = field(default_factory=dict)
+    signals: Mapping[str, Signal] = field(default_factory=dict)  # what a war room can watch, by name
+    watch: WatchSettings = field(default_factory=WatchSettings)  # when firebreaks are verified, and how
 
     @property
     def socket_mode(self) -> bool:
@@ -185,7 +190,7 @@ def _unset_secrets(environ: Mapping[str, str], *, cwd: Path) -> list[str]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
         return []  # the file's own problem is reported when it is read
     unset = []
-    for section in ("firebreaks", "trace_sources"):
+    for section in ("firebreaks", "trace_sources", "metric_sources"):
         tables = data.get(section)
         for name, spec in (tables.items() if isinstance(tables, dict) else ()):
             for key in ("token_env", "secret_env"):

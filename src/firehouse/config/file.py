@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from firehouse.config import alerts, integrations, shape
+from firehouse.config import signals as signal_config
 from firehouse.domain.board import FIRST_HOUR, Cadence
 from firehouse.domain.classes import DEFAULT_CAUSES, DEFAULT_CLASSES, LANES, Catalog, IncidentClass
 from firehouse.domain.clocks import REGIMES
@@ -20,7 +21,7 @@ DEFAULT_CADENCE = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelt
                    Severity.SEV3: timedelta(minutes=60)}
 TOP_LEVEL_KEYS = ("stakeholder_channel", "channel_prefix", "cadence", "status_board", "classes", "causes", "roles",
                   "admins", "permissions", "regimes", "regime_classes", "workers", "snapshot_max_bytes",
-                  "firebreaks", "trace_sources", "outbox_retention", "alerts")
+                  "firebreaks", "trace_sources", "outbox_retention", "alerts", "metric_sources", "signals", "watch")
 MAX_SNAPSHOT = 16_000_000
 MAX_WORKERS = 256
 DEFAULT_OUTBOX_RETENTION = timedelta(days=30)
@@ -87,6 +88,14 @@ def validate(data: dict[str, Any], *, secrets: Mapping[str, str] | None = None) 
     if "trace_sources" in data:
         settings["trace_sources"] = integrations.trace_sources(data["trace_sources"], secrets=secrets,
                                                                duration=duration_at)
+    if "metric_sources" in data:
+        settings["metric_sources"] = signal_config.metric_sources(data["metric_sources"], secrets=secrets,
+                                                                  duration=duration_at)
+    if "signals" in data:
+        settings["signals"] = signal_config.signals(data["signals"], sources=settings.get("metric_sources", {}),
+                                                    duration=duration_at)
+    if "watch" in data:
+        settings["watch"] = signal_config.watch(data["watch"], duration=duration_at)
     if "outbox_retention" in data:
         settings["outbox_retention"] = duration_at(data["outbox_retention"], "outbox_retention")
     if "cadence" in data:

@@ -61,7 +61,7 @@ def firebreaks(table: Any, *, secrets: Mapping[str, str] | None,
     found = {}
     for name, spec in shape.table(table, "firebreaks").items():
         where = f"firebreaks.{name}"
-        _name(name, where)
+        name_of(name, where)
         spec = shape.table(spec, where)
         executor = spec.get("executor")
         if executor not in EXECUTORS:
@@ -72,7 +72,7 @@ def firebreaks(table: Any, *, secrets: Mapping[str, str] | None,
         if missing:
             raise ValueError(f"{where} lacks {missing[0]} (a {executor} firebreak needs "
                              f"{', '.join(('kind', 'target', *EXECUTORS[executor]['required']))})")
-        kind = _text(spec["kind"], f"{where}.kind")
+        kind = text_of(spec["kind"], f"{where}.kind")
         if kind not in KINDS:
             raise ValueError(f"{where}.kind must be one of {', '.join(KINDS)}, not {kind!r}")
         rollback = spec.get("rollback")
@@ -82,19 +82,19 @@ def firebreaks(table: Any, *, secrets: Mapping[str, str] | None,
         if action not in ("off", "on"):
             raise ValueError(f"{where}.action must be \"off\" (a kill switch) or \"on\" (a fallback flag)")
         secret_key = "token_env" if executor == "unleash" else "secret_env"
-        secret = _secret(spec[secret_key], f"{where}.{secret_key}", secrets)
+        secret = secret_of(spec[secret_key], f"{where}.{secret_key}", secrets)
         if executor == "webhook" and secrets is not None and not _signing_secret(secret):
             raise ValueError(f"{where}.secret_env names {spec[secret_key]}, which must hold a Standard Webhooks"
                              " signing secret: whsec_ followed by base64")
         found[name] = FirebreakSettings(
-            configured=Configured(name=name, kind=kind, target=_text(spec["target"], f"{where}.target"),
+            configured=Configured(name=name, kind=kind, target=text_of(spec["target"], f"{where}.target"),
                                   executor=executor, rollback_of=rollback),
-            url=_url(spec["url"], f"{where}.url"),
+            url=url_of(spec["url"], f"{where}.url"),
             secret=secret,
             timeout=duration(spec["timeout"], f"{where}.timeout") if "timeout" in spec else DEFAULT_TIMEOUT,
-            project=_text(spec.get("project", "default"), f"{where}.project"),
-            feature=_text(spec.get("feature", ""), f"{where}.feature", empty=executor != "unleash"),
-            environment=_text(spec.get("environment", ""), f"{where}.environment", empty=executor != "unleash"),
+            project=text_of(spec.get("project", "default"), f"{where}.project"),
+            feature=text_of(spec.get("feature", ""), f"{where}.feature", empty=executor != "unleash"),
+            environment=text_of(spec.get("environment", ""), f"{where}.environment", empty=executor != "unleash"),
             action=action,
         )
     return found
@@ -104,24 +104,25 @@ def trace_sources(table: Any, *, secrets: Mapping[str, str] | None, duration: An
     found = {}
     for name, spec in shape.table(table, "trace_sources").items():
         where = f"trace_sources.{name}"
-        _name(name, where)
+        name_of(name, where)
         spec = shape.table(spec, where)
         shape.no_unknown(spec, TRACE_KEYS, where=f"{where}.")
-        url = _url(spec.get("url"), f"{where}.url")
+        url = url_of(spec.get("url"), f"{where}.url")
         if "{trace_id}" not in url:
             raise ValueError(f"{where}.url must contain {{trace_id}}, where the trace id goes")
         header = spec.get("header")
         if (header is None) != ("token_env" not in spec):
-            raise ValueError(f"{where}: header and token_env go together (the header, and the variable holding its value)")
+            raise ValueError(f"{where}: header and token_env go together (the header, and the variable holding its"
+                             " value)")
         found[name] = TraceSourceSettings(
-            name=name, url=url, header=_text(header, f"{where}.header") if header is not None else None,
-            token=_secret(spec["token_env"], f"{where}.token_env", secrets) if header is not None else None,
+            name=name, url=url, header=text_of(header, f"{where}.header") if header is not None else None,
+            token=secret_of(spec["token_env"], f"{where}.token_env", secrets) if header is not None else None,
             timeout=duration(spec["timeout"], f"{where}.timeout") if "timeout" in spec else timedelta(seconds=5),
         )
     return found
 
 
-def _secret(variable: Any, key: str, secrets: Mapping[str, str] | None) -> str:
+def secret_of(variable: Any, key: str, secrets: Mapping[str, str] | None) -> str:
     if not isinstance(variable, str) or not _ENV.match(variable):
         raise ValueError(f"{key} must name an environment variable (like \"UNLEASH_ADMIN_TOKEN\"), not {variable!r}")
     if secrets is None:
@@ -139,18 +140,18 @@ def _signing_secret(value: str) -> bool:
         return False
 
 
-def _name(name: str, where: str) -> None:
+def name_of(name: str, where: str) -> None:
     if not _NAME.match(name):
         raise ValueError(f"[{where}]: a name is 1-40 characters of a-z, 0-9, '_' and '-'")
 
 
-def _url(value: Any, key: str) -> str:
+def url_of(value: Any, key: str) -> str:
     if not isinstance(value, str) or not _URL.match(value):
         raise ValueError(f"{key} must be an http(s) URL, not {value!r}")
     return value
 
 
-def _text(value: Any, key: str, *, empty: bool = False) -> str:
+def text_of(value: Any, key: str, *, empty: bool = False) -> str:
     if not isinstance(value, str) or (not value.strip() and not empty):
         raise ValueError(f"{key} must be a non-empty string, not {value!r}")
     return value

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
+from firehouse.config.signals import MetricSourceSettings
 from firehouse.domain.afteraction import PostmortemVersion
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.drills import DrillRun
 from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
+from firehouse.domain.signals import Series
 
 if TYPE_CHECKING:
     from firehouse.comms.postmortem import RenderedPostmortem
@@ -85,6 +87,13 @@ class Executors(Protocol):
 class TraceSources(Protocol):
     def fetch(self, source: TraceSourceSettings, trace_id: str) -> str:
         """The trace's JSON text; PartnerFailure when the source is down, slow, says 404 or sends no JSON."""
+
+
+class MetricSources(Protocol):
+    def range(self, source: MetricSourceSettings, query: str, *, start: datetime, end: datetime,
+              step: timedelta) -> list[Series]:
+        """The query's series over [start, end] at `step`; MetricFailure when the source is down, slow, or
+        refuses the query (its reason is short enough for one line of an update)."""
 
 
 class Outbound(Protocol):

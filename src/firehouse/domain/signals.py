@@ -1,0 +1,466 @@
+"""Live signals: whether containment worked, read from the metrics rather than hoped for.
+
+A signal is a named PromQL query with a label people read, a unit, the direction that is worse, and a
+baseline: the same window a while ago (`baseline = "7d"`) or a threshold. A war room watches signals; the
+rules here are pure: how a range of values reads against its baseline, what a firebreak measurably did, and
+which signals an incident watches by itself (its class, a firebreak pulled, an alert's name).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from firehouse.domain.events import TimelineEntry
+from firehouse.domain.times import hhmm, span
+
+UNITS = ("percent", "count", "per_second", "seconds", "usd", "tokens")
+WORSE = ("higher", "lower")
+DEFAULT_TOLERANCE = 0.2  # within baseline: no more than 20 % worse than the same window before
+MAX_LINES = 5  # series drawn one by one on a chart; the rest are summed as "other"
+MEASURABLE = 0.10  # a change smaller than this (relative) is no measurable effect
+POINTS = 240  # points a range query asks for, whatever the range
+
+Point = tuple[datetime, float]
+
+
+class Origin(StrEnum):
+    """Why a war room watches a signal."""
+
+    COMMAND = "command"  # someone typed `/incident watch <signal>` or pressed Watch
+    CLASS = "class"  # the incident's class is in the signal's `watch.classes`
+    FIREBREAK = "firebreak"  # a firebreak in `watch.firebreaks` was pulled
+    ALERT = "alert"  # an alert named in `watch.alerts` arrived, or the alert's own expression
+    DRILL = "drill"  # the drill's scenario scripts it
+
+
+@dataclass(frozen=True)
+class WatchWhen:
+    """When a configured signal is watched without anyone asking."""
+
+    classes: tuple[str, ...] = ()
+    firebreaks: tuple[str, ...] = ()
+    alerts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A named query against a metric source, and how to read its values."""
+
+    name: str
+    query: str
+    label: str
+    source: str
+    unit: str = "count"
+    worse: str = "higher"
+    baseline: timedelta | None = None  # compare with the same window this long ago
+    threshold: float | None = None  # or with this value
+    tolerance: float = DEFAULT_TOLERANCE
+    watch: WatchWhen = field(default_factory=WatchWhen)
+
+    def show(self, value: float | None) -> str:
+        """`9.1%`, `1,204`, `3.2/s`, `1.40 s`, `$12.50` or `48,000 tokens`; `-` for no value."""
+        if value is None:
+            return "-"
+        match self.unit:
+            case "percent":
+                return f"{value * 100:.1f}%"
+            case "per_second":
+                return f"{value:,.3g}/s"
+            case "seconds":
+                return f"{value:,.2f} s"
+            case "usd":
+                return f"${value:,.2f}"
+            case "tokens":
+                return f"{value:,.0f} tokens"
+        return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.3g}"
+
+    @property
+    def baseline_name(self) -> str:
+        """How the baseline is named to people: `7d before` or `threshold 3.0%`."""
+        if self.threshold is not None:
+            return f"threshold {self.show(self.threshold)}"
+        return f"{span(self.baseline)} before" if self.baseline else "no baseline"
+
+    def within(self, value: float, baseline: float | None) -> bool | None:
+        """Whether `value` is within baseline: on the good side of the threshold, or no more than `tolerance`
+        worse than the baseline window. None when there is nothing to compare with."""
+        if self.threshold is not None:
+            baseline = self.threshold
+            slack = 0.0
+        elif baseline is None:
+            return None
+        else:
+            slack = abs(baseline) * self.tolerance
+        return value <= baseline + slack if self.worse == "higher" else value >= baseline - slack
+
+    def better(self, before: float, after: float) -> float:
+        """How much better `after` is than `before`, relative (0.77: 77 % better; negative: worse)."""
+        if before == 0:
+            return 0.0 if after == 0 else (-1.0 if (after > 0) == (self.worse == "higher") else 1.0)
+        change = (after - before) / abs(before)
+        return -change if self.worse == "higher" else change
+
+
+@dataclass(frozen=True)
+class Series:
+    """One series a query answered: its labels and its values, oldest first."""
+
+    labels: tuple[tuple[str, str], ...]
+    points: tuple[Point, ...]
+
+    @property
+    def name(self) -> str:
+        """`{model="a", route="b"}`, or the whole query's value when it has no labels."""
+        shown = [(k, v) for k, v in self.labels if k != "__name__"]
+        return "{" + ", ".join(f'{k}="{v}"' for k, v in shown) + "}" if shown else "value"
+
+
+def finite(points: Iterable[Point]) -> list[Point]:
+    """The points with a real value (Prometheus answers NaN or ±Inf for 0/0 and the like)."""
+    return [(t, v) for t, v in points if math.isfinite(v)]
+
+
+def combine(series: Sequence[Series], unit: str) -> tuple[Point, ...]:
+    """Several series as one line, per moment: their sum, or their mean for a ratio (`percent`)."""
+    by_time: dict[datetime, list[float]] = {}
+    for one in series:
+        for at, value in finite(one.points):
+            by_time.setdefault(at, []).append(value)
+    return tuple((at, sum(values) / len(values) if unit == "percent" else sum(values))
+                 for at, values in sorted(by_time.items()))
+
+
+def mean(points: Iterable[Point], start: datetime, end: datetime) -> float | None:
+    """The mean of the finite values in [start, end]; None when there are none."""
+    values = [v for t, v in finite(points) if start <= t <= end]
+    return sum(values) / len(values) if values else None
+
+
+def step_for(start: datetime, end: datetime) -> timedelta:
+    """The resolution of a range query: about POINTS points, never finer than 15 seconds."""
+    return max(timedelta(seconds=15), (end - start) / POINTS)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A signal read over [start, end]: the series the query answered, and its baseline window's series
+    moved onto this window (empty for a threshold)."""
+
+    signal: Signal
+    start: datetime
+    end: datetime
+    series: tuple[Series, ...]
+    baseline_series: tuple[Series, ...] = ()
+
+    @property
+    def line(self) -> tuple[Point, ...]:
+        return combine(self.series, self.signal.unit)
+
+    @property
+    def baseline_line(self) -> tuple[Point, ...]:
+        if self.signal.threshold is not None:
+            return ((self.start, self.signal.threshold), (self.end, self.signal.threshold))
+        return combine(self.baseline_series, self.signal.unit)
+
+    @property
+    def empty(self) -> bool:
+        return not self.line
+
+    def lines(self) -> list[tuple[str, tuple[Point, ...]]]:
+        """What a chart draws: up to MAX_LINES series by name (the largest first), the rest summed as "other"."""
+        ranked = sorted(self.series, key=lambda s: -max((v for _, v in finite(s.points)), default=0.0))
+        shown = [(s.name, tuple(finite(s.points))) for s in ranked[:MAX_LINES]]
+        rest = ranked[MAX_LINES:]
+        if rest:
+            shown.append((f"other ({len(rest)})", combine(rest, "count")))
+        return shown
+
+    def value(self, *, start: datetime, end: datetime) -> float | None:
+        return mean(self.line, start, end)
+
+    def baseline(self, *, start: datetime, end: datetime) -> float | None:
+        if self.signal.threshold is not None:
+            return self.signal.threshold
+        return mean(self.baseline_line, start, end)
+
+    def now(self, window: timedelta) -> Standing:
+        """Where the signal stands over the last `window`, and since when it has stood so."""
+        start = self.end - window
+        value = self.value(start=start, end=self.end)
+        baseline = self.baseline(start=start, end=self.end)
+        within = None if value is None else self.signal.within(value, baseline)
+        return Standing(self.signal, value, baseline, within, self._since(within) if within is not None else None)
+
+    def _since(self, within: bool) -> datetime | None:
+        """The first moment of the run of points that, like now, are `within` baseline (or not)."""
+        base = dict(self.baseline_line) if self.signal.threshold is None else None
+        since = None
+        for at, value in reversed(self.line):
+            reference = self.signal.threshold if base is None else base.get(at)
+            if reference is None and base is not None:
+                continue  # no baseline value at this moment: it neither ends nor extends the run
+            if self.signal.within(value, reference) is not within:
+                break
+            since = at
+        return since
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A signal's value over the last window against its baseline."""
+
+    signal: Signal
+    value: float | None
+    baseline: float | None
+    within: bool | None
+    since: datetime | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        """value ÷ baseline (`4.6×`), when both are known and the baseline is not zero."""
+        if self.value is None or not self.baseline:
+            return None
+        return self.value / self.baseline
+
+    def describe(self) -> str:
+        """`fraud-flag rate 2.1% (baseline 2.0%): within baseline since 14:32 UTC`."""
+        label, show = self.signal.label, self.signal.show
+        if self.value is None:
+            return f"{label}: no data"
+        base = f"{'baseline' if self.signal.threshold is None else 'threshold'} {show(self.baseline)}"
+        if self.baseline is None:
+            return f"{label} {show(self.value)} (no baseline data {self.signal.baseline_name})"
+        where = "within baseline" if self.within else "outside baseline"
+        since = f" since {hhmm(self.since)}" if self.since else ""
+        return f"{label} {show(self.value)} ({base}): {where}{since}"
+
+    def headline(self) -> str:
+        """`fraud-flag rate 9.1% now (baseline 2.0%, 4.6×)`, the line under a chart."""
+        label, show = self.signal.label, self.signal.show
+        if self.value is None:
+            return f"{label}: no data"
+        if self.baseline is None:
+            return f"{label} {show(self.value)} now (no baseline data {self.signal.baseline_name})"
+        word = "baseline" if self.signal.threshold is None else "threshold"
+        ratio = f", {self.ratio:.1f}×" if self.ratio is not None else ""
+        return f"{label} {show(self.value)} now ({word} {show(self.baseline)}{ratio})"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A signal that could not be read now, and why ("Prometheus did not answer"): said, never fatal."""
+
+    signal: Signal
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.signal.label}: unavailable: {self.reason}"
+
+    headline = describe
+
+
+def outside(standings: Iterable[Standing | Unreadable]) -> list[Standing]:
+    """The signals known to stand outside their baseline now."""
+    return [s for s in standings if isinstance(s, Standing) and s.within is False]
+
+
+# --- verification ---------------------------------------------------------------------------------------
+
+
+class Verdict(StrEnum):
+    WORKED = "worked"  # back within baseline
+    BETTER = "better"  # measurably better, still outside baseline
+    NO_EFFECT = "no effect"
+    WORSE = "worse"
+    UNKNOWN = "unknown"  # no data before or after, or the source never answered
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a firebreak measurably did to a signal: its mean over `window` before the pull against its mean
+    over the last `window`."""
+
+    firebreak: str
+    signal: str  # the label
+    before: float | None
+    after: float | None
+    verdict: Verdict
+    text: str
+
+    @property
+    def worked(self) -> bool:
+        return self.verdict is Verdict.WORKED
+
+
+def measure(reading: Reading, *, firebreak: str, took_effect: datetime, window: timedelta) -> Effect:
+    """`Effect of refund-agent-off on fraud-flag rate: 9.1% → 2.1% (−77%), back within baseline`."""
+    signal, show = reading.signal, reading.signal.show
+    before = reading.value(start=took_effect - window, end=took_effect)
+    after = reading.value(start=reading.end - window, end=reading.end)
+    head = f"Effect of {firebreak} on {signal.label}"
+
+    def effect(verdict: Verdict, text: str) -> Effect:
+        return Effect(firebreak, signal.label, before, after, verdict, f"{head}: {text}")
+
+    if before is None or after is None:
+        return effect(Verdict.UNKNOWN, "not measurable, no data " + (
+            "before the pull" if before is None else f"in the last {span(window)}"))
+    moved = f"{show(before)} → {show(after)}"
+    relative = (after - before) / abs(before) if before else 0.0
+    change = f"{'−' if relative < 0 else '+'}{abs(relative):.0%}"
+    within = signal.within(after, reading.baseline(start=reading.end - window, end=reading.end))
+    better = signal.better(before, after)
+    if within and better > 0:
+        return effect(Verdict.WORKED, f"{moved} ({change}), back within baseline")
+    if abs(better) < MEASURABLE:
+        return effect(Verdict.NO_EFFECT, f"no measurable effect: {moved}")
+    if better < 0:
+        return effect(Verdict.WORSE, f"worse: {moved} ({change})")
+    return effect(Verdict.BETTER, f"{moved} ({change}), " + (
+        "still outside baseline" if within is False else "no baseline to compare with"))
+
+
+def unmeasured(firebreak: str, signal: Signal, reason: str) -> Effect:
+    """The source never answered while the verification was due: said so, once."""
+    return Effect(firebreak, signal.label, None, None, Verdict.UNKNOWN,
+                  f"Effect of {firebreak} on {signal.label}: not measured, {reason}")
+
+
+def settled(readings: Sequence[Standing | Unreadable], *, now: datetime, settle: timedelta) -> bool:
+    """Every watched signal has stood within baseline for at least `settle`."""
+    return bool(readings) and all(isinstance(r, Standing) and r.within and r.since is not None
+                                  and now - r.since >= settle for r in readings)
+
+
+# --- watching ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Watch:
+    """A war room watching a signal, from `started_at` until someone stops it."""
+
+    incident_id: int
+    signal: Signal
+    origin: Origin
+    started_by: str
+    started_at: datetime
+    stopped_by: str | None = None
+    stopped_at: datetime | None = None
+    settled_at: datetime | None = None  # when the captain was told it settled in monitoring
+    id: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.stopped_at is None
+
+    def stop(self, *, by: str, at: datetime) -> SignalUnwatched:
+        self.stopped_by, self.stopped_at = by, at
+        return SignalUnwatched(at=at, by=by, name=self.signal.name, label=self.signal.label)
+
+    def event(self) -> SignalWatched:
+        return SignalWatched(at=self.started_at, by=self.started_by, name=self.signal.name, label=self.signal.label,
+                             origin=self.origin)
+
+
+def automatic(signals: Iterable[Signal], *, class_id: str | None = None, firebreak: str | None = None,
+              alert: str | None = None) -> list[tuple[Signal, Origin]]:
+    """The configured signals an incident of `class_id`, a pull of `firebreak` or an alert named `alert` brings."""
+    found = []
+    for signal in signals:
+        if class_id and class_id in signal.watch.classes:
+            found.append((signal, Origin.CLASS))
+        elif firebreak and firebreak in signal.watch.firebreaks:
+            found.append((signal, Origin.FIREBREAK))
+        elif alert and alert in signal.watch.alerts:
+            found.append((signal, Origin.ALERT))
+    return found
+
+
+@dataclass
+class Verification:
+    """A firebreak's measured effect on one watched signal, due `verify_after` after it took effect."""
+
+    incident_id: int
+    firebreak_id: int
+    signal: str  # the watched signal's name
+    due_at: datetime
+    done_at: datetime
+    verdict: Verdict
+    text: str
+    before: float | None = None
+    after: float | None = None
+    id: int | None = None
+
+
+# --- what goes on the timeline ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignalWatched:
+    at: datetime
+    by: str
+    name: str
+    label: str
+    origin: Origin
+
+    def timeline_entry(self) -> TimelineEntry:
+        why = {Origin.COMMAND: "", Origin.CLASS: " (its class is watched)", Origin.FIREBREAK: " (a firebreak it"
+               " verifies was pulled)", Origin.ALERT: " (the alert's own signal)", Origin.DRILL: " (the drill's"
+               " scripted signal)"}[self.origin]
+        return TimelineEntry(self.at, self.by, "signals", f"Watching {self.label} (`{self.name}`){why}")
+
+
+@dataclass(frozen=True)
+class SignalUnwatched:
+    at: datetime
+    by: str
+    name: str
+    label: str
+
+    def timeline_entry(self) -> TimelineEntry:
+        return TimelineEntry(self.at, self.by, "signals", f"Stopped watching {self.label} (`{self.name}`)")
+
+
+@dataclass(frozen=True)
+class FirebreakVerified:
+    """A firebreak's effect on a watched signal was measured."""
+
+    at: datetime
+    by: str
+    firebreak_id: int
+    effect: Effect
+
+    def timeline_entry(self) -> TimelineEntry:
+        return TimelineEntry(self.at, self.by, "verify", self.effect.text)
+
+
+@dataclass(frozen=True)
+class SignalsOverridden:
+    """The status moved although watched signals were still outside their baseline: confirmed by a person."""
+
+    at: datetime
+    by: str
+    status: str
+    standings: tuple[str, ...]
+
+    def timeline_entry(self) -> TimelineEntry:
+        return TimelineEntry(self.at, self.by, "signals", f"Moved to {self.status} although still outside baseline"
+                                                          f" (confirmed): {'; '.join(self.standings)}")
+
+
+@dataclass(frozen=True)
+class SignalsSettled:
+    """In monitoring, every watched signal stayed within baseline for the settle window."""
+
+    at: datetime
+    by: str
+    settle: timedelta
+    standings: tuple[str, ...]
+
+    def timeline_entry(self) -> TimelineEntry:
+        return TimelineEntry(self.at, self.by, "signals", f"Every watched signal within baseline for"
+                                                          f" {span(self.settle)}: {'; '.join(self.standings)}")
