@@ -97,6 +97,19 @@ class Signal:
             slack = abs(baseline) * self.tolerance
         return value <= baseline + slack if self.worse == "higher" else value >= baseline - slack
 
+    def to_json(self) -> dict:
+        """The definition as it was watched, for the store and the evidence (durations in seconds)."""
+        return {"name": self.name, "query": self.query, "label": self.label, "source": self.source,
+                "unit": self.unit, "worse": self.worse, "tolerance": self.tolerance, "threshold": self.threshold,
+                "baseline": self.baseline.total_seconds() if self.baseline else None}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Signal:
+        baseline = data.get("baseline")
+        return cls(name=data["name"], query=data["query"], label=data["label"], source=data["source"],
+                   unit=data["unit"], worse=data["worse"], tolerance=data["tolerance"], threshold=data["threshold"],
+                   baseline=timedelta(seconds=baseline) if baseline else None)
+
     def better(self, before: float, after: float) -> float:
         """How much better `after` is than `before`, relative (0.77: 77 % better; negative: worse)."""
         if before == 0:

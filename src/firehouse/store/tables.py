@@ -287,3 +287,39 @@ class AlertRoomRow(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incident.id", primary_key=True)
     opened_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
     storm: bool = False
+
+
+class WatchRow(SQLModel, table=True):
+    """A war room watching a live signal. The signal's definition is kept as it was watched (`signal`), so an
+    alert's own expression, or a signal since reconfigured, still reads as it did."""
+
+    __tablename__ = "signal_watch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    name: str = Field(max_length=60)
+    signal: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    origin: str = Field(max_length=20)  # command, class, firebreak, alert, drill
+    started_by: str = Field(max_length=40)
+    started_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    stopped_by: str | None = Field(default=None, max_length=40)
+    stopped_at: datetime | None = _moment()
+    settled_at: datetime | None = _moment()  # when the captain heard every signal settled in monitoring
+
+
+class VerificationRow(SQLModel, table=True):
+    """A firebreak's measured effect on one watched signal: what it was before, what it is after, the verdict."""
+
+    __tablename__ = "verification"
+    __table_args__ = (UniqueConstraint("firebreak_id", "signal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    firebreak_id: int = Field(foreign_key="firebreak.id")
+    signal: str = Field(max_length=60)
+    due_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    done_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    verdict: str = Field(max_length=20)  # worked, better, no effect, worse, unknown
+    text: str = Field(sa_type=Text)
+    before: float | None = None
+    after: float | None = None
