@@ -24,6 +24,7 @@ from firehouse.errors import ConfigError
 from firehouse.intake import AlertWorker, alerts_app
 from firehouse.intake.app import WSGIApp
 from firehouse.integrations.executors import HttpExecutors
+from firehouse.integrations.metrics import PrometheusSources
 from firehouse.integrations.traces import HttpTraceSources
 from firehouse.ops.health import Health
 from firehouse.ops.metrics import Metrics, outbox_state
@@ -39,7 +40,8 @@ from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, utc_now
 from firehouse.usecases.notices import NoticeDesk
-from firehouse.usecases.ports import Executors, TraceSources
+from firehouse.usecases.ports import Executors, MetricSources, TraceSources
+from firehouse.usecases.signals import Signals
 from firehouse.usecases.stats import Stats
 from firehouse.usecases.updates import Updates
 
@@ -93,7 +95,8 @@ class Firehouse:
 
 
 def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: Callable[[], datetime] = utc_now,
-          executors: Executors | None = None, traces: TraceSources | None = None) -> tuple[Services, StatusBoard]:
+          executors: Executors | None = None, traces: TraceSources | None = None,
+          metrics: MetricSources | None = None) -> tuple[Services, StatusBoard]:
     """The use cases and the status board over a store and a gateway (the real ones, or a test's)."""
     templates = TemplateCatalogue.with_override(settings.templates_dir)
     outbox = Outbox(engine=engine, gateway=gateway, clock=clock)
@@ -102,16 +105,18 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
     incidents = IncidentService(engine=engine, outbound=outbound, settings=settings, clock=clock)
     scheduler = BackgroundScheduler(timezone=UTC, executors={"default": JobExecutor(8)})
     board = StatusBoard(service=incidents, outbox=outbox, scheduler=scheduler)
-    services = Services(incidents=incidents, updates=Updates(incidents),
+    signals = Signals(service=incidents, sources=metrics or PrometheusSources())
+    services = Services(incidents=incidents, updates=Updates(incidents, signals=signals),
                         notices=NoticeDesk(service=incidents, templates=templates),
                         evidence=Evidence(service=incidents, traces=traces or HttpTraceSources()),
                         containment=Containment(service=incidents, executors=executors or HttpExecutors()),
                         afteraction=AfterAction(service=incidents, templates=templates),
                         stats=Stats(engine=engine, settings=settings, clock=clock),
-                        drills=Drills(service=incidents), gateway=gateway)
+                        drills=Drills(service=incidents), signals=signals, gateway=gateway)
     board.on_lead.append(lambda alone_at_start: services.containment.recover(everything=alone_at_start))
     board.follow(services.afteraction)
     board.practise(services.drills)
+    board.verify(signals)
     return services, board
 
 
@@ -139,7 +144,7 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     health = Health(engine=engine, board=board, slack="ok")  # App() ran auth.test: Slack answered at start-up
     intake = worker = None
     if settings.alerts.enabled:
-        alerts = AlertIntake(service=services.incidents)
+        alerts = AlertIntake(service=services.incidents, bring=services.signals.for_alerts)
         alerts.on_outcome.append(metrics.alert_outcome)
         worker = AlertWorker(alerts.drain)
         board.on_lead.append(lambda alone_at_start: worker.wake())  # a restart's or a failure's leftovers

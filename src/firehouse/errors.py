@@ -12,6 +12,7 @@
      ├── SlackFailure           Slack answered with an error after the retries
      └── PartnerFailure         a trace source or a firebreak executor did not answer as asked
           └── MetricFailure     a metric source did not answer, or refused the query
+               └── QueryRefused the source refused the query itself (a PromQL syntax error)
 """
 
 from __future__ import annotations
@@ -84,3 +85,7 @@ class MetricFailure(PartnerFailure):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class QueryRefused(MetricFailure):
+    """The metric source refused the query itself (a PromQL syntax error): trying again will not help."""

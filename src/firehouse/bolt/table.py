@@ -21,13 +21,11 @@ from firehouse.bolt.handlers.incidents import (
     change_cause,
     change_class,
     change_severity,
-    change_status,
     declare,
     hand_over,
     list_incidents,
     log_entry,
     open_declare_modal,
-    resolve,
     set_moment,
     show_roles,
     show_summary,
@@ -35,9 +33,20 @@ from firehouse.bolt.handlers.incidents import (
 )
 from firehouse.bolt.handlers.notices import clock, draft_notice, record_facts
 from firehouse.bolt.handlers.request import Request
+from firehouse.bolt.handlers.signals import change_status, resolve, watch
 from firehouse.bolt.handlers.stats import show_stats
 from firehouse.bolt.handlers.updates import post_update
-from firehouse.commands import afteraction, containment, drills, evidence, incidents, notices, stats, timeline
+from firehouse.commands import (
+    afteraction,
+    containment,
+    drills,
+    evidence,
+    incidents,
+    notices,
+    signals,
+    stats,
+    timeline,
+)
 from firehouse.commands.grammar import ANYWHERE, WAR_ROOM, Grammar, Parser
 from firehouse.commands.incidents import ShowHelp
 from firehouse.comms.mrkdwn import escape
@@ -109,6 +118,7 @@ COMMANDS: tuple[Row, ...] = (
     Row(evidence.SNAPSHOT, freeze, Action.SNAPSHOT),
     Row(evidence.SNAPSHOTS, show_snapshots),
     Row(containment.FIREBREAK, firebreak, Action.PULL_FIREBREAK),
+    Row(signals.WATCH, watch, Action.WATCH),
     Row(afteraction.ACTION, add_action, Action.FOLLOW_UP),
     Row(afteraction.ACTIONS, show_actions),
     Row(afteraction.FIXTURE, fixture, Action.FIXTURE),

@@ -29,14 +29,22 @@ class Freeze:
 
 
 @dataclass(frozen=True)
+class FreezeSignals:
+    """`/incident snapshot signals`: the range data of every watched signal, frozen."""
+
+
+@dataclass(frozen=True)
 class OpenSnapshotForm:
     """Bare `/incident snapshot`: the form for long evidence; with fields, a Freeze."""
 
     @classmethod
-    def parse(cls, rest: str, catalog: Catalog, form: str) -> OpenSnapshotForm | Freeze:
-        """`key=value …`: a value runs until the next ` key=`, so values may hold spaces; keys are free."""
+    def parse(cls, rest: str, catalog: Catalog, form: str) -> OpenSnapshotForm | Freeze | FreezeSignals:
+        """`key=value …`: a value runs until the next ` key=`, so values may hold spaces; keys are free.
+        `signals` alone freezes the watched signals."""
         if not rest:
             return cls()
+        if rest.lower() == "signals":
+            return FreezeSignals()
         if rest.startswith("="):
             raise UsageError("A field name is missing before `=`.", form=form)
         starts = list(_FIELD_START.finditer(rest))
@@ -57,8 +65,9 @@ class OpenSnapshotForm:
         return Freeze(tuple(fields.items()))
 
 
-SNAPSHOT = Grammar("snapshot", "/incident snapshot [<key>=<value> …]",
-                   "freeze evidence (`trace=<id>` pulls a trace; alone, the form for long fields)", WAR_ROOM,
+SNAPSHOT = Grammar("snapshot", "/incident snapshot [<key>=<value> … | signals]",
+                   "freeze evidence (`trace=<id>` pulls a trace, `signals` the watched signals; alone, the form)",
+                   WAR_ROOM,
                    OpenSnapshotForm.parse)
 
 

@@ -155,6 +155,7 @@ CAUSE = Grammar("cause", "/incident cause <{causes}>", "the suspected cause", WA
 @dataclass(frozen=True)
 class ChangeStatus:
     status: Status
+    confirmed: bool = False  # the person saw the watched signals still outside their baseline, and moves anyway
 
     @classmethod
     def parse(cls, rest: str, catalog: Catalog, form: str) -> ChangeStatus:
@@ -169,6 +170,7 @@ STATUS = Grammar("status", "/incident status <{statuses}>", "move through the li
 class Resolve:
     summary: str = ""
     waiver: str = ""
+    confirmed: bool = False  # as for ChangeStatus
 
     @classmethod
     def parse(cls, rest: str, catalog: Catalog, form: str) -> Resolve:

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from firehouse.comms.charts import png
+from firehouse.domain.firebreaks import Firebreak
+from firehouse.domain.model import Incident
 from firehouse.domain.signals import Point, Reading, finite
 
 if TYPE_CHECKING:
@@ -112,3 +114,21 @@ def plain(text: Text) -> Text:
     text.set_parse_math(False)
     text.set_usetex(False)
     return text
+
+
+def markers_of(incident: Incident, firebreaks: Sequence[Firebreak]) -> list[Marker]:
+    """The moments a signal's chart marks: the first signal, the declaration, each firebreak pulled and lifted,
+    contained and resolved."""
+    found = [Marker(incident.detected_at, "first signal", "signal")] if incident.detected_at else []
+    found.append(Marker(incident.declared_at, "declared", "declared"))
+    for firebreak in firebreaks:
+        name = firebreak.name or firebreak.kind
+        if firebreak.executed_at:
+            found.append(Marker(firebreak.executed_at, f"pulled {name}", "pulled"))
+        if firebreak.lifted_at:
+            found.append(Marker(firebreak.lifted_at, f"lifted {name}", "lifted"))
+    if incident.contained_at:
+        found.append(Marker(incident.contained_at, "contained", "contained"))
+    if incident.resolved_at:
+        found.append(Marker(incident.resolved_at, "resolved", "resolved"))
+    return found

@@ -11,8 +11,8 @@ import io
 from collections.abc import Iterable
 from datetime import timedelta
 
-from firehouse.domain.stats import Figures, Numbers, Share, Times
 from firehouse.domain import times
+from firehouse.domain.stats import Figures, Numbers, Share, Times
 from firehouse.domain.times import stamp
 
 TIMES = (("to_captain", "to captain"), ("to_contain", "to contain"), ("to_resolve", "to resolve"),

@@ -49,6 +49,7 @@ class Action(StrEnum):
     CLOSE = "close", "close the incident"
     WAIVE_LOCK = "waive_lock", "close the incident without the lock"
     END_DRILL = "end_drill", "end the drill and score it (its facilitator always may)"
+    WATCH = "watch", "start or stop watching a live signal"
 
     def __new__(cls, value: str, says: str) -> Action:
         member = str.__new__(cls, value)

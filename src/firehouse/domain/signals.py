@@ -9,10 +9,13 @@ which signals an incident watches by itself (its class, a firebreak pulled, an a
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from firehouse.domain.events import TimelineEntry
 from firehouse.domain.times import hhmm, span
@@ -83,7 +86,7 @@ class Signal:
         """How the baseline is named to people: `7d before` or `threshold 3.0%`."""
         if self.threshold is not None:
             return f"threshold {self.show(self.threshold)}"
-        return f"{span(self.baseline)} before" if self.baseline else "no baseline"
+        return f"{compact(self.baseline)} before" if self.baseline else "no baseline"
 
     def within(self, value: float, baseline: float | None) -> bool | None:
         """Whether `value` is within baseline: on the good side of the threshold, or no more than `tolerance`
@@ -130,6 +133,73 @@ class Series:
         """`{model="a", route="b"}`, or the whole query's value when it has no labels."""
         shown = [(k, v) for k, v in self.labels if k != "__name__"]
         return "{" + ", ".join(f'{k}="{v}"' for k, v in shown) + "}" if shown else "value"
+
+
+def compact(delta: timedelta) -> str:
+    """`7d`, `36h`, `90m` or `45s`: a duration as it is configured."""
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+WINDOW_LABEL = "firehouse_window"  # marks the baseline's series in the one range query that brings both
+
+
+def windowed_query(signal: Signal, step: timedelta) -> str:
+    """One range query for a signal and its baseline: the query as it is, and (marked with WINDOW_LABEL) the
+    same query `baseline` earlier by PromQL `offset`, through a subquery at the range's own step."""
+    seconds = f"{max(1, int(step.total_seconds()))}s"
+    offset = f"{int(signal.baseline.total_seconds())}s"
+    return (f'({signal.query}) or label_replace(last_over_time(({signal.query})[{seconds}:{seconds}] offset {offset}),'
+            f' "{WINDOW_LABEL}", "baseline", "", "")')
+
+
+def split_baseline(series: Iterable[Series]) -> tuple[list[Series], list[Series]]:
+    """The series of `windowed_query`'s answer: (now, baseline), the marker label removed."""
+    now, baseline = [], []
+    for one in series:
+        labels = tuple((k, v) for k, v in one.labels if k != WINDOW_LABEL)
+        (baseline if len(labels) < len(one.labels) else now).append(Series(labels, one.points))
+    return now, baseline
+
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?"
+_COMPARISON = re.compile(rf"^(?P<query>.+?)\s*(?P<op>>=|<=|>|<)\s*(?:bool\s+)?(?P<value>{_NUMBER})\s*$",
+                         re.IGNORECASE | re.DOTALL)
+
+
+def alert_signal(alertname: str, generator_url: str, sources: Mapping[str, Any]) -> Signal | None:
+    """The signal an alert brings: the expression of its Prometheus graph link (`…/graph?g0.expr=<PromQL>`),
+    read from the metric source whose URL the link starts with, else the default one. A trailing comparison
+    with a number (`… > 0.05`) becomes the threshold, so the watched line is the value the alert compared."""
+    parsed = urlsplit(generator_url or "")
+    expression = (parse_qs(parsed.query).get("g0.expr") or [""])[0].strip()
+    if not expression or not parsed.path.rstrip("/").endswith("/graph"):
+        return None
+    origin = f"{parsed.scheme}://{parsed.netloc}{parsed.path.rstrip('/').removesuffix('/graph')}".rstrip("/")
+    source = next((name for name, s in sources.items() if origin.startswith(s.url) or s.url.startswith(origin)),
+                  None) or next((name for name, s in sources.items() if s.default), None)
+    if source is None:
+        return None
+    name = "alert-" + (re.sub(r"[^a-z0-9]+", "-", alertname.lower()).strip("-")[:33] or "signal")
+    compared = _COMPARISON.match(expression)
+    if compared and _balanced(compared["query"]):
+        worse = "higher" if compared["op"].startswith(">") else "lower"
+        return Signal(name=name, query=compared["query"].strip(), label=alertname[:60], source=source, worse=worse,
+                      threshold=float(compared["value"]))
+    return Signal(name=name, query=expression, label=alertname[:60], source=source, baseline=timedelta(days=7))
+
+
+def _balanced(query: str) -> bool:
+    """Whether the parentheses of `query` close: the comparison found is the expression's own, at the top."""
+    depth = 0
+    for char in query:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def finite(points: Iterable[Point]) -> list[Point]:
@@ -269,6 +339,7 @@ class Unreadable:
 
     signal: Signal
     reason: str
+    refused: bool = False  # the source refused the query itself (a syntax error): trying again will not help
 
     def describe(self) -> str:
         return f"{self.signal.label}: unavailable: {self.reason}"

@@ -14,7 +14,7 @@ import httpx
 
 from firehouse.config.signals import MetricSourceSettings
 from firehouse.domain.signals import Point, Series
-from firehouse.errors import MetricFailure
+from firehouse.errors import MetricFailure, QueryRefused
 
 MAX_SERIES = 500  # series one query may answer; more is a query that forgot to aggregate
 MAX_POINTS = 11_000  # points per series, Prometheus's own limit for a range query
@@ -42,10 +42,10 @@ class PrometheusSources:
     def _ask(self, source: MetricSourceSettings, path: str, params: dict[str, str]) -> list[Series]:
         kind = KIND_NAMES.get(source.kind, source.kind)
 
-        def failure(reason: str) -> MetricFailure:
+        def failure(reason: str, *, refused: bool = False) -> MetricFailure:
             if source.token:
                 reason = reason.replace(source.token, "…")
-            return MetricFailure(f"{kind} {reason}")
+            return (QueryRefused if refused else MetricFailure)(f"{kind} {reason}")
 
         headers = {"Accept": "application/json"}
         if source.header and source.token:
@@ -60,7 +60,7 @@ class PrometheusSources:
             raise failure(f"could not be reached ({err.__class__.__name__})") from None
         refusal = _refusal(response)
         if refusal is not None:
-            raise failure(f"refused the query: {refusal}")
+            raise failure(f"refused the query: {refusal}", refused=True)
         if not response.is_success:
             raise failure(f"answered HTTP {response.status_code}")
         try:

@@ -29,6 +29,7 @@ from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.duties import Duties
 from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.signals import Signals
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,11 @@ class StatusBoard:
     def practise(self, drills: Drills) -> None:
         """Post each drill's injects on time and end it at its time limit, through the incident's own job."""
         self.duties.drills = drills
+
+    def verify(self, signals: Signals) -> None:
+        """Verify firebreaks against the watched signals, give the stakeholders their lines, and tell the captain
+        when monitoring settled, through the incident's own job."""
+        self.duties.signals = signals
 
     # --- start-up and leading --------------------------------------------------------------------
 

@@ -12,16 +12,19 @@ from typing import Any
 
 from firehouse.comms.context import UpdateView, clock, firebreak_views, template_context
 from firehouse.comms.drill_chart import drill_chart
-from firehouse.comms.mrkdwn import escape_keeping_users
+from firehouse.comms.mrkdwn import escape, escape_keeping_users
 from firehouse.comms.postmortem import RenderedPostmortem
+from firehouse.comms.signal_chart import markers_of, signal_chart
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
 from firehouse.domain.afteraction import PostmortemVersion
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.drills import DrillRun
 from firehouse.domain.events import CaptainHandedOver, Event, RoleAssigned, TimelineEntry
+from firehouse.domain.firebreaks import Firebreak
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
+from firehouse.domain.signals import Reading
 from firehouse.errors import SlackFailure
 from firehouse.slack import (
     afteraction_blocks,
@@ -31,6 +34,7 @@ from firehouse.slack import (
     board_blocks,
     drill_blocks,
     notice_blocks,
+    signal_blocks,
 )
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.limits import will_be_cut
@@ -48,6 +52,7 @@ from firehouse.usecases.effects import (
     LockNudge,
     Prompt,
     Reminder,
+    SignalNote,
     StatusUpdate,
 )
 from firehouse.usecases.ports import Channel, Person, Post
@@ -182,6 +187,18 @@ class SlackOutbound:
 
         return self._run([("upload the drill's chart", upload_chart)], incident_id=incident.id)
 
+    def show_signal_chart(self, incident: Incident, reading: Reading, *, firebreaks: Sequence[Firebreak],
+                          comment: str) -> list[str]:
+        """A watched signal's chart as a PNG file in the war room: the signal, its baseline, the incident's moments."""
+        def upload_chart() -> None:
+            chart = signal_chart(reading, markers=markers_of(incident, firebreaks), window=self.settings.watch.window,
+                                 title=f"{reading.signal.label} · incident {incident.id}")
+            self.gateway.upload(incident.channel_id, content=chart,
+                                filename=f"signal-{reading.signal.name}-incident-{incident.id}.png",
+                                title=f"{reading.signal.label} against its baseline", comment=escape(comment))
+
+        return self._run([("upload the signal's chart", upload_chart)], incident_id=incident.id)
+
     def open_form(self, trigger_id: str, view: Any) -> None:
         self.gateway.open_view(trigger_id, view)
 
@@ -227,6 +244,8 @@ class SlackOutbound:
                 return drill_blocks.inject(offset=effect.offset, text=effect.text, alarm=effect.alarm)
             case DrillReport():
                 return drill_blocks.report(effect.run, previous=effect.previous)
+            case SignalNote():
+                return signal_blocks.note(kind=effect.kind, lines=effect.lines, captain=effect.captain)
             case AlertPost():
                 return alert_blocks.alert_post(source=effect.source, kind=effect.kind, alerts=effect.alerts,
                                                group_key=effect.group_key, rule=effect.rule)
@@ -243,6 +262,7 @@ class SlackOutbound:
             last_update_at=clock(incident.last_update_at),
             firebreaks=[] if effect.for_stakeholders and incident.private
             else firebreak_views(effect.firebreaks, for_slack=True),
+            signals=[] if effect.for_stakeholders and incident.private else [escape(line) for line in effect.signals],
         )
         return board_blocks.rendered(self.templates.render("internal/update", context).text)
 

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from firehouse.domain.alerts import (
+    Alert,
     AlertGroup,
     AlertNoted,
     Changes,
@@ -40,7 +41,7 @@ from firehouse.domain.alerts import (
     storm_title,
     triage,
 )
-from firehouse.domain.events import FIREHOUSE
+from firehouse.domain.events import FIREHOUSE, Event
 from firehouse.domain.model import Incident
 from firehouse.errors import DomainError
 from firehouse.logs import bound, note
@@ -59,8 +60,11 @@ OPENED, ATTACHED, STORM, IGNORED, FAILED = "opened", "attached", "storm", "ignor
 class AlertIntake:
     """Stores deliveries and turns them into war rooms and timeline entries."""
 
-    def __init__(self, *, service: IncidentService) -> None:
+    def __init__(self, *, service: IncidentService,
+                 bring: Callable[[UnitOfWork, Incident, Sequence[Alert]], list[Event]] | None = None) -> None:
         self.service = service
+        # The signals new alerts bring (their own expression, configured ones naming them), watched at once.
+        self.bring = bring or (lambda uow, incident, alerts: [])
         self.ctx = service.context
         self.settings = service.settings.alerts
         self.clock: Callable[[], datetime] = service.clock
@@ -152,7 +156,7 @@ class AlertIntake:
         def recorded(uow: UnitOfWork, incident: Incident) -> list[Post]:
             uow.alerts.remember(incident.id, group, group.alerts, at=delivery.received_at)
             uow.alerts.add_room(incident.id, at=now, storm=storm)
-            uow.incidents.record(incident, entries)
+            uow.incidents.record(incident, [*entries, *([] if storm else self.bring(uow, incident, group.firing))])
             uow.alerts.processed(delivery.id, at=now, outcome=outcome, incident_id=incident.id)
             return [Post("alert", incident.channel_id, AlertPost(group.source, "storm" if storm else "opened",
                                                                  group.alerts, group.group_key, chosen.rule), now)]
@@ -188,7 +192,8 @@ class AlertIntake:
                 posts.append(Post("alert", incident.channel_id, AlertPost(group.source, "resolved", found.resolved,
                                                                           group.group_key), now))
             uow.alerts.processed(delivery.id, at=now, outcome=outcome, incident_id=incident_id)
-            return Decision(entries, posts, made=found)
+            brought = [] if joined else self.bring(uow, incident, found.new)
+            return Decision([*entries, *brought], posts, made=found)
 
         found = change(self.ctx, by_id(incident_id), by=FIREHOUSE, needs=None, decide=decide, publish=False).made
         log.info("alert group from %s attached to incident %s (%s new, %s resolved)", group.source, incident_id,

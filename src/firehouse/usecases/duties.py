@@ -24,6 +24,7 @@ from firehouse.usecases.effects import Checklist, DeadlineReminder, Prompt, Remi
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.pipeline import Decision, Outcome, Target, by_id, change
 from firehouse.usecases.ports import Post
+from firehouse.usecases.signals import Signals, Tick
 
 log = logging.getLogger(__name__)
 
@@ -31,23 +32,40 @@ log = logging.getLogger(__name__)
 class Duties:
     """The status board's decisions for one incident at a time, each one change through the pipeline."""
 
-    def __init__(self, *, service: IncidentService, drills: Drills | None = None) -> None:
+    def __init__(self, *, service: IncidentService, drills: Drills | None = None,
+                 signals: Signals | None = None) -> None:
         self.ctx = service.context
         self.settings = service.settings
         self.drills = drills
+        self.signals = signals
 
     def run(self, incident_id: int) -> Outcome[None] | None:
         """Do whatever is due for the incident now, record what it owes Slack and send it; end a drill whose
         time limit passed. None when the incident is gone."""
         now = self.ctx.clock()
         try:
+            tick = self._read_signals(incident_id, now)
             outcome = change(self.ctx, by_id(incident_id), by=FIREHOUSE, needs=None, publish=False, tell=False,
-                             decide=lambda uow, target: self._decide(uow, target, now))
+                             decide=lambda uow, target: self._decide(uow, target, now, tick))
         except Missing:
             return None
+        if self.signals:
+            self.signals.show_verified(outcome, tick)
         if outcome.incident.drill and self.drills and self.drills.overdue(incident_id, now):
             self._end_drill(incident_id)
         return outcome
+
+    def _read_signals(self, incident_id: int, now: datetime) -> Tick:
+        """The watched signals, read once before the decision (never inside its transaction) when anything due
+        needs them: the stakeholders' "no new information", a verification, the settle check."""
+        if self.signals is None:
+            return Tick()
+        incident = self.ctx.read(by_id(incident_id)).incident
+        interval, due = self.ctx.interval(incident), incident.next_update_due
+        silence = bool(interval and due and incident.status.is_open and now >= due and next_step(
+            due=due, interval=interval, prompted=incident.update_prompted,
+            snoozed_until=incident.snoozed_until).at <= now)
+        return self.signals.tick(incident, now=now) if silence or self.signals.wants(incident, now) else Tick()
 
     def next_run(self, incident: Incident) -> datetime | None:
         """The next moment this incident owes something: a board step, a checkpoint, a deadline reminder or a
@@ -59,7 +77,8 @@ class Duties:
                 else []
             return min((m for m in moments if m), default=None)
         moments = [next_checkpoint(incident.declared_at, incident.checklist_step, self.settings.board.first_hour),
-                   incident.next_reminder(self.settings.regimes), drill]
+                   incident.next_reminder(self.settings.regimes), drill,
+                   self.signals.next_moment(incident) if self.signals else None]
         interval = self.ctx.interval(incident)
         if interval and incident.next_update_due:
             moments.append(next_step(due=incident.next_update_due, interval=interval,
@@ -68,18 +87,20 @@ class Duties:
 
     # --- the decision ----------------------------------------------------------------------------------
 
-    def _decide(self, uow: UnitOfWork, target: Target[None], now: datetime) -> Decision[None]:
+    def _decide(self, uow: UnitOfWork, target: Target[None], now: datetime, tick: Tick) -> Decision[None]:
         """Everything due at `now`, in one decision: a regulator's clock runs on after the incident is resolved,
         the rest only while it is open."""
         incident = target.incident
         parts = [self._deadline_reminders(incident, now)]
         if incident.status.is_open:
-            parts += [self._board_step(uow, incident, now), self._checklist(uow, incident, now)]
+            parts += [self._board_step(uow, incident, now, tick), self._checklist(uow, incident, now)]
             if incident.drill and self.drills:
                 parts.append(self.drills.due(uow, incident, now))
+            if self.signals:
+                parts.append(self.signals.due(uow, incident, tick, now))
         return Decision([e for part in parts for e in part.events], [p for part in parts for p in part.posts])
 
-    def _board_step(self, uow: UnitOfWork, incident: Incident, now: datetime) -> Decision[None]:
+    def _board_step(self, uow: UnitOfWork, incident: Incident, now: datetime, tick: Tick) -> Decision[None]:
         """The captain's prompt before an update is due; once it is missed, the reminder and the stakeholders'
         "no new information"."""
         interval = self.ctx.interval(incident)
@@ -102,7 +123,8 @@ class Duties:
         if stakeholders := self.ctx.stakeholder_channel(incident):
             posts.append(Post("silence", stakeholders,
                               StatusUpdate(incident, None, missed.next_due, at=now,
-                                           firebreaks=tuple(uow.evidence.firebreaks(incident.id))), due))
+                                           firebreaks=tuple(uow.evidence.firebreaks(incident.id)),
+                                           signals=tick.lines()), due))
         return Decision([missed], posts)
 
     def _escalation(self, incident: Incident) -> tuple[str, ...]:

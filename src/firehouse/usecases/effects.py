@@ -51,6 +51,7 @@ class StatusUpdate:
     at: datetime
     firebreaks: tuple[Firebreak, ...] = ()
     for_stakeholders: bool = True
+    signals: tuple[str, ...] = ()  # one line per watched signal against its baseline
 
 
 @dataclass(frozen=True)
@@ -117,5 +118,15 @@ class AlertPost:
     rule: int | None = None  # the label rule that triaged a new investigation (1-based); None: the defaults
 
 
+@dataclass(frozen=True)
+class SignalNote:
+    """What the watched signals say in the war room: firebreaks `verified`, or every signal `settled` within its
+    baseline in monitoring (the captain is told, with a suggestion to resolve)."""
+
+    kind: str
+    lines: tuple[str, ...]
+    captain: str | None = None
+
+
 Effect = (Prompt | Reminder | StatusUpdate | Checklist | DeadlineReminder | FollowUpReminder | LockNudge
-          | DrillInject | DrillReport | AlertPost)
+          | DrillInject | DrillReport | AlertPost | SignalNote)

@@ -23,12 +23,13 @@ from firehouse.commands.incidents import (
 )
 from firehouse.commands.timeline import Log, SetMoment
 from firehouse.config import Settings
-from firehouse.domain.events import FIREHOUSE, TimelineEntry
-from firehouse.domain.lifecycle import Status
+from firehouse.domain.events import FIREHOUSE, Event, TimelineEntry
+from firehouse.domain.lifecycle import Status, can_move
 from firehouse.domain.model import MAX_TEXT, Incident
 from firehouse.domain.naming import war_room_name
 from firehouse.domain.permissions import Action
 from firehouse.domain.severity import Severity
+from firehouse.domain.signals import SignalsOverridden
 from firehouse.domain.times import parse_moment
 from firehouse.errors import DomainError, InvalidChange, Missing, NotAWarRoom, SlackFailure
 from firehouse.store import UnitOfWork
@@ -48,6 +49,16 @@ from firehouse.usecases.ports import Channel, Outbound, Post
 DRILL_PREFIX = "drill"  # a drill's war room is `drill-<yyyymmdd>-<slug>`, whatever the deployment's prefix
 NAME_ATTEMPTS = 10  # numbered names, `<name>` and `<name>-2` to `<name>-10`, on a busy day
 TOKEN_ATTEMPTS = 3  # then names with a random suffix: 16 million of them per title and day
+
+
+class StillOutside(DomainError):
+    """A move to contained, monitoring or resolved while watched signals are outside their baseline: shown to
+    the person, who may confirm it; nothing was changed."""
+
+    def __init__(self, status: Status, standings: list[str]) -> None:
+        super().__init__(f"Still outside baseline: {'; '.join(standings)}. Move to {status} anyway?")
+        self.status = status
+        self.standings = standings
 
 
 def utc_now() -> datetime:
@@ -175,18 +186,36 @@ class IncidentService:
         """Move through the lifecycle; `resolved` goes through `resolve`, leaving it is a reopen."""
         status = command.status
         if status is Status.RESOLVED:
-            return self.resolve(Resolve(), channel=channel, by=by)
+            return self.resolve(Resolve(confirmed=command.confirmed), channel=channel, by=by)
+        seen = self._guarded(channel, status, confirmed=command.confirmed)
         return change(self.context, war_room(channel), by=by,
                       needs=lambda target: Action.REOPEN if target.incident.status is Status.RESOLVED
                       else Action.STATUS,
-                      decide=rule(lambda incident: incident.change_status(status, by=by, at=self.clock())))
+                      decide=rule(lambda incident: [incident.change_status(status, by=by, at=self.clock()),
+                                                    *self._overridden(seen, status, by)]))
 
     def resolve(self, command: Resolve, *, channel: str, by: str) -> Outcome:
         summary, waiver = command.summary, command.waiver
+        seen = self._guarded(channel, Status.RESOLVED, confirmed=command.confirmed)
         return change(self.context, war_room(channel), by=by,
                       needs=(Action.RESOLVE, Action.WAIVE_NOTICE) if waiver else Action.RESOLVE,
-                      decide=rule(lambda incident: incident.resolve(by=by, at=self.clock(), summary=summary,
-                                                                    waiver=waiver)))
+                      decide=rule(lambda incident: [incident.resolve(by=by, at=self.clock(), summary=summary,
+                                                                     waiver=waiver),
+                                                    *self._overridden(seen, Status.RESOLVED, by)]))
+
+    def _guarded(self, channel: str, status: Status, *, confirmed: bool) -> list[str]:
+        """What the status guards say against this move (read outside the transaction: they may ask other
+        systems); StillOutside unless the person `confirmed` having seen it."""
+        incident = self.incident_in(channel)
+        if not can_move(incident.status, status):
+            return []  # the domain refuses the move itself, with its own reply
+        seen = [warning for guard in self.context.status_guards for warning in guard(incident, status)]
+        if seen and not confirmed:
+            raise StillOutside(status, seen)
+        return seen
+
+    def _overridden(self, seen: list[str], status: Status, by: str) -> list[Event]:
+        return [SignalsOverridden(at=self.clock(), by=by, status=status.value, standings=tuple(seen))] if seen else []
 
     def set_moment(self, command: SetMoment, *, channel: str, by: str) -> Outcome:
         """Record when the incident was `detected`, or when we became `aware` of it, from what was typed."""

@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from firehouse.config import Settings
 from firehouse.domain.afteraction import FollowUp, PostmortemVersion
 from firehouse.domain.events import Event
+from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
 from firehouse.domain.permissions import Action
@@ -99,6 +100,12 @@ class Context:
     settings: Settings
     # Told about every incident saved, e.g. the status board rescheduling its job.
     after_save: list[Callable[[Incident], None]] = field(default_factory=list)
+    # Asked inside every change, after its decision: what follows from its events in the same transaction
+    # (a signal watched because the incident's class, a pulled firebreak or its alert calls for it).
+    followers: list[Callable[[UnitOfWork, Incident, Sequence[Event]], list[Event]]] = field(default_factory=list)
+    # Asked before a move of status: what a person must see and confirm first (a watched signal still outside
+    # its baseline). They may read other systems, so they run outside the transaction.
+    status_guards: list[Callable[[Incident, Status], list[str]]] = field(default_factory=list)
 
     def interval(self, incident: Incident) -> timedelta | None:
         """How often this incident's stakeholders hear from the war room now."""
@@ -106,6 +113,10 @@ class Context:
 
     def stakeholder_channel(self, incident: Incident) -> str | None:
         return incident.stakeholder_channel(self.settings.stakeholder_channel)
+
+    def follow(self, uow: UnitOfWork, incident: Incident, events: Sequence[Event]) -> list[Event]:
+        """The events that follow from `events`, staged in `uow` by the followers."""
+        return [followed for follower in self.followers for followed in follower(uow, incident, events)]
 
     def saved(self, incident: Incident) -> None:
         for listener in self.after_save:
@@ -140,6 +151,7 @@ def change(ctx: Context, load: Load[R], *, by: str, needs: Needs[R], decide: Dec
             ctx.permissions.require(incident, action, by)
         before = ctx.interval(incident)
         decision = _decision(decide(uow, target))
+        decision.events += ctx.follow(uow, incident, decision.events)
         incident.retime(old=before, new=ctx.interval(incident), now=ctx.clock())
         uow.incidents.save(incident, decision.events)
         owed = ctx.outbound.owe(uow, incident, decision.posts) if decision.posts else []
@@ -159,6 +171,7 @@ def open_incident(ctx: Context, incident: Incident, events: Sequence[Event], *,
     with ctx.unit_of_work() as uow:
         uow.incidents.add(incident, events)
         posts = decide(uow, incident) if decide else []
+        uow.incidents.record(incident, ctx.follow(uow, incident, events))
         owed = ctx.outbound.owe(uow, incident, posts) if posts else []
         uow.commit()
     ctx.saved(incident)

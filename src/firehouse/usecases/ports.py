@@ -17,9 +17,10 @@ from firehouse.domain.afteraction import PostmortemVersion
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.drills import DrillRun
 from firehouse.domain.events import Event, TimelineEntry
+from firehouse.domain.firebreaks import Firebreak
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
-from firehouse.domain.signals import Series
+from firehouse.domain.signals import Reading, Series
 
 if TYPE_CHECKING:
     from firehouse.comms.postmortem import RenderedPostmortem
@@ -128,6 +129,10 @@ class Outbound(Protocol):
 
     def show_drill_chart(self, incident: Incident, *, run: DrillRun, previous: DrillRun | None) -> list[str]:
         """Upload the chart of a drill's readiness report to its war room, the run before in grey."""
+
+    def show_signal_chart(self, incident: Incident, reading: Reading, *, firebreaks: Sequence[Firebreak],
+                          comment: str) -> list[str]:
+        """Upload a watched signal's chart to the war room, with a comment (its standing, or what was verified)."""
 
     def open_form(self, trigger_id: str, view: Any) -> None:
         """Open a form (a modal) for the person whose click or command brought `trigger_id`."""

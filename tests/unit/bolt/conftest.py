@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from unit.usecases.fakes import FakeExecutors, FakeOutbound, FakeTraces
+from unit.usecases.fakes import FakeExecutors, FakeMetrics, FakeOutbound, FakeTraces
 
 from firehouse.bolt.handlers import Services
 from firehouse.comms.templates import TemplateCatalogue
@@ -19,6 +19,7 @@ from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.notices import NoticeDesk
+from firehouse.usecases.signals import Signals
 from firehouse.usecases.stats import Stats
 from firehouse.usecases.updates import Updates
 
@@ -57,4 +58,5 @@ def services(engine, outbound, clock) -> Services:
                     containment=Containment(service=service, executors=FakeExecutors()),
                     afteraction=AfterAction(service=service, templates=templates),
                     stats=Stats(engine=engine, settings=settings, clock=clock), drills=Drills(service=service),
+                    signals=Signals(service=service, sources=FakeMetrics()),
                     gateway=TellingGateway())

@@ -8,7 +8,7 @@ from firehouse.commands.evidence import Freeze, OpenSnapshotForm, ShowSnapshots
 
 # snapshot
 
-SNAPSHOT_FORM = "/incident snapshot [<key>=<value> …]"
+SNAPSHOT_FORM = "/incident snapshot [<key>=<value> … | signals]"
 EVIDENCE_AS = "Give evidence as `key=value`, like `model=gpt-4o-2024-08-06 output=…`;"
 
 

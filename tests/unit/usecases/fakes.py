@@ -8,17 +8,20 @@ what a decision left in the database; it never sends anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
+from firehouse.config.signals import MetricSourceSettings
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.events import Event, TimelineEntry
+from firehouse.domain.firebreaks import Configured
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
-from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
-from firehouse.domain.firebreaks import Configured
+from firehouse.domain.signals import Series, Signal
 from firehouse.errors import PartnerFailure, SlackFailure
 from firehouse.slack.gateway import Message
 from firehouse.slack.outbox import Outbox
@@ -101,6 +104,7 @@ class FakeOutbound:
         self.forms_opened: list[tuple[str, Any]] = []  # (trigger id, view)
         self.forms_updated: list[tuple[str, Any, str | None]] = []  # (view id, view, hash)
         self.charts_shared: list[tuple[str, str, str, str]] = []  # (channel, filename, title, comment)
+        self.signal_charts: list[tuple[int, Any, str]] = []  # (incident, reading, comment)
         self.share_error: str | None = None  # what Slack answers `share_chart` with, when it refuses
         self._outbox = Outbox(engine=None, gateway=None, clock=clock)  # only its `add`: never sends
 
@@ -158,6 +162,10 @@ class FakeOutbound:
         self.drill_charts.append((incident.id, run, previous))
         return []
 
+    def show_signal_chart(self, incident: Incident, reading: Any, *, firebreaks: Any, comment: str) -> list[str]:
+        self.signal_charts.append((incident.id, reading, comment))
+        return []
+
     def open_form(self, trigger_id: str, view: Any) -> None:
         self.forms_opened.append((trigger_id, view))
 
@@ -202,6 +210,41 @@ class FakeExecutors:
         return ExecutorAnswer(self.done, self.text)
 
 
+WINDOWED = re.compile(r"^\((?P<q>.+)\) or label_replace\(last_over_time\(\((?P=q)\)\[\d+s:\d+s\] offset (?P<s>\d+)s\)",
+                      re.DOTALL)
+
+
+class FakeMetrics:
+    """A metric source whose signals follow a test's functions of time: `values[query](moment)` gives the value
+    of one unlabelled series (None: no point), `series[query]` maps label tuples to such functions. A windowed
+    query (the signal and its baseline `offset`) answers both, the baseline's series marked as Prometheus would.
+    `failure` is raised for every query; every query is remembered."""
+
+    def __init__(self, values: dict[str, Any] | None = None, *, series: dict[str, Any] | None = None) -> None:
+        self.values = values or {}
+        self.series = series or {}
+        self.failure: Exception | None = None
+        self.asked: list[tuple[str, str, datetime, datetime]] = []
+
+    def range(self, source: Any, query: str, *, start: datetime, end: datetime, step: timedelta) -> list[Series]:
+        self.asked.append((source.name, query, start, end))
+        if self.failure:
+            raise self.failure
+        moments = [start + step * i for i in range(int((end - start) / step) + 1)]
+        windowed = WINDOWED.match(query)
+        wanted = [(windowed["q"], timedelta(0), ()), (windowed["q"], timedelta(seconds=int(windowed["s"])),
+                                                       (("firehouse_window", "baseline"),))] if windowed \
+            else [(query, timedelta(0), ())]
+        found = []
+        for one, back, mark in wanted:
+            functions = self.series.get(one) or ({(): self.values[one]} if one in self.values else {})
+            for labels, value in functions.items():
+                points = tuple((t, v) for t in moments if (v := value(t - back)) is not None)
+                if points:
+                    found.append(Series(tuple(labels) + mark, points))
+        return found
+
+
 class FakeTraces:
     """A trace source holding traces by id; an unknown id is a 404."""
 
@@ -216,6 +259,10 @@ class FakeTraces:
         return self.traces[trace_id]
 
 
+PROM = MetricSourceSettings(name="prom", url="http://127.0.0.1:9")
+FRAUD_RATE = Signal(name="fraud-flag-rate", query='sum(rate(refund_decisions_total{decision="fraud"}[5m]))'
+                    ' / sum(rate(refund_decisions_total[5m]))', label="fraud-flag rate", source="prom",
+                    unit="percent", threshold=0.03)
 RANKER_OFF = FirebreakSettings(
     configured=Configured(name="ranker-off", kind="kill-switch", target="ranker", executor="unleash"),
     url="http://127.0.0.1:9", secret="token", feature="ranker", environment="production")

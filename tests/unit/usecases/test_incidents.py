@@ -8,13 +8,27 @@ from datetime import timedelta
 
 import pytest
 from unit.usecases.fakes import (
-    ALICE, BOB, CAROL, DANA, GONE, RANKER_OFF, ROBOT, STAKEHOLDERS, START, FakeExecutors, FakeOutbound, FakeTraces,
+    ALICE,
+    BOB,
+    CAROL,
+    DANA,
+    FRAUD_RATE,
+    GONE,
+    PROM,
+    RANKER_OFF,
+    ROBOT,
+    STAKEHOLDERS,
+    START,
+    FakeExecutors,
+    FakeMetrics,
+    FakeOutbound,
+    FakeTraces,
 )
 
-from firehouse.commands.evidence import Freeze
-from firehouse.commands.incidents import ChangeClass, ChangeSeverity, ChangeStatus, HandOver, Resolve
 from firehouse.bolt.handlers import Request, Services
 from firehouse.bolt.table import COMMANDS, parse
+from firehouse.commands.evidence import Freeze
+from firehouse.commands.incidents import ChangeClass, ChangeSeverity, ChangeStatus, HandOver, Resolve
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.events import (
     CaptainHandedOver,
@@ -24,7 +38,7 @@ from firehouse.domain.events import (
     StatusChanged,
 )
 from firehouse.domain.lifecycle import Status
-from firehouse.domain.permissions import Action, ANYONE, CAPTAIN, NotAllowed, Policy
+from firehouse.domain.permissions import ANYONE, CAPTAIN, Action, NotAllowed, Policy
 from firehouse.domain.severity import Severity
 from firehouse.errors import DomainError, NotAWarRoom, SlackFailure
 from firehouse.store import UnitOfWork
@@ -34,8 +48,9 @@ from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import NAME_ATTEMPTS, TOKEN_ATTEMPTS, IncidentService
 from firehouse.usecases.notices import NoticeDesk
-from firehouse.usecases.stats import Stats
 from firehouse.usecases.ports import Outbound
+from firehouse.usecases.signals import Signals
+from firehouse.usecases.stats import Stats
 from firehouse.usecases.updates import Updates
 
 STAYS_PUBLIC = "This war room stays public"
@@ -351,6 +366,7 @@ SAMPLES = {
     "log": "log Paged the ranking team",
     "snapshot": "snapshot model=ranker-v7 output=Try our rival's app",
     "firebreak": "firebreak ranker-off rival products in the answers",
+    "watch": "watch fraud-flag-rate",
     "action": f"action detect alert on rival names in answers <@{BOB}> due 2030-01-01",
     "fixture": "fixture none the ranker's answers are not reproducible offline",
     "postmortem": "postmortem note lucky a tester saw it first",
@@ -372,7 +388,8 @@ def services_over(service: IncidentService) -> Services:
                     containment=Containment(service=service, executors=FakeExecutors()),
                     afteraction=AfterAction(service=service, templates=TemplateCatalogue.with_override(None)),
                     stats=Stats(engine=service.engine, settings=service.settings, clock=service.clock),
-                    drills=Drills(service=service), gateway=None)  # handlers never call it
+                    drills=Drills(service=service),
+                    signals=Signals(service=service, sources=FakeMetrics()), gateway=None)  # handlers never call it
 
 
 def only_the_captain_may(action: str) -> Policy:
@@ -388,7 +405,8 @@ def test_every_row_with_a_permission_has_a_sample_command_here():
 @pytest.mark.parametrize("row", ROWS_WITH_A_PERMISSION, ids=lambda row: row.words)
 def test_a_rows_permission_is_the_one_its_use_case_checks(make_service, outbound, row):
     service = make_service(policy=only_the_captain_may(row.permission), regimes={"gdpr": ("output",)},
-                           firebreaks={"ranker-off": RANKER_OFF})
+                           firebreaks={"ranker-off": RANKER_OFF}, metric_sources={"prom": PROM},
+                           signals={"fraud-flag-rate": FRAUD_RATE})
     room = service.declare(title="Bot recommends rival products", by=ALICE).incident
     services = services_over(service)
     services.evidence.snapshot(Freeze.of({"output": "Try our rival's app"}), channel=room.channel_id, by=ALICE)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from firehouse.bolt.handlers.request import Form, Request, Services
-from firehouse.commands.evidence import Freeze, OpenSnapshotForm, ShowSnapshots
+from firehouse.commands.evidence import Freeze, FreezeSignals, OpenSnapshotForm, ShowSnapshots
 from firehouse.slack import blocks, evidence_blocks
 from firehouse.slack.evidence_blocks import read_snapshot_form
 from firehouse.slack.gateway import Message
@@ -11,10 +11,12 @@ from firehouse.slack.gateway import Message
 SnapshotForm = tuple[int, dict[str, str]]  # (incident id, the fields filled in)
 
 
-def freeze(command: OpenSnapshotForm | Freeze, req: Request) -> Message | None:
+def freeze(command: OpenSnapshotForm | Freeze | FreezeSignals, req: Request) -> Message | None:
     if isinstance(command, OpenSnapshotForm):
         _open_snapshot_form(req)
         return None
+    if isinstance(command, FreezeSignals):
+        command = Freeze.of(req.services.signals.snapshot_fields(channel=req.channel, by=req.user))
     snapshot, outcome = req.services.evidence.snapshot(command, channel=req.channel, by=req.user)
     return blocks.with_problems(evidence_blocks.frozen(snapshot).text, outcome.problems)
 

@@ -100,8 +100,6 @@ assign_role = changes(lambda services: services.incidents.assign_role)
 change_severity = changes(lambda services: services.incidents.change_severity)
 change_class = changes(lambda services: services.incidents.change_class)
 change_cause = changes(lambda services: services.incidents.change_cause)
-change_status = changes(lambda services: services.incidents.change_status)
-resolve = changes(lambda services: services.incidents.resolve)
 set_moment = changes(lambda services: services.incidents.set_moment)  # `detected` and `aware`
 
 

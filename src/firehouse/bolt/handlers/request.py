@@ -16,6 +16,7 @@ from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, Outcome
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.ports import Outbound
+from firehouse.usecases.signals import Signals
 from firehouse.usecases.stats import Stats
 from firehouse.usecases.updates import Updates
 
@@ -34,6 +35,7 @@ class Services:
     afteraction: AfterAction
     stats: Stats
     drills: Drills
+    signals: Signals
     gateway: SlackGateway
 
     @property

@@ -14,6 +14,7 @@ from firehouse.bolt.listeners import (
     events,
     interactivity,
     notices,
+    signals,
 )
 from firehouse.bolt.listeners import context as log_context
 from firehouse.bolt.work import Background
@@ -24,5 +25,5 @@ def register(app: App, services: Services, background: Background, *,
     """Attach every listener to `app`; `on_command(verb, outcome)` hears of each `/incident`."""
     log_context.register(app)
     commands.register(app, services, background, on_command=on_command)
-    for surface in (interactivity, board, notices, containment, afteraction, drills, events):
+    for surface in (interactivity, board, notices, containment, signals, afteraction, drills, events):
         surface.register(app, services, background)

@@ -1,0 +1,401 @@
+"""Verify, don't hope: the live signals a war room watches, read from the metric sources.
+
+Reading a signal is a range query against another system, so it never happens inside a transaction or on
+the listener's path: the use case reads first, then decides through the pipeline. One range query per
+watched signal serves a whole board tick (the stakeholders' line, the verification of a firebreak, the
+settle check); a signal that cannot be read says so and never stops a post.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from firehouse.commands.signals import StopWatching, WatchSignal
+from firehouse.domain.drills import DrillStarted
+from firehouse.domain.events import FIREHOUSE, ClassChanged, Event, IncidentDeclared, StatusChanged
+from firehouse.domain.firebreaks import Firebreak, FirebreakRequested
+from firehouse.domain.lifecycle import Status
+from firehouse.domain.model import Incident
+from firehouse.domain.permissions import Action
+from firehouse.domain.signals import (
+    FirebreakVerified,
+    Origin,
+    Reading,
+    Series,
+    Signal,
+    SignalsSettled,
+    Standing,
+    Unreadable,
+    Verification,
+    Watch,
+    alert_signal,
+    automatic,
+    measure,
+    outside,
+    settled,
+    split_baseline,
+    step_for,
+    unmeasured,
+    windowed_query,
+)
+from firehouse.errors import InvalidChange, MetricFailure, QueryRefused, echo
+from firehouse.store import UnitOfWork
+from firehouse.usecases.effects import SignalNote
+from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.pipeline import Decision, Outcome, Target, change, war_room
+from firehouse.usecases.ports import MetricSources, Post
+
+log = logging.getLogger(__name__)
+
+GUARDED = (Status.CONTAINED, Status.MONITORING, Status.RESOLVED)  # moves that claim the signals came back
+BEFORE_FIRST_SIGNAL = timedelta(hours=1)  # a chart starts this long before the incident's first signal
+SHARED_FOR = timedelta(seconds=20)  # a range read serves every use within this long (a board tick)
+RETRY = timedelta(minutes=1)  # a verification the source did not answer is tried again after this
+GIVE_UP = timedelta(minutes=30)  # …until this long after it was due: then it is recorded as not measured
+SCRIPTED = "drill"  # the metric source of a drill scenario's scripted signal
+
+
+@dataclass(frozen=True)
+class Board:
+    """What `/incident watch` shows: the configured signals, and what this war room watches."""
+
+    incident: Incident
+    configured: list[Signal]
+    watched: list[Watch]
+
+
+@dataclass
+class Tick:
+    """What one board tick read: each watched signal's reading (or why it could not be read)."""
+
+    readings: dict[str, Reading | Unreadable] = field(default_factory=dict)
+    window: timedelta = timedelta(minutes=5)
+
+    def standings(self) -> list[Standing | Unreadable]:
+        return [r.now(self.window) if isinstance(r, Reading) else r for r in self.readings.values()]
+
+    def lines(self) -> tuple[str, ...]:
+        """One line per watched signal, for a stakeholder update."""
+        return tuple(s.describe() for s in self.standings())
+
+
+class Signals:
+    """Watching, reading, verifying and guarding with the live signals of an incident."""
+
+    def __init__(self, *, service: IncidentService, sources: MetricSources) -> None:
+        self.service = service
+        self.ctx = service.context
+        self.settings = service.settings
+        self.sources = sources
+        self.queries = 0  # range queries sent, for the benchmark and /metrics
+        self._shared: dict[tuple, tuple[datetime, list[Series]]] = {}
+        self._lock = threading.Lock()
+        self._tried: dict[tuple[int, str], datetime] = {}  # verifications the source did not answer: when tried
+        self.ctx.followers.append(self._follow)
+        self.ctx.status_guards.append(self._guard)
+
+    # --- what people ask ------------------------------------------------------------------------------
+
+    def board(self, *, channel: str) -> Board:
+        with self.ctx.unit_of_work() as uow:
+            incident = war_room(channel)(uow).incident
+            watched = uow.signals.watches(incident.id)
+        return Board(incident, list(self.settings.signals.values()), watched)
+
+    def watch(self, command: WatchSignal, *, channel: str, by: str) -> tuple[Outcome, Reading | Unreadable]:
+        """Start watching a configured signal (or say it is watched already) and read it for its chart. A query
+        the source refuses starts nothing; a source that is down does not stop the watch."""
+        signal = self._configured(command.name)
+        incident = self.service.incident_in(channel)
+        self.ctx.permissions.require(incident, Action.WATCH, by)
+        reading = self._read(incident, signal, self.ctx.clock())
+        if isinstance(reading, Unreadable) and reading.refused:
+            raise InvalidChange(f"{signal.label}: {echo(reading.reason, 400)}. Nothing is watched; fix the query in"
+                                f" [signals.{signal.name}] (`firehouse doctor` runs it).")
+
+        def decide(uow: UnitOfWork, target: Target[None]) -> list[Event]:
+            if any(w.signal.name == signal.name for w in uow.signals.watches(target.incident.id)):
+                return []
+            return [self._start(uow, target.incident, signal, Origin.COMMAND, by=by)]
+
+        return change(self.ctx, war_room(channel), by=by, needs=Action.WATCH, decide=decide), reading
+
+    def stop(self, command: StopWatching, *, channel: str, by: str) -> Outcome:
+        def decide(uow: UnitOfWork, target: Target[None]) -> list[Event]:
+            watched = uow.signals.watches(target.incident.id)
+            found = next((w for w in watched if w.signal.name == command.name), None)
+            if found is None:
+                names = ", ".join(f"`{w.signal.name}`" for w in watched) or "none"
+                raise InvalidChange(f"This war room does not watch `{echo(command.name)}` (it watches: {names}).")
+            event = found.stop(by=by, at=self.ctx.clock())
+            uow.signals.save_watch(found)
+            return [event]
+
+        return change(self.ctx, war_room(channel), by=by, needs=Action.WATCH, decide=decide)
+
+    def chart_of(self, incident: Incident, name: str) -> Reading | Unreadable:
+        """A watched signal read for its chart, from an hour before the first signal until now."""
+        with self.ctx.unit_of_work() as uow:
+            watched = {w.signal.name: w for w in uow.signals.watches(incident.id)}
+        if name not in watched:
+            raise InvalidChange(f"This war room does not watch `{echo(name)}`.")
+        return self._read(incident, watched[name].signal, self.ctx.clock())
+
+    def snapshot_fields(self, *, channel: str, by: str) -> dict[str, str]:
+        """The range data of every watched signal, one snapshot field each (`signal.<name>`), for
+        `/incident snapshot signals`; DomainError when nothing is watched or nothing could be read."""
+        incident = self.service.incident_in(channel)
+        self.ctx.permissions.require(incident, Action.SNAPSHOT, by)
+        tick = self.tick(incident)
+        if not tick.readings:
+            raise InvalidChange("This war room watches no signal: start with `/incident watch <signal>`.")
+        fields = {f"signal.{name[:33]}": json.dumps(frozen(reading), sort_keys=True)
+                  for name, reading in tick.readings.items() if isinstance(reading, Reading)}
+        if not fields:
+            raise InvalidChange("No watched signal could be read, so nothing was frozen: "
+                                + "; ".join(echo(r.describe(), 200) for r in tick.readings.values()))
+        return fields
+
+    # --- what the status board and the other use cases ask --------------------------------------------
+
+    def tick(self, incident: Incident, *, now: datetime | None = None) -> Tick:
+        """Read every signal the incident watches, once (shared with the other reads of this moment)."""
+        now = now or self.ctx.clock()
+        with self.ctx.unit_of_work() as uow:
+            watched = uow.signals.watches(incident.id)
+        return Tick({w.signal.name: self._read(incident, w.signal, now) for w in watched}, self.settings.watch.window)
+
+    def lines(self, incident: Incident) -> tuple[str, ...]:
+        return self.tick(incident).lines()
+
+    def due(self, uow: UnitOfWork, incident: Incident, tick: Tick, now: datetime) -> Decision[None]:
+        """What the signals owe at `now`: each firebreak's verification once it is due, and in monitoring the
+        captain told once every watched signal has settled within its baseline."""
+        watched = uow.signals.watches(incident.id)
+        events: list[Event] = []
+        notes: list[str] = []
+        for firebreak, watch, due_at in self._pending(uow, incident, watched, now):
+            reading = tick.readings.get(watch.signal.name)
+            key = (firebreak.id, watch.signal.name)
+            if isinstance(reading, Reading):
+                effect = measure(reading, firebreak=firebreak.name or firebreak.kind, took_effect=firebreak.executed_at,
+                                 window=self.settings.watch.window)
+            elif now - due_at < GIVE_UP:
+                self._tried[key] = now
+                continue
+            else:
+                effect = unmeasured(firebreak.name or firebreak.kind, watch.signal,
+                                    reading.reason if reading else "the signal was not read")
+            self._tried.pop(key, None)
+            uow.signals.add_verification(Verification(
+                incident_id=incident.id, firebreak_id=firebreak.id, signal=watch.signal.name, due_at=due_at,
+                done_at=now, verdict=effect.verdict, text=effect.text, before=effect.before, after=effect.after))
+            events.append(FirebreakVerified(at=now, by=FIREHOUSE, firebreak_id=firebreak.id, effect=effect))
+            notes.append(effect.text)
+        posts = [Post("verified", incident.channel_id, SignalNote("verified", tuple(notes)), now)] if notes else []
+        if incident.status is Status.MONITORING and watched and not any(w.settled_at for w in watched):
+            standings = tick.standings()
+            if settled(standings, now=now, settle=self.settings.watch.settle):
+                for watch in watched:
+                    watch.settled_at = now
+                    uow.signals.save_watch(watch)
+                lines = tuple(s.describe() for s in standings)
+                events.append(SignalsSettled(at=now, by=FIREHOUSE, settle=self.settings.watch.settle, standings=lines))
+                posts.append(Post("settled", incident.channel_id, SignalNote("settled", lines, incident.captain), now))
+        return Decision(events, posts)
+
+    def wants(self, incident: Incident, now: datetime) -> bool:
+        """Whether a tick at `now` reads the signals for themselves (the stakeholders' line aside): a
+        verification is due, or monitoring waits to settle."""
+        if not incident.status.is_open:
+            return False
+        with self.ctx.unit_of_work() as uow:
+            watched = uow.signals.watches(incident.id)
+            pending = self._pending(uow, incident, watched, now) if watched else []
+        if any(self._retry_at(f, w, due_at) <= now for f, w, due_at in pending):
+            return True
+        return bool(watched) and incident.status is Status.MONITORING and not any(w.settled_at for w in watched)
+
+    def show_chart(self, incident: Incident, reading: Reading, *, comment: str | None = None) -> list[str]:
+        """A watched signal's chart in the war room, under it its standing (or what was verified)."""
+        with self.ctx.unit_of_work() as uow:
+            firebreaks = uow.evidence.firebreaks(incident.id)
+        comment = comment or reading.now(self.settings.watch.window).headline()
+        return self.ctx.outbound.show_signal_chart(incident, reading, firebreaks=firebreaks, comment=comment)
+
+    def show_verified(self, outcome: Outcome, tick: Tick) -> None:
+        """The chart of each signal a firebreak was just verified against, after the change committed."""
+        for event in outcome.events:
+            if isinstance(event, FirebreakVerified):
+                reading = next((r for r in tick.readings.values()
+                                if isinstance(r, Reading) and r.signal.label == event.effect.signal), None)
+                if reading is not None:
+                    for problem in self.show_chart(outcome.incident, reading, comment=event.effect.text):
+                        log.warning("verification chart of incident %s: %s", outcome.incident.id, problem)
+
+    def next_moment(self, incident: Incident) -> datetime | None:
+        """The next moment the signals owe something: a verification due (or due again), the settle check."""
+        if not incident.status.is_open:
+            return None
+        with self.ctx.unit_of_work() as uow:
+            watched = uow.signals.watches(incident.id)
+            if not watched:
+                return None
+            moments = [self._retry_at(f, w, due_at) for f, w, due_at in self._pending(uow, incident, watched, None)]
+        if incident.status is Status.MONITORING and not any(w.settled_at for w in watched):
+            moments.append(self.ctx.clock() + self.settings.watch.window)
+        return min(moments, default=None)
+
+    def verified(self, incident_id: int) -> list[Verification]:
+        with self.ctx.unit_of_work() as uow:
+            return uow.signals.verifications(incident_id)
+
+    def for_alerts(self, uow: UnitOfWork, incident: Incident, alerts: Sequence) -> list[Event]:
+        """The signals new alerts bring: the alert's own expression (from a Prometheus graph link), and the
+        configured signals that name the alert, each watched once."""
+        now = self.ctx.clock()
+        watched = {w.signal.name for w in uow.signals.watches(incident.id)}
+        found: list[tuple[Signal, Origin]] = []
+        for alert in alerts:
+            own = alert_signal(alert.name, alert.generator_url, self.settings.metric_sources)
+            found += [(own, Origin.ALERT)] if own else []
+            found += automatic(self.settings.signals.values(), alert=alert.name)
+        events = []
+        for signal, origin in found:
+            if signal.name not in watched:
+                watched.add(signal.name)
+                events.append(self._start(uow, incident, signal, origin, by=FIREHOUSE, at=now))
+        return events
+
+    # --- reading ------------------------------------------------------------------------------------------
+
+    def _read(self, incident: Incident, signal: Signal, now: datetime) -> Reading | Unreadable:
+        start = min(t for t in (incident.detected_at, incident.declared_at) if t) - BEFORE_FIRST_SIGNAL
+        step = step_for(start, now)
+        start, end = _aligned(start, step, down=True), _aligned(now, step, down=False)
+        try:
+            series = self._range(incident, signal, start=start, end=end, step=step)
+        except MetricFailure as failure:
+            return Unreadable(signal, failure.reason, refused=isinstance(failure, QueryRefused))
+        now_series, baseline = split_baseline(series) if signal.baseline else (series, [])
+        return Reading(signal, start, min(end, now), tuple(now_series), tuple(baseline))
+
+    def _range(self, incident: Incident, signal: Signal, *, start: datetime, end: datetime,
+               step: timedelta) -> list[Series]:
+        if signal.source == SCRIPTED:
+            with self.ctx.unit_of_work() as uow:
+                run = uow.drills.of(incident.id)
+            script = run.scenario.signal(signal.name) if run else None
+            if script is None:
+                raise MetricFailure("the drill's scenario no longer scripts it")
+            return script.series(run.started_at, start=start, end=end, step=step)
+        source = self.settings.metric_sources.get(signal.source)
+        if source is None:
+            raise MetricFailure(f"its metric source `{signal.source}` is no longer configured")
+        query = windowed_query(signal, step) if signal.baseline else signal.query
+        key = (source.name, query, start, end, step)
+        now = self.ctx.clock()
+        with self._lock:
+            shared = self._shared.get(key)
+            if shared and now - shared[0] < SHARED_FOR:
+                return shared[1]
+        series = self.sources.range(source, query, start=start, end=end, step=step)
+        with self._lock:
+            self.queries += 1
+            self._shared = {k: v for k, v in self._shared.items() if now - v[0] < SHARED_FOR}
+            self._shared[key] = (now, series)
+        return series
+
+    # --- what follows from other changes ---------------------------------------------------------------
+
+    def _follow(self, uow: UnitOfWork, incident: Incident, events: Sequence[Event]) -> list[Event]:
+        """Signals watched because of what just happened: the incident's class, a firebreak pulled, a drill's
+        scripted signals; a move into monitoring starts the settle window afresh."""
+        found: list[tuple[Signal, Origin]] = []
+        for event in events:
+            match event:
+                case IncidentDeclared() | ClassChanged():
+                    found += automatic(self.settings.signals.values(), class_id=event.class_id)
+                case FirebreakRequested() if event.name:
+                    found += automatic(self.settings.signals.values(), firebreak=event.name)
+                case DrillStarted():
+                    run = uow.drills.of(incident.id)
+                    found += [(s.signal, Origin.DRILL) for s in (run.scenario.signals if run else ())]
+                case StatusChanged() if event.status is Status.MONITORING:
+                    for watch in uow.signals.watches(incident.id):
+                        if watch.settled_at:
+                            watch.settled_at = None
+                            uow.signals.save_watch(watch)
+        if not found:
+            return []
+        watched = {w.signal.name for w in uow.signals.watches(incident.id)}
+        started = []
+        for signal, origin in found:
+            if signal.name not in watched:
+                watched.add(signal.name)
+                started.append(self._start(uow, incident, signal, origin, by=FIREHOUSE))
+        return started
+
+    def _guard(self, incident: Incident, status: Status) -> list[str]:
+        """Moving to contained, monitoring or resolved: the watched signals still outside their baseline."""
+        if status not in GUARDED:
+            return []
+        return [s.describe() for s in outside(self.tick(incident).standings())]
+
+    # --- helpers ----------------------------------------------------------------------------------------
+
+    def _start(self, uow: UnitOfWork, incident: Incident, signal: Signal, origin: Origin, *, by: str,
+               at: datetime | None = None) -> Event:
+        watch = uow.signals.add_watch(Watch(incident_id=incident.id, signal=signal, origin=origin, started_by=by,
+                                            started_at=at or self.ctx.clock()))
+        return watch.event()
+
+    def _pending(self, uow: UnitOfWork, incident: Incident, watched: list[Watch],
+                 now: datetime | None) -> list[tuple[Firebreak, Watch, datetime]]:
+        """(firebreak, watch, due) for each firebreak that took effect and each watched signal it has not been
+        measured against yet; only those due by `now`, unless `now` is None."""
+        done = {(v.firebreak_id, v.signal) for v in uow.signals.verifications(incident.id)}
+        pending = []
+        for firebreak in uow.evidence.firebreaks(incident.id):
+            if firebreak.executed_at is None:
+                continue
+            due_at = firebreak.executed_at + self.settings.watch.verify_after
+            for watch in watched:
+                if (firebreak.id, watch.signal.name) not in done and (now is None or due_at <= now):
+                    pending.append((firebreak, watch, due_at))
+        return pending
+
+    def _retry_at(self, firebreak: Firebreak, watch: Watch, due_at: datetime) -> datetime:
+        """When a verification is next tried: when due, or RETRY after the source last failed to answer."""
+        tried = self._tried.get((firebreak.id, watch.signal.name))
+        return max(due_at, tried + RETRY) if tried else due_at
+
+    def _configured(self, name: str) -> Signal:
+        if name not in self.settings.signals:
+            known = ", ".join(f"`{n}`" for n in self.settings.signals) or "none is configured in [signals]"
+            raise InvalidChange(f"There is no signal called `{echo(name)}` (configured: {known}).")
+        return self.settings.signals[name]
+
+
+def frozen(reading: Reading) -> dict:
+    """A reading as evidence: the signal as watched, the window, and every value the source answered."""
+    def values(series: tuple[Series, ...]) -> list[dict]:
+        return [{"labels": dict(s.labels), "values": [[t.isoformat(), v] for t, v in s.points]} for s in series]
+
+    return {"signal": reading.signal.to_json(), "start": reading.start.isoformat(), "end": reading.end.isoformat(),
+            "series": values(reading.series), "baseline_series": values(reading.baseline_series)}
+
+
+def _aligned(moment: datetime, step: timedelta, *, down: bool) -> datetime:
+    """`moment` on the step's grid, so reads of the same moment from several incidents share one query."""
+    seconds = step.total_seconds()
+    stamp = moment.timestamp()
+    aligned = (stamp // seconds) * seconds
+    if not down and aligned < stamp:
+        aligned += seconds
+    return datetime.fromtimestamp(aligned, tz=moment.tzinfo)
