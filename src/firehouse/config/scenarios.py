@@ -7,6 +7,7 @@ line while the other scenarios still run.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -17,14 +18,18 @@ from typing import Any
 
 from firehouse.config import shape
 from firehouse.config.file import duration_at
+from firehouse.config.integrations import name_of
+from firehouse.config.signals import MAX_LABEL
 from firehouse.domain.classes import Catalog
-from firehouse.domain.drills import DRY_RUN, LIVE, MAX_ALARM, MAX_INJECT, Inject, Scenario, check_script
+from firehouse.domain.drills import DRY_RUN, LIVE, MAX_ALARM, MAX_INJECT, Inject, Scenario, ScriptedSignal, check_script
 from firehouse.domain.model import MAX_TITLE
 from firehouse.domain.severity import Severity
+from firehouse.domain.signals import UNITS, WORSE
 
 SUFFIX = ".toml"
 REQUIRED = ("title", "summary", "alarm", "class", "severity", "why")
-OPTIONAL = ("cause", "time_limit", "firebreaks", "injects")
+OPTIONAL = ("cause", "time_limit", "firebreaks", "injects", "signals")
+SIGNAL_KEYS = ("label", "unit", "worse", "threshold", "values")
 MAX_SUMMARY = 300
 MAX_WHY = 1000
 MAX_TIME_LIMIT = timedelta(hours=8)
@@ -97,11 +102,12 @@ def scenario(name: str, data: dict[str, Any], *, catalog: Catalog) -> Scenario:
     if time_limit > MAX_TIME_LIMIT:
         raise ValueError("time_limit is at most 8h: a drill is an hour's practice, not a shift")
     injects = _injects(data.get("injects", []))
-    check_script(injects=injects, time_limit=time_limit)
+    signals = _signals(data.get("signals", {}))
+    check_script(injects=injects, time_limit=time_limit, signals=signals)
     return Scenario(name=name, title=_text(data, "title", MAX_TITLE), summary=_text(data, "summary", MAX_SUMMARY),
                     alarm=_text(data, "alarm", MAX_ALARM), class_id=class_id, severity=severity,
                     why=_text(data, "why", MAX_WHY), injects=injects, time_limit=time_limit, firebreaks=firebreaks,
-                    cause=cause)
+                    cause=cause, signals=signals)
 
 
 def _injects(value: Any) -> tuple[Inject, ...]:
@@ -117,6 +123,50 @@ def _injects(value: Any) -> tuple[Inject, ...]:
             raise ValueError(f"{where} needs at (like \"5m\") and text")
         found.append(Inject(at=duration_at(item["at"], f"{where}.at"), text=_text(item, "text", MAX_INJECT, where)))
     return tuple(found)
+
+
+def _signals(value: Any) -> tuple[ScriptedSignal, ...]:
+    """`[signals.<name>]` tables: a signal the drill's war room watches, its values scripted by minute and read
+    against a threshold (`values = [[0, 0.09], [15, 0.02]]`: minute from the alarm, value)."""
+    found = []
+    for name, spec in shape.table(value, "signals").items():
+        where = f"signals.{name}"
+        name_of(name, where)
+        spec = shape.table(spec, where)
+        if "baseline" in spec:
+            raise ValueError(f"{where}.baseline: a drill has no week-old data to compare with; give a threshold")
+        shape.no_unknown(spec, SIGNAL_KEYS, where=f"{where}.")
+        for key, what in (("threshold", "the value it is read against"), ("values", "[minute, value] pairs")):
+            if key not in spec:
+                raise ValueError(f"{where}.{key} is missing ({what})")
+        unit = spec.get("unit", "count")
+        if unit not in UNITS:
+            raise ValueError(f"{where}.unit must be one of {', '.join(UNITS)}, not {unit!r}")
+        worse = spec.get("worse", "higher")
+        if worse not in WORSE:
+            raise ValueError(f"{where}.worse must be \"higher\" or \"lower\", not {worse!r}")
+        found.append(ScriptedSignal(
+            name=name, label=_text(spec, "label", MAX_LABEL, where) if "label" in spec else name,
+            threshold=_number(spec["threshold"], f"{where}.threshold"),
+            values=_values(spec["values"], f"{where}.values"), unit=unit, worse=worse))
+    return tuple(found)
+
+
+def _values(value: Any, key: str) -> tuple[tuple[float, float], ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"{key} must be a list of [minute, value] pairs, like [[0, 0.09], [15, 0.02]]")
+    pairs = []
+    for number, pair in enumerate(value, start=1):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise ValueError(f"{key}[{number}] must be a [minute, value] pair, not {pair!r}")
+        pairs.append((_number(pair[0], f"{key}[{number}]'s minute"), _number(pair[1], f"{key}[{number}]'s value")))
+    return tuple(pairs)
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, not {value!r}")
+    return float(value)
 
 
 def _text(data: dict[str, Any], key: str, limit: int, where: str = "") -> str:

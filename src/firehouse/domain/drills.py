@@ -4,24 +4,31 @@ A scenario is a script: the alarm that opens the drill, the class and the severi
 (hidden from the responders), and injects the bot posts as the clock runs. A run starts from a frozen
 copy of its scenario, so editing the file later never changes a run's history. When the drill ends (a
 person says so, or its time limit passes) it is scored: how long the room took to each milestone of the
-flow, which first-hour checklist items came too late, and whether it chose the scenario's severity.
+flow, which first-hour checklist items came too late, and whether it chose the scenario's severity. A scenario
+may script signals, values by minute, so a drill practises verifying a firebreak without a metric source.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from firehouse.domain.board import PHASES
 from firehouse.domain.events import TimelineEntry
 from firehouse.domain.severity import Severity
+from firehouse.domain.signals import Series, Signal
 from firehouse.domain.times import span
 from firehouse.errors import InvalidChange
 
 DRY_RUN, LIVE = "dry-run", "live"  # how a drill's firebreaks run: answered without a call, or for real
 ENDED = "This drill has ended already; its report is in the channel."
+SCRIPTED = "drill"  # the metric source of a scripted signal: its values come from the scenario, not a query
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the origin of a range query's grid of moments
+MAX_SIGNALS = 5  # scripted signals in one scenario
+MAX_VALUES = 500  # values in one scripted signal
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,68 @@ class Inject:
 
     at: timedelta
     text: str
+
+
+@dataclass(frozen=True)
+class ScriptedSignal:
+    """A signal the scenario scripts: (minute from the drill's start, value) pairs, minutes increasing, each
+    value holding until the next. Read against its threshold, as a drill has no week-old data."""
+
+    name: str
+    label: str
+    threshold: float
+    values: tuple[tuple[float, float], ...]
+    unit: str = "count"
+    worse: str = "higher"
+
+    @property
+    def signal(self) -> Signal:
+        """The signal a war room watches, from the SCRIPTED source: read by `series`, never by a query."""
+        return Signal(name=self.name, query="scripted by the drill's scenario", label=self.label, source=SCRIPTED,
+                      unit=self.unit, worse=self.worse, threshold=self.threshold)
+
+    def series(self, started_at: datetime, *, start: datetime, end: datetime, step: timedelta) -> list[Series]:
+        """The script as a range query over [start, end] would answer it: one unlabelled series with a point at
+        each moment of the step's grid, from the drill's start on, the last value scripted at or before it."""
+        if step <= timedelta():
+            raise ValueError("step must be longer than nothing")
+        offsets = [timedelta(minutes=minute) for minute, _ in self.values]
+        first = max(start, started_at)
+        moment = _EPOCH + (first - _EPOCH) // step * step
+        moment += step if moment < first else timedelta()
+        points = []
+        while moment <= end:
+            scripted = bisect_right(offsets, moment - started_at)
+            if scripted:
+                points.append((moment, self.values[scripted - 1][1]))
+            moment += step
+        return [Series((), tuple(points))]
+
+    def check(self, time_limit: timedelta) -> None:
+        """1 to MAX_VALUES values, at increasing minutes from 0 and before the end of the drill."""
+        where = f"signals.{self.name}"
+        if not 1 <= len(self.values) <= MAX_VALUES:
+            raise ValueError(f"{where}.values has {len(self.values)} values; give 1 to {MAX_VALUES}")
+        previous = None
+        for minute, _ in self.values:
+            if minute < 0:
+                raise ValueError(f"{where}.values: minute {minute:g} is before the drill starts (0 is the alarm)")
+            if previous is not None and minute <= previous:
+                raise ValueError(f"{where}.values: the minutes must increase, and {minute:g} comes after"
+                                 f" {previous:g}")
+            if timedelta(minutes=minute) >= time_limit:
+                raise ValueError(f"{where}.values: minute {minute:g} is past the end of the drill"
+                                 f" (time_limit {span(time_limit)})")
+            previous = minute
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "unit": self.unit, "worse": self.worse,
+                "threshold": self.threshold, "values": [[minute, value] for minute, value in self.values]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ScriptedSignal:
+        return cls(name=data["name"], label=data["label"], unit=data["unit"], worse=data["worse"],
+                   threshold=data["threshold"], values=tuple((minute, value) for minute, value in data["values"]))
 
 
 @dataclass(frozen=True)
@@ -47,21 +116,28 @@ class Scenario:
     time_limit: timedelta = timedelta(minutes=60)
     firebreaks: str = DRY_RUN
     cause: str | None = None
+    signals: tuple[ScriptedSignal, ...] = ()
+
+    def signal(self, name: str) -> ScriptedSignal | None:
+        return next((scripted for scripted in self.signals if scripted.name == name), None)
 
     def to_json(self) -> dict[str, Any]:
         """The scenario as the run keeps it, frozen when the drill started."""
         return {"name": self.name, "title": self.title, "summary": self.summary, "alarm": self.alarm,
                 "class": self.class_id, "severity": int(self.severity), "why": self.why,
                 "injects": [{"at": int(i.at.total_seconds()), "text": i.text} for i in self.injects],
-                "time_limit": int(self.time_limit.total_seconds()), "firebreaks": self.firebreaks, "cause": self.cause}
+                "time_limit": int(self.time_limit.total_seconds()), "firebreaks": self.firebreaks, "cause": self.cause,
+                "signals": [scripted.to_json() for scripted in self.signals]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Scenario:
+        """A frozen scenario; one kept before scenarios scripted signals has none."""
         return cls(name=data["name"], title=data["title"], summary=data["summary"], alarm=data["alarm"],
                    class_id=data["class"], severity=Severity(data["severity"]), why=data["why"],
                    injects=tuple(Inject(timedelta(seconds=i["at"]), i["text"]) for i in data["injects"]),
                    time_limit=timedelta(seconds=data["time_limit"]), firebreaks=data["firebreaks"],
-                   cause=data.get("cause"))
+                   cause=data.get("cause"),
+                   signals=tuple(ScriptedSignal.from_json(s) for s in data.get("signals", ())))
 
 
 # --- the run ------------------------------------------------------------------------------------------
@@ -312,8 +388,9 @@ MAX_ALARM = 2000
 MAX_INJECT = 1000
 
 
-def check_script(*, injects: Sequence[Inject], time_limit: timedelta) -> None:
-    """A script's timing rules: injects inside the time limit, in order, at most MAX_INJECTS."""
+def check_script(*, injects: Sequence[Inject], time_limit: timedelta, signals: Sequence[ScriptedSignal] = ()) -> None:
+    """A script's timing rules: injects inside the time limit, in order, at most MAX_INJECTS; each scripted
+    signal's values likewise, at most MAX_SIGNALS of them."""
     if time_limit <= timedelta():
         raise ValueError("time_limit must be longer than nothing")
     if len(injects) > MAX_INJECTS:
@@ -324,4 +401,8 @@ def check_script(*, injects: Sequence[Inject], time_limit: timedelta) -> None:
                              f" (time_limit {span(time_limit)})")
     if list(injects) != sorted(injects, key=lambda i: i.at):
         raise ValueError("the injects must come in the order they are posted")
+    if len(signals) > MAX_SIGNALS:
+        raise ValueError(f"{len(signals)} scripted signals; keep it to {MAX_SIGNALS}")
+    for scripted in signals:
+        scripted.check(time_limit)
 

@@ -79,13 +79,13 @@ def sample(hint: Any, name: str, n: int) -> Any:
         return {sample(args[0], f"{name}_key", n): sample(args[1], f"{name}_value", n + 1)}
     if origin is list:
         return [sample(args[0], name, n)]
-    if origin is tuple:
-        return (sample(args[0], name, n),)
+    if origin is tuple:  # tuple[X, ...] gets one X; a fixed tuple[X, Y], an X and a Y
+        return tuple(sample(a, name, n) for a in (args[:1] if args[-1] is Ellipsis else args))
     if dataclasses.is_dataclass(hint):
         return filled(hint)
     if isinstance(hint, type) and issubclass(hint, Enum):
         return list(hint)[-1]
-    return {bool: True, int: n + 2, str: name[:19], datetime: AT + timedelta(minutes=n + 1),
+    return {bool: True, int: n + 2, float: n + 2.5, str: name[:19], datetime: AT + timedelta(minutes=n + 1),
             date: date(2026, 12, n % 28 + 1), timedelta: timedelta(minutes=n + 1)}[hint]
 
 
