@@ -4,15 +4,18 @@ It reads what `serve` would read and asks what `serve` would ask, but changes no
 problem is listed at once (not only the first), Slack is asked who the token is (`auth.test`), which
 scopes were granted (its `x-oauth-scopes` header) and whether the stakeholder channel exists with the
 bot in it; the database must already exist at this release's schema (a missing SQLite file is a failed
-check, never a new file); the templates are rendered as `templates check` does; and each integration's
-base URL must answer HTTP at all (any status will do: it is reachable).
+check, never a new file); the templates are rendered as `templates check` does; each integration's
+base URL must answer HTTP at all (any status will do: it is reachable); and each metric source must answer
+a query, and each configured signal's query is run once, instantly, to say what came back (no data is a
+warning: the metric may simply be quiet).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -22,7 +25,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from firehouse.config import Settings, check_settings
-from firehouse.errors import ConfigError
+from firehouse.domain.signals import Series, Signal, combine
+from firehouse.errors import ConfigError, MetricFailure
 
 # The bot scopes manifest.yml asks for (a test keeps the two in step): what Firehouse calls needs them all.
 BOT_SCOPES = ("commands", "chat:write", "channels:manage", "groups:write", "channels:join", "channels:read",
@@ -34,14 +38,16 @@ REACH_TIMEOUT = 5.0  # seconds at most for an integration to answer
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the report: what was checked, whether it passed (None: it could not be checked), and why."""
+    """One line of the report: what was checked, whether it passed (None: it could not be checked), and why;
+    a warning passed, but says something to look at."""
 
     name: str
     ok: bool | None
     detail: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        mark = {True: "ok  ", False: "FAIL", None: "skip"}[self.ok]
+        mark = "warn" if self.warning else {True: "ok  ", False: "FAIL", None: "skip"}[self.ok]
         return f"{mark}  {self.name:<20} {self.detail}"
 
 
@@ -53,8 +59,11 @@ def doctor(environ: Mapping[str, str], *, cwd: Path, out: TextIO = sys.stdout) -
         checks.append(check)
     failed = sum(check.ok is False for check in checks)
     skipped = sum(check.ok is None for check in checks)
+    warned = sum(check.warning for check in checks)
     tally = f"{failed} of {len(checks)} checks failed" if failed else f"{len(checks) - skipped} checks passed"
-    print(f"firehouse doctor: {tally}" + (f", {skipped} skipped" if skipped else ""), file=out)
+    tally += f", {skipped} skipped" if skipped else ""
+    tally += f", {warned} warning{'' if warned == 1 else 's'}" if warned else ""
+    print(f"firehouse doctor: {tally}", file=out)
     return 1 if failed else 0
 
 
@@ -70,6 +79,7 @@ def run_checks(environ: Mapping[str, str], *, cwd: Path) -> Iterator[Check]:
     yield templates_check(settings)
     yield drills_check(settings)
     yield from integration_checks(settings)
+    yield from signal_checks(settings)
     yield from alerts_checks(settings)
 
 
@@ -242,7 +252,8 @@ def integration_checks(settings: Settings) -> Iterator[Check]:
     targets += [(f"trace source {name}", spec.url, spec.timeout.total_seconds())
                 for name, spec in settings.trace_sources.items()]
     if not targets:
-        yield Check("integrations", None, "none configured")
+        if not settings.metric_sources:  # a metric source is an integration too, and has lines of its own
+            yield Check("integrations", None, "none configured")
         return
     for name, url, timeout in targets:
         yield reach(name, base_url(url), timeout=min(timeout, REACH_TIMEOUT))
@@ -260,6 +271,52 @@ def reach(name: str, url: str, *, timeout: float) -> Check:
     except httpx.HTTPError as err:
         return Check(name, False, f"{url} did not answer: {_reason(err)}")
     return Check(name, True, f"{url} answered (HTTP {status})")
+
+
+def signal_checks(settings: Settings) -> Iterator[Check]:
+    """Each metric source answers a query (`vector(1)`), then each signal's query is run once, instantly: how
+    many series came back and the value now, no data (a warning), or the source's failure in its own words.
+    A signal whose source did not answer is not run again."""
+    from firehouse.integrations.metrics import PrometheusSources
+
+    sources = PrometheusSources()
+    limit = timedelta(seconds=REACH_TIMEOUT)
+    capped = {name: replace(source, timeout=min(source.timeout, limit))
+              for name, source in settings.metric_sources.items()}
+    down = set()
+    for name, source in capped.items():
+        try:
+            sources.instant(source, "vector(1)")
+        except MetricFailure as failure:
+            down.add(name)
+            yield Check(f"metric source {name}", False, f"{source.url}: {failure.reason}")
+        else:
+            yield Check(f"metric source {name}", True, f"{source.url} answers queries")
+    for name, signal in settings.signals.items():
+        if signal.source in down:
+            yield Check(f"signal {name}", None, f"not run: metric source {signal.source} did not answer")
+            continue
+        try:
+            found = sources.instant(capped[signal.source], signal.query)
+        except MetricFailure as failure:
+            yield Check(f"signal {name}", False, failure.reason)
+            continue
+        yield signal_line(signal, found)
+
+
+def signal_line(signal: Signal, found: list[Series]) -> Check:
+    """What one instant query of a signal answered, as people will read it: the value now, combined as the
+    war room combines it (a sum, or a mean for a percent)."""
+    name = f"signal {signal.name}"
+    if not found:
+        return Check(name, True, "no data: the query answered no series (is the metric scraped, under these"
+                                 " labels?)", warning=True)
+    count = f"{len(found)} series"
+    line = combine(found, signal.unit)
+    if not line:
+        return Check(name, True, f"{count}, none with a number now (NaN or ±Inf)", warning=True)
+    how = "" if len(found) == 1 else " (their mean)" if signal.unit == "percent" else " (their sum)"
+    return Check(name, True, f"{count}, now {signal.show(line[-1][1])}{how}")
 
 
 def _reason(err: BaseException) -> str:
