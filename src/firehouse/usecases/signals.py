@@ -163,11 +163,12 @@ class Signals:
 
     # --- what the status board and the other use cases ask --------------------------------------------
 
-    def tick(self, incident: Incident, *, now: datetime | None = None) -> Tick:
-        """Read every signal the incident watches, once (shared with the other reads of this moment)."""
+    def tick(self, incident: Incident, *, now: datetime | None = None, active: bool = True) -> Tick:
+        """Read every signal the incident watches, once (shared with the other reads of this moment); every signal
+        it ever watched, stopped ones too, unless `active`."""
         now = now or self.ctx.clock()
         with self.ctx.unit_of_work() as uow:
-            watched = uow.signals.watches(incident.id)
+            watched = uow.signals.watches(incident.id, active=active)
         return Tick({w.signal.name: self._read(incident, w.signal, now) for w in watched}, self.settings.watch.window)
 
     def lines(self, incident: Incident) -> tuple[str, ...]:
@@ -283,7 +284,7 @@ class Signals:
         except MetricFailure as failure:
             return Unreadable(signal, failure.reason, refused=isinstance(failure, QueryRefused))
         now_series, baseline = split_baseline(series) if signal.baseline else (series, [])
-        return Reading(signal, start, min(end, now), tuple(now_series), tuple(baseline))
+        return Reading(signal, start, end, tuple(now_series), tuple(baseline))  # `end` is the step after now
 
     def _range(self, incident: Incident, signal: Signal, *, start: datetime, end: datetime,
                step: timedelta) -> list[Series]:
