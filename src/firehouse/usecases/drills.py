@@ -67,7 +67,7 @@ class Drills:
         def record(uow: UnitOfWork, incident: Incident) -> list[Post]:
             run, event = DrillRun.start(scenario, incident_id=incident.id, by=by, at=incident.declared_at)
             started.append(uow.drills.add(run))
-            uow.incidents.record(incident, [event])
+            uow.incidents.record(incident, [event, *self.ctx.follow(uow, incident, [event])])  # its scripted signals
             return [Post("inject", incident.channel_id, DrillInject(timedelta(), scenario.alarm, alarm=True),
                          incident.declared_at)]
 

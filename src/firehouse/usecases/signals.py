@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from firehouse.commands.signals import StopWatching, WatchSignal
-from firehouse.domain.drills import DrillStarted
+from firehouse.domain.drills import SCRIPTED, DrillStarted
 from firehouse.domain.events import FIREHOUSE, ClassChanged, Event, IncidentDeclared, StatusChanged
 from firehouse.domain.firebreaks import Firebreak, FirebreakRequested
 from firehouse.domain.lifecycle import Status
@@ -57,7 +57,6 @@ BEFORE_FIRST_SIGNAL = timedelta(hours=1)  # a chart starts this long before the 
 SHARED_FOR = timedelta(seconds=20)  # a range read serves every use within this long (a board tick)
 RETRY = timedelta(minutes=1)  # a verification the source did not answer is tried again after this
 GIVE_UP = timedelta(minutes=30)  # …until this long after it was due: then it is recorded as not measured
-SCRIPTED = "drill"  # the metric source of a drill scenario's scripted signal
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from firehouse.bolt.handlers import Request, Services
 from firehouse.bolt.table import parse
 from firehouse.bootstrap import build
 from firehouse.commands.containment import PullFirebreak
+from firehouse.commands.drills import StartDrill
 from firehouse.commands.incidents import ChangeStatus, Resolve
 from firehouse.commands.signals import StopWatching, WatchSignal
 from firehouse.commands.timeline import PostUpdate
@@ -400,3 +401,25 @@ def test_an_alert_with_a_prometheus_graph_link_is_watched_in_the_investigation_i
     # an alert's expression has no unit: its value is shown as it is
     assert reading.now(timedelta(minutes=5)).describe() == ("RefundFraudHigh 0.091 (threshold 0.05): outside"
                                                             " baseline since 07:54 UTC")
+
+
+# --- drills ---------------------------------------------------------------------------------------------
+
+
+def test_a_drill_practises_verification_against_its_scenarios_scripted_signal(wire, fake, clock):
+    wired = wire(values={})
+    general = fake.add_channel("general", members=[ALICE, BOB])
+    run, outcome = wired.services.drills.start(StartDrill("refund-fraud"), channel=general, by=ALICE)
+    incident = outcome.incident
+    assert wired.watches(incident) == ["fraud-flag-rate"]
+    assert "Watching fraud-flag rate (`fraud-flag-rate`) (the drill's scripted signal)" in wired.timeline(incident)
+
+    clock.set(START + 12 * MINUTE)  # 9.7 % since minute 9 of the script
+    wired.pull(incident)
+    clock.set(START + 22 * MINUTE)
+    wired.duties.run(incident.id)
+
+    [verified] = wired.verifications(incident)
+    assert verified.startswith("Effect of ranker-off on fraud-flag rate: 9.") and verified.endswith(
+        "back within baseline")
+    assert wired.metrics.asked == []  # no Prometheus: the scenario's values
