@@ -110,7 +110,7 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
                         notices=NoticeDesk(service=incidents, templates=templates),
                         evidence=Evidence(service=incidents, traces=traces or HttpTraceSources()),
                         containment=Containment(service=incidents, executors=executors or HttpExecutors()),
-                        afteraction=AfterAction(service=incidents, templates=templates),
+                        afteraction=AfterAction(service=incidents, templates=templates, signals=signals),
                         stats=Stats(engine=engine, settings=settings, clock=clock),
                         drills=Drills(service=incidents), signals=signals, gateway=gateway)
     board.on_lead.append(lambda alone_at_start: services.containment.recover(everything=alone_at_start))
@@ -140,6 +140,7 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     background = Background(settings.workers)
     register(app, services, background, on_command=metrics.command)
     board.outbox.on_sent.append(metrics.post_sent)
+    services.signals.on_query.append(metrics.signal_query)
     metrics.watch(engine=engine, regimes=settings.regimes, clock=clock, leading=lambda: board.leading)
     health = Health(engine=engine, board=board, slack="ok")  # App() ran auth.test: Slack answered at start-up
     intake = worker = None

@@ -6,6 +6,7 @@ refuses, a Prometheus that is down."""
 from __future__ import annotations
 
 import time
+import urllib.request
 
 import pytest
 from botprocess import BotProcess, free_port
@@ -123,3 +124,7 @@ def test_bad_signals_get_a_clear_answer_and_the_bot_keeps_serving(fake, bot, dec
     listed = shown(fake, room, "watch")
     assert "fraud-flag rate" in listed and "up elsewhere" in listed
     assert room.run("log still serving").startswith("Logged")
+    with urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/metrics", timeout=10) as response:
+        metrics = response.read().decode()
+    assert 'firehouse_signal_queries_total{outcome="refused",source="prom"} 1.0' in metrics
+    assert 'firehouse_signal_queries_total{outcome="failed",source="gone"}' in metrics

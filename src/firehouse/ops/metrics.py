@@ -60,6 +60,9 @@ class Metrics:
         self.alert_outcomes = Counter("firehouse_alert_outcomes", "Alert deliveries processed, by source and"
                                       " outcome (opened, attached, storm, ignored; failed: tried again later)",
                                       ["source", "outcome"], registry=r)
+        self.signal_queries = Counter("firehouse_signal_queries", "Range queries of live signals sent to metric"
+                                      " sources, by source and outcome (ok, failed: down or slow; refused: the"
+                                      " query itself)", ["source", "outcome"], registry=r)
 
     # --- hooks for the edges ---------------------------------------------------------------------
 
@@ -74,6 +77,9 @@ class Metrics:
 
     def slack_retry(self, method: str, reason: str) -> None:
         self.slack_retries.labels(method=method, reason=reason).inc()
+
+    def signal_query(self, source: str, outcome: str) -> None:
+        self.signal_queries.labels(source=source, outcome=outcome).inc()
 
     def alert_delivery(self, source: str, outcome: str) -> None:
         self.alert_deliveries.labels(source=source, outcome=outcome).inc()

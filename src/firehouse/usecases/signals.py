@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -91,7 +91,8 @@ class Signals:
         self.ctx = service.context
         self.settings = service.settings
         self.sources = sources
-        self.queries = 0  # range queries sent, for the benchmark and /metrics
+        self.queries = 0  # range queries sent, for the benchmark
+        self.on_query: list[Callable[[str, str], object]] = []  # told (source, ok | failed | refused) per query
         self._shared: dict[tuple, tuple[datetime, list[Series]]] = {}
         self._lock = threading.Lock()
         self._tried: dict[tuple[int, str], datetime] = {}  # verifications the source did not answer: when tried
@@ -304,7 +305,15 @@ class Signals:
             shared = self._shared.get(key)
             if shared and now - shared[0] < SHARED_FOR:
                 return shared[1]
-        series = self.sources.range(source, query, start=start, end=end, step=step)
+        outcome = "ok"
+        try:
+            series = self.sources.range(source, query, start=start, end=end, step=step)
+        except MetricFailure as failure:
+            outcome = "refused" if isinstance(failure, QueryRefused) else "failed"
+            raise
+        finally:
+            for listener in self.on_query:
+                listener(source.name, outcome)
         with self._lock:
             self.queries += 1
             self._shared = {k: v for k, v in self._shared.items() if now - v[0] < SHARED_FOR}
