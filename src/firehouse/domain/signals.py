@@ -72,7 +72,7 @@ class Signal:
             case "percent":
                 return f"{value * 100:.1f}%"
             case "per_second":
-                return f"{value:,.3g}/s"
+                return f"{value:,.0f}/s" if abs(value) >= 100 else f"{value:,.3g}/s"  # 12,345/s, never 1.23e+04/s
             case "seconds":
                 return f"{value:,.2f} s"
             case "usd":
@@ -179,7 +179,7 @@ def alert_signal(alertname: str, generator_url: str, sources: Mapping[str, Any])
     if not expression or not parsed.path.rstrip("/").endswith("/graph"):
         return None
     origin = f"{parsed.scheme}://{parsed.netloc}{parsed.path.rstrip('/').removesuffix('/graph')}".rstrip("/")
-    source = next((name for name, s in sources.items() if origin.startswith(s.url) or s.url.startswith(origin)),
+    source = next((name for name, s in sources.items() if _same_server(s.url, origin)),
                   None) or next((name for name, s in sources.items() if s.default), None)
     if source is None:
         return None
@@ -190,6 +190,13 @@ def alert_signal(alertname: str, generator_url: str, sources: Mapping[str, Any])
         return Signal(name=name, query=compared["query"].strip(), label=alertname[:60], source=source, worse=worse,
                       threshold=float(compared["value"]))
     return Signal(name=name, query=expression, label=alertname[:60], source=source, baseline=timedelta(days=7))
+
+
+def _same_server(url: str, origin: str) -> bool:
+    """Whether a source at `url` and a link at `origin` are one server: equal, or one a path under the other
+    (`http://prom` is not `http://prometheus-eu`)."""
+    url = url.rstrip("/")
+    return origin == url or origin.startswith(url + "/") or url.startswith(origin + "/")
 
 
 def _balanced(query: str) -> bool:
