@@ -233,8 +233,8 @@ def test_a_bad_metric_source_is_refused_naming_the_key(text, problem):
     assert refusal(text) == problem
 
 
-BOTH_OR_NEITHER = ("signals.refunds needs either baseline (like \"7d\": the same window that long ago) or threshold"
-                   " (a value), not both")
+BOTH = "signals.refunds has both baseline and threshold; keep one"
+NEITHER = "signals.refunds needs a baseline (like \"7d\": the same window that long ago) or a threshold (a value)"
 
 
 @pytest.mark.parametrize(("key", "value", "problem"), [
@@ -247,8 +247,8 @@ BOTH_OR_NEITHER = ("signals.refunds needs either baseline (like \"7d\": the same
     ("unit", '"holds"', ("signals.refunds.unit must be one of percent, count, per_second, seconds, usd, tokens,"
                         " not 'holds'")),
     ("worse", '"up"', "signals.refunds.worse must be \"higher\" or \"lower\", not 'up'"),
-    ("threshold", "0.05", BOTH_OR_NEITHER),
-    ("baseline", None, BOTH_OR_NEITHER),
+    ("threshold", "0.05", BOTH),
+    ("baseline", None, NEITHER),
     ("baseline", '"7 days"', "signals.refunds.baseline must be a duration like \"7d\" or \"1h\", not '7 days'"),
     ("baseline", "7", "signals.refunds.baseline must be a duration like \"7d\" or \"1h\", not 7"),
     ("baseline", '"1w"', "signals.refunds.baseline must be a duration like \"7d\" or \"1h\", not '1w'"),

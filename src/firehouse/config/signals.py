@@ -108,9 +108,11 @@ def signals(table: Any, *, sources: Mapping[str, MetricSourceSettings], duration
         worse = spec.get("worse", "higher")
         if worse not in WORSE:
             raise ValueError(f"{where}.worse must be \"higher\" or \"lower\", not {worse!r}")
-        if ("baseline" in spec) == ("threshold" in spec):
-            raise ValueError(f"{where} needs either baseline (like \"7d\": the same window that long ago) or"
-                             " threshold (a value), not both")
+        if "baseline" in spec and "threshold" in spec:
+            raise ValueError(f"{where} has both baseline and threshold; keep one")
+        if "baseline" not in spec and "threshold" not in spec:
+            raise ValueError(f"{where} needs a baseline (like \"7d\": the same window that long ago) or a threshold"
+                             " (a value)")
         baseline = threshold = None
         if "baseline" in spec:
             if not isinstance(spec["baseline"], str) or not _BASELINE.match(spec["baseline"].strip()):
