@@ -23,11 +23,15 @@ def render(args: argparse.Namespace) -> int:
     settings = load_settings(os.environ, cwd=Path.cwd(), slack=False)
     with UnitOfWork(existing_store(settings.database_url)) as uow:
         incident = uow.incidents.get(args.incident)
-    if incident is None:
-        raise FirehouseError(f"there is no incident {args.incident} in {settings.database_url}")
+        if incident is None:
+            raise FirehouseError(f"there is no incident {args.incident} in {settings.database_url}")
+        record = {"firebreaks": uow.evidence.firebreaks(incident.id),  # as a draft in the war room would read
+                  "verifications": uow.signals.verifications(incident.id),
+                  "watches": uow.signals.watches(incident.id, active=False)}
     rendered = render_notice(incident, templates=TemplateCatalogue.with_override(settings.templates_dir),
                              catalog=settings.catalog, regimes=settings.regimes, lane=args.lane,
-                             template=args.template, regime=args.regime, stage=args.stage, now=datetime.now(UTC))
+                             template=args.template, regime=args.regime, stage=args.stage, now=datetime.now(UTC),
+                             **record)
     print(rendered.text)
     if rendered.missing:
         print(f"firehouse: missing facts: {', '.join(rendered.missing)}", file=sys.stderr)

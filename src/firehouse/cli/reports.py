@@ -17,8 +17,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     report = commands.add_parser("report", help="the numbers, for a review: read from the database, never changing it")
     kinds = report.add_subparsers(dest="kind", required=True)
     incidents = kinds.add_parser(
-        "incidents", help="count, times to captain, contain, resolve and first update, customer notices on time and"
-                          " regulatory deadlines met, by class and severity; drills excluded")
+        "incidents", help="count, times to captain, contain, resolve and first update, customer notices on time,"
+                          " regulatory deadlines met and containments verified, by class and severity; drills"
+                          " excluded")
     incidents.add_argument("--since", type=moment, metavar="DATE",
                            help="only incidents declared at or after DATE (YYYY-MM-DD or an ISO datetime; UTC unless"
                                 " it says otherwise; default: from the first incident)")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from firehouse.comms.context import UpdateView, template_context
+from firehouse.comms.context import UpdateView, signal_context, template_context
 from firehouse.comms.notices import DecisionView, RegimeView
 from firehouse.comms.postmortem import LANE as POSTMORTEM
 from firehouse.comms.postmortem import postmortem_context
@@ -23,6 +23,7 @@ from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice, NoticeStatus
 from firehouse.domain.severity import Severity
+from firehouse.domain.signals import Origin, Signal, Verdict, Verification, Watch
 from firehouse.domain.snapshots import Snapshot
 
 NOW = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
@@ -69,6 +70,7 @@ def _situations(lane: str, catalog: Catalog) -> Iterator[dict[str, Any]]:
                       for r in REGIMES.values() for stage in ("initial", "intermediate", "final"))]
     updates = [None, UpdateView("Rolled back prompt v42", "@U0SAMPLE", "14:00 UTC")]
     for class_id, status, facts in itertools.product(catalog.classes, Status, (SAMPLE_FACTS, {})):
+        firebreaks, watches, verifications = _measured() if facts else ([], [], [])
         for regime, update in itertools.product(regimes if lane == "legal" else [None],
                                                 updates if lane == "internal" else [None]):
             yield template_context(
@@ -76,7 +78,22 @@ def _situations(lane: str, catalog: Catalog) -> Iterator[dict[str, Any]]:
                 next_update_at=NOW + timedelta(minutes=15), regime=regime, update=update,
                 decision=DecisionView("no personal data was involved", "@U0LEGAL", "2026-11-23 14:00 UTC"),
                 last_update_at="13:50 UTC",
+                **signal_context(verifications, firebreaks=firebreaks, watches=watches, for_slack=False),
             )
+
+
+def _measured() -> tuple[list[Firebreak], list[Watch], list[Verification]]:
+    """A firebreak measured against a watched signal (named from outside: an alert's, that looks like a template)
+    twice: it worked, and the measure taken later said so again."""
+    at, text = NOW - timedelta(hours=1), "{{ 1234*5 }} <!channel>"
+    pulled = Firebreak(42, "kill-switch", text, "unleash", "U0SAMPLE", at, name="agent-off", state=State.EXECUTED,
+                       executed_at=at, id=1)
+    signal = Signal(name="alert-sample", query="up", label=text, source="prom", unit="percent", threshold=0.03)
+    watch = Watch(42, signal, Origin.ALERT, FIREHOUSE, at)
+    verifications = [Verification(42, 1, signal.name, at + timedelta(minutes=m), at + timedelta(minutes=m),
+                                  Verdict.WORKED, f"Effect of agent-off on {text}: 9.1% → 2.1% (−77%), back within"
+                                  " baseline", 0.091, 0.021) for m in (10, 20)]
+    return [pulled], [watch], verifications
 
 
 def _record(incident: Incident, *, full: bool) -> dict[str, Any]:
@@ -84,7 +101,7 @@ def _record(incident: Incident, *, full: bool) -> dict[str, Any]:
     if not full:
         incident.facts = {}
         return {"timeline": [], "snapshots": [], "firebreaks": [], "notices": [], "actions": [], "fixtures": [],
-                "notes": {}}
+                "notes": {}, "watches": [], "verifications": []}
     at, text = incident.declared_at, "{{ 1234*5 }} <!channel>"
     incident.facts, incident.cause, incident.summary = dict(SAMPLE_FACTS), "prompt", text
     incident.not_reportable = {"gdpr": {"reason": text, "by": "U0LEGAL", "at": at.isoformat()}}
@@ -100,6 +117,10 @@ def _record(incident: Incident, *, full: bool) -> dict[str, Any]:
     fixture = Fixture.write(incident_id=42, input=[{"role": "user", "content": text}], bad_output=text,
                             by="U0SAMPLE", at=at, forbidden=[text], tags=[text], snapshot_id=1)
     timeline = [TimelineEntry(at, "U0SAMPLE", kind, text) for kind in ("declared", "severity", "class", "alert", "log")]
+    measured, watches, verifications = _measured()
+    unmeasured = Watch(42, Signal(name="cost", query="sum(cost)", label=text, source="prom"), Origin.COMMAND,
+                       "U0SAMPLE", at, stopped_by="U0SAMPLE", stopped_at=NOW)
     return {"timeline": [*timeline, TimelineEntry(NOW, FIREHOUSE, "status", text)], "snapshots": [snapshot],
-            "firebreaks": [pulled, failed], "notices": [notice], "actions": [open_action, done_action],
-            "fixtures": [fixture], "notes": {section: [text] for section in NOTE_SECTIONS}}
+            "firebreaks": [pulled, failed, *measured], "notices": [notice], "actions": [open_action, done_action],
+            "fixtures": [fixture], "notes": {section: [text] for section in NOTE_SECTIONS},
+            "watches": [*watches, unmeasured], "verifications": verifications}

@@ -12,6 +12,7 @@ from firehouse.comms.templates import Facts
 from firehouse.domain.classes import Catalog
 from firehouse.domain.firebreaks import KINDS, Firebreak, State
 from firehouse.domain.model import Incident
+from firehouse.domain.signals import Verdict, Verification, Watch, mitigated
 from firehouse.domain.times import hhmm, stamp
 
 
@@ -54,6 +55,51 @@ def firebreak_views(firebreaks: Iterable[Firebreak], *, for_slack: bool) -> list
 
 
 @dataclass(frozen=True)
+class VerificationView:
+    """A firebreak's measured effect on a watched signal, as templates see it: `before` and `after` in the signal's
+    unit (`9.1%`, `-` for no data), `verdict` one of worked, better, no effect, worse, unknown."""
+
+    firebreak: str
+    signal: str
+    before: str
+    after: str
+    verdict: str
+    worked: bool
+    text: str
+
+
+def verification_views(verifications: Iterable[Verification], *, firebreaks: Iterable[Firebreak],
+                       watches: Iterable[Watch], escape: Callable[[str], str]) -> list[VerificationView]:
+    """Each measured effect in the order it was measured, named as the war room named them: the firebreak by its
+    configured name (its kind when recorded by hand), the signal by its label as it was watched."""
+    names = {f.id: f.name or f.kind for f in firebreaks}
+    signals = {w.signal.name: w.signal for w in watches}
+    views = []
+    for verification in sorted(verifications, key=lambda v: v.done_at):
+        signal = signals.get(verification.signal)
+        show = signal.show if signal else _number
+        views.append(VerificationView(
+            firebreak=escape(names.get(verification.firebreak_id, f"firebreak #{verification.firebreak_id}")),
+            signal=escape(signal.label if signal else verification.signal), before=show(verification.before),
+            after=show(verification.after), verdict=Verdict(verification.verdict).value,
+            worked=verification.verdict == Verdict.WORKED, text=escape(verification.text)))
+    return views
+
+
+def signal_context(verifications: Sequence[Verification], *, firebreaks: Iterable[Firebreak],
+                   watches: Iterable[Watch], for_slack: bool) -> dict[str, Any]:
+    """`verifications` and `mitigation_worked` (domain.signals.mitigated) for `template_context`."""
+    return {"verifications": verification_views(verifications, firebreaks=firebreaks, watches=watches,
+                                                escape=escaper(for_slack=for_slack)),
+            "mitigation_worked": mitigated(verifications)}
+
+
+def _number(value: float | None) -> str:
+    """A value of a signal no longer known (its watch is gone): as a plain number."""
+    return "-" if value is None else f"{value:,.3g}"
+
+
+@dataclass(frozen=True)
 class IncidentView:
     """The incident as templates see it."""
 
@@ -88,11 +134,15 @@ def template_context(
     next_update_at: datetime | None = None,
     discreet: bool = False,
     firebreaks: Sequence[FirebreakView] = (),
+    verifications: Sequence[VerificationView] = (),
+    mitigation_worked: bool = False,
     **extra: Any,
 ) -> dict[str, Any]:
     """The variables every template gets, plus `extra` ones (regime, decision, update, …).
 
-    `discreet` names a private incident only by its number, for readers outside its war room.
+    `discreet` names a private incident only by its number, for readers outside its war room. `verifications`
+    are the firebreaks' measured effects; `mitigation_worked` says a product template may tell customers the
+    measure taken has worked (see `signal_context`).
     """
     escape = escaper(for_slack=for_slack)
     incident_class = catalog.classes.get(incident.class_id)
@@ -113,4 +163,5 @@ def template_context(
         drill=incident.drill,
     )
     return {"incident": view, "facts": Facts(facts, escape), "now": when(now),
-            "next_update_at": clock(next_update_at), "firebreaks": list(firebreaks), **extra}
+            "next_update_at": clock(next_update_at), "firebreaks": list(firebreaks),
+            "verifications": list(verifications), "mitigation_worked": mitigation_worked, **extra}

@@ -6,12 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from firehouse.comms.context import firebreak_views, template_context, when
+from firehouse.comms.context import firebreak_views, signal_context, template_context, when
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.classes import Catalog
 from firehouse.domain.clocks import REGIMES, deadlines
 from firehouse.domain.firebreaks import Firebreak
 from firehouse.domain.model import Incident
+from firehouse.domain.signals import Verification, Watch
 
 PER_REGIME = ("fact_sheet", "default", "not_reportable")  # legal templates rendered for one regime and stage
 
@@ -58,9 +59,11 @@ def render_notice(
     regime: str | None = None,
     stage: str | None = None,
     firebreaks: Sequence[Firebreak] = (),
+    verifications: Sequence[Verification] = (),
+    watches: Sequence[Watch] = (),
 ) -> RenderedNotice:
     """Render `lane`'s notice in Markdown, exactly as it would be sent outside Slack; `firebreaks` tell
-    customers what was disabled or degraded."""
+    customers what was disabled or degraded, `verifications` (of the signals in `watches`) whether it worked."""
     name = templates.resolve(lane, class_id=incident.class_id, template=template)
     extra: dict = {"regime": None, "decision": None}
     if lane == "legal" and name.split("/", 1)[1] in PER_REGIME:
@@ -76,7 +79,9 @@ def render_notice(
         regime = stage = None
     context = template_context(incident, catalog=catalog, facts=incident.facts, now=now, for_slack=False,
                                next_update_at=incident.next_update_due,
-                               firebreaks=firebreak_views(firebreaks, for_slack=False), **extra)
+                               firebreaks=firebreak_views(firebreaks, for_slack=False),
+                               **signal_context(verifications, firebreaks=firebreaks, watches=watches, for_slack=False),
+                               **extra)
     rendered = templates.render(name, context)
     return RenderedNotice(rendered.name, rendered.title, rendered.text, rendered.missing, regime, stage)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from firehouse.comms.context import escaper, template_context, when
+from firehouse.comms.context import VerificationView, escaper, template_context, verification_views, when
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.afteraction import NOTE_SECTIONS, ActionState, Fixture, FollowUp
 from firehouse.domain.alerts import KIND as ALERT_KIND
@@ -23,12 +23,21 @@ from firehouse.domain.events import FIREHOUSE, TimelineEntry
 from firehouse.domain.firebreaks import Firebreak, State
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
+from firehouse.domain.signals import Origin, Verification, Watch, mitigated
 from firehouse.domain.snapshots import Snapshot
 from firehouse.domain.times import duration
 
 LANE = "postmortem"
 HISTORY_KINDS = ("declared", "severity", "class")  # the timeline entries that set severity or class
 SIGNAL_KINDS = (ALERT_KIND,)  # entries an automated signal leaves (alert intake)
+# Why a war room watched a signal, as the postmortem says it.
+WHY_WATCHED = {
+    Origin.COMMAND: "asked for in the war room",
+    Origin.CLASS: "the incident's class watches it",
+    Origin.FIREBREAK: "a firebreak it verifies was pulled",
+    Origin.ALERT: "an alert brought it",
+    Origin.DRILL: "the drill's scenario scripts it",
+}
 # A mention as Firehouse writes it into the timeline; a Markdown file shows it as @U123.
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
 
@@ -94,6 +103,23 @@ class FirebreakRow:
 
 
 @dataclass(frozen=True)
+class SignalRow:
+    """A signal the war room watched: what it is, why and from when until when, and each firebreak's measured
+    effect on it."""
+
+    name: str
+    label: str
+    unit: str
+    compared: str  # `compared with 7d before`, `compared with threshold 3.0%` or `no baseline`
+    why: str
+    started_at: str
+    started_by: str
+    stopped_at: str | None
+    stopped_by: str | None
+    verifications: list[VerificationView]
+
+
+@dataclass(frozen=True)
 class NoticeRow:
     id: int
     lane: str
@@ -145,7 +171,8 @@ def render_postmortem(incident: Incident, *, templates: TemplateCatalogue, **rec
     """The postmortem draft in Markdown, from `postmortem/<class>` if the deployment has one, else the default.
 
     `record` is what `postmortem_context` takes (catalog, timeline, snapshots, firebreaks, notices, actions,
-    fixtures, now, and `notes`: what responders wrote for the sections the record cannot fill).
+    fixtures, now, `notes`: what responders wrote for the sections the record cannot fill, and the signals'
+    `watches` and `verifications`).
     """
     rendered = templates.render(templates.resolve(LANE, class_id=incident.class_id),
                                 postmortem_context(incident, **record))
@@ -164,10 +191,18 @@ def postmortem_context(
     fixtures: Sequence[Fixture],
     now: datetime,
     notes: Mapping[str, Sequence[str]] | None = None,
+    watches: Sequence[Watch] = (),
+    verifications: Sequence[Verification] = (),
 ) -> dict[str, Any]:
-    """What a postmortem template sees: the notice variables plus the record, as plain Markdown-safe views."""
+    """What a postmortem template sees: the notice variables plus the record, as plain Markdown-safe views;
+    `watches` are every signal the war room watched (stopped ones too), `verifications` their measured effects."""
     entries = sorted(timeline, key=lambda e: e.at)
-    context = template_context(incident, catalog=catalog, facts=incident.facts, now=now, for_slack=False)
+
+    def measured(chosen: Sequence[Verification]) -> list[VerificationView]:
+        return verification_views(chosen, firebreaks=firebreaks, watches=watches, escape=_plain)
+
+    context = template_context(incident, catalog=catalog, facts=incident.facts, now=now, for_slack=False,
+                               verifications=measured(verifications), mitigation_worked=mitigated(verifications))
     context.update(
         cause=(f"{incident.cause} ({catalog.causes[incident.cause]})" if incident.cause in catalog.causes
                else incident.cause),
@@ -182,6 +217,8 @@ def postmortem_context(
                                 s.fingerprint, s.verify(), s.supersedes, ", ".join(s.cut))
                    for s in sorted(snapshots, key=lambda s: s.taken_at)],
         firebreaks=[_firebreak(f) for f in sorted(firebreaks, key=lambda f: f.requested_at)],
+        watched=[_watched(w, measured([v for v in verifications if v.signal == w.signal.name]))
+                 for w in sorted(watches, key=lambda w: w.started_at)],
         notices=[NoticeRow(n.id or 0, n.lane, _plain(n.title), n.status.value, n.regime and REGIMES[n.regime].name,
                            n.stage, _person(n.approved_by), when(n.sent_at), _person(n.sent_by))
                  for n in sorted(notices, key=lambda n: n.created_at)],
@@ -264,6 +301,17 @@ def _firebreak(firebreak: Firebreak) -> FirebreakRow:
         requested_by=_person(firebreak.requested_by), state=firebreak.state.value,
         executed_at=when(firebreak.executed_at) if firebreak.state in (State.EXECUTED, State.LIFTED) else None,
         lifted_at=when(firebreak.lifted_at), answer=_plain(firebreak.answer), attempts=firebreak.attempts,
+    )
+
+
+def _watched(watch: Watch, verifications: list[VerificationView]) -> SignalRow:
+    signal = watch.signal
+    compared = f"compared with {signal.baseline_name}" if signal.baseline or signal.threshold is not None \
+        else "no baseline"
+    return SignalRow(
+        name=_plain(signal.name), label=_plain(signal.label), unit=signal.unit, compared=compared,
+        why=WHY_WATCHED[watch.origin], started_at=when(watch.started_at), started_by=_person(watch.started_by),
+        stopped_at=when(watch.stopped_at), stopped_by=_person(watch.stopped_by), verifications=verifications,
     )
 
 

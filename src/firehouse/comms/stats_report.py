@@ -1,7 +1,8 @@
 """The numbers as text: an aligned table for a terminal, CSV for a spreadsheet, and the words both share.
 
 The table shows each time as its median, mean and n (the incidents that got that far); the CSV has the same
-rows with every time in whole seconds, and empty cells where nothing got there.
+rows with every time in whole seconds, and empty cells where nothing got there. Verified containments are in
+the words and the CSV's last columns, not the table.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ def share(part: Share) -> str:
     return str(part) if part.of else "-"
 
 
+def share_percent(part: Share) -> str:
+    """`3 of 5 (60%)`, or `-` when there was nothing to count."""
+    return f"{part} ({part.hit / part.of:.0%})" if part.of else "-"
+
+
 def window(numbers: Numbers) -> str:
     return f"from {stamp(numbers.since)} to {stamp(numbers.until)}"
 
@@ -46,8 +52,9 @@ def minutes(delta: timedelta) -> str:
 
 
 def notes(numbers: Numbers) -> list[str]:
-    """What the counts of notices and deadlines mean and what they left aside, in words, for all the incidents."""
-    notices, deadlines = numbers.total.notices, numbers.total.deadlines
+    """What the counts of notices, deadlines and verified containments mean and what they left aside, in words, for
+    all the incidents."""
+    notices, deadlines, containments = numbers.total.notices, numbers.total.deadlines, numbers.total.containments
     within = f"marked sent within {minutes(numbers.notice_within)} of the first signal"
     said = [f"Customer notices on time: {notices} (a product-lane notice {within}, out of the incidents that owed or"
             " sent one)" if notices.of else f"Customer notices: none owed or sent (on time is {within})"]
@@ -56,6 +63,9 @@ def notes(numbers: Numbers) -> list[str]:
     said.append(f"Regulatory deadlines met: {deadlines} (reported by their due time, out of those that came due or"
                 " were reported)" if deadlines.of else "Regulatory deadlines: none came due or were reported")
     said[1] += _aside(((deadlines.aside, "left out as not reportable"), (deadlines.pending, "not due yet")))
+    said.append(f"Containments verified: {share_percent(containments)} (firebreaks that took effect and that a watched"
+                " signal measured back within its baseline, out of those that took effect)." if containments.of
+                else "Containments verified: no firebreak took effect.")
     return said
 
 
@@ -95,7 +105,8 @@ def _row(figures: Figures, width: int, *, name: str | None = None) -> str:
 CSV_HEADER = ("group", "name", "incidents", "open",
               *(f"{key}_{part}" for key, _ in TIMES for part in ("n", "mean_seconds", "median_seconds")),
               "notices_on_time", "notices_counted", "notices_waived", "notices_pending",
-              "deadlines_met", "deadlines_counted", "deadlines_not_reportable", "deadlines_pending")
+              "deadlines_met", "deadlines_counted", "deadlines_not_reportable", "deadlines_pending",
+              "containments_verified", "containments_counted")
 
 
 def csv_text(numbers: Numbers) -> str:
@@ -109,7 +120,8 @@ def csv_text(numbers: Numbers) -> str:
     for group, figures in rows:
         writer.writerow([group, figures.name.lower(), figures.incidents, figures.open,
                          *(cell for key, _ in TIMES for cell in _seconds(getattr(figures, key))),
-                         *_counts(figures.notices), *_counts(figures.deadlines)])
+                         *_counts(figures.notices), *_counts(figures.deadlines),
+                         figures.containments.hit, figures.containments.of])
     return out.getvalue()
 
 

@@ -19,6 +19,10 @@ else the declaration), as `/incident summary` and the postmortem measure it:
                            or before their due time, out of the deadlines that came due or were reported. A regime
                            decided not reportable is counted apart; a deadline not yet due and unreported is not
                            counted yet.
+    containments verified  firebreaks that took effect and that a watched signal confirmed (a verification
+                           `worked`: measured back within its baseline), out of every firebreak that took effect
+                           (one measured with no effect, or never measured because nothing was watched, counts
+                           as not verified)
 
 Each time is reported as its mean and median over the incidents that reached that moment, with how many
 did. Pure arithmetic: `now` is a parameter.
@@ -45,6 +49,7 @@ class Record:
     incident: Incident
     first_update_at: datetime | None = None
     reported_at: Mapping[str, datetime] = field(default_factory=dict)  # deadline key → its legal notice marked sent
+    containments: tuple[bool, ...] = ()  # per firebreak that took effect: whether a verification found it worked
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class Figures:
     to_first_update: Times
     notices: Share
     deadlines: Share
+    containments: Share = Share()  # firebreaks that took effect, and those verified to have worked
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,7 @@ class _Measured:
     to_first_update: timedelta | None
     notice: str | None
     deadlines: tuple[str, ...]
+    containments: tuple[bool, ...]
 
 
 def numbers(records: Iterable[Record], *, since: datetime, until: datetime, now: datetime,
@@ -205,6 +212,7 @@ def _measure(record: Record, *, now: datetime, regimes: Mapping[str, tuple[str, 
         to_first_update=since_start(record.first_update_at),
         notice=notice_outcome(incident, now=now, within=notice_within),
         deadlines=deadline_outcomes(incident, record.reported_at, now=now, regimes=regimes),
+        containments=tuple(record.containments),
     )
 
 
@@ -218,6 +226,8 @@ def _figures(name: str, measured: Sequence[_Measured]) -> Figures:
         to_resolve=times(lambda m: m.to_resolve), to_first_update=times(lambda m: m.to_first_update),
         notices=Share.of_outcomes([m.notice for m in measured if m.notice]),
         deadlines=Share.of_outcomes([outcome for m in measured for outcome in m.deadlines]),
+        containments=Share(hit=sum(worked for m in measured for worked in m.containments),
+                           of=sum(len(m.containments) for m in measured)),
     )
 
 

@@ -1,12 +1,12 @@
-"""Block Kit for `/incident stats`: the totals as fields, a table by class and severity (medians), what the
-counts leave aside, and where the chart went. Pure functions of the numbers."""
+"""Block Kit for `/incident stats`: the totals as fields (verified containments among them), a table by class and
+severity (medians), what the counts leave aside, and where the chart went. Pure functions of the numbers."""
 
 from __future__ import annotations
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
 from firehouse.comms.mrkdwn import escape
-from firehouse.comms.stats_report import name_width, notes, share, span, window
+from firehouse.comms.stats_report import name_width, notes, share, share_percent, span, window
 from firehouse.domain.stats import Figures, Numbers, Times
 from firehouse.slack.gateway import Message
 from firehouse.slack.limits import SECTION_TEXT, pack
@@ -29,6 +29,7 @@ def stats_message(numbers: Numbers, *, shown: str, chart: str | None) -> Message
         ("Time to first update", _times(total.to_first_update)),
         ("Customer notices on time", share(total.notices)),
         ("Regulatory deadlines met", share(total.deadlines)),
+        ("Containments verified", share_percent(total.containments)),
     ]
     blocks = [_section(heading),
               SectionBlock(fields=[MarkdownTextObject(text=f"*{name}*\n{value}") for name, value in fields])]

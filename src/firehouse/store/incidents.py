@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -13,8 +13,16 @@ from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import NoticeStatus
+from firehouse.domain.signals import Verdict
 from firehouse.store.mapping import RowMap, as_utc
-from firehouse.store.tables import IncidentRow, NoticeRow, ProcessedEvent, TimelineEntryRow
+from firehouse.store.tables import (
+    FirebreakRow,
+    IncidentRow,
+    NoticeRow,
+    ProcessedEvent,
+    TimelineEntryRow,
+    VerificationRow,
+)
 
 OPEN_STATUSES = [s.value for s in Status if s.is_open]
 
@@ -114,6 +122,23 @@ class IncidentRepository:
         for incident_id, regime, stage, at in rows:
             sent.setdefault(incident_id, {})[f"{regime}:{stage}"] = as_utc(at)
         return sent
+
+    def containments(self, *, since: datetime | None, until: datetime) -> dict[int, tuple[bool, ...]]:
+        """For each firebreak that took effect in the incidents `declared_between` those times, whether a
+        verification found it worked (back within baseline), by incident id, oldest firebreak first. One query."""
+        worked = and_(col(VerificationRow.firebreak_id) == col(FirebreakRow.id),
+                      VerificationRow.verdict == Verdict.WORKED.value)
+        rows = self._session.exec(
+            select(FirebreakRow.incident_id, FirebreakRow.id, func.count(col(VerificationRow.id)))
+            .join(IncidentRow, col(IncidentRow.id) == col(FirebreakRow.incident_id))
+            .outerjoin(VerificationRow, worked)
+            .where(col(FirebreakRow.executed_at).is_not(None), *_declared_between(since, until))
+            .group_by(col(FirebreakRow.incident_id), col(FirebreakRow.id))
+            .order_by(col(FirebreakRow.id)))
+        found: dict[int, tuple[bool, ...]] = {}
+        for incident_id, _, verified in rows:
+            found[incident_id] = (*found.get(incident_id, ()), verified > 0)
+        return found
 
     def _incidents(self, query) -> list[Incident]:
         return [INCIDENT.load(row) for row in self._session.exec(query)]

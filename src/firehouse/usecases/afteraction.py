@@ -1,11 +1,13 @@
 """Convert every incident into a lock: follow-up actions, eval fixtures, the postmortem, and closing.
 
 Follow-ups outlive the war room: overdue ones are reminded to their owner at most once a day, closed
-incidents too; a resolved incident that is not locked yet nudges its captain once a day.
+incidents too; a resolved incident that is not locked yet nudges its captain once a day. A drafted postmortem
+is followed in the war room by the chart of each signal the incident watched.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,12 +28,16 @@ from firehouse.domain.events import FIREHOUSE, Event
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.permissions import Action
+from firehouse.domain.signals import Reading
 from firehouse.errors import DomainError, InvalidChange, echo
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import FollowUpReminder, LockNudge
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.pipeline import Decision, Outcome, Target, action_no, by_id, change, postmortem, rule, war_room
 from firehouse.usecases.ports import Post
+from firehouse.usecases.signals import Signals
+
+log = logging.getLogger(__name__)
 
 NOTE_KIND = "pm-note"  # the timeline kind of a postmortem note: `<section>: <text>`
 
@@ -51,11 +57,13 @@ class FixtureDraft:
 class AfterAction:
     """Actions, fixtures, the postmortem and the lock of an incident."""
 
-    def __init__(self, *, service: IncidentService, templates: TemplateCatalogue) -> None:
+    def __init__(self, *, service: IncidentService, templates: TemplateCatalogue,
+                 signals: Signals | None = None) -> None:
         self.service = service
         self.ctx = service.context
         self.templates = templates
         self.settings = service.settings
+        self.signals = signals  # reads the watched signals for the charts under a drafted postmortem
 
     # --- follow-up actions -------------------------------------------------------------------------
 
@@ -168,7 +176,8 @@ class AfterAction:
 
     def draft_postmortem(self, *, channel: str, by: str) -> tuple[PostmortemVersion, list[str]]:
         """Render the postmortem from the record, keep the text as a version (the same text keeps its version),
-        and post it in the war room as a file with a Publish button for exactly that version."""
+        and post it in the war room as a file with a Publish button for exactly that version, then the chart of
+        each signal the incident watched. Returns the version and what could not be shown."""
         incident = self.service.incident_in(channel)
         self.ctx.permissions.require(incident, Action.POSTMORTEM, by)
         rendered = self.render_postmortem(incident.id)
@@ -182,7 +191,24 @@ class AfterAction:
                 drafted_at=self.ctx.clock())))
 
         version = change(self.ctx, war_room(channel), by=by, needs=None, decide=decide).made
-        return version, self.ctx.outbound.show_postmortem(incident, rendered, version=version, by=by)
+        problems = self.ctx.outbound.show_postmortem(incident, rendered, version=version, by=by)
+        return version, problems + self._charts(incident, version=version)
+
+    def _charts(self, incident: Incident, *, version: PostmortemVersion) -> list[str]:
+        """The chart of each signal the incident watched (stopped ones too), under the draft. A signal that cannot
+        be read is said among the problems and never stops the draft, which is already shown."""
+        if self.signals is None:
+            return []
+        problems = []
+        for reading in self.signals.tick(incident, active=False).readings.values():
+            if not isinstance(reading, Reading):
+                log.warning("postmortem chart of incident %s: %s", incident.id, reading.describe())
+                problems.append(f"No chart of {echo(reading.describe(), 200)}")
+                continue
+            headline = reading.now(self.settings.watch.window).headline()
+            problems += self.signals.show_chart(incident, reading,
+                                                comment=f"For postmortem version {version.version}: {headline}")
+        return problems
 
     def render_postmortem(self, incident_id: int) -> RenderedPostmortem:
         """The postmortem as the record gives it now (also what `firehouse export postmortem --draft` writes)."""
@@ -302,4 +328,6 @@ def postmortem_of(uow: UnitOfWork, incident: Incident, *, templates: TemplateCat
                              snapshots=uow.evidence.snapshots(incident.id),
                              firebreaks=uow.evidence.firebreaks(incident.id), notices=uow.notices.of(incident.id),
                              actions=uow.afteraction.actions(incident.id),
-                             fixtures=uow.afteraction.fixtures(incident.id))
+                             fixtures=uow.afteraction.fixtures(incident.id),
+                             watches=uow.signals.watches(incident.id, active=False),
+                             verifications=uow.signals.verifications(incident.id))

@@ -46,9 +46,12 @@ class NoticeDesk:
                stage: str | None = None) -> RenderedNotice:
         with self.ctx.unit_of_work() as uow:
             firebreaks = uow.evidence.firebreaks(incident.id)
+            verifications = uow.signals.verifications(incident.id)
+            watches = uow.signals.watches(incident.id, active=False)
         return render_notice(incident, templates=self.templates, catalog=self.service.catalog,
                              regimes=self.settings.regimes, lane=lane, template=template, regime=regime, stage=stage,
-                             now=self.ctx.clock(), firebreaks=firebreaks)
+                             now=self.ctx.clock(), firebreaks=firebreaks, verifications=verifications,
+                             watches=watches)
 
     def draft(self, command: DraftNotice, *, channel: str, by: str) -> Notice:
         """Render a draft, store it, and post it in the war room with Edit and Approve buttons."""

@@ -1,5 +1,6 @@
-"""The numbers of the incidents declared in a window, read from the store in three queries however many
-incidents there are: the incidents, their first status updates, and when their regulatory reports were sent.
+"""The numbers of the incidents declared in a window, read from the store in four queries however many
+incidents there are: the incidents, their first status updates, when their regulatory reports were sent, and
+which of their firebreaks a watched signal verified.
 The arithmetic and what each figure means are in `domain/stats.py`."""
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ class Stats:
             incidents = uow.incidents.declared_between(since, until)
             first_updates = uow.incidents.first_entries(UPDATE, since=since, until=until)
             reports = uow.incidents.reports_sent(since=since, until=until)
+            containments = uow.incidents.containments(since=since, until=until)
         if since is None:
             since = incidents[0].declared_at if incidents else until
-        records = [Record(incident, first_updates.get(incident.id), reports.get(incident.id, {}))
-                   for incident in incidents]
+        records = [Record(incident, first_updates.get(incident.id), reports.get(incident.id, {}),
+                          containments.get(incident.id, ())) for incident in incidents]
         return numbers(records, since=since, until=until, now=now, regimes=self.settings.regimes,
                        notice_within=self.notice_within, classes=tuple(self.settings.catalog.classes))

@@ -25,7 +25,7 @@ NOW = DECLARED + 3 * 60 * M
 CATALOG = Catalog()
 ROLLBACK = Configured("prompt-rollback", "rollback", "support-bot prompt", "unleash", "prompt")
 SECTIONS = ("## Summary", "## Impact", "## Timeline (UTC)", "## Moments and durations", "## Detection",
-            "## Severity and class history", "## Evidence: snapshots", "## Containment: firebreaks",
+            "## Severity and class history", "## Evidence: snapshots", "## Containment: firebreaks", "## Signals",
             "## Notices and regulatory decisions", "## Contributing factors", "## What went well",
             "## What went badly", "## Where we got lucky", "## Action items", "### Open", "### Done",
             "## Eval fixtures")

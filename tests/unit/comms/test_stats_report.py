@@ -81,6 +81,7 @@ def test_the_notes_say_what_was_left_aside():
         "Customer notices: none owed or sent (on time is marked sent within 60 minutes of the first signal); 1 waived"
         " (left out); 1 owed and still inside that time (not counted yet).",
         "Regulatory deadlines: none came due or were reported; 1 left out as not reportable; 1 not due yet.",
+        "Containments verified: no firebreak took effect.",
     ]
 
 

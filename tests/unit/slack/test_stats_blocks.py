@@ -46,6 +46,7 @@ def test_the_totals_come_first_as_fields_then_the_table_of_medians_then_what_the
         "*Time to first update*\nnone got there yet",
         "*Customer notices on time*\n-",
         "*Regulatory deadlines met*\n-",
+        "*Containments verified*\n-",
     ]
     lines = code["text"]["text"].split("\n")
     assert lines[0] == lines[-1] == "```"
