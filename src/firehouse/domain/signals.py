@@ -421,6 +421,17 @@ def unmeasured(firebreak: str, signal: Signal, reason: str) -> Effect:
                   f"Effect of {firebreak} on {signal.label}: not measured, {reason}")
 
 
+def mitigated(verifications: Sequence[Verification]) -> bool:
+    """Whether customers may read that the measure taken has worked: some firebreak was measured bringing a
+    signal back within its baseline, and the latest measure of every signal is `worked` or `unknown` (a later
+    `better`, `no effect` or `worse` says that signal is not back, so nothing is claimed)."""
+    latest: dict[str, Verification] = {}
+    for verification in sorted(verifications, key=lambda v: v.done_at):
+        latest[verification.signal] = verification
+    return (any(v.verdict == Verdict.WORKED for v in verifications)
+            and all(v.verdict in (Verdict.WORKED, Verdict.UNKNOWN) for v in latest.values()))
+
+
 def settled(readings: Sequence[Standing | Unreadable], *, now: datetime, settle: timedelta) -> bool:
     """Every watched signal has stood within baseline for at least `settle`."""
     return bool(readings) and all(isinstance(r, Standing) and r.within and r.since is not None
