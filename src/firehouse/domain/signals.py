@@ -231,8 +231,9 @@ def mean(points: Iterable[Point], start: datetime, end: datetime) -> float | Non
 
 
 def step_for(start: datetime, end: datetime) -> timedelta:
-    """The resolution of a range query: about POINTS points, never finer than 15 seconds."""
-    return max(timedelta(seconds=15), (end - start) / POINTS)
+    """The resolution of a range query: about POINTS points, never finer than 15 seconds, in whole seconds (a
+    step Prometheus reads exactly, so the range's last point is the one asked for)."""
+    return timedelta(seconds=max(15, math.ceil((end - start).total_seconds() / POINTS)))
 
 
 @dataclass(frozen=True)

@@ -108,10 +108,13 @@ class Signals:
         return Board(incident, list(self.settings.signals.values()), watched)
 
     def watch(self, command: WatchSignal, *, channel: str, by: str) -> tuple[Outcome, Reading | Unreadable]:
-        """Start watching a configured signal (or say it is watched already) and read it for its chart. A query
-        the source refuses starts nothing; a source that is down does not stop the watch."""
-        signal = self._configured(command.name)
+        """Start watching a configured signal (or one this war room watches already, an alert's own: its chart
+        again) and read it for its chart. A query the source refuses starts nothing; a source that is down does
+        not stop the watch."""
         incident = self.service.incident_in(channel)
+        with self.ctx.unit_of_work() as uow:
+            watched = {w.signal.name: w.signal for w in uow.signals.watches(incident.id)}
+        signal = watched.get(command.name) or self._configured(command.name)
         self.ctx.permissions.require(incident, Action.WATCH, by)
         reading = self._read(incident, signal, self.ctx.clock())
         if isinstance(reading, Unreadable) and reading.refused:

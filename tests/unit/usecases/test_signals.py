@@ -309,14 +309,14 @@ def test_moving_to_contained_while_a_signal_is_outside_asks_first_and_a_confirme
 
     with pytest.raises(StillOutside) as asked:
         wired.services.incidents.change_status(ChangeStatus(Status.CONTAINED), channel=incident.channel_id, by=ALICE)
-    assert asked.value.standings == ["fraud-flag rate 9.1% (threshold 3.0%): outside baseline since 07:59 UTC"]
+    assert asked.value.standings == ["fraud-flag rate 9.1% (threshold 3.0%): outside baseline since 08:00 UTC"]
     assert wired.incident(incident).status is Status.INVESTIGATING and wired.timeline(incident) == before
 
     wired.services.incidents.change_status(ChangeStatus(Status.CONTAINED, confirmed=True),
                                            channel=incident.channel_id, by=ALICE)
     assert wired.incident(incident).status is Status.CONTAINED
     assert wired.timeline(incident)[-1] == ("Moved to contained although still outside baseline (confirmed):"
-                                            " fraud-flag rate 9.1% (threshold 3.0%): outside baseline since 07:59 UTC")
+                                            " fraud-flag rate 9.1% (threshold 3.0%): outside baseline since 08:00 UTC")
 
 
 def test_resolving_is_guarded_too_and_a_move_the_signals_do_not_argue_against_is_not(wire, clock):

@@ -14,7 +14,7 @@ from firehouse.commands.notices import DraftNotice, RecordFacts
 from firehouse.commands.signals import StopWatching, WatchSignal
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.model import Incident
-from firehouse.domain.signals import Signal, Verdict
+from firehouse.domain.signals import Signal, Verdict, step_for
 from firehouse.errors import MetricFailure
 from firehouse.store import UnitOfWork
 from firehouse.usecases.afteraction import AfterAction
@@ -117,7 +117,9 @@ def test_the_chart_of_each_signal_the_incident_watched_follows_the_draft(service
     shown = f"For postmortem version {version.version}:"
     assert charts == [(declared.id, FRAUD_RATE.name, f"{shown} fraud-flag rate 2.1% now (threshold 3.0%, 0.7×)"),
                       (declared.id, SPEND.name, f"{shown} refund spend $120.00 now (threshold $500.00, 0.2×)")]
-    assert all(reading.end == clock() for _, reading, _ in outbound.signal_charts)
+    # read up to now: the range ends on the first step of its grid at or after it
+    assert all(clock() <= reading.end < clock() + step_for(reading.start, clock()) + timedelta(seconds=1)
+               for _, reading, _ in outbound.signal_charts)
 
 
 def test_a_signal_whose_source_fails_does_not_stop_the_draft(service, signals, after, declared, clock, metrics,
