@@ -10,7 +10,8 @@ from firehouse.cli import main
 from firehouse.config.scenarios import load
 from firehouse.domain.classes import Catalog
 from firehouse.domain.drills import SCRIPTED, Scenario
-from firehouse.domain.signals import Reading, Verdict, measure
+from firehouse.domain.signals import Reading
+from firehouse.domain.verification import Verdict, measure
 
 SCENARIO = '''title = "Support bot leaks a discount code"
 summary = "A coupon meant for staff reaches customers."

@@ -23,8 +23,10 @@ from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice, NoticeStatus
 from firehouse.domain.severity import Severity
-from firehouse.domain.signals import Origin, Signal, Verdict, Verification, Watch
+from firehouse.domain.signals import Signal
 from firehouse.domain.snapshots import Snapshot
+from firehouse.domain.verification import Verdict, Verification
+from firehouse.domain.watches import Origin, Watch
 
 NOW = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
 SAMPLE_FACTS = {key: CHOICES[key][0] if key in CHOICES else f"sample {key.replace('_', ' ')}" for key in FACTS}

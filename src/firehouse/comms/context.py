@@ -12,8 +12,9 @@ from firehouse.comms.templates import Facts
 from firehouse.domain.classes import Catalog
 from firehouse.domain.firebreaks import KINDS, Firebreak, State
 from firehouse.domain.model import Incident
-from firehouse.domain.signals import Verdict, Verification, Watch, mitigated
 from firehouse.domain.times import hhmm, stamp
+from firehouse.domain.verification import Verdict, Verification, mitigated
+from firehouse.domain.watches import Watch
 
 
 def when(moment: datetime | None) -> str | None:

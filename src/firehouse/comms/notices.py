@@ -12,7 +12,8 @@ from firehouse.domain.classes import Catalog
 from firehouse.domain.clocks import REGIMES, deadlines
 from firehouse.domain.firebreaks import Firebreak
 from firehouse.domain.model import Incident
-from firehouse.domain.signals import Verification, Watch
+from firehouse.domain.verification import Verification
+from firehouse.domain.watches import Watch
 
 PER_REGIME = ("fact_sheet", "default", "not_reportable")  # legal templates rendered for one regime and stage
 

@@ -23,9 +23,10 @@ from firehouse.domain.events import FIREHOUSE, TimelineEntry
 from firehouse.domain.firebreaks import Firebreak, State
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
-from firehouse.domain.signals import Origin, Verification, Watch, mitigated
 from firehouse.domain.snapshots import Snapshot
 from firehouse.domain.times import duration
+from firehouse.domain.verification import Verification, mitigated
+from firehouse.domain.watches import Origin, Watch
 
 LANE = "postmortem"
 HISTORY_KINDS = ("declared", "severity", "class")  # the timeline entries that set severity or class

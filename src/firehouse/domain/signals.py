@@ -1,43 +1,27 @@
 """Live signals: whether containment worked, read from the metrics rather than hoped for.
 
 A signal is a named PromQL query with a label people read, a unit, the direction that is worse, and a
-baseline: the same window a while ago (`baseline = "7d"`) or a threshold. A war room watches signals; the
-rules here are pure: how a range of values reads against its baseline, what a firebreak measurably did, and
-which signals an incident watches by itself (its class, a firebreak pulled, an alert's name).
+baseline: the same window a while ago (`baseline = "7d"`) or a threshold. The rules here are pure: how a
+range of values reads against its baseline. What a firebreak measurably did is `domain.verification`; which
+signals a war room watches, and why, `domain.watches`.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from firehouse.domain.events import TimelineEntry
-from firehouse.domain.times import hhmm, span
+from firehouse.domain.times import hhmm
 
 UNITS = ("percent", "count", "per_second", "seconds", "usd", "tokens")
 WORSE = ("higher", "lower")
 DEFAULT_TOLERANCE = 0.2  # within baseline: no more than 20 % worse than the same window before
 MAX_LINES = 5  # series drawn one by one on a chart; the rest are summed as "other"
-MEASURABLE = 0.10  # a change smaller than this (relative) is no measurable effect
 POINTS = 240  # points a range query asks for, whatever the range
 
 Point = tuple[datetime, float]
-
-
-class Origin(StrEnum):
-    """Why a war room watches a signal."""
-
-    COMMAND = "command"  # someone typed `/incident watch <signal>` or pressed Watch
-    CLASS = "class"  # the incident's class is in the signal's `watch.classes`
-    FIREBREAK = "firebreak"  # a firebreak in `watch.firebreaks` was pulled
-    ALERT = "alert"  # an alert named in `watch.alerts` arrived, or the alert's own expression
-    DRILL = "drill"  # the drill's scenario scripts it
 
 
 @dataclass(frozen=True)
@@ -163,50 +147,6 @@ def split_baseline(series: Iterable[Series]) -> tuple[list[Series], list[Series]
         labels = tuple((k, v) for k, v in one.labels if k != WINDOW_LABEL)
         (baseline if len(labels) < len(one.labels) else now).append(Series(labels, one.points))
     return now, baseline
-
-
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?"
-_COMPARISON = re.compile(rf"^(?P<query>.+?)\s*(?P<op>>=|<=|>|<)\s*(?:bool\s+)?(?P<value>{_NUMBER})\s*$",
-                         re.IGNORECASE | re.DOTALL)
-
-
-def alert_signal(alertname: str, generator_url: str, sources: Mapping[str, Any]) -> Signal | None:
-    """The signal an alert brings: the expression of its Prometheus graph link (`…/graph?g0.expr=<PromQL>`),
-    read from the metric source whose URL the link starts with, else the default one. A trailing comparison
-    with a number (`… > 0.05`) becomes the threshold, so the watched line is the value the alert compared."""
-    parsed = urlsplit(generator_url or "")
-    expression = (parse_qs(parsed.query).get("g0.expr") or [""])[0].strip()
-    if not expression or not parsed.path.rstrip("/").endswith("/graph"):
-        return None
-    origin = f"{parsed.scheme}://{parsed.netloc}{parsed.path.rstrip('/').removesuffix('/graph')}".rstrip("/")
-    source = next((name for name, s in sources.items() if _same_server(s.url, origin)),
-                  None) or next((name for name, s in sources.items() if s.default), None)
-    if source is None:
-        return None
-    name = "alert-" + (re.sub(r"[^a-z0-9]+", "-", alertname.lower()).strip("-")[:33] or "signal")
-    compared = _COMPARISON.match(expression)
-    if compared and _balanced(compared["query"]):
-        worse = "higher" if compared["op"].startswith(">") else "lower"
-        return Signal(name=name, query=compared["query"].strip(), label=alertname[:60], source=source, worse=worse,
-                      threshold=float(compared["value"]))
-    return Signal(name=name, query=expression, label=alertname[:60], source=source, baseline=timedelta(days=7))
-
-
-def _same_server(url: str, origin: str) -> bool:
-    """Whether a source at `url` and a link at `origin` are one server: equal, or one a path under the other
-    (`http://prom` is not `http://prometheus-eu`)."""
-    url = url.rstrip("/")
-    return origin == url or origin.startswith(url + "/") or url.startswith(origin + "/")
-
-
-def _balanced(query: str) -> bool:
-    """Whether the parentheses of `query` close: the comparison found is the expression's own, at the top."""
-    depth = 0
-    for char in query:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 def finite(points: Iterable[Point]) -> list[Point]:
@@ -358,212 +298,3 @@ class Unreadable:
 def outside(standings: Iterable[Standing | Unreadable]) -> list[Standing]:
     """The signals known to stand outside their baseline now."""
     return [s for s in standings if isinstance(s, Standing) and s.within is False]
-
-
-# --- verification ---------------------------------------------------------------------------------------
-
-
-class Verdict(StrEnum):
-    WORKED = "worked"  # back within baseline
-    BETTER = "better"  # measurably better, still outside baseline
-    NO_EFFECT = "no effect"
-    WORSE = "worse"
-    UNKNOWN = "unknown"  # no data before or after, or the source never answered
-
-
-@dataclass(frozen=True)
-class Effect:
-    """What a firebreak measurably did to a signal: its mean over `window` before the pull against its mean
-    over the last `window`."""
-
-    firebreak: str
-    signal: str  # the label
-    before: float | None
-    after: float | None
-    verdict: Verdict
-    text: str
-
-    @property
-    def worked(self) -> bool:
-        return self.verdict is Verdict.WORKED
-
-
-def measure(reading: Reading, *, firebreak: str, took_effect: datetime, window: timedelta) -> Effect:
-    """`Effect of refund-agent-off on fraud-flag rate: 9.1% → 2.1% (−77%), back within baseline`."""
-    signal, show = reading.signal, reading.signal.show
-    before = reading.value(start=took_effect - window, end=took_effect)
-    after = reading.value(start=reading.end - window, end=reading.end)
-    head = f"Effect of {firebreak} on {signal.label}"
-
-    def effect(verdict: Verdict, text: str) -> Effect:
-        return Effect(firebreak, signal.label, before, after, verdict, f"{head}: {text}")
-
-    if before is None or after is None:
-        return effect(Verdict.UNKNOWN, "not measurable, no data " + (
-            "before the pull" if before is None else f"in the last {span(window)}"))
-    moved = f"{show(before)} → {show(after)}"
-    relative = (after - before) / abs(before) if before else 0.0
-    change = f"{'−' if relative < 0 else '+'}{abs(relative):.0%}"
-    within = signal.within(after, reading.baseline(start=reading.end - window, end=reading.end))
-    better = signal.better(before, after)
-    if within and better > 0:
-        return effect(Verdict.WORKED, f"{moved} ({change}), back within baseline")
-    if abs(better) < MEASURABLE:
-        return effect(Verdict.NO_EFFECT, f"no measurable effect: {moved}")
-    if better < 0:
-        return effect(Verdict.WORSE, f"worse: {moved} ({change})")
-    return effect(Verdict.BETTER, f"{moved} ({change}), " + (
-        "still outside baseline" if within is False else "no baseline to compare with"))
-
-
-def unmeasured(firebreak: str, signal: Signal, reason: str) -> Effect:
-    """The source never answered while the verification was due: said so, once."""
-    return Effect(firebreak, signal.label, None, None, Verdict.UNKNOWN,
-                  f"Effect of {firebreak} on {signal.label}: not measured, {reason}")
-
-
-def mitigated(verifications: Sequence[Verification]) -> bool:
-    """Whether customers may read that the measure taken has worked: some firebreak was measured bringing a
-    signal back within its baseline, and the latest measure of every signal is `worked` or `unknown` (a later
-    `better`, `no effect` or `worse` says that signal is not back, so nothing is claimed)."""
-    latest: dict[str, Verification] = {}
-    for verification in sorted(verifications, key=lambda v: v.done_at):
-        latest[verification.signal] = verification
-    return (any(v.verdict == Verdict.WORKED for v in verifications)
-            and all(v.verdict in (Verdict.WORKED, Verdict.UNKNOWN) for v in latest.values()))
-
-
-def settled(readings: Sequence[Standing | Unreadable], *, now: datetime, settle: timedelta) -> bool:
-    """Every watched signal has stood within baseline for at least `settle`."""
-    return bool(readings) and all(isinstance(r, Standing) and r.within and r.since is not None
-                                  and now - r.since >= settle for r in readings)
-
-
-# --- watching ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Watch:
-    """A war room watching a signal, from `started_at` until someone stops it."""
-
-    incident_id: int
-    signal: Signal
-    origin: Origin
-    started_by: str
-    started_at: datetime
-    stopped_by: str | None = None
-    stopped_at: datetime | None = None
-    settled_at: datetime | None = None  # when the captain was told it settled in monitoring
-    id: int | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.stopped_at is None
-
-    def stop(self, *, by: str, at: datetime) -> SignalUnwatched:
-        self.stopped_by, self.stopped_at = by, at
-        return SignalUnwatched(at=at, by=by, name=self.signal.name, label=self.signal.label)
-
-    def event(self) -> SignalWatched:
-        return SignalWatched(at=self.started_at, by=self.started_by, name=self.signal.name, label=self.signal.label,
-                             origin=self.origin)
-
-
-def automatic(signals: Iterable[Signal], *, class_id: str | None = None, firebreak: str | None = None,
-              alert: str | None = None) -> list[tuple[Signal, Origin]]:
-    """The configured signals an incident of `class_id`, a pull of `firebreak` or an alert named `alert` brings."""
-    found = []
-    for signal in signals:
-        if class_id and class_id in signal.watch.classes:
-            found.append((signal, Origin.CLASS))
-        elif firebreak and firebreak in signal.watch.firebreaks:
-            found.append((signal, Origin.FIREBREAK))
-        elif alert and alert in signal.watch.alerts:
-            found.append((signal, Origin.ALERT))
-    return found
-
-
-@dataclass
-class Verification:
-    """A firebreak's measured effect on one watched signal, due `verify_after` after it took effect."""
-
-    incident_id: int
-    firebreak_id: int
-    signal: str  # the watched signal's name
-    due_at: datetime
-    done_at: datetime
-    verdict: Verdict
-    text: str
-    before: float | None = None
-    after: float | None = None
-    id: int | None = None
-
-
-# --- what goes on the timeline ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SignalWatched:
-    at: datetime
-    by: str
-    name: str
-    label: str
-    origin: Origin
-
-    def timeline_entry(self) -> TimelineEntry:
-        why = {Origin.COMMAND: "", Origin.CLASS: " (its class is watched)", Origin.FIREBREAK: " (a firebreak it"
-               " verifies was pulled)", Origin.ALERT: " (the alert's own signal)", Origin.DRILL: " (the drill's"
-               " scripted signal)"}[self.origin]
-        return TimelineEntry(self.at, self.by, "signals", f"Watching {self.label} (`{self.name}`){why}")
-
-
-@dataclass(frozen=True)
-class SignalUnwatched:
-    at: datetime
-    by: str
-    name: str
-    label: str
-
-    def timeline_entry(self) -> TimelineEntry:
-        return TimelineEntry(self.at, self.by, "signals", f"Stopped watching {self.label} (`{self.name}`)")
-
-
-@dataclass(frozen=True)
-class FirebreakVerified:
-    """A firebreak's effect on a watched signal was measured."""
-
-    at: datetime
-    by: str
-    firebreak_id: int
-    effect: Effect
-
-    def timeline_entry(self) -> TimelineEntry:
-        return TimelineEntry(self.at, self.by, "verify", self.effect.text)
-
-
-@dataclass(frozen=True)
-class SignalsOverridden:
-    """The status moved although watched signals were still outside their baseline: confirmed by a person."""
-
-    at: datetime
-    by: str
-    status: str
-    standings: tuple[str, ...]
-
-    def timeline_entry(self) -> TimelineEntry:
-        return TimelineEntry(self.at, self.by, "signals", f"Moved to {self.status} although still outside baseline"
-                                                          f" (confirmed): {'; '.join(self.standings)}")
-
-
-@dataclass(frozen=True)
-class SignalsSettled:
-    """In monitoring, every watched signal stayed within baseline for the settle window."""
-
-    at: datetime
-    by: str
-    settle: timedelta
-    standings: tuple[str, ...]
-
-    def timeline_entry(self) -> TimelineEntry:
-        return TimelineEntry(self.at, self.by, "signals", f"Every watched signal within baseline for"
-                                                          f" {span(self.settle)}: {'; '.join(self.standings)}")

@@ -11,7 +11,8 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 
 from firehouse.comms.mrkdwn import escape
 from firehouse.domain.lifecycle import Status
-from firehouse.domain.signals import Signal, Watch
+from firehouse.domain.signals import Signal
+from firehouse.domain.watches import Watch
 from firehouse.slack.gateway import Message
 from firehouse.slack.limits import BUTTON_VALUE, SECTION_TEXT, capped, sections, shorten
 

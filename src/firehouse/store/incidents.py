@@ -13,7 +13,7 @@ from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import NoticeStatus
-from firehouse.domain.signals import Verdict
+from firehouse.domain.verification import Verdict
 from firehouse.store.mapping import RowMap, as_utc
 from firehouse.store.tables import (
     FirebreakRow,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from firehouse.domain.signals import Signal, Verification, Watch
+from firehouse.domain.signals import Signal
+from firehouse.domain.verification import Verification
+from firehouse.domain.watches import Watch
 from firehouse.store.mapping import RowMap, Stored
 from firehouse.store.tables import VerificationRow, WatchRow
 

@@ -29,8 +29,8 @@ from firehouse.domain.model import MAX_TEXT, Incident
 from firehouse.domain.naming import war_room_name
 from firehouse.domain.permissions import Action
 from firehouse.domain.severity import Severity
-from firehouse.domain.signals import SignalsOverridden
 from firehouse.domain.times import parse_moment
+from firehouse.domain.verification import SignalsOverridden
 from firehouse.errors import DomainError, InvalidChange, Missing, NotAWarRoom, SlackFailure
 from firehouse.store import UnitOfWork
 from firehouse.usecases.pipeline import (

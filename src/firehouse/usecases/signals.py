@@ -23,26 +23,18 @@ from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.permissions import Action
 from firehouse.domain.signals import (
-    FirebreakVerified,
-    Origin,
     Reading,
     Series,
     Signal,
-    SignalsSettled,
     Standing,
     Unreadable,
-    Verification,
-    Watch,
-    alert_signal,
-    automatic,
-    measure,
     outside,
-    settled,
     split_baseline,
     step_for,
-    unmeasured,
     windowed_query,
 )
+from firehouse.domain.verification import FirebreakVerified, SignalsSettled, Verification, measure, settled, unmeasured
+from firehouse.domain.watches import Origin, Watch, alert_signal, automatic
 from firehouse.errors import InvalidChange, MetricFailure, QueryRefused, echo
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import SignalNote

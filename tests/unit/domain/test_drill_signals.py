@@ -10,7 +10,8 @@ import pytest
 
 from firehouse.domain.drills import SCRIPTED, Scenario, ScriptedSignal, check_script
 from firehouse.domain.severity import Severity
-from firehouse.domain.signals import Reading, Signal, Verdict, measure
+from firehouse.domain.signals import Reading, Signal
+from firehouse.domain.verification import Verdict, measure
 
 START = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from firehouse.domain.signals import Verdict, Verification, mitigated
+from firehouse.domain.verification import Verdict, Verification, mitigated
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WORKED, BETTER, NO_EFFECT, WORSE, UNKNOWN = (Verdict.WORKED, Verdict.BETTER, Verdict.NO_EFFECT, Verdict.WORSE,

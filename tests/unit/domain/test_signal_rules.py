@@ -15,33 +15,30 @@ from firehouse.config.signals import MetricSourceSettings
 from firehouse.domain.events import TimelineEntry
 from firehouse.domain.signals import (
     MAX_LINES,
-    FirebreakVerified,
-    Origin,
     Reading,
     Series,
     Signal,
-    SignalsOverridden,
-    SignalsSettled,
-    SignalUnwatched,
-    SignalWatched,
     Standing,
     Unreadable,
-    Verdict,
-    Watch,
     WatchWhen,
-    alert_signal,
-    automatic,
     combine,
     compact,
     mean,
-    measure,
     outside,
-    settled,
     split_baseline,
     step_for,
-    unmeasured,
     windowed_query,
 )
+from firehouse.domain.verification import (
+    FirebreakVerified,
+    SignalsOverridden,
+    SignalsSettled,
+    Verdict,
+    measure,
+    settled,
+    unmeasured,
+)
+from firehouse.domain.watches import Origin, SignalUnwatched, SignalWatched, Watch, alert_signal, automatic
 
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

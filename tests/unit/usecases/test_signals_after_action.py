@@ -14,7 +14,8 @@ from firehouse.commands.notices import DraftNotice, RecordFacts
 from firehouse.commands.signals import StopWatching, WatchSignal
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.domain.model import Incident
-from firehouse.domain.signals import Signal, Verdict, step_for
+from firehouse.domain.signals import Signal, step_for
+from firehouse.domain.verification import Verdict
 from firehouse.errors import MetricFailure
 from firehouse.store import UnitOfWork
 from firehouse.usecases.afteraction import AfterAction

@@ -11,8 +11,8 @@ from unit.usecases.fakes import ALICE, START
 
 from firehouse.comms.stats_report import csv_text, notes, text_table
 from firehouse.domain.firebreaks import Firebreak, State
-from firehouse.domain.signals import Verdict, Verification
 from firehouse.domain.stats import Share
+from firehouse.domain.verification import Verdict, Verification
 from firehouse.slack.stats_blocks import stats_message
 from firehouse.store import UnitOfWork
 from firehouse.usecases.stats import Stats
