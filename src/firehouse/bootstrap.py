@@ -140,7 +140,7 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     background = Background(settings.workers)
     register(app, services, background, on_command=metrics.command)
     board.outbox.on_sent.append(metrics.post_sent)
-    services.signals.on_query.append(metrics.signal_query)
+    services.signals.reader.on_query.append(metrics.signal_query)
     metrics.watch(engine=engine, regimes=settings.regimes, clock=clock, leading=lambda: board.leading)
     health = Health(engine=engine, board=board, slack="ok")  # App() ran auth.test: Slack answered at start-up
     intake = worker = None

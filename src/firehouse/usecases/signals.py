@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from firehouse.commands.signals import StopWatching, WatchSignal
-from firehouse.domain.drills import SCRIPTED, DrillStarted
+from firehouse.domain.drills import DrillStarted
 from firehouse.domain.events import FIREHOUSE, ClassChanged, Event, IncidentDeclared, StatusChanged
 from firehouse.domain.firebreaks import Firebreak, FirebreakRequested
 from firehouse.domain.lifecycle import Status
@@ -24,29 +23,24 @@ from firehouse.domain.model import Incident
 from firehouse.domain.permissions import Action
 from firehouse.domain.signals import (
     Reading,
-    Series,
     Signal,
     Standing,
     Unreadable,
     outside,
-    split_baseline,
-    step_for,
-    windowed_query,
 )
 from firehouse.domain.verification import FirebreakVerified, SignalsSettled, Verification, measure, settled, unmeasured
 from firehouse.domain.watches import Origin, Watch, alert_signal, automatic
-from firehouse.errors import InvalidChange, MetricFailure, QueryRefused, echo
+from firehouse.errors import InvalidChange, echo
 from firehouse.store import UnitOfWork
 from firehouse.usecases.effects import SignalNote
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.pipeline import Decision, Outcome, Target, change, war_room
 from firehouse.usecases.ports import MetricSources, Post
+from firehouse.usecases.readings import Reader, frozen
 
 log = logging.getLogger(__name__)
 
 GUARDED = (Status.CONTAINED, Status.MONITORING, Status.RESOLVED)  # moves that claim the signals came back
-BEFORE_FIRST_SIGNAL = timedelta(hours=1)  # a chart starts this long before the incident's first signal
-SHARED_FOR = timedelta(seconds=20)  # a range read serves every use within this long (a board tick)
 RETRY = timedelta(minutes=1)  # a verification the source did not answer is tried again after this
 GIVE_UP = timedelta(minutes=30)  # …until this long after it was due: then it is recorded as not measured
 
@@ -82,11 +76,7 @@ class Signals:
         self.service = service
         self.ctx = service.context
         self.settings = service.settings
-        self.sources = sources
-        self.queries = 0  # range queries sent, for the benchmark
-        self.on_query: list[Callable[[str, str], object]] = []  # told (source, ok | failed | refused) per query
-        self._shared: dict[tuple, tuple[datetime, list[Series]]] = {}
-        self._lock = threading.Lock()
+        self.reader = Reader(ctx=self.ctx, sources=sources)
         self._tried: dict[tuple[int, str], datetime] = {}  # verifications the source did not answer: when tried
         self.ctx.followers.append(self._follow)
         self.ctx.status_guards.append(self._guard)
@@ -108,7 +98,7 @@ class Signals:
             watched = {w.signal.name: w.signal for w in uow.signals.watches(incident.id)}
         signal = watched.get(command.name) or self._configured(command.name)
         self.ctx.permissions.require(incident, Action.WATCH, by)
-        reading = self._read(incident, signal, self.ctx.clock())
+        reading = self.reader.read(incident, signal, self.ctx.clock())
         if isinstance(reading, Unreadable) and reading.refused:
             raise InvalidChange(f"{signal.label}: {echo(reading.reason, 400)}. Nothing is watched; fix the query in"
                                 f" [signals.{signal.name}] (`firehouse doctor` runs it).")
@@ -139,7 +129,7 @@ class Signals:
             watched = {w.signal.name: w for w in uow.signals.watches(incident.id)}
         if name not in watched:
             raise InvalidChange(f"This war room does not watch `{echo(name)}`.")
-        return self._read(incident, watched[name].signal, self.ctx.clock())
+        return self.reader.read(incident, watched[name].signal, self.ctx.clock())
 
     def snapshot_fields(self, *, channel: str, by: str) -> dict[str, str]:
         """The range data of every watched signal, one snapshot field each (`signal.<name>`), for
@@ -164,7 +154,8 @@ class Signals:
         now = now or self.ctx.clock()
         with self.ctx.unit_of_work() as uow:
             watched = uow.signals.watches(incident.id, active=active)
-        return Tick({w.signal.name: self._read(incident, w.signal, now) for w in watched}, self.settings.watch.window)
+        readings = {w.signal.name: self.reader.read(incident, w.signal, now) for w in watched}
+        return Tick(readings, self.settings.watch.window)
 
     def lines(self, incident: Incident) -> tuple[str, ...]:
         return self.tick(incident).lines()
@@ -268,53 +259,6 @@ class Signals:
                 events.append(self._start(uow, incident, signal, origin, by=FIREHOUSE, at=now))
         return events
 
-    # --- reading ------------------------------------------------------------------------------------------
-
-    def _read(self, incident: Incident, signal: Signal, now: datetime) -> Reading | Unreadable:
-        start = min(t for t in (incident.detected_at, incident.declared_at) if t) - BEFORE_FIRST_SIGNAL
-        step = step_for(start, now)
-        start, end = _aligned(start, step, down=True), _aligned(now, step, down=False)
-        try:
-            series = self._range(incident, signal, start=start, end=end, step=step)
-        except MetricFailure as failure:
-            return Unreadable(signal, failure.reason, refused=isinstance(failure, QueryRefused))
-        now_series, baseline = split_baseline(series) if signal.baseline else (series, [])
-        return Reading(signal, start, end, tuple(now_series), tuple(baseline))  # `end` is the step after now
-
-    def _range(self, incident: Incident, signal: Signal, *, start: datetime, end: datetime,
-               step: timedelta) -> list[Series]:
-        if signal.source == SCRIPTED:
-            with self.ctx.unit_of_work() as uow:
-                run = uow.drills.of(incident.id)
-            script = run.scenario.signal(signal.name) if run else None
-            if script is None:
-                raise MetricFailure("the drill's scenario no longer scripts it")
-            return script.series(run.started_at, start=start, end=end, step=step)
-        source = self.settings.metric_sources.get(signal.source)
-        if source is None:
-            raise MetricFailure(f"its metric source `{signal.source}` is no longer configured")
-        query = windowed_query(signal, step) if signal.baseline else signal.query
-        key = (source.name, query, start, end, step)
-        now = self.ctx.clock()
-        with self._lock:
-            shared = self._shared.get(key)
-            if shared and now - shared[0] < SHARED_FOR:
-                return shared[1]
-        outcome = "ok"
-        try:
-            series = self.sources.range(source, query, start=start, end=end, step=step)
-        except MetricFailure as failure:
-            outcome = "refused" if isinstance(failure, QueryRefused) else "failed"
-            raise
-        finally:
-            for listener in self.on_query:
-                listener(source.name, outcome)
-        with self._lock:
-            self.queries += 1
-            self._shared = {k: v for k, v in self._shared.items() if now - v[0] < SHARED_FOR}
-            self._shared[key] = (now, series)
-        return series
-
     # --- what follows from other changes ---------------------------------------------------------------
 
     def _follow(self, uow: UnitOfWork, incident: Incident, events: Sequence[Event]) -> list[Event]:
@@ -384,22 +328,3 @@ class Signals:
             known = ", ".join(f"`{n}`" for n in self.settings.signals) or "none is configured in [signals]"
             raise InvalidChange(f"There is no signal called `{echo(name)}` (configured: {known}).")
         return self.settings.signals[name]
-
-
-def frozen(reading: Reading) -> dict:
-    """A reading as evidence: the signal as watched, the window, and every value the source answered."""
-    def values(series: tuple[Series, ...]) -> list[dict]:
-        return [{"labels": dict(s.labels), "values": [[t.isoformat(), v] for t, v in s.points]} for s in series]
-
-    return {"signal": reading.signal.to_json(), "start": reading.start.isoformat(), "end": reading.end.isoformat(),
-            "series": values(reading.series), "baseline_series": values(reading.baseline_series)}
-
-
-def _aligned(moment: datetime, step: timedelta, *, down: bool) -> datetime:
-    """`moment` on the step's grid, so reads of the same moment from several incidents share one query."""
-    seconds = step.total_seconds()
-    stamp = moment.timestamp()
-    aligned = (stamp // seconds) * seconds
-    if not down and aligned < stamp:
-        aligned += seconds
-    return datetime.fromtimestamp(aligned, tz=moment.tzinfo)

@@ -1,0 +1,98 @@
+"""Reading live signals: one range query per signal and moment, shared by every use within a board tick.
+
+A read covers an hour before the incident's first signal up to now, on a grid of whole-second steps aligned
+to the epoch, so reads of the same moment from several incidents ask the same query once. A drill's scripted
+signal is read from its scenario, never from a metric source. A failure comes back as `Unreadable`, never
+raised: a post that carries the signal goes out regardless.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from firehouse.domain.drills import SCRIPTED
+from firehouse.domain.model import Incident
+from firehouse.domain.signals import Reading, Series, Signal, Unreadable, split_baseline, step_for, windowed_query
+from firehouse.errors import MetricFailure, QueryRefused
+from firehouse.usecases.pipeline import Context
+from firehouse.usecases.ports import MetricSources
+
+BEFORE_FIRST_SIGNAL = timedelta(hours=1)  # a read starts this long before the incident's first signal
+SHARED_FOR = timedelta(seconds=20)  # a range read serves every use within this long (a board tick)
+
+
+class Reader:
+    """Reads watched signals from the configured metric sources (or a drill's script), sharing identical reads."""
+
+    def __init__(self, *, ctx: Context, sources: MetricSources) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.sources = sources
+        self.on_query: list[Callable[[str, str], object]] = []  # told (source, ok | failed | refused) per query
+        self._shared: dict[tuple, tuple[datetime, list[Series]]] = {}
+        self._lock = threading.Lock()
+
+    def read(self, incident: Incident, signal: Signal, now: datetime) -> Reading | Unreadable:
+        start = min(t for t in (incident.detected_at, incident.declared_at) if t) - BEFORE_FIRST_SIGNAL
+        step = step_for(start, now)
+        start, end = _aligned(start, step, down=True), _aligned(now, step, down=False)
+        try:
+            series = self._range(incident, signal, start=start, end=end, step=step)
+        except MetricFailure as failure:
+            return Unreadable(signal, failure.reason, refused=isinstance(failure, QueryRefused))
+        now_series, baseline = split_baseline(series) if signal.baseline else (series, [])
+        return Reading(signal, start, end, tuple(now_series), tuple(baseline))  # `end` is the step after now
+
+    def _range(self, incident: Incident, signal: Signal, *, start: datetime, end: datetime,
+               step: timedelta) -> list[Series]:
+        if signal.source == SCRIPTED:
+            with self.ctx.unit_of_work() as uow:
+                run = uow.drills.of(incident.id)
+            script = run.scenario.signal(signal.name) if run else None
+            if script is None:
+                raise MetricFailure("the drill's scenario no longer scripts it")
+            return script.series(run.started_at, start=start, end=end, step=step)
+        source = self.settings.metric_sources.get(signal.source)
+        if source is None:
+            raise MetricFailure(f"its metric source `{signal.source}` is no longer configured")
+        query = windowed_query(signal, step) if signal.baseline else signal.query
+        key = (source.name, query, start, end, step)
+        now = self.ctx.clock()
+        with self._lock:
+            shared = self._shared.get(key)
+            if shared and now - shared[0] < SHARED_FOR:
+                return shared[1]
+        outcome = "ok"
+        try:
+            series = self.sources.range(source, query, start=start, end=end, step=step)
+        except MetricFailure as failure:
+            outcome = "refused" if isinstance(failure, QueryRefused) else "failed"
+            raise
+        finally:
+            for listener in self.on_query:
+                listener(source.name, outcome)
+        with self._lock:
+            self._shared = {k: v for k, v in self._shared.items() if now - v[0] < SHARED_FOR}
+            self._shared[key] = (now, series)
+        return series
+
+
+def frozen(reading: Reading) -> dict:
+    """A reading as evidence: the signal as watched, the window, and every value the source answered."""
+    def values(series: tuple[Series, ...]) -> list[dict]:
+        return [{"labels": dict(s.labels), "values": [[t.isoformat(), v] for t, v in s.points]} for s in series]
+
+    return {"signal": reading.signal.to_json(), "start": reading.start.isoformat(), "end": reading.end.isoformat(),
+            "series": values(reading.series), "baseline_series": values(reading.baseline_series)}
+
+
+def _aligned(moment: datetime, step: timedelta, *, down: bool) -> datetime:
+    """`moment` on the step's grid, so reads of the same moment from several incidents share one query."""
+    seconds = step.total_seconds()
+    stamp = moment.timestamp()
+    aligned = (stamp // seconds) * seconds
+    if not down and aligned < stamp:
+        aligned += seconds
+    return datetime.fromtimestamp(aligned, tz=moment.tzinfo)
