@@ -9,7 +9,8 @@ import pytest
 from firehouse.cli import main
 from firehouse.config.scenarios import load
 from firehouse.domain.classes import Catalog
-from firehouse.domain.drills import SCRIPTED, Scenario
+from firehouse.domain.drills import Scenario
+from firehouse.domain.scripted import SCRIPTED
 from firehouse.domain.signals import Reading
 from firehouse.domain.verification import Verdict, measure
 

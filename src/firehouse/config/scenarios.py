@@ -21,8 +21,9 @@ from firehouse.config.file import duration_at
 from firehouse.config.integrations import name_of
 from firehouse.config.signals import MAX_LABEL
 from firehouse.domain.classes import Catalog
-from firehouse.domain.drills import DRY_RUN, LIVE, MAX_ALARM, MAX_INJECT, Inject, Scenario, ScriptedSignal, check_script
+from firehouse.domain.drills import DRY_RUN, LIVE, MAX_ALARM, MAX_INJECT, Inject, Scenario, check_script
 from firehouse.domain.model import MAX_TITLE
+from firehouse.domain.scripted import ScriptedSignal
 from firehouse.domain.severity import Severity
 from firehouse.domain.signals import UNITS, WORSE
 

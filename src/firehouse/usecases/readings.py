@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from firehouse.domain.drills import SCRIPTED
 from firehouse.domain.model import Incident
+from firehouse.domain.scripted import SCRIPTED
 from firehouse.domain.signals import Reading, Series, Signal, Unreadable, split_baseline, step_for, windowed_query
 from firehouse.errors import MetricFailure, QueryRefused
 from firehouse.usecases.pipeline import Context

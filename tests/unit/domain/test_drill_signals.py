@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from firehouse.domain.drills import SCRIPTED, Scenario, ScriptedSignal, check_script
+from firehouse.domain.drills import Scenario, check_script
+from firehouse.domain.scripted import SCRIPTED, ScriptedSignal
 from firehouse.domain.severity import Severity
 from firehouse.domain.signals import Reading, Signal
 from firehouse.domain.verification import Verdict, measure
