@@ -21,13 +21,7 @@ from firehouse.domain.firebreaks import Firebreak, FirebreakRequested
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.permissions import Action
-from firehouse.domain.signals import (
-    Reading,
-    Signal,
-    Standing,
-    Unreadable,
-    outside,
-)
+from firehouse.domain.signals import Reading, Signal, Standing, Unreadable, outside
 from firehouse.domain.verification import FirebreakVerified, SignalsSettled, Verification, measure, settled, unmeasured
 from firehouse.domain.watches import Origin, Watch, alert_signal, automatic
 from firehouse.errors import InvalidChange, echo
