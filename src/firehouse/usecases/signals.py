@@ -148,8 +148,7 @@ class Signals:
         now = now or self.ctx.clock()
         with self.ctx.unit_of_work() as uow:
             watched = uow.signals.watches(incident.id, active=active)
-        readings = {w.signal.name: self.reader.read(incident, w.signal, now) for w in watched}
-        return Tick(readings, self.settings.watch.window)
+        return Tick(self.reader.read_all(incident, [w.signal for w in watched], now), self.settings.watch.window)
 
     def lines(self, incident: Incident) -> tuple[str, ...]:
         return self.tick(incident).lines()
