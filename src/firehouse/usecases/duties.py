@@ -10,7 +10,7 @@ only places a job there.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from firehouse.domain.board import next_checkpoint, next_step, open_phase_items
 from firehouse.domain.events import FIREHOUSE
@@ -28,6 +28,8 @@ from firehouse.usecases.signals import Signals, Tick
 
 log = logging.getLogger(__name__)
 
+PREFETCH = timedelta(seconds=10)  # the watched signals of a "no new information" are read this long before it
+
 
 class Duties:
     """The status board's decisions for one incident at a time, each one change through the pipeline."""
@@ -38,6 +40,7 @@ class Duties:
         self.settings = service.settings
         self.drills = drills
         self.signals = signals
+        self._warmed: dict[int, datetime] = {}  # incident → the stakeholders' post its signals were read for
 
     def run(self, incident_id: int) -> Outcome[None] | None:
         """Do whatever is due for the incident now, record what it owes Slack and send it; end a drill whose
@@ -57,15 +60,23 @@ class Duties:
 
     def _read_signals(self, incident_id: int, now: datetime) -> Tick:
         """The watched signals, read once before the decision (never inside its transaction) when anything due
-        needs them: the stakeholders' "no new information", a verification, the settle check."""
+        needs them: the stakeholders' "no new information", a verification, the settle check. The run PREFETCH
+        before a "no new information" reads them for it, so that post does not wait for the metric source."""
         if self.signals is None:
             return Tick()
         incident = self.ctx.read(by_id(incident_id)).incident
-        interval, due = self.ctx.interval(incident), incident.next_update_due
-        silence = bool(interval and due and incident.status.is_open and now >= due and next_step(
-            due=due, interval=interval, prompted=incident.update_prompted,
-            snoozed_until=incident.snoozed_until).at <= now)
+        due = self._silence_at(incident)
+        if due and due - PREFETCH <= now < due and self._warmed.get(incident_id) != due:
+            self._warmed[incident_id] = due
+            self.signals.tick(incident, now=now)  # kept by the reader for the post at `due`
+        silence = due is not None and due <= now
         return self.signals.tick(incident, now=now) if silence or self.signals.wants(incident, now) else Tick()
+
+    def _silence_at(self, incident: Incident) -> datetime | None:
+        """When the stakeholders hear "no new information" unless an update comes first: when it is due."""
+        if not (self.ctx.interval(incident) and incident.status.is_open and self.ctx.stakeholder_channel(incident)):
+            return None
+        return incident.next_update_due
 
     def next_run(self, incident: Incident) -> datetime | None:
         """The next moment this incident owes something: a board step, a checkpoint, a deadline reminder or a
@@ -83,6 +94,9 @@ class Duties:
         if interval and incident.next_update_due:
             moments.append(next_step(due=incident.next_update_due, interval=interval,
                                      prompted=incident.update_prompted, snoozed_until=incident.snoozed_until).at)
+        due = self._silence_at(incident) if self.signals else None
+        if due and self._warmed.get(incident.id) != due and self.signals.watching(incident):
+            moments.append(due - PREFETCH)
         return min((m for m in moments if m), default=None)
 
     # --- the decision ----------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
-"""Reading live signals: one range query per signal and moment, shared by every use within a board tick.
+"""Reading live signals: one range query per watched signal, shared by every use within SHARED_FOR (a board
+tick, or a read made just before an update is due so that the update need not wait for it).
 
-A read covers an hour before the incident's first signal up to now, on a grid of whole-second steps aligned
-to the epoch, so reads of the same moment from several incidents ask the same query once. A drill's scripted
-signal is read from its scenario, never from a metric source. A failure comes back as `Unreadable`, never
-raised: a post that carries the signal goes out regardless.
+A read covers an hour before the incident's first signal up to now, on a grid of whole-second steps. A
+drill's scripted signal is read from its scenario, never from a metric source. A failure comes back as
+`Unreadable`, never raised: a post that carries the signal goes out regardless.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ READERS = 8  # signals read at once
 
 
 class Reader:
-    """Reads watched signals from the configured metric sources (or a drill's script), sharing identical reads."""
+    """Reads watched signals from the configured metric sources (or a drill's script), each once per SHARED_FOR."""
 
     def __init__(self, *, ctx: Context, sources: MetricSources) -> None:
         self.ctx = ctx
         self.settings = ctx.settings
         self.sources = sources
         self.on_query: list[Callable[[str, str], object]] = []  # told (source, ok | failed | refused) per query
-        self._shared: dict[tuple, tuple[datetime, list[Series]]] = {}
+        self._recent: dict[tuple, tuple[datetime, Reading | Unreadable]] = {}  # (incident, signal) → when, what
         self._lock = threading.Lock()
         # An incident's signals are read at once, not one after another, when its update is due.
         self._pool = ContextPool(READERS, thread_name_prefix="firehouse-signals")
@@ -46,6 +46,19 @@ class Reader:
         return {name: future.result() for name, future in futures.items()}
 
     def read(self, incident: Incident, signal: Signal, now: datetime) -> Reading | Unreadable:
+        """The signal from an hour before the incident's first signal to `now`, or as read in the last SHARED_FOR."""
+        key = (incident.id, signal.name, signal.query)
+        with self._lock:
+            recent = self._recent.get(key)
+            if recent and recent[0] <= now < recent[0] + SHARED_FOR:
+                return recent[1]
+        reading = self._fresh(incident, signal, now)
+        with self._lock:
+            self._recent = {k: v for k, v in self._recent.items() if v[0] <= now < v[0] + SHARED_FOR}
+            self._recent[key] = (now, reading)
+        return reading
+
+    def _fresh(self, incident: Incident, signal: Signal, now: datetime) -> Reading | Unreadable:
         start = min(t for t in (incident.detected_at, incident.declared_at) if t) - BEFORE_FIRST_SIGNAL
         step = step_for(start, now)
         start, end = _aligned(start, step, down=True), _aligned(now, step, down=False)
@@ -69,12 +82,6 @@ class Reader:
         if source is None:
             raise MetricFailure(f"its metric source `{signal.source}` is no longer configured")
         query = windowed_query(signal, step) if signal.baseline else signal.query
-        key = (source.name, query, start, end, step)
-        now = self.ctx.clock()
-        with self._lock:
-            shared = self._shared.get(key)
-            if shared and now - shared[0] < SHARED_FOR:
-                return shared[1]
         outcome = "ok"
         try:
             series = self.sources.range(source, query, start=start, end=end, step=step)
@@ -84,9 +91,6 @@ class Reader:
         finally:
             for listener in self.on_query:
                 listener(source.name, outcome)
-        with self._lock:
-            self._shared = {k: v for k, v in self._shared.items() if now - v[0] < SHARED_FOR}
-            self._shared[key] = (now, series)
         return series
 
 

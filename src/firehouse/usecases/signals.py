@@ -150,6 +150,10 @@ class Signals:
             watched = uow.signals.watches(incident.id, active=active)
         return Tick(self.reader.read_all(incident, [w.signal for w in watched], now), self.settings.watch.window)
 
+    def watching(self, incident: Incident) -> bool:
+        with self.ctx.unit_of_work() as uow:
+            return bool(uow.signals.watching([incident.id]))
+
     def lines(self, incident: Incident) -> tuple[str, ...]:
         return self.tick(incident).lines()
 

@@ -423,3 +423,27 @@ def test_a_drill_practises_verification_against_its_scenarios_scripted_signal(wi
     assert verified.startswith("Effect of ranker-off on fraud-flag rate: 9.") and verified.endswith(
         "back within baseline")
     assert wired.metrics.asked == []  # no Prometheus: the scenario's values
+
+
+def test_the_signals_of_a_no_new_information_post_are_read_just_before_it_is_due_so_it_does_not_wait(
+        wire, fake, clock):
+    wired = wire()
+    incident = wired.declare()
+    due = START + 30 * MINUTE  # SEV2
+    clock.set(START + 25 * MINUTE)
+    wired.duties.run(incident.id)  # the captain's prompt; next, the update is due
+    assert wired.duties.next_run(wired.incident(incident)) == due  # nothing watched: no early run
+
+    wired.services.signals.watch(WatchSignal("fraud-flag-rate"), channel=incident.channel_id, by=BOB)
+    assert wired.duties.next_run(wired.incident(incident)) == due - timedelta(seconds=10)
+    clock.set(due - timedelta(seconds=10))
+    wired.metrics.asked.clear()
+    wired.duties.run(incident.id)
+    assert len(wired.metrics.asked) == 1 and texts(fake, fake.stakeholders, "No new information") == []
+    assert wired.duties.next_run(wired.incident(incident)) == due
+
+    clock.set(due)
+    wired.duties.run(incident.id)
+    assert len(wired.metrics.asked) == 1  # the read made just before served the post
+    [silence] = texts(fake, fake.stakeholders, "No new information")
+    assert "fraud-flag rate 2.1% (threshold 3.0%): within baseline since 09:20 UTC" in silence
