@@ -20,6 +20,7 @@ WORSE = ("higher", "lower")
 DEFAULT_TOLERANCE = 0.2  # within baseline: no more than 20 % worse than the same window before
 MAX_LINES = 5  # series drawn one by one on a chart; the rest are summed as "other"
 POINTS = 240  # points a range query asks for, whatever the range
+MAX_POINTS = 10_000  # at most, however long the range (Prometheus refuses more than 11,000)
 
 Point = tuple[datetime, float]
 
@@ -170,10 +171,14 @@ def mean(points: Iterable[Point], start: datetime, end: datetime) -> float | Non
     return sum(values) / len(values) if values else None
 
 
-def step_for(start: datetime, end: datetime) -> timedelta:
+def step_for(start: datetime, end: datetime, *, window: timedelta | None = None) -> timedelta:
     """The resolution of a range query: about POINTS points, never finer than 15 seconds, in whole seconds (a
-    step Prometheus reads exactly, so the range's last point is the one asked for)."""
-    return timedelta(seconds=max(15, math.ceil((end - start).total_seconds() / POINTS)))
+    step Prometheus reads exactly, so the range's last point is the one asked for); with a `window`, at least
+    five points in it, however long the range (a day-old incident still averages its last five minutes)."""
+    seconds = max(15, math.ceil((end - start).total_seconds() / POINTS))
+    if window is not None:
+        seconds = min(seconds, max(15, int(window.total_seconds() // 5)))
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)

@@ -57,18 +57,19 @@ def measure(reading: Reading, *, firebreak: str, took_effect: datetime, window: 
         return effect(Verdict.UNKNOWN, "not measurable, no data " + (
             "before the pull" if before is None else f"in the last {span(window)}"))
     moved = f"{show(before)} → {show(after)}"
-    relative = (after - before) / abs(before) if before else 0.0
-    change = f"{'−' if relative < 0 else '+'}{abs(relative):.0%}"
+    change = f" ({'−' if after < before else '+'}{abs(after - before) / abs(before):.0%})" if before else ""
+    was_within = signal.within(before, reading.baseline(start=took_effect - window, end=took_effect))
     within = signal.within(after, reading.baseline(start=reading.end - window, end=reading.end))
     better = signal.better(before, after)
-    if within and better > 0:
-        return effect(Verdict.WORKED, f"{moved} ({change}), back within baseline")
     if abs(better) < MEASURABLE:
         return effect(Verdict.NO_EFFECT, f"no measurable effect: {moved}")
     if better < 0:
-        return effect(Verdict.WORSE, f"worse: {moved} ({change})")
-    return effect(Verdict.BETTER, f"{moved} ({change}), " + (
-        "still outside baseline" if within is False else "no baseline to compare with"))
+        return effect(Verdict.WORSE, f"worse: {moved}{change}")
+    if within and was_within is False:
+        return effect(Verdict.WORKED, f"{moved}{change}, back within baseline")
+    return effect(Verdict.BETTER, f"{moved}{change}, " + {
+        True: "within baseline before and after", False: "still outside baseline",
+        None: "no baseline to compare with"}[within])
 
 
 def unmeasured(firebreak: str, signal: Signal, reason: str) -> Effect:

@@ -14,7 +14,16 @@ from datetime import datetime, timedelta
 
 from firehouse.domain.model import Incident
 from firehouse.domain.scripted import SCRIPTED
-from firehouse.domain.signals import Reading, Series, Signal, Unreadable, split_baseline, step_for, windowed_query
+from firehouse.domain.signals import (
+    MAX_POINTS,
+    Reading,
+    Series,
+    Signal,
+    Unreadable,
+    split_baseline,
+    step_for,
+    windowed_query,
+)
 from firehouse.errors import MetricFailure, QueryRefused
 from firehouse.logs import ContextPool
 from firehouse.usecases.pipeline import Context
@@ -60,7 +69,8 @@ class Reader:
 
     def _fresh(self, incident: Incident, signal: Signal, now: datetime) -> Reading | Unreadable:
         start = min(t for t in (incident.detected_at, incident.declared_at) if t) - BEFORE_FIRST_SIGNAL
-        step = step_for(start, now)
+        step = step_for(start, now, window=self.settings.watch.window)
+        start = max(start, now - step * MAX_POINTS)  # a long incident: its most recent stretch
         start, end = _aligned(start, step, down=True), _aligned(now, step, down=False)
         try:
             series = self._range(incident, signal, start=start, end=end, step=step)

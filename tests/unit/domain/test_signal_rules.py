@@ -629,3 +629,30 @@ def test_signals_settled_in_monitoring_are_recorded_with_the_window(settle, show
     entry = settled_event.timeline_entry()
     assert entry == TimelineEntry(at(50), "firehouse", "signals",
                                   f"Every watched signal within baseline for {shown}: a within; b within")
+
+
+def test_a_change_within_the_noise_is_no_effect_even_when_the_signal_stays_within_its_baseline():
+    effect = measure(reading(FLAGS, {**minutes(0, 20, 0.020), **minutes(21, 40, 0.0199)}, end=40),
+                     firebreak="refund-agent-off", took_effect=at(20), window=5 * MINUTE)
+    assert (effect.verdict, effect.text) == (Verdict.NO_EFFECT, "Effect of refund-agent-off on fraud-flag rate: no"
+                                                                " measurable effect: 2.0% → 2.0%")
+
+
+def test_a_measurable_fall_of_a_signal_that_was_within_its_baseline_already_is_better_not_worked():
+    effect = measure(reading(FLAGS, {**minutes(0, 20, 0.020), **minutes(21, 40, 0.010)}, end=40),
+                     firebreak="refund-agent-off", took_effect=at(20), window=5 * MINUTE)
+    assert (effect.verdict, effect.text) == (Verdict.BETTER, "Effect of refund-agent-off on fraud-flag rate: 2.0% →"
+                                                             " 1.0% (−50%), within baseline before and after")
+
+
+def test_a_rise_from_zero_has_no_percentage_to_show():
+    effect = measure(reading(FLAGS, {**minutes(0, 20, 0.0), **minutes(21, 40, 0.05)}, end=40),
+                     firebreak="refund-agent-off", took_effect=at(20), window=5 * MINUTE)
+    assert (effect.verdict, effect.text) == (Verdict.WORSE, "Effect of refund-agent-off on fraud-flag rate: worse:"
+                                                            " 0.0% → 5.0%")
+
+
+def test_a_long_range_keeps_five_points_in_the_window():
+    assert step_for(T0 - timedelta(hours=30), T0) == timedelta(minutes=7, seconds=30)
+    assert step_for(T0 - timedelta(hours=30), T0, window=5 * MINUTE) == timedelta(minutes=1)
+    assert step_for(T0 - timedelta(minutes=30), T0, window=20 * timedelta(seconds=1)) == timedelta(seconds=15)
