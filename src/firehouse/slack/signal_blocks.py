@@ -58,12 +58,18 @@ def note(*, kind: str, lines: Sequence[str], captain: str | None) -> Message:
 
 
 def move_value(status: Status, summary: str = "", waiver: str = "") -> str:
-    """The Move anyway button's value: the status and, for resolving, the summary and waiver (shortened to fit)."""
-    value = json.dumps({"status": status.value, "summary": summary, "waiver": waiver}, ensure_ascii=False)
-    while len(value) > BUTTON_VALUE:
-        summary = shorten(summary, max(0, len(summary) - (len(value) - BUTTON_VALUE) - 1))
-        value = json.dumps({"status": status.value, "summary": summary, "waiver": waiver}, ensure_ascii=False)
-    return value
+    """The Move anyway button's value: the status and, for resolving, the summary and waiver, the longer of
+    the two visibly shortened until it fits a button's value."""
+    def value() -> str:
+        return json.dumps({"status": status.value, "summary": summary, "waiver": waiver}, ensure_ascii=False)
+
+    while len(value()) > BUTTON_VALUE:
+        over = len(value()) - BUTTON_VALUE
+        if len(summary) >= len(waiver):
+            summary = shorten(summary, max(1, len(summary) - over - 1))
+        else:
+            waiver = shorten(waiver, max(1, len(waiver) - over - 1))
+    return value()
 
 
 def read_move_value(value: str) -> tuple[Status, str, str]:
@@ -71,11 +77,12 @@ def read_move_value(value: str) -> tuple[Status, str, str]:
     return Status(data.get("status", "")), str(data.get("summary", "")), str(data.get("waiver", ""))
 
 
-def still_outside(*, status: Status, standings: Sequence[str], summary: str = "", waiver: str = "") -> Message:
+def still_outside(*, status: Status, standings: Sequence[str], summary: str = "", waiver: str = "",
+                  lead: str = "") -> Message:
     """Before moving to contained, monitoring or resolved while a watched signal is still outside its baseline:
-    the values, and a button that moves anyway (the override goes on the timeline)."""
-    text = (f":warning: Still outside baseline, so not moved to {status} yet:\n"
-            + "\n".join(f"• {escape(line)}" for line in standings))
+    the values, and a button that moves anyway (the override goes on the timeline). `lead` is said first."""
+    text = (f"{lead}\n" if lead else "") + (f":warning: Still outside baseline, so not moved to {status} yet:\n"
+                                            + "\n".join(f"• {escape(line)}" for line in standings))
     return Message(text=text, blocks=[*sections(text), ActionsBlock(elements=[
         ButtonElement(text=f"Move to {status} anyway", action_id=MOVE_ACTION,
                       value=move_value(status, summary, waiver), style="danger")])])

@@ -31,12 +31,13 @@ from firehouse.domain.permissions import Action
 from firehouse.domain.severity import Severity
 from firehouse.domain.times import parse_moment
 from firehouse.domain.verification import SignalsOverridden
-from firehouse.errors import DomainError, InvalidChange, Missing, NotAWarRoom, SlackFailure
+from firehouse.errors import DomainError, InvalidChange, Missing, NotAWarRoom, SlackFailure, echo
 from firehouse.store import UnitOfWork
 from firehouse.usecases.pipeline import (
     Context,
     Outcome,
     Permissions,
+    Target,
     by_id,
     change,
     open_incident,
@@ -56,7 +57,8 @@ class StillOutside(DomainError):
     the person, who may confirm it; nothing was changed."""
 
     def __init__(self, status: Status, standings: list[str]) -> None:
-        super().__init__(f"Still outside baseline: {'; '.join(standings)}. Move to {status} anyway?")
+        super().__init__(f"Still outside baseline: {'; '.join(echo(s, 300) for s in standings)}. Move to {status}"
+                         " anyway?")
         self.status = status
         self.standings = standings
 
@@ -187,26 +189,32 @@ class IncidentService:
         status = command.status
         if status is Status.RESOLVED:
             return self.resolve(Resolve(confirmed=command.confirmed), channel=channel, by=by)
-        seen = self._guarded(channel, status, confirmed=command.confirmed)
-        return change(self.context, war_room(channel), by=by,
-                      needs=lambda target: Action.REOPEN if target.incident.status is Status.RESOLVED
-                      else Action.STATUS,
+        def needs(target: Target[None]) -> Action:
+            return Action.REOPEN if target.incident.status is Status.RESOLVED else Action.STATUS
+
+        seen = self._guarded(channel, status, confirmed=command.confirmed, by=by, needs=needs)
+        return change(self.context, war_room(channel), by=by, needs=needs,
                       decide=rule(lambda incident: [incident.change_status(status, by=by, at=self.clock()),
                                                     *self._overridden(seen, status, by)]))
 
     def resolve(self, command: Resolve, *, channel: str, by: str) -> Outcome:
         summary, waiver = command.summary, command.waiver
-        seen = self._guarded(channel, Status.RESOLVED, confirmed=command.confirmed)
-        return change(self.context, war_room(channel), by=by,
-                      needs=(Action.RESOLVE, Action.WAIVE_NOTICE) if waiver else Action.RESOLVE,
+        needs = (Action.RESOLVE, Action.WAIVE_NOTICE) if waiver else Action.RESOLVE
+        seen = self._guarded(channel, Status.RESOLVED, confirmed=command.confirmed, by=by, needs=lambda _: needs)
+        return change(self.context, war_room(channel), by=by, needs=needs,
                       decide=rule(lambda incident: [incident.resolve(by=by, at=self.clock(), summary=summary,
                                                                      waiver=waiver),
                                                     *self._overridden(seen, Status.RESOLVED, by)]))
 
-    def _guarded(self, channel: str, status: Status, *, confirmed: bool) -> list[str]:
+    def _guarded(self, channel: str, status: Status, *, confirmed: bool, by: str,
+                 needs: Callable[[Target[None]], Action | tuple[Action, ...]]) -> list[str]:
         """What the status guards say against this move (read outside the transaction: they may ask other
-        systems); StillOutside unless the person `confirmed` having seen it."""
-        incident = self.incident_in(channel)
+        systems); StillOutside unless the person `confirmed` having seen it. Only for someone who may move it."""
+        target = self.context.read(war_room(channel))
+        incident = target.incident
+        actions = needs(target)
+        for action in (actions,) if isinstance(actions, Action) else actions:
+            self.context.permissions.require(incident, action, by)
         if not can_move(incident.status, status):
             return []  # the domain refuses the move itself, with its own reply
         seen = [warning for guard in self.context.status_guards for warning in guard(incident, status)]

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from unit.usecases.fakes import ALICE, BOB, FRAUD_RATE, PROM, RANKER_OFF, START, FakeExecutors, FakeMetrics
 
 from firehouse.bolt.handlers import Request, Services
+from firehouse.bolt.handlers.updates import UPDATE_FORM
 from firehouse.bolt.table import parse
 from firehouse.bootstrap import build
 from firehouse.commands.containment import PullFirebreak
@@ -28,9 +29,11 @@ from firehouse.config.file import BoardSettings
 from firehouse.domain.alerts import Alert, AlertGroup
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
+from firehouse.domain.permissions import NotAllowed
 from firehouse.domain.severity import Severity
 from firehouse.domain.signals import Signal, Unreadable, WatchWhen
 from firehouse.errors import InvalidChange, MetricFailure, QueryRefused
+from firehouse.slack.signal_blocks import MOVE_ACTION, move_value, read_move_value
 from firehouse.store import UnitOfWork
 from firehouse.usecases.alerts import AlertIntake
 from firehouse.usecases.duties import Duties
@@ -447,3 +450,33 @@ def test_the_signals_of_a_no_new_information_post_are_read_just_before_it_is_due
     assert len(wired.metrics.asked) == 1  # the read made just before served the post
     [silence] = texts(fake, fake.stakeholders, "No new information")
     assert "fraud-flag rate 2.1% (threshold 3.0%): within baseline since 09:20 UTC" in silence
+
+
+def test_someone_who_may_not_resolve_is_refused_before_the_signals_are_read(wire):
+    wired = wire()
+    incident = wired.declare()  # Alice captains; resolving is the captain's (or an admin's)
+    wired.services.signals.watch(WatchSignal("fraud-flag-rate"), channel=incident.channel_id, by=BOB)
+    wired.metrics.asked.clear()
+    with pytest.raises(NotAllowed):
+        wired.services.incidents.resolve(Resolve("done"), channel=incident.channel_id, by=BOB)
+    assert wired.metrics.asked == []
+
+
+def test_the_move_anyway_button_carries_a_long_summary_and_reason_shortened_to_fit():
+    value = move_value(Status.RESOLVED, "s" * 1500, "w" * 2990)
+    assert len(value) <= 2000
+    status, summary, waiver = read_move_value(value)
+    assert status is Status.RESOLVED and summary.startswith("s") and waiver.startswith("w")
+
+
+def test_the_update_forms_status_move_past_a_signal_still_outside_asks_with_the_button(wire, fake):
+    wired = wire()
+    incident = wired.declare()
+    wired.services.signals.watch(WatchSignal("fraud-flag-rate"), channel=incident.channel_id, by=BOB)
+    reply = UPDATE_FORM.handle((incident.id, Status.CONTAINED, "Refunds paused."),
+                               Request(user=ALICE, channel="", trigger_id="t", services=wired.services))
+    assert reply.text.startswith("Update posted to the war room and the stakeholders.")
+    assert "Still outside baseline, so not moved to contained yet" in reply.text
+    [button] = [e for b in reply.blocks if hasattr(b, "elements") for e in b.elements]
+    assert button.action_id == MOVE_ACTION and read_move_value(button.value)[0] is Status.CONTAINED
+    assert wired.incident(incident).status is Status.INVESTIGATING

@@ -7,9 +7,10 @@ from firehouse.commands.incidents import ChangeStatus
 from firehouse.commands.timeline import PostUpdate
 from firehouse.domain.lifecycle import Status
 from firehouse.errors import DomainError
-from firehouse.slack import blocks
+from firehouse.slack import blocks, signal_blocks
 from firehouse.slack.board_blocks import read_update_modal, update_modal
 from firehouse.slack.gateway import Message
+from firehouse.usecases.incidents import StillOutside
 
 UpdateForm = tuple[int, Status, str]  # (incident id, the status picked, the impact text)
 
@@ -39,14 +40,20 @@ def _update_submitted(form: UpdateForm, req: Request) -> Message:
     incidents = req.services.incidents
     incident = incidents.incident_by_id(incident_id)
     problems: list[str] = []
+    still: StillOutside | None = None
     if status is not incident.status:
         try:
             problems += incidents.change_status(ChangeStatus(status), channel=incident.channel_id,
                                                 by=req.user).problems
+        except StillOutside as outside:  # asked with a button, under the update's confirmation
+            still = outside
         except DomainError as refused:
             problems.append(refused.reply)
     outcome = req.services.updates.post_update(PostUpdate(text), channel=incident.channel_id, by=req.user)
-    return blocks.with_problems(updated(outcome).text, problems)
+    posted = blocks.with_problems(updated(outcome).text, problems)
+    if still:
+        return signal_blocks.still_outside(status=still.status, standings=still.standings, lead=posted.text)
+    return posted
 
 
 UPDATE_FORM = Form(read=read_update_modal, check=_check_update, handle=_update_submitted,
