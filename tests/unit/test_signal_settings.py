@@ -292,6 +292,8 @@ def test_a_bad_signals_table_is_refused(text, problem):
     ('[watch]\nsettle = "half an hour"\n',
      "watch.settle: 'half an hour' is not a duration like \"30s\", \"15m\", \"1h\" or \"30d\""),
     ("watch = 5\n", "[watch] must be a table"),
+    ('[watch]\nverify_after = "2m"\n', "watch.verify_after must be at least watch.window, or the mean after a pull"
+                                       " would include minutes before it"),
 ])
 def test_a_bad_watch_setting_is_refused_naming_the_key(text, problem):
     assert refusal(text) == problem

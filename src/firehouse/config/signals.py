@@ -133,8 +133,12 @@ def watch(table: Any, *, duration: Duration) -> WatchSettings:
     table = shape.table(table, "watch")
     shape.no_unknown(table, WATCH_KEYS, where="watch.")
     defaults = WatchSettings()
-    return WatchSettings(**{key: duration(table[key], f"watch.{key}") if key in table else getattr(defaults, key)
-                            for key in WATCH_KEYS})
+    settings = WatchSettings(**{key: duration(table[key], f"watch.{key}") if key in table else getattr(defaults, key)
+                                for key in WATCH_KEYS})
+    if settings.verify_after < settings.window:
+        raise ValueError("watch.verify_after must be at least watch.window, or the mean after a pull would include"
+                         " minutes before it")
+    return settings
 
 
 def _watch_when(table: Any, where: str) -> WatchWhen:

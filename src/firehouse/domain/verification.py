@@ -89,10 +89,12 @@ def mitigated(verifications: Sequence[Verification]) -> bool:
             and all(v.verdict in (Verdict.WORKED, Verdict.UNKNOWN) for v in latest.values()))
 
 
-def settled(readings: Sequence[Standing | Unreadable], *, now: datetime, settle: timedelta) -> bool:
-    """Every watched signal has stood within baseline for at least `settle`."""
+def settled(readings: Sequence[Standing | Unreadable], *, now: datetime, settle: timedelta,
+            entered: datetime | None = None) -> bool:
+    """Every watched signal has stood within baseline for at least `settle`, counted from no earlier than the
+    move into monitoring (`entered`)."""
     return bool(readings) and all(isinstance(r, Standing) and r.within and r.since is not None
-                                  and now - r.since >= settle for r in readings)
+                                  and now - max(r.since, entered or r.since) >= settle for r in readings)
 
 
 @dataclass

@@ -38,6 +38,7 @@ class Watch:
     stopped_by: str | None = None
     stopped_at: datetime | None = None
     settled_at: datetime | None = None  # when the captain was told it settled in monitoring
+    settle_from: datetime | None = None  # when the incident last moved into monitoring: settling starts then
     id: int | None = None
 
     @property

@@ -31,9 +31,16 @@ class SignalRepository:
         WATCH.save(self._session, watch)
 
     def watches(self, incident_id: int, *, active: bool = True) -> list[Watch]:
-        """The incident's watches, oldest first: only those still watched, unless `active` is False."""
+        """The incident's watches, oldest first: only those still watched (the first of each signal, should two
+        replicas have started one at once), unless `active` is False."""
         found = WATCH.of(self._session, incident_id)
-        return [w for w in found if w.active] if active else found
+        if not active:
+            return found
+        first: dict[str, Watch] = {}
+        for watch in found:
+            if watch.active:
+                first.setdefault(watch.signal.name, watch)
+        return list(first.values())
 
     def watching(self, incident_ids: list[int]) -> set[int]:
         """Which of these incidents watch a signal now."""

@@ -305,6 +305,7 @@ class WatchRow(SQLModel, table=True):
     stopped_by: str | None = Field(default=None, max_length=40)
     stopped_at: datetime | None = _moment()
     settled_at: datetime | None = _moment()  # when the captain heard every signal settled in monitoring
+    settle_from: datetime | None = _moment()  # when the incident last moved into monitoring: settling starts
 
 
 class VerificationRow(SQLModel, table=True):

@@ -117,14 +117,6 @@ class Signals:
 
         return change(self.ctx, war_room(channel), by=by, needs=Action.WATCH, decide=decide)
 
-    def chart_of(self, incident: Incident, name: str) -> Reading | Unreadable:
-        """A watched signal read for its chart, from an hour before the first signal until now."""
-        with self.ctx.unit_of_work() as uow:
-            watched = {w.signal.name: w for w in uow.signals.watches(incident.id)}
-        if name not in watched:
-            raise InvalidChange(f"This war room does not watch `{echo(name)}`.")
-        return self.reader.read(incident, watched[name].signal, self.ctx.clock())
-
     def snapshot_fields(self, *, channel: str, by: str) -> dict[str, str]:
         """The range data of every watched signal, one snapshot field each (`signal.<name>`), for
         `/incident snapshot signals`; DomainError when nothing is watched or nothing could be read."""
@@ -144,8 +136,11 @@ class Signals:
 
     def tick(self, incident: Incident, *, now: datetime | None = None, active: bool = True) -> Tick:
         """Read every signal the incident watches, once (shared with the other reads of this moment); every signal
-        it ever watched, stopped ones too, unless `active`."""
+        it ever watched, stopped ones too, unless `active`. A resolved incident's are read up to `settle` after it
+        was resolved (a postmortem drafted weeks later charts the incident, not the weeks since)."""
         now = now or self.ctx.clock()
+        if not incident.status.is_open and incident.resolved_at:
+            now = min(now, incident.resolved_at + self.settings.watch.settle)
         with self.ctx.unit_of_work() as uow:
             watched = uow.signals.watches(incident.id, active=active)
         return Tick(self.reader.read_all(incident, [w.signal for w in watched], now), self.settings.watch.window)
@@ -184,7 +179,8 @@ class Signals:
         posts = [Post("verified", incident.channel_id, SignalNote("verified", tuple(notes)), now)] if notes else []
         if incident.status is Status.MONITORING and watched and not any(w.settled_at for w in watched):
             standings = tick.standings()
-            if settled(standings, now=now, settle=self.settings.watch.settle):
+            entered = max((w.settle_from for w in watched if w.settle_from), default=None)
+            if settled(standings, now=now, settle=self.settings.watch.settle, entered=entered):
                 for watch in watched:
                     watch.settled_at = now
                     uow.signals.save_watch(watch)
@@ -235,10 +231,6 @@ class Signals:
             moments.append(self.ctx.clock() + self.settings.watch.window)
         return min(moments, default=None)
 
-    def verified(self, incident_id: int) -> list[Verification]:
-        with self.ctx.unit_of_work() as uow:
-            return uow.signals.verifications(incident_id)
-
     def for_alerts(self, uow: UnitOfWork, incident: Incident, alerts: Sequence) -> list[Event]:
         """The signals new alerts bring: the alert's own expression (from a Prometheus graph link), and the
         configured signals that name the alert, each watched once."""
@@ -262,20 +254,20 @@ class Signals:
         """Signals watched because of what just happened: the incident's class, a firebreak pulled, a drill's
         scripted signals; a move into monitoring starts the settle window afresh."""
         found: list[tuple[Signal, Origin]] = []
+        configured = () if incident.drill else self.settings.signals.values()  # a drill watches its script only
         for event in events:
             match event:
                 case IncidentDeclared() | ClassChanged():
-                    found += automatic(self.settings.signals.values(), class_id=event.class_id)
+                    found += automatic(configured, class_id=event.class_id)
                 case FirebreakRequested() if event.name:
-                    found += automatic(self.settings.signals.values(), firebreak=event.name)
+                    found += automatic(configured, firebreak=event.name)
                 case DrillStarted():
                     run = uow.drills.of(incident.id)
                     found += [(s.signal, Origin.DRILL) for s in (run.scenario.signals if run else ())]
-                case StatusChanged() if event.status is Status.MONITORING:
+                case StatusChanged() if event.status is Status.MONITORING:  # the settle window starts afresh
                     for watch in uow.signals.watches(incident.id):
-                        if watch.settled_at:
-                            watch.settled_at = None
-                            uow.signals.save_watch(watch)
+                        watch.settled_at, watch.settle_from = None, event.at
+                        uow.signals.save_watch(watch)
         if not found:
             return []
         watched = {w.signal.name for w in uow.signals.watches(incident.id)}

@@ -32,6 +32,7 @@ from firehouse.domain.model import Incident
 from firehouse.domain.permissions import NotAllowed
 from firehouse.domain.severity import Severity
 from firehouse.domain.signals import Signal, Unreadable, WatchWhen
+from firehouse.domain.watches import Origin, Watch
 from firehouse.errors import InvalidChange, MetricFailure, QueryRefused
 from firehouse.slack.signal_blocks import MOVE_ACTION, move_value, read_move_value
 from firehouse.store import UnitOfWork
@@ -480,3 +481,49 @@ def test_the_update_forms_status_move_past_a_signal_still_outside_asks_with_the_
     [button] = [e for b in reply.blocks if hasattr(b, "elements") for e in b.elements]
     assert button.action_id == MOVE_ACTION and read_move_value(button.value)[0] is Status.CONTAINED
     assert wired.incident(incident).status is Status.INVESTIGATING
+
+
+def test_the_settle_window_starts_when_the_incident_moves_into_monitoring(wire, fake, clock):
+    wired = wire()
+    incident = wired.declare()
+    wired.services.signals.watch(WatchSignal("fraud-flag-rate"), channel=incident.channel_id, by=BOB)
+    clock.set(PULL_AT + 60 * MINUTE)  # within its threshold for an hour already
+    wired.services.incidents.change_status(ChangeStatus(Status.MONITORING), channel=incident.channel_id, by=ALICE)
+    clock.advance(5 * MINUTE)
+    wired.duties.run(incident.id)
+    assert texts(fake, incident.channel_id, "every watched signal") == []
+    clock.advance(26 * MINUTE)
+    wired.duties.run(incident.id)
+    assert len(texts(fake, incident.channel_id, "every watched signal")) == 1
+
+
+def test_a_drill_watches_its_scripted_signals_only_never_the_configured_ones_its_class_calls_for(wire, fake):
+    wired = wire(values={}, signals={"fraud-flag-rate": replace(FRAUD_RATE, watch=WatchWhen(classes=("action",))),
+                                     "tokens": replace(TOKENS, watch=WatchWhen(classes=("action",)))})
+    general = fake.add_channel("general", members=[ALICE, BOB])
+    _, outcome = wired.services.drills.start(StartDrill("refund-fraud"), channel=general, by=ALICE)
+    parse_and_run(wired, outcome.incident, "class action")
+    with UnitOfWork(wired.engine) as uow:
+        [watch] = uow.signals.watches(outcome.incident.id)
+    assert (watch.signal.name, watch.signal.source) == ("fraud-flag-rate", "drill")
+
+
+def test_two_watches_of_one_signal_started_at_once_count_as_one(wire, clock):
+    wired = wire()
+    incident = wired.declare()
+    with UnitOfWork(wired.engine) as uow:  # as two replicas would, each after finding none
+        for _ in range(2):
+            uow.signals.add_watch(Watch(incident_id=incident.id, signal=FRAUD_RATE, origin=Origin.COMMAND,
+                                        started_by=BOB, started_at=START))
+        uow.commit()
+    clock.set(PULL_AT)
+    wired.pull(incident)
+    clock.set(PULL_AT + 10 * MINUTE)
+    wired.duties.run(incident.id)
+    assert wired.watches(incident) == ["fraud-flag-rate"] and len(wired.verifications(incident)) == 1
+
+
+def parse_and_run(wired: Wired, incident: Incident, text: str) -> None:
+    parsed = parse(text, catalog=wired.services.incidents.catalog)
+    parsed.row.handle(parsed.command, Request(user=ALICE, channel=incident.channel_id, trigger_id="t",
+                                              services=wired.services))

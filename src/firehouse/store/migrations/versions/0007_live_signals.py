@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('stopped_by', sa.String(length=40), nullable=True),
     sa.Column('stopped_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('settled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('settle_from', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
