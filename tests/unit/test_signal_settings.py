@@ -256,8 +256,8 @@ NEITHER = "signals.refunds needs a baseline (like \"7d\": the same window that l
      "signals.refunds.baseline: '0d' is not a duration like \"30s\", \"15m\", \"1h\" or \"30d\""),
     ("tolerance", "-0.1", "signals.refunds.tolerance is a fraction (0.2 for 20 %), from 0 to 10, not -0.1"),
     ("tolerance", "10.5", "signals.refunds.tolerance is a fraction (0.2 for 20 %), from 0 to 10, not 10.5"),
-    ("tolerance", '"0.2"', "signals.refunds.tolerance must be a number, not '0.2'"),
-    ("tolerance", "nan", "signals.refunds.tolerance must be a number, not nan"),
+    ("tolerance", '"0.2"', "signals.refunds.tolerance must be a finite number, not '0.2'"),
+    ("tolerance", "nan", "signals.refunds.tolerance must be a finite number, not nan"),
     ("watch", '"action"', "[signals.refunds.watch] must be a table"),
     ("watch", '{ classes = "action" }', "signals.refunds.watch.classes must be a list of names"),
     ("watch", "{ firebreaks = [1] }", "signals.refunds.watch.firebreaks must be a list of names"),
@@ -272,7 +272,7 @@ def test_a_bad_signal_is_refused_naming_the_key(key, value, problem):
 ])
 def test_a_threshold_that_is_not_a_finite_number_is_refused(value, shown):
     assert refusal(signal_with("baseline", None) + f"threshold = {value}\n") == (
-        f"signals.refunds.threshold must be a number, not {shown}")
+        f"signals.refunds.threshold must be a finite number, not {shown}")
 
 
 @pytest.mark.parametrize(("text", "problem"), [

@@ -7,7 +7,6 @@ line while the other scenarios still run.
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -19,13 +18,12 @@ from typing import Any
 from firehouse.config import shape
 from firehouse.config.file import duration_at
 from firehouse.config.integrations import name_of
-from firehouse.config.signals import MAX_LABEL
+from firehouse.config.signals import MAX_LABEL, number_of, reading_of
 from firehouse.domain.classes import Catalog
 from firehouse.domain.drills import DRY_RUN, LIVE, MAX_ALARM, MAX_INJECT, Inject, Scenario, check_script
 from firehouse.domain.model import MAX_TITLE
 from firehouse.domain.scripted import ScriptedSignal
 from firehouse.domain.severity import Severity
-from firehouse.domain.signals import UNITS, WORSE
 
 SUFFIX = ".toml"
 REQUIRED = ("title", "summary", "alarm", "class", "severity", "why")
@@ -140,15 +138,10 @@ def _signals(value: Any) -> tuple[ScriptedSignal, ...]:
         for key, what in (("threshold", "the value it is read against"), ("values", "[minute, value] pairs")):
             if key not in spec:
                 raise ValueError(f"{where}.{key} is missing ({what})")
-        unit = spec.get("unit", "count")
-        if unit not in UNITS:
-            raise ValueError(f"{where}.unit must be one of {', '.join(UNITS)}, not {unit!r}")
-        worse = spec.get("worse", "higher")
-        if worse not in WORSE:
-            raise ValueError(f"{where}.worse must be \"higher\" or \"lower\", not {worse!r}")
+        unit, worse = reading_of(spec, where)
         found.append(ScriptedSignal(
             name=name, label=_text(spec, "label", MAX_LABEL, where) if "label" in spec else name,
-            threshold=_number(spec["threshold"], f"{where}.threshold"),
+            threshold=number_of(spec["threshold"], f"{where}.threshold"),
             values=_values(spec["values"], f"{where}.values"), unit=unit, worse=worse))
     return tuple(found)
 
@@ -160,14 +153,8 @@ def _values(value: Any, key: str) -> tuple[tuple[float, float], ...]:
     for number, pair in enumerate(value, start=1):
         if not isinstance(pair, list) or len(pair) != 2:
             raise ValueError(f"{key}[{number}] must be a [minute, value] pair, not {pair!r}")
-        pairs.append((_number(pair[0], f"{key}[{number}]'s minute"), _number(pair[1], f"{key}[{number}]'s value")))
+        pairs.append((number_of(pair[0], f"{key}[{number}]'s minute"), number_of(pair[1], f"{key}[{number}]'s value")))
     return tuple(pairs)
-
-
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, not {value!r}")
-    return float(value)
 
 
 def _text(data: dict[str, Any], key: str, limit: int, where: str = "") -> str:

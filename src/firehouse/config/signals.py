@@ -102,12 +102,7 @@ def signals(table: Any, *, sources: Mapping[str, MetricSourceSettings], duration
         label = text_of(spec.get("label", name), f"{where}.label").strip()
         if len(label) > MAX_LABEL:
             raise ValueError(f"{where}.label is longer than {MAX_LABEL} characters")
-        unit = spec.get("unit", "count")
-        if unit not in UNITS:
-            raise ValueError(f"{where}.unit must be one of {', '.join(UNITS)}, not {unit!r}")
-        worse = spec.get("worse", "higher")
-        if worse not in WORSE:
-            raise ValueError(f"{where}.worse must be \"higher\" or \"lower\", not {worse!r}")
+        unit, worse = reading_of(spec, where)
         if "baseline" in spec and "threshold" in spec:
             raise ValueError(f"{where} has both baseline and threshold; keep one")
         if "baseline" not in spec and "threshold" not in spec:
@@ -119,8 +114,8 @@ def signals(table: Any, *, sources: Mapping[str, MetricSourceSettings], duration
                 raise ValueError(f"{where}.baseline must be a duration like \"7d\" or \"1h\", not {spec['baseline']!r}")
             baseline = duration(spec["baseline"], f"{where}.baseline")
         else:
-            threshold = _number(spec["threshold"], f"{where}.threshold")
-        tolerance = _number(spec.get("tolerance", DEFAULT_TOLERANCE), f"{where}.tolerance")
+            threshold = number_of(spec["threshold"], f"{where}.threshold")
+        tolerance = number_of(spec.get("tolerance", DEFAULT_TOLERANCE), f"{where}.tolerance")
         if not 0 <= tolerance <= 10:
             raise ValueError(f"{where}.tolerance is a fraction (0.2 for 20 %), from 0 to 10, not {tolerance!r}")
         found[name] = Signal(name=name, query=query, label=label, source=source, unit=unit, worse=worse,
@@ -153,10 +148,22 @@ def _watch_when(table: Any, where: str) -> WatchWhen:
     return WatchWhen(**lists)
 
 
-def _number(value: Any, key: str) -> float:
+def number_of(value: Any, key: str) -> float:
+    """A finite number (TOML also has nan and inf), or ValueError naming `key`."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{key} must be a number, not {value!r}")
+        raise ValueError(f"{key} must be a finite number, not {value!r}")
     return float(value)
+
+
+def reading_of(spec: dict, where: str) -> tuple[str, str]:
+    """A signal's `unit` and `worse`, defaults applied, or ValueError naming the key."""
+    unit = spec.get("unit", "count")
+    if unit not in UNITS:
+        raise ValueError(f"{where}.unit must be one of {', '.join(UNITS)}, not {unit!r}")
+    worse = spec.get("worse", "higher")
+    if worse not in WORSE:
+        raise ValueError(f"{where}.worse must be \"higher\" or \"lower\", not {worse!r}")
+    return unit, worse
 
 
 def _known(sources: Mapping[str, MetricSourceSettings]) -> str:
