@@ -88,15 +88,15 @@ class Duties:
                 else []
             return min((m for m in moments if m), default=None)
         moments = [next_checkpoint(incident.declared_at, incident.checklist_step, self.settings.board.first_hour),
-                   incident.next_reminder(self.settings.regimes), drill,
-                   self.signals.next_moment(incident) if self.signals else None]
+                   incident.next_reminder(self.settings.regimes), drill]
+        if self.signals:  # with a signal watched, the next "no new information" is read for a little earlier
+            due = self._silence_at(incident)
+            ahead = due - PREFETCH if due and self._warmed.get(incident.id) != due else None
+            moments.append(self.signals.next_moment(incident, read_ahead=ahead))
         interval = self.ctx.interval(incident)
         if interval and incident.next_update_due:
             moments.append(next_step(due=incident.next_update_due, interval=interval,
                                      prompted=incident.update_prompted, snoozed_until=incident.snoozed_until).at)
-        due = self._silence_at(incident) if self.signals else None
-        if due and self._warmed.get(incident.id) != due and self.signals.watching(incident):
-            moments.append(due - PREFETCH)
         return min((m for m in moments if m), default=None)
 
     # --- the decision ----------------------------------------------------------------------------------

@@ -145,10 +145,6 @@ class Signals:
             watched = uow.signals.watches(incident.id, active=active)
         return Tick(self.reader.read_all(incident, [w.signal for w in watched], now), self.settings.watch.window)
 
-    def watching(self, incident: Incident) -> bool:
-        with self.ctx.unit_of_work() as uow:
-            return bool(uow.signals.watching([incident.id]))
-
     def lines(self, incident: Incident) -> tuple[str, ...]:
         return self.tick(incident).lines()
 
@@ -218,8 +214,9 @@ class Signals:
                     for problem in self.show_chart(outcome.incident, reading, comment=event.effect.text):
                         log.warning("verification chart of incident %s: %s", outcome.incident.id, problem)
 
-    def next_moment(self, incident: Incident) -> datetime | None:
-        """The next moment the signals owe something: a verification due (or due again), the settle check."""
+    def next_moment(self, incident: Incident, *, read_ahead: datetime | None = None) -> datetime | None:
+        """The next moment the signals owe something: a verification due (or due again), the settle check, or
+        `read_ahead` (reading them for a post due a little later), when any signal is watched."""
         if not incident.status.is_open:
             return None
         with self.ctx.unit_of_work() as uow:
@@ -229,7 +226,7 @@ class Signals:
             moments = [self._retry_at(f, w, due_at) for f, w, due_at in self._pending(uow, incident, watched, None)]
         if incident.status is Status.MONITORING and not any(w.settled_at for w in watched):
             moments.append(self.ctx.clock() + self.settings.watch.window)
-        return min(moments, default=None)
+        return min([*moments, *([read_ahead] if read_ahead else [])], default=None)
 
     def for_alerts(self, uow: UnitOfWork, incident: Incident, alerts: Sequence) -> list[Event]:
         """The signals new alerts bring: the alert's own expression (from a Prometheus graph link), and the
