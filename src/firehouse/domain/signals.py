@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from firehouse.domain.times import hhmm
 
@@ -192,11 +193,11 @@ class Reading:
     series: tuple[Series, ...]
     baseline_series: tuple[Series, ...] = ()
 
-    @property
+    @cached_property  # read again and again to describe one moment: combined once
     def line(self) -> tuple[Point, ...]:
         return combine(self.series, self.signal.unit)
 
-    @property
+    @cached_property
     def baseline_line(self) -> tuple[Point, ...]:
         if self.signal.threshold is not None:
             return ((self.start, self.signal.threshold), (self.end, self.signal.threshold))
