@@ -14,7 +14,7 @@ from prometheusserver import PrometheusUnavailable, exporter, prometheus_server,
 from warroom import Room, in_room, press, shown
 
 from firehouse.domain.lifecycle import Status
-from firehouse.slack.signal_blocks import MOVE_ACTION, move_value
+from firehouse.slack.signal_blocks import MOVE_ACTION, WATCH_ACTION, move_value
 
 CONFIG = """
 stakeholder_channel = "{stakeholders}"
@@ -123,6 +123,9 @@ def test_bad_signals_get_a_clear_answer_and_the_bot_keeps_serving(fake, bot, dec
     assert down.startswith("Watching up elsewhere: up elsewhere: unavailable: Prometheus could not be reached")
     listed = shown(fake, room, "watch")
     assert "fraud-flag rate" in listed and "up elsewhere" in listed
+    press(bot, fake, room, f"{WATCH_ACTION}:fraud-flag-rate", "fraud-flag-rate")  # the list's Watch button
+    [chart] = fake.wait_for(lambda: fake.files(room.id))
+    assert chart["name"].startswith("signal-fraud-flag-rate-")
     assert room.run("log still serving").startswith("Logged")
     with urllib.request.urlopen(f"http://127.0.0.1:{bot.port}/metrics", timeout=10) as response:
         metrics = response.read().decode()
