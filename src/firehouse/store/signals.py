@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from firehouse.domain.signals import Signal
 from firehouse.domain.verification import Verification
@@ -41,14 +41,6 @@ class SignalRepository:
             if watch.active:
                 first.setdefault(watch.signal.name, watch)
         return list(first.values())
-
-    def watching(self, incident_ids: list[int]) -> set[int]:
-        """Which of these incidents watch a signal now."""
-        if not incident_ids:
-            return set()
-        rows = self._session.exec(select(WatchRow.incident_id).where(col(WatchRow.incident_id).in_(incident_ids),
-                                                                     col(WatchRow.stopped_at).is_(None)))
-        return set(rows)
 
     def add_verification(self, verification: Verification) -> Verification:
         return VERIFICATION.add(self._session, verification)
