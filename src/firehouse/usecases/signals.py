@@ -92,7 +92,7 @@ class Signals:
             watched = {w.signal.name: w.signal for w in uow.signals.watches(incident.id)}
         signal = watched.get(command.name) or self._configured(command.name)
         self.ctx.permissions.require(incident, Action.WATCH, by)
-        reading = self.reader.read(incident, signal, self.ctx.clock())
+        reading = self.reader.read(incident, signal, self.ctx.clock(), fresh=True)
         if isinstance(reading, Unreadable) and reading.refused:
             raise InvalidChange(f"{signal.label}: {echo(reading.reason, 400)}. Nothing is watched; fix the query in"
                                 f" [signals.{signal.name}] (`firehouse doctor` runs it).")
@@ -134,7 +134,8 @@ class Signals:
 
     # --- what the status board and the other use cases ask --------------------------------------------
 
-    def tick(self, incident: Incident, *, now: datetime | None = None, active: bool = True) -> Tick:
+    def tick(self, incident: Incident, *, now: datetime | None = None, active: bool = True,
+             fresh: bool = False) -> Tick:
         """Read every signal the incident watches, once (shared with the other reads of this moment); every signal
         it ever watched, stopped ones too, unless `active`. A resolved incident's are read up to `settle` after it
         was resolved (a postmortem drafted weeks later charts the incident, not the weeks since)."""
@@ -143,7 +144,8 @@ class Signals:
             now = min(now, incident.resolved_at + self.settings.watch.settle)
         with self.ctx.unit_of_work() as uow:
             watched = uow.signals.watches(incident.id, active=active)
-        return Tick(self.reader.read_all(incident, [w.signal for w in watched], now), self.settings.watch.window)
+        return Tick(self.reader.read_all(incident, [w.signal for w in watched], now, fresh=fresh),
+                    self.settings.watch.window)
 
     def lines(self, incident: Incident) -> tuple[str, ...]:
         return self.tick(incident).lines()
@@ -279,7 +281,7 @@ class Signals:
         """Moving to contained, monitoring or resolved: the watched signals still outside their baseline."""
         if status not in GUARDED:
             return []
-        return [s.describe() for s in outside(self.tick(incident).standings())]
+        return [s.describe() for s in outside(self.tick(incident, fresh=True).standings())]
 
     # --- helpers ----------------------------------------------------------------------------------------
 

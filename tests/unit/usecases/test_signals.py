@@ -404,7 +404,7 @@ def test_an_alert_with_a_prometheus_graph_link_is_watched_in_the_investigation_i
     reading = wired.services.signals.tick(incident).readings["alert-refundfraudhigh"]
     # an alert's expression has no unit: its value is shown as it is
     assert reading.now(timedelta(minutes=5)).describe() == ("RefundFraudHigh 0.091 (threshold 0.05): outside"
-                                                            " baseline since 07:54 UTC")
+                                                            " baseline since 07:00 UTC")
 
 
 # --- drills ---------------------------------------------------------------------------------------------
@@ -527,3 +527,14 @@ def parse_and_run(wired: Wired, incident: Incident, text: str) -> None:
     parsed = parse(text, catalog=wired.services.incidents.catalog)
     parsed.row.handle(parsed.command, Request(user=ALICE, channel=incident.channel_id, trigger_id="t",
                                               services=wired.services))
+
+
+def test_incidents_of_one_hour_that_watch_one_signal_share_its_read(wire, clock):
+    wired = wire()
+    first, second = wired.declare(), wired.declare()
+    for incident in (first, second):
+        wired.services.signals.watch(WatchSignal("fraud-flag-rate"), channel=incident.channel_id, by=BOB)
+    wired.metrics.asked.clear()
+    clock.set(START + 10 * MINUTE)
+    lines = [wired.services.signals.lines(incident) for incident in (first, second)]
+    assert len(wired.metrics.asked) == 1 and lines[0] == lines[1]
