@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -59,10 +59,7 @@ def firebreaks(table: Any, *, secrets: Mapping[str, str] | None,
     """Parse `[firebreaks.*]`; `secrets` is the environment (None: do not read secrets, for commands that
     never pull anything)."""
     found = {}
-    for name, spec in shape.table(table, "firebreaks").items():
-        where = f"firebreaks.{name}"
-        name_of(name, where)
-        spec = shape.table(spec, where)
+    for name, where, spec in named(table, "firebreaks"):
         executor = spec.get("executor")
         if executor not in EXECUTORS:
             raise ValueError(f"{where}.executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
@@ -102,24 +99,36 @@ def firebreaks(table: Any, *, secrets: Mapping[str, str] | None,
 
 def trace_sources(table: Any, *, secrets: Mapping[str, str] | None, duration: Any) -> dict[str, TraceSourceSettings]:
     found = {}
-    for name, spec in shape.table(table, "trace_sources").items():
-        where = f"trace_sources.{name}"
-        name_of(name, where)
-        spec = shape.table(spec, where)
+    for name, where, spec in named(table, "trace_sources"):
         shape.no_unknown(spec, TRACE_KEYS, where=f"{where}.")
         url = url_of(spec.get("url"), f"{where}.url")
         if "{trace_id}" not in url:
             raise ValueError(f"{where}.url must contain {{trace_id}}, where the trace id goes")
-        header = spec.get("header")
-        if (header is None) != ("token_env" not in spec):
-            raise ValueError(f"{where}: header and token_env go together (the header, and the variable holding its"
-                             " value)")
+        header, token = header_and_token(spec, where, secrets)
         found[name] = TraceSourceSettings(
-            name=name, url=url, header=text_of(header, f"{where}.header") if header is not None else None,
-            token=secret_of(spec["token_env"], f"{where}.token_env", secrets) if header is not None else None,
+            name=name, url=url, header=header, token=token,
             timeout=duration(spec["timeout"], f"{where}.timeout") if "timeout" in spec else timedelta(seconds=5),
         )
     return found
+
+
+def named(table: Any, section: str) -> Iterator[tuple[str, str, dict]]:
+    """Each `[section.<name>]` table: its name (checked), where it stands (`section.name`) and its keys."""
+    for name, spec in shape.table(table, section).items():
+        where = f"{section}.{name}"
+        name_of(name, where)
+        yield name, where, shape.table(spec, where)
+
+
+def header_and_token(spec: dict, where: str, secrets: Mapping[str, str] | None) -> tuple[str | None, str | None]:
+    """An optional auth `header` and its value from the variable `token_env` names: both, or neither."""
+    header = spec.get("header")
+    if (header is None) != ("token_env" not in spec):
+        raise ValueError(f"{where}: header and token_env go together (the header, and the variable holding its"
+                         " value)")
+    if header is None:
+        return None, None
+    return text_of(header, f"{where}.header"), secret_of(spec["token_env"], f"{where}.token_env", secrets)
 
 
 def secret_of(variable: Any, key: str, secrets: Mapping[str, str] | None) -> str:

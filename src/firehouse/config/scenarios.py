@@ -17,7 +17,7 @@ from typing import Any
 
 from firehouse.config import shape
 from firehouse.config.file import duration_at
-from firehouse.config.integrations import name_of
+from firehouse.config.integrations import named
 from firehouse.config.signals import MAX_LABEL, number_of, reading_of
 from firehouse.domain.classes import Catalog
 from firehouse.domain.drills import DRY_RUN, LIVE, MAX_ALARM, MAX_INJECT, Inject, Scenario, check_script
@@ -128,10 +128,7 @@ def _signals(value: Any) -> tuple[ScriptedSignal, ...]:
     """`[signals.<name>]` tables: a signal the drill's war room watches, its values scripted by minute and read
     against a threshold (`values = [[0, 0.09], [15, 0.02]]`: minute from the alarm, value)."""
     found = []
-    for name, spec in shape.table(value, "signals").items():
-        where = f"signals.{name}"
-        name_of(name, where)
-        spec = shape.table(spec, where)
+    for name, where, spec in named(value, "signals"):
         if "baseline" in spec:
             raise ValueError(f"{where}.baseline: a drill has no week-old data to compare with; give a threshold")
         shape.no_unknown(spec, SIGNAL_KEYS, where=f"{where}.")

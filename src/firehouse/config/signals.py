@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from firehouse.config import shape
-from firehouse.config.integrations import name_of, secret_of, text_of, url_of
+from firehouse.config.integrations import header_and_token, named, text_of, url_of
 from firehouse.domain.signals import DEFAULT_TOLERANCE, UNITS, WORSE, Signal, WatchWhen
 
 SOURCE_KINDS = ("prometheus",)
@@ -55,25 +55,18 @@ Duration = Callable[[Any, str], timedelta]
 def metric_sources(table: Any, *, secrets: Mapping[str, str] | None,
                    duration: Duration) -> dict[str, MetricSourceSettings]:
     found = {}
-    for name, spec in shape.table(table, "metric_sources").items():
-        where = f"metric_sources.{name}"
-        name_of(name, where)
-        spec = shape.table(spec, where)
+    for name, where, spec in named(table, "metric_sources"):
         shape.no_unknown(spec, SOURCE_KEYS, where=f"{where}.")
         kind = spec.get("kind", "prometheus")
         if kind not in SOURCE_KINDS:
             raise ValueError(f"{where}.kind must be {', '.join(SOURCE_KINDS)}, not {kind!r}")
-        header = spec.get("header")
-        if (header is None) != ("token_env" not in spec):
-            raise ValueError(f"{where}: header and token_env go together (the header, and the variable holding its"
-                             " value)")
+        header, token = header_and_token(spec, where, secrets)
         default = spec.get("default", False)
         if not isinstance(default, bool):
             raise ValueError(f"{where}.default must be true or false")
         found[name] = MetricSourceSettings(
             name=name, url=url_of(spec.get("url"), f"{where}.url").rstrip("/"), kind=kind,
-            header=text_of(header, f"{where}.header") if header is not None else None,
-            token=secret_of(spec["token_env"], f"{where}.token_env", secrets) if header is not None else None,
+            header=header, token=token,
             timeout=duration(spec["timeout"], f"{where}.timeout") if "timeout" in spec else timedelta(seconds=5),
             default=default)
     defaults = [n for n, s in found.items() if s.default]
@@ -84,10 +77,7 @@ def metric_sources(table: Any, *, secrets: Mapping[str, str] | None,
 
 def signals(table: Any, *, sources: Mapping[str, MetricSourceSettings], duration: Duration) -> dict[str, Signal]:
     found = {}
-    for name, spec in shape.table(table, "signals").items():
-        where = f"signals.{name}"
-        name_of(name, where)
-        spec = shape.table(spec, where)
+    for name, where, spec in named(table, "signals"):
         shape.no_unknown(spec, SIGNAL_KEYS, where=f"{where}.")
         source = spec.get("source")
         if source is None:
