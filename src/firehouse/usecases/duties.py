@@ -65,12 +65,16 @@ class Duties:
         if self.signals is None:
             return Tick()
         incident = self.ctx.read(by_id(incident_id)).incident
+        plan = self.signals.plan(incident)
+        if not plan.watches:
+            return Tick()
         due = self._silence_at(incident)
         if due and due - PREFETCH <= now < due and self._warmed.get(incident_id) != due:
             self._warmed[incident_id] = due
-            self.signals.tick(incident, now=now)  # kept by the reader for the post at `due`
-        silence = due is not None and due <= now
-        return self.signals.tick(incident, now=now) if silence or self.signals.wants(incident, now) else Tick()
+            self.signals.tick(incident, now=now, watches=plan.watches)  # kept by the reader for the post at `due`
+        if (due is not None and due <= now) or plan.wants(now):
+            return self.signals.tick(incident, now=now, watches=plan.watches)
+        return Tick()
 
     def _silence_at(self, incident: Incident) -> datetime | None:
         """When the stakeholders hear "no new information" unless an update comes first: when it is due."""
@@ -92,7 +96,7 @@ class Duties:
         if self.signals:  # with a signal watched, the next "no new information" is read for a little earlier
             due = self._silence_at(incident)
             ahead = due - PREFETCH if due and self._warmed.get(incident.id) != due else None
-            moments.append(self.signals.next_moment(incident, read_ahead=ahead))
+            moments.append(self.signals.next_moment(self.signals.plan(incident), read_ahead=ahead))
         interval = self.ctx.interval(incident)
         if interval and incident.next_update_due:
             moments.append(next_step(due=incident.next_update_due, interval=interval,

@@ -48,6 +48,20 @@ class Board:
     watched: list[Watch]
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What an incident's signals owe the status board: what it watches, when a verification is next due (or
+    due again), and whether monitoring waits to settle."""
+
+    watches: list[Watch]
+    verify_at: datetime | None
+    settling: bool
+
+    def wants(self, now: datetime) -> bool:
+        """Whether a tick at `now` reads the signals for themselves (the stakeholders' line aside)."""
+        return self.settling or (self.verify_at is not None and self.verify_at <= now)
+
+
 @dataclass
 class Tick:
     """What one board tick read: each watched signal's reading (or why it could not be read)."""
@@ -134,17 +148,18 @@ class Signals:
 
     # --- what the status board and the other use cases ask --------------------------------------------
 
-    def tick(self, incident: Incident, *, now: datetime | None = None, active: bool = True,
-             fresh: bool = False) -> Tick:
+    def tick(self, incident: Incident, *, now: datetime | None = None, active: bool = True, fresh: bool = False,
+             watches: list[Watch] | None = None) -> Tick:
         """Read every signal the incident watches, once (shared with the other reads of this moment); every signal
         it ever watched, stopped ones too, unless `active`. A resolved incident's are read up to `settle` after it
         was resolved (a postmortem drafted weeks later charts the incident, not the weeks since)."""
         now = now or self.ctx.clock()
         if not incident.status.is_open and incident.resolved_at:
             now = min(now, incident.resolved_at + self.settings.watch.settle)
-        with self.ctx.unit_of_work() as uow:
-            watched = uow.signals.watches(incident.id, active=active)
-        return Tick(self.reader.read_all(incident, [w.signal for w in watched], now, fresh=fresh),
+        if watches is None:
+            with self.ctx.unit_of_work() as uow:
+                watches = uow.signals.watches(incident.id, active=active)
+        return Tick(self.reader.read_all(incident, [w.signal for w in watches], now, fresh=fresh),
                     self.settings.watch.window)
 
     def lines(self, incident: Incident) -> tuple[str, ...]:
@@ -187,17 +202,15 @@ class Signals:
                 posts.append(Post("settled", incident.channel_id, SignalNote("settled", lines, incident.captain), now))
         return Decision(events, posts)
 
-    def wants(self, incident: Incident, now: datetime) -> bool:
-        """Whether a tick at `now` reads the signals for themselves (the stakeholders' line aside): a
-        verification is due, or monitoring waits to settle."""
+    def plan(self, incident: Incident) -> Plan:
+        """What the incident's signals owe, from one read of the store."""
         if not incident.status.is_open:
-            return False
+            return Plan([], None, False)
         with self.ctx.unit_of_work() as uow:
             watched = uow.signals.watches(incident.id)
-            pending = self._pending(uow, incident, watched, now) if watched else []
-        if any(self._retry_at(f, w, due_at) <= now for f, w, due_at in pending):
-            return True
-        return bool(watched) and incident.status is Status.MONITORING and not any(w.settled_at for w in watched)
+            pending = self._pending(uow, incident, watched, None) if watched else []
+        return Plan(watched, min((self._retry_at(f, w, due_at) for f, w, due_at in pending), default=None),
+                    incident.status is Status.MONITORING and bool(watched) and not any(w.settled_at for w in watched))
 
     def show_chart(self, incident: Incident, reading: Reading, *, comment: str | None = None) -> list[str]:
         """A watched signal's chart in the war room, under it its standing (or what was verified)."""
@@ -216,19 +229,14 @@ class Signals:
                     for problem in self.show_chart(outcome.incident, reading, comment=event.effect.text):
                         log.warning("verification chart of incident %s: %s", outcome.incident.id, problem)
 
-    def next_moment(self, incident: Incident, *, read_ahead: datetime | None = None) -> datetime | None:
+    def next_moment(self, plan: Plan, *, read_ahead: datetime | None = None) -> datetime | None:
         """The next moment the signals owe something: a verification due (or due again), the settle check, or
         `read_ahead` (reading them for a post due a little later), when any signal is watched."""
-        if not incident.status.is_open:
+        if not plan.watches:
             return None
-        with self.ctx.unit_of_work() as uow:
-            watched = uow.signals.watches(incident.id)
-            if not watched:
-                return None
-            moments = [self._retry_at(f, w, due_at) for f, w, due_at in self._pending(uow, incident, watched, None)]
-        if incident.status is Status.MONITORING and not any(w.settled_at for w in watched):
-            moments.append(self.ctx.clock() + self.settings.watch.window)
-        return min([*moments, *([read_ahead] if read_ahead else [])], default=None)
+        moments = [plan.verify_at, self.ctx.clock() + self.settings.watch.window if plan.settling else None,
+                   read_ahead]
+        return min((m for m in moments if m), default=None)
 
     def for_alerts(self, uow: UnitOfWork, incident: Incident, alerts: Sequence) -> list[Event]:
         """The signals new alerts bring: the alert's own expression (from a Prometheus graph link), and the
