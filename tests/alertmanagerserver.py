@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from botprocess import free_port, serve, stop
+from botprocess import free_port, read_log, serve, stop
 
 BINARY = "prometheus-alertmanager"  # Debian's name; upstream's is `alertmanager`
 START_TIMEOUT = 20.0
@@ -89,10 +89,7 @@ class Alertmanager:
             raise AssertionError(f"amtool alert add failed ({done.returncode}): {done.stderr or done.stdout}")
 
     def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
+        return read_log(self.log_path)
 
 
 @contextmanager

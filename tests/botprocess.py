@@ -22,6 +22,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def read_log(path: Path) -> str:
+    """A server's log as far as it got (empty when it never wrote one)."""
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
 def serve(command: list[str], *, cwd: Path, env: dict[str, str] | None, log_path: Path, port: int, what: str,
           timeout: float = 20.0, ready: str = "/healthz") -> subprocess.Popen:
     """Start a server process logging to `log_path`; return once it answers `ready` on 127.0.0.1:`port`, or raise

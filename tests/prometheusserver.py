@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from alertmanagerserver import in_ci
-from botprocess import free_port, serve, stop
+from botprocess import free_port, read_log, serve, stop
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
 START_TIMEOUT = 30.0
@@ -84,10 +84,7 @@ class Prometheus:
         raise AssertionError(f"{query!r} never held within {timeout:g} s; last values: {values}\n{self.log()}")
 
     def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
+        return read_log(self.log_path)
 
 
 @contextmanager
