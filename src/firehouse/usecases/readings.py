@@ -3,9 +3,9 @@ tick, or a read made just before an update is due so that the update need not wa
 incident that asks for the same range meanwhile.
 
 A read covers from the hour before the incident's first signal (on the hour, so that the incidents of one
-hour ask for the same range) up to now, on a grid of whole-second steps. A
-drill's scripted signal is read from its scenario, never from a metric source. A failure comes back as
-`Unreadable`, never raised: a post that carries the signal goes out regardless.
+hour ask for the same range) up to now, on a grid of whole-second steps. A drill's scripted signal is read
+from its scenario, never from a metric source. A failure comes back as `Unreadable`, never raised: a post
+that carries the signal goes out regardless.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ class Reader:
         self.settings = ctx.settings
         self.sources = sources
         self.on_query: list[Callable[[str, str], object]] = []  # told (source, ok | failed | refused) per query
-        self._recent: dict[tuple, tuple[datetime, Reading | Unreadable]] = {}  # (incident, signal) → when, what
-        self._shared: dict[tuple, tuple[datetime, list[Series] | MetricFailure]] = {}  # one range → when, what
+        # a range read → when, up to when, and what came back (a failure too: a source that is down is asked once)
+        self._read: dict[tuple, tuple[datetime, datetime, list[Series] | MetricFailure]] = {}
         self._lock = threading.Lock()
         # An incident's signals are read at once, not one after another, when its update is due.
         self._pool = ContextPool(READERS, thread_name_prefix="firehouse-signals")
@@ -60,60 +60,48 @@ class Reader:
         return {name: future.result() for name, future in futures.items()}
 
     def read(self, incident: Incident, signal: Signal, now: datetime, *, fresh: bool = False) -> Reading | Unreadable:
-        """The signal from the hour before the incident's first signal to `now`, or as read in the last SHARED_FOR
-        (unless `fresh`: a person deciding on it now)."""
-        key = (incident.id, signal.name, signal.query)
-        with self._lock:
-            recent = self._recent.get(key)
-        if recent and recent[0] <= now < recent[0] + SHARED_FOR and not fresh:
-            return recent[1]
-        reading = self._fresh(incident, signal, now, shared=not fresh)
-        with self._lock:
-            self._recent = {k: v for k, v in self._recent.items() if v[0] <= now < v[0] + SHARED_FOR}
-            self._recent[key] = (now, reading)
-        return reading
-
-    def _fresh(self, incident: Incident, signal: Signal, now: datetime, *, shared: bool) -> Reading | Unreadable:
+        """The signal from the hour before the incident's first signal to `now`: as read in the last SHARED_FOR, for
+        this incident or another asking for the same range, unless `fresh` (a person deciding on it now)."""
         first = min(t for t in (incident.detected_at, incident.declared_at) if t) - BEFORE_FIRST_SIGNAL
         start = first.replace(minute=0, second=0, microsecond=0)  # on the hour: incidents of one hour share reads
         step = step_for(start, now, window=self.settings.watch.window)
-        start = max(start, now - step * MAX_POINTS)  # a long incident: its most recent stretch
-        start, end = _aligned(start, step, down=True), _aligned(now, step, down=False)
-        try:
-            series = self._range(incident, signal, start=start, end=end, step=step, shared=shared)
-        except MetricFailure as failure:
-            return Unreadable(signal, failure.reason, refused=isinstance(failure, QueryRefused))
-        now_series, baseline = split_baseline(series) if signal.baseline else (series, [])
-        return Reading(signal, start, end, tuple(now_series), tuple(baseline))  # `end` is the step after now
+        start = _aligned(max(start, now - step * MAX_POINTS), step, down=True)  # a long incident: its latest stretch
+        key = (incident.id, signal.name) if signal.source == SCRIPTED else (
+            signal.source, signal.query, signal.baseline)
+        key += (start, step)
+        with self._lock:
+            found = None if fresh else self._read.get(key)
+        if found is None or not found[0] <= now < found[0] + SHARED_FOR:
+            end = _aligned(now, step, down=False)  # the step after now
+            found = (now, end, self._answer(incident, signal, start=start, end=end, step=step))
+            with self._lock:
+                self._read = {k: v for k, v in self._read.items() if v[0] <= now < v[0] + SHARED_FOR}
+                self._read[key] = found
+        _, end, answer = found
+        if isinstance(answer, MetricFailure):
+            return Unreadable(signal, answer.reason, refused=isinstance(answer, QueryRefused))
+        now_series, baseline = split_baseline(answer) if signal.baseline else (answer, [])
+        return Reading(signal, start, end, tuple(now_series), tuple(baseline))
 
-    def _range(self, incident: Incident, signal: Signal, *, start: datetime, end: datetime, step: timedelta,
-               shared: bool) -> list[Series]:
+    def _answer(self, incident: Incident, signal: Signal, *, start: datetime, end: datetime,
+                step: timedelta) -> list[Series] | MetricFailure:
+        """The range's series from the signal's source (a drill's script, or a metric source), or its failure."""
         if signal.source == SCRIPTED:
             with self.ctx.unit_of_work() as uow:
                 run = uow.drills.of(incident.id)
             script = run.scenario.signal(signal.name) if run else None
             if script is None:
-                raise MetricFailure("the drill's scenario no longer scripts it")
+                return MetricFailure("the drill's scenario no longer scripts it")
             return script.series(run.started_at, start=start, end=end, step=step)
         source = self.settings.metric_sources.get(signal.source)
         if source is None:
-            raise MetricFailure(f"its metric source `{signal.source}` is no longer configured")
+            return MetricFailure(f"its metric source `{signal.source}` is no longer configured")
         query = windowed_query(signal, step) if signal.baseline else signal.query
-        key, now = (source.name, query, start, end, step), self.ctx.clock()
-        with self._lock:
-            found = self._shared.get(key) if shared else None
-        if found is None or not found[0] <= now < found[0] + SHARED_FOR:
-            found = (now, self._ask(source, query, start=start, end=end, step=step))
-            with self._lock:
-                self._shared = {k: v for k, v in self._shared.items() if v[0] <= now < v[0] + SHARED_FOR}
-                self._shared[key] = found
-        if isinstance(found[1], MetricFailure):
-            raise found[1]
-        return found[1]
+        return self._ask(source, query, start=start, end=end, step=step)
 
     def _ask(self, source: MetricSourceSettings, query: str, *, start: datetime, end: datetime,
              step: timedelta) -> list[Series] | MetricFailure:
-        """The source's answer, or its failure (kept as well: a source that is down is asked once per moment)."""
+        """The source's answer, or its failure."""
         outcome = "ok"
         try:
             return self.sources.range(source, query, start=start, end=end, step=step)

@@ -101,8 +101,8 @@ class Signals:
         """Start watching a configured signal (or one this war room watches already, an alert's own: its chart
         again) and read it for its chart. A query the source refuses starts nothing; a source that is down does
         not stop the watch."""
-        incident = self.service.incident_in(channel)
         with self.ctx.unit_of_work() as uow:
+            incident = war_room(channel)(uow).incident
             watched = {w.signal.name: w.signal for w in uow.signals.watches(incident.id)}
         signal = watched.get(command.name) or self._configured(command.name)
         self.ctx.permissions.require(incident, Action.WATCH, by)
