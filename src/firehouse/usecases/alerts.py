@@ -153,13 +153,14 @@ class AlertIntake:
             entries.append(standing_in)
         outcome = STORM if storm else OPENED
 
-        def recorded(uow: UnitOfWork, incident: Incident) -> list[Post]:
+        def recorded(uow: UnitOfWork, incident: Incident) -> Decision[None]:
             uow.alerts.remember(incident.id, group, group.alerts, at=delivery.received_at)
             uow.alerts.add_room(incident.id, at=now, storm=storm)
-            uow.incidents.record(incident, [*entries, *([] if storm else self.bring(uow, incident, group.firing))])
             uow.alerts.processed(delivery.id, at=now, outcome=outcome, incident_id=incident.id)
-            return [Post("alert", incident.channel_id, AlertPost(group.source, "storm" if storm else "opened",
-                                                                 group.alerts, group.group_key, chosen.rule), now)]
+            brought = [] if storm else self.bring(uow, incident, group.firing)
+            post = Post("alert", incident.channel_id, AlertPost(group.source, "storm" if storm else "opened",
+                                                                group.alerts, group.group_key, chosen.rule), now)
+            return Decision([*entries, *brought], [post])
 
         title = storm_title(limit=self.settings.storm_limit, window=self.settings.storm_window) if storm \
             else group.title

@@ -64,12 +64,11 @@ class Drills:
         scenario = self.scenario(command.scenario)
         started: list[DrillRun] = []
 
-        def record(uow: UnitOfWork, incident: Incident) -> list[Post]:
+        def record(uow: UnitOfWork, incident: Incident) -> Decision[None]:
             run, event = DrillRun.start(scenario, incident_id=incident.id, by=by, at=incident.declared_at)
             started.append(uow.drills.add(run))
-            uow.incidents.record(incident, [event, *self.ctx.follow(uow, incident, [event])])  # its scripted signals
-            return [Post("inject", incident.channel_id, DrillInject(timedelta(), scenario.alarm, alarm=True),
-                         incident.declared_at)]
+            return Decision([event], [Post("inject", incident.channel_id, DrillInject(
+                timedelta(), scenario.alarm, alarm=True), incident.declared_at)])
 
         # A drill opens as the alarm would: a SEV3 investigation of the default class, not yet classified, led
         # by its facilitator until someone takes the captain role. Its first signal is the alarm, now.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -35,6 +36,7 @@ from firehouse.errors import DomainError, InvalidChange, Missing, NotAWarRoom, S
 from firehouse.store import UnitOfWork
 from firehouse.usecases.pipeline import (
     Context,
+    Decision,
     Outcome,
     Permissions,
     Target,
@@ -45,7 +47,7 @@ from firehouse.usecases.pipeline import (
     war_room,
     write,
 )
-from firehouse.usecases.ports import Channel, Outbound, Post
+from firehouse.usecases.ports import Channel, Outbound
 
 DRILL_PREFIX = "drill"  # a drill's war room is `drill-<yyyymmdd>-<slug>`, whatever the deployment's prefix
 NAME_ATTEMPTS = 10  # numbered names, `<name>` and `<name>-2` to `<name>-10`, on a busy day
@@ -98,7 +100,7 @@ class IncidentService:
         drill: bool = False,
         provisional: bool = False,
         detected_at: datetime | None = None,
-        record: Callable[[UnitOfWork, Incident], list[Post]] | None = None,
+        record: Callable[[UnitOfWork, Incident], Decision[Any]] | None = None,
     ) -> Outcome:
         """Declare an incident: open its war room, record it, then brief the room and the stakeholders.
 

@@ -165,14 +165,15 @@ def change(ctx: Context, load: Load[R], *, by: str, needs: Needs[R], decide: Dec
 
 
 def open_incident(ctx: Context, incident: Incident, events: Sequence[Event], *,
-                  decide: Callable[[UnitOfWork, Incident], list[Post]] | None = None) -> list[Any]:
-    """Store a new incident (its war room already open) with its events and whatever `decide` records with it;
-    returns the posts that owes, recorded, for the caller to deliver once it has briefed the war room."""
+                  decide: Callable[[UnitOfWork, Incident], Decision[Any]] | None = None) -> list[Any]:
+    """Store a new incident (its war room already open) with its events and whatever `decide` records with it
+    (more events, and the posts they owe); returns the posts, recorded, for the caller to deliver once it has
+    briefed the war room."""
     with ctx.unit_of_work() as uow:
         uow.incidents.add(incident, events)
-        posts = decide(uow, incident) if decide else []
-        uow.incidents.record(incident, ctx.follow(uow, incident, events))
-        owed = ctx.outbound.owe(uow, incident, posts) if posts else []
+        decision = decide(uow, incident) if decide else Decision([])
+        uow.incidents.record(incident, [*decision.events, *ctx.follow(uow, incident, [*events, *decision.events])])
+        owed = ctx.outbound.owe(uow, incident, decision.posts) if decision.posts else []
         uow.commit()
     ctx.saved(incident)
     return owed
