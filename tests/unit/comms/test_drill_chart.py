@@ -38,18 +38,9 @@ NOW = report(2 * MIN, 12 * MIN, None, 30 * S, 41 * MIN, 70 * MIN)  # on time, la
 
 
 @pytest.fixture
-def drawn(monkeypatch) -> list:
+def drawn(drawn_by) -> list:
     """The figures the charts draw, kept after each is saved as a PNG."""
-    figures = []
-
-    def keeping(draw):
-        def draw_and_keep(figure):
-            draw(figure)
-            figures.append(figure)
-        return charts.png(draw_and_keep)
-
-    monkeypatch.setattr(drill_chart, "png", keeping)
-    return figures
+    return drawn_by(drill_chart)
 
 
 def png_size(image: bytes) -> tuple[int, int]:

@@ -74,16 +74,8 @@ def test_the_chart_is_a_png_of_the_one_size(read):
     assert png_size(image) == charts.SIZE == (1200, 600) and image.endswith(b"IEND\xaeB`\x82")
 
 
-def test_the_png_is_the_reading_drawn_on_the_figure_it_saves(monkeypatch):
-    saved = []
-
-    def keeping(draw_on):
-        def draw_and_keep(figure):
-            draw_on(figure)
-            saved.append(figure)
-        return charts.png(draw_and_keep)
-
-    monkeypatch.setattr(signal_chart, "png", keeping)
+def test_the_png_is_the_reading_drawn_on_the_figure_it_saves(drawn_by):
+    saved = drawn_by(signal_chart)
     signal_chart.signal_chart(MANY, markers=(), window=WINDOW, title="INC-42 refund fraud")
     (figure,) = saved
     assert figure.axes[0].get_title() == "INC-42 refund fraud" and len(values(figure.axes[0])) == 6

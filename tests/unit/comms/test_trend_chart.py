@@ -150,18 +150,10 @@ def test_a_window_without_incidents_says_so_in_the_middle_and_draws_no_times():
     assert figure.legends == [] and [p.get_height() for p in bars.patches] == [0, 0, 0]  # Mondays 2, 9 and 16
 
 
-def test_the_png_is_the_trend_drawn_on_the_figure_it_saves(monkeypatch):
+def test_the_png_is_the_trend_drawn_on_the_figure_it_saves(drawn_by):
     from firehouse.comms import trend_chart as module
 
-    saved = []
-
-    def keeping(draw_on):
-        def draw_and_keep(figure):
-            draw_on(figure)
-            saved.append(figure)
-        return charts.png(draw_and_keep)
-
-    monkeypatch.setattr(module, "png", keeping)
+    saved = drawn_by(module)
     image = module.trend_chart(weekly(Week(T0, 2, 3 * H, 27 * H)))
     assert png_size(image) == charts.SIZE
     (figure,) = saved
