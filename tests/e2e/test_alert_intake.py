@@ -115,6 +115,7 @@ def test_a_firing_alert_opens_a_provisional_sev3_investigation_with_its_labels_o
     status, answer = deliver(bot.port, group(alert("TokenSpendDoubled", ai_class="cost", service="support-bot")))
     assert status == 202 and answer["alerts"] == 1, answer
     room = Room(fake, bot, war_room(fake, "TokenSpendDoubled needs a look"))
+    fake.wait_for(lambda: room.channel.topic)  # set in the briefing, the round trip after the channel's
     assert room.channel.topic == "SEV3 · cost · Fire captain: <@UBOB> (provisional) · investigating"
     assert BOB in room.channel.members  # the rule's captain is invited
     posted = fake.wait_for(lambda: [m for m in fake.messages(room.id) if "opened this investigation" in m["text"]
