@@ -17,10 +17,12 @@ from typing import Any
 from firehouse.config.alerts import AlertSettings, with_token
 from firehouse.config.file import DEFAULT_CADENCE, DEFAULT_OUTBOX_RETENTION, BoardSettings, parse_duration, validate
 from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
+from firehouse.config.paging import PagerSettings, Subscription
 from firehouse.config.signals import MetricSourceSettings, WatchSettings
 from firehouse.domain.board import Cadence
 from firehouse.domain.classes import Catalog
 from firehouse.domain.permissions import Policy
+from firehouse.domain.routing import Rule
 from firehouse.domain.signals import Signal
 from firehouse.errors import ConfigError
 
@@ -59,6 +61,9 @@ class Settings:
     metric_sources: Mapping[str, MetricSourceSettings] = field(default_factory=dict)
     signals: Mapping[str, Signal] = field(default_factory=dict)  # what a war room can watch, by name
     watch: WatchSettings = field(default_factory=WatchSettings)  # when firebreaks are verified, and how
+    pagers: Mapping[str, PagerSettings] = field(default_factory=dict)
+    routing: tuple[Rule, ...] = ()  # who is invited, announced to and paged, by class, severity and cause
+    events: tuple[Subscription, ...] = ()  # the systems that hear of every change, signed
 
     @property
     def socket_mode(self) -> bool:
@@ -190,13 +195,15 @@ def _unset_secrets(environ: Mapping[str, str], *, cwd: Path) -> list[str]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
         return []  # the file's own problem is reported when it is read
     unset = []
-    for section in ("firebreaks", "trace_sources", "metric_sources"):
-        tables = data.get(section)
+    subscriptions = data.get("events")
+    for section, tables in (*((s, data.get(s)) for s in ("firebreaks", "trace_sources", "metric_sources", "pagers")),
+                            ("events", dict(enumerate(subscriptions, 1)) if isinstance(subscriptions, list) else {})):
         for name, spec in (tables.items() if isinstance(tables, dict) else ()):
-            for key in ("token_env", "secret_env"):
+            for key in ("token_env", "secret_env", "routing_key_env", "webhook_secret_env"):
                 variable = spec.get(key) if isinstance(spec, dict) else None
                 if isinstance(variable, str) and variable and not environ.get(variable, "").strip():
-                    unset.append(f"{path.name}: {section}.{name}.{key} names {variable}, which is not set in the"
+                    where = f"{section}[{name}]" if isinstance(name, int) else f"{section}.{name}"
+                    unset.append(f"{path.name}: {where}.{key} names {variable}, which is not set in the"
                                  " environment")
     return unset
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from firehouse.config import alerts, integrations, shape
+from firehouse.config import alerts, integrations, paging, shape
 from firehouse.config import signals as signal_config
 from firehouse.domain.board import FIRST_HOUR, Cadence
 from firehouse.domain.classes import DEFAULT_CAUSES, DEFAULT_CLASSES, LANES, Catalog, IncidentClass
@@ -21,7 +21,8 @@ DEFAULT_CADENCE = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelt
                    Severity.SEV3: timedelta(minutes=60)}
 TOP_LEVEL_KEYS = ("stakeholder_channel", "channel_prefix", "cadence", "status_board", "classes", "causes", "roles",
                   "admins", "permissions", "regimes", "regime_classes", "workers", "snapshot_max_bytes",
-                  "firebreaks", "trace_sources", "outbox_retention", "alerts", "metric_sources", "signals", "watch")
+                  "firebreaks", "trace_sources", "outbox_retention", "alerts", "metric_sources", "signals", "watch",
+                  "pagers", "routing", "events")
 MAX_SNAPSHOT = 16_000_000
 MAX_WORKERS = 256
 DEFAULT_OUTBOX_RETENTION = timedelta(days=30)
@@ -96,6 +97,10 @@ def validate(data: dict[str, Any], *, secrets: Mapping[str, str] | None = None) 
                                                     duration=duration_at)
     if "watch" in data:
         settings["watch"] = signal_config.watch(data["watch"], duration=duration_at)
+    if "pagers" in data:
+        settings["pagers"] = paging.pagers(data["pagers"], secrets=secrets, duration=duration_at)
+    if "events" in data:
+        settings["events"] = paging.events(data["events"], secrets=secrets, duration=duration_at)
     if "outbox_retention" in data:
         settings["outbox_retention"] = duration_at(data["outbox_retention"], "outbox_retention")
     if "cadence" in data:
@@ -112,6 +117,8 @@ def validate(data: dict[str, Any], *, secrets: Mapping[str, str] | None = None) 
                                for a in _list(data.get("admins", []), "admins"))
     settings["policy"] = _policy(data.get("permissions", {}), catalog.roles)
     settings["regimes"] = _regimes(data.get("regimes", []), data.get("regime_classes", {}), catalog)
+    if "routing" in data:
+        settings["routing"] = paging.routing(data["routing"], pagers=settings.get("pagers", {}), catalog=catalog)
     if "alerts" in data:
         settings["alerts"] = alerts.alerts(data["alerts"], catalog=catalog, duration=duration_at)
     return settings

@@ -80,7 +80,7 @@ def firebreaks(table: Any, *, secrets: Mapping[str, str] | None,
             raise ValueError(f"{where}.action must be \"off\" (a kill switch) or \"on\" (a fallback flag)")
         secret_key = "token_env" if executor == "unleash" else "secret_env"
         secret = secret_of(spec[secret_key], f"{where}.{secret_key}", secrets)
-        if executor == "webhook" and secrets is not None and not _signing_secret(secret):
+        if executor == "webhook" and secrets is not None and not signing_secret(secret):
             raise ValueError(f"{where}.secret_env names {spec[secret_key]}, which must hold a Standard Webhooks"
                              " signing secret: whsec_ followed by base64")
         found[name] = FirebreakSettings(
@@ -142,7 +142,7 @@ def secret_of(variable: Any, key: str, secrets: Mapping[str, str] | None) -> str
     return value
 
 
-def _signing_secret(value: str) -> bool:
+def signing_secret(value: str) -> bool:
     try:
         return value.startswith("whsec_") and bool(base64.b64decode(value.removeprefix("whsec_"), validate=True))
     except ValueError:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
+from firehouse.config.paging import PagerSettings, Subscription
 from firehouse.config.signals import MetricSourceSettings
 from firehouse.domain.afteraction import PostmortemVersion
 from firehouse.domain.classes import IncidentClass
@@ -20,6 +21,8 @@ from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.firebreaks import Firebreak
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
+from firehouse.domain.notifications import Published
+from firehouse.domain.pages import PageRequest
 from firehouse.domain.signals import Reading, Series
 
 if TYPE_CHECKING:
@@ -95,6 +98,29 @@ class MetricSources(Protocol):
               step: timedelta) -> list[Series]:
         """The query's series over [start, end] at `step`; MetricFailure when the source is down, slow, or
         refuses the query (its reason is short enough for one line of an update)."""
+
+
+@dataclass(frozen=True)
+class PartnerAnswer:
+    """How a pager or an event receiver answered: taken (`ok`), worth trying again later (`retry`: no answer,
+    429, 5xx), or refused for good; `text` is one line for people (PagerDuty's own message on a 400)."""
+
+    ok: bool
+    text: str
+    retry: bool = False
+
+
+class Pagers(Protocol):
+    """Sends pages; never raises for a partner's failure, it answers instead."""
+
+    def send(self, pager: PagerSettings, request: PageRequest) -> PartnerAnswer: ...
+
+
+class Receivers(Protocol):
+    """Delivers a notification to an `[[events]]` subscription as a signed CloudEvent; never raises for a
+    receiver's failure, it answers instead."""
+
+    def send(self, subscription: Subscription, published: Published) -> PartnerAnswer: ...
 
 
 class Outbound(Protocol):
