@@ -4,8 +4,9 @@ The edge stands in front of Bolt at /slack/events and decides, in this order, be
 body: too big (413, refused from its Content-Length, never read), not signed by Slack (401: Slack's v0
 signature, a timestamp within five minutes), signed but not a Slack request (400). Only then does Bolt
 see it, so a stranger can neither fill the log with tracebacks nor reach a listener. Beside it:
-`/healthz`, `/readyz` and `/metrics` (in Socket Mode on `--health-port`), and alert intake at `/alerts/*`
-when it is on (not Slack-signed: it checks its own bearer token; in Socket Mode on `--alerts-port`).
+`/healthz`, `/readyz` and `/metrics` (in Socket Mode on `--health-port`), and what other systems send, each
+when it is on and none of it Slack-signed: alert intake at `/alerts/*` (its own bearer token) and PagerDuty's
+webhooks at `/pagerduty` (PagerDuty's own signature). In Socket Mode those two share `--alerts-port`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
 from firehouse.intake.app import PREFIX as ALERTS_PREFIX
+from firehouse.intake.pagerduty import PATH as PAGERDUTY_PATH
 from firehouse.ops.health import Health
 from firehouse.ops.metrics import Metrics
 
@@ -67,10 +69,11 @@ def probes(*, health: Health, metrics: Metrics) -> WSGIApp:
 
 
 def wsgi_app(app: App, *, signing_secret: str, health: Health, metrics: Metrics,
-             alerts: WSGIApp | None = None) -> WSGIApp:
-    """Slack's requests at /slack/events through the edge, and the probes (and alert intake, when on) beside
-    them. The edge hands Bolt the body it parsed: Bolt's own form parsing takes any body that merely contains
-    the word "payload" for an interaction, so `/incident log the payload was wrong` would be lost."""
+             alerts: WSGIApp | None = None, pagerduty: WSGIApp | None = None) -> WSGIApp:
+    """Slack's requests at /slack/events through the edge, and the probes (and alert intake and PagerDuty's
+    webhooks, when on) beside them. The edge hands Bolt the body it parsed: Bolt's own form parsing takes any
+    body that merely contains the word "payload" for an interaction, so `/incident log the payload was wrong`
+    would be lost."""
     verifier = SignatureVerifier(signing_secret)
     probe = probes(health=health, metrics=metrics)
 
@@ -79,6 +82,8 @@ def wsgi_app(app: App, *, signing_secret: str, health: Health, metrics: Metrics,
             return probe(environ, start_response)
         if alerts and (environ.get("PATH_INFO") or "").startswith(ALERTS_PREFIX):
             return alerts(environ, start_response)
+        if pagerduty and environ.get("PATH_INFO") == PAGERDUTY_PATH:  # signed by PagerDuty, not Slack
+            return pagerduty(environ, start_response)
         if environ.get("PATH_INFO") != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
             return _answer(start_response, 404, b"not found\n", "text/plain; charset=utf-8")
         admitted = _admit(environ, verifier)
@@ -173,6 +178,23 @@ def _is_object(text: str) -> bool:
         part is None or (isinstance(part, list) and all(isinstance(item, dict) for item in part)) for part in lists)
 
 
+def partner_app(alerts: WSGIApp | None, pagerduty: WSGIApp | None) -> WSGIApp | None:
+    """Alert intake at /alerts/* and PagerDuty's webhooks at /pagerduty as one app, for the port they share in
+    Socket Mode; None when neither is on."""
+    if alerts is None and pagerduty is None:
+        return None
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or ""
+        if alerts and path.startswith(ALERTS_PREFIX):
+            return alerts(environ, start_response)
+        if pagerduty and path == PAGERDUTY_PATH:
+            return pagerduty(environ, start_response)
+        return _answer(start_response, 404, b"not found\n", "text/plain; charset=utf-8")
+
+    return application
+
+
 def _answer(start_response: Callable, status: int, body: bytes, content_type: str) -> list[bytes]:
     reasons = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 411: "Length Required",
                413: "Payload Too Large", 503: "Service Unavailable"}
@@ -213,10 +235,11 @@ class HttpServer:
 
 
 def serve_http(app: App, *, signing_secret: str, host: str, port: int, health: Health, metrics: Metrics,
-               stopping: threading.Event, threads: int = 8, alerts: WSGIApp | None = None) -> None:
+               stopping: threading.Event, threads: int = 8, alerts: WSGIApp | None = None,
+               pagerduty: WSGIApp | None = None) -> None:
     """Serve until `stopping` is set, with waitress: a production WSGI server, not Bolt's development one."""
-    server = HttpServer(wsgi_app(app, signing_secret=signing_secret, health=health, metrics=metrics, alerts=alerts),
-                        host=host, port=port, threads=threads)
+    server = HttpServer(wsgi_app(app, signing_secret=signing_secret, health=health, metrics=metrics, alerts=alerts,
+                                 pagerduty=pagerduty), host=host, port=port, threads=threads)
     log.info("firehouse listening on http://%s:%s%s", host, server.port, EVENTS_PATH)
     server.run(stopping)
 
@@ -243,10 +266,12 @@ def serve_probes(*, host: str, port: int, health: Health, metrics: Metrics,
     return thread
 
 
-def serve_alerts(alerts: WSGIApp, *, host: str, port: int, stopping: threading.Event) -> threading.Thread:
-    """Alert intake on a port of its own (Socket Mode has no HTTP server for it to sit beside), from a thread."""
-    server = HttpServer(alerts, host=host, port=port, threads=4)
-    log.info("firehouse alert intake on http://%s:%s%s", host, server.port, ALERTS_PREFIX)
+def serve_alerts(intake: WSGIApp, *, host: str, port: int, stopping: threading.Event) -> threading.Thread:
+    """What other systems send (alert intake, PagerDuty's webhooks: `partner_app`) on a port of its own, since
+    Socket Mode has no HTTP server for it to sit beside; served from a thread."""
+    server = HttpServer(intake, host=host, port=port, threads=4)
+    log.info("firehouse intake for other systems on http://%s:%s (%s*, %s, each when on)", host, server.port,
+             ALERTS_PREFIX, PAGERDUTY_PATH)
     thread = threading.Thread(target=server.run, args=(stopping,), name="firehouse-alert-intake")
     thread.start()
     return thread

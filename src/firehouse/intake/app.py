@@ -35,29 +35,29 @@ def alerts_app(*, intake: AlertIntake, token: str, wake: Callable[[], object],
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         source = PATHS.get(environ.get("PATH_INFO") or "")
         if source is None:
-            return _answer(start_response, 404, {"error": "not found; alerts go to " + " or ".join(PATHS)})
+            return answer(start_response, 404, {"error": "not found; alerts go to " + " or ".join(PATHS)})
         if environ.get("REQUEST_METHOD") != "POST":
-            return _answer(start_response, 405, {"error": "use POST"}, [("Allow", "POST")])
+            return answer(start_response, 405, {"error": "use POST"}, [("Allow", "POST")])
         refused = _refusal(environ, expected)
         if refused:
             on_delivery(source, refused[0])
-            return _answer(start_response, refused[1], {"error": refused[2]}, refused[3])
+            return answer(start_response, refused[1], {"error": refused[2]}, refused[3])
         body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
         try:
             group = parse(source, json.loads(body))
         except (ValueError, UnicodeDecodeError) as err:  # BadDelivery, or not JSON at all
             on_delivery(source, "invalid")
             problem = str(err) if isinstance(err, BadDelivery) else f"the body is not JSON: {err}"
-            return _answer(start_response, 400, {"error": problem})
+            return answer(start_response, 400, {"error": problem})
         try:
             delivery = intake.receive(group)
         except Exception as err:  # the store is away: the sender retries a 5xx, so nothing is lost
             log.warning("an alert delivery from %s could not be stored: %s", source, err.__class__.__name__)
             on_delivery(source, "unavailable")
-            return _answer(start_response, 503, {"error": "the delivery could not be stored; send it again"})
+            return answer(start_response, 503, {"error": "the delivery could not be stored; send it again"})
         wake()
         on_delivery(source, "accepted")
-        return _answer(start_response, 202, {"accepted": delivery, "alerts": len(group.alerts)})
+        return answer(start_response, 202, {"accepted": delivery, "alerts": len(group.alerts)})
 
     return application
 
@@ -69,18 +69,27 @@ def _refusal(environ: dict, expected: bytes) -> tuple[str, int, str, list[tuple[
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode("latin-1"), expected):
         return "unauthorized", 401, "a bearer token is required (Authorization: Bearer <FIREHOUSE_ALERT_TOKEN>)", \
             [("WWW-Authenticate", 'Bearer realm="firehouse alerts"')]
-    length = environ.get("CONTENT_LENGTH") or ""
-    if not length:
-        return "invalid", 411, "Content-Length required", []
-    if not (length.isascii() and length.isdigit()):
-        return "invalid", 400, "invalid Content-Length", []
-    if int(length) > MAX_BODY:
-        return "too_large", 413, f"body over {MAX_BODY} bytes", []
+    refused = length_refusal(environ)
+    if refused:
+        return "too_large" if refused[0] == 413 else "invalid", *refused, []
     return None
 
 
-def _answer(start_response: Callable, status: int, body: dict,
-            headers: list[tuple[str, str]] | None = None) -> list[bytes]:
+def length_refusal(environ: dict) -> tuple[int, str] | None:
+    """Why a body is refused from its Content-Length alone, so unread: (status, reason), else None."""
+    length = environ.get("CONTENT_LENGTH") or ""
+    if not length:
+        return 411, "Content-Length required"
+    if not (length.isascii() and length.isdigit()):
+        return 400, "invalid Content-Length"
+    if int(length) > MAX_BODY:
+        return 413, f"body over {MAX_BODY} bytes"
+    return None
+
+
+def answer(start_response: Callable, status: int, body: dict,
+           headers: list[tuple[str, str]] | None = None) -> list[bytes]:
+    """A JSON answer with its length."""
     data = json.dumps(body).encode() + b"\n"
     start_response(f"{status} {HTTPStatus(status).phrase}", [
         ("Content-Type", "application/json"), ("Content-Length", str(len(data))), *(headers or [])])
