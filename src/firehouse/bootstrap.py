@@ -25,6 +25,8 @@ from firehouse.intake import AlertWorker, alerts_app
 from firehouse.intake.app import WSGIApp
 from firehouse.integrations.executors import HttpExecutors
 from firehouse.integrations.metrics import PrometheusSources
+from firehouse.integrations.pagers import HttpPagers
+from firehouse.integrations.receivers import HttpReceivers
 from firehouse.integrations.traces import HttpTraceSources
 from firehouse.ops.health import Health
 from firehouse.ops.metrics import Metrics, outbox_state
@@ -36,11 +38,13 @@ from firehouse.store import make_engine
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.alerts import AlertIntake
 from firehouse.usecases.containment import Containment
+from firehouse.usecases.deliveries import Deliveries
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, utc_now
 from firehouse.usecases.notices import NoticeDesk
-from firehouse.usecases.ports import Executors, MetricSources, TraceSources
+from firehouse.usecases.paging import Paging
+from firehouse.usecases.ports import Executors, MetricSources, Pagers, Receivers, TraceSources
 from firehouse.usecases.signals import Signals
 from firehouse.usecases.stats import Stats
 from firehouse.usecases.updates import Updates
@@ -96,7 +100,8 @@ class Firehouse:
 
 def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: Callable[[], datetime] = utc_now,
           executors: Executors | None = None, traces: TraceSources | None = None,
-          metrics: MetricSources | None = None) -> tuple[Services, StatusBoard]:
+          metrics: MetricSources | None = None, pagers: Pagers | None = None,
+          receivers: Receivers | None = None) -> tuple[Services, StatusBoard]:
     """The use cases and the status board over a store and a gateway (the real ones, or a test's)."""
     templates = TemplateCatalogue.with_override(settings.templates_dir)
     outbox = Outbox(engine=engine, gateway=gateway, clock=clock)
@@ -106,17 +111,21 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
     scheduler = BackgroundScheduler(timezone=UTC, executors={"default": JobExecutor(8)})
     board = StatusBoard(service=incidents, outbox=outbox, scheduler=scheduler)
     signals = Signals(service=incidents, sources=metrics or PrometheusSources())
+    deliveries = Deliveries(engine=engine, settings=settings, pagers=pagers or HttpPagers(),
+                            receivers=receivers or HttpReceivers(), clock=clock)
     services = Services(incidents=incidents, updates=Updates(incidents, signals=signals),
                         notices=NoticeDesk(service=incidents, templates=templates),
                         evidence=Evidence(service=incidents, traces=traces or HttpTraceSources()),
                         containment=Containment(service=incidents, executors=executors or HttpExecutors()),
                         afteraction=AfterAction(service=incidents, templates=templates, signals=signals),
                         stats=Stats(engine=engine, settings=settings, clock=clock),
-                        drills=Drills(service=incidents), signals=signals, gateway=gateway)
+                        drills=Drills(service=incidents), signals=signals,
+                        paging=Paging(service=incidents, deliveries=deliveries), gateway=gateway)
     board.on_lead.append(lambda alone_at_start: services.containment.recover(everything=alone_at_start))
     board.follow(services.afteraction)
     board.practise(services.drills)
     board.verify(signals)
+    board.page(services.paging)
     return services, board
 
 

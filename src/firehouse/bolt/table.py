@@ -32,6 +32,7 @@ from firehouse.bolt.handlers.incidents import (
     show_timeline,
 )
 from firehouse.bolt.handlers.notices import clock, draft_notice, record_facts
+from firehouse.bolt.handlers.paging import page, show_pages
 from firehouse.bolt.handlers.request import Request
 from firehouse.bolt.handlers.signals import change_status, resolve, watch
 from firehouse.bolt.handlers.stats import show_stats
@@ -43,6 +44,7 @@ from firehouse.commands import (
     evidence,
     incidents,
     notices,
+    paging,
     signals,
     stats,
     timeline,
@@ -119,6 +121,8 @@ COMMANDS: tuple[Row, ...] = (
     Row(evidence.SNAPSHOTS, show_snapshots),
     Row(containment.FIREBREAK, firebreak, Action.PULL_FIREBREAK),
     Row(signals.WATCH, watch, Action.WATCH),
+    Row(paging.PAGE, page, Action.PAGE),
+    Row(paging.PAGES, show_pages),
     Row(afteraction.ACTION, add_action, Action.FOLLOW_UP),
     Row(afteraction.ACTIONS, show_actions),
     Row(afteraction.FIXTURE, fixture, Action.FIXTURE),

@@ -27,7 +27,7 @@ from firehouse.domain.severity import Severity
 
 SUFFIX = ".toml"
 REQUIRED = ("title", "summary", "alarm", "class", "severity", "why")
-OPTIONAL = ("cause", "time_limit", "firebreaks", "injects", "signals")
+OPTIONAL = ("cause", "time_limit", "firebreaks", "pagers", "injects", "signals")
 SIGNAL_KEYS = ("label", "unit", "worse", "threshold", "values")
 MAX_SUMMARY = 300
 MAX_WHY = 1000
@@ -97,6 +97,10 @@ def scenario(name: str, data: dict[str, Any], *, catalog: Catalog) -> Scenario:
     if firebreaks not in (DRY_RUN, LIVE):
         raise ValueError(f"firebreaks must be \"{DRY_RUN}\" (nothing is really pulled) or \"{LIVE}\" (the"
                          f" configured executors run), not {firebreaks!r}")
+    pagers = data.get("pagers", DRY_RUN)
+    if pagers not in (DRY_RUN, LIVE):
+        raise ValueError(f"pagers must be \"{DRY_RUN}\" (the war room is shown what would be paged) or \"{LIVE}\""
+                         f" (the routing rules' pagers are paged, marked as a drill), not {pagers!r}")
     time_limit = duration_at(data.get("time_limit", "60m"), "time_limit")
     if time_limit > MAX_TIME_LIMIT:
         raise ValueError("time_limit is at most 8h: a drill is an hour's practice, not a shift")
@@ -106,7 +110,7 @@ def scenario(name: str, data: dict[str, Any], *, catalog: Catalog) -> Scenario:
     return Scenario(name=name, title=_text(data, "title", MAX_TITLE), summary=_text(data, "summary", MAX_SUMMARY),
                     alarm=_text(data, "alarm", MAX_ALARM), class_id=class_id, severity=severity,
                     why=_text(data, "why", MAX_WHY), injects=injects, time_limit=time_limit, firebreaks=firebreaks,
-                    cause=cause, signals=signals)
+                    cause=cause, signals=signals, pagers=pagers)
 
 
 def _injects(value: Any) -> tuple[Inject, ...]:

@@ -51,6 +51,7 @@ class Scenario:
     firebreaks: str = DRY_RUN
     cause: str | None = None
     signals: tuple[ScriptedSignal, ...] = ()
+    pagers: str = DRY_RUN  # live: the routing rules' pagers are really paged, marked as a drill
 
     def signal(self, name: str) -> ScriptedSignal | None:
         return next((scripted for scripted in self.signals if scripted.name == name), None)
@@ -61,7 +62,7 @@ class Scenario:
                 "class": self.class_id, "severity": int(self.severity), "why": self.why,
                 "injects": [{"at": int(i.at.total_seconds()), "text": i.text} for i in self.injects],
                 "time_limit": int(self.time_limit.total_seconds()), "firebreaks": self.firebreaks, "cause": self.cause,
-                "signals": [scripted.to_json() for scripted in self.signals]}
+                "signals": [scripted.to_json() for scripted in self.signals], "pagers": self.pagers}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Scenario:
@@ -71,7 +72,8 @@ class Scenario:
                    injects=tuple(Inject(timedelta(seconds=i["at"]), i["text"]) for i in data["injects"]),
                    time_limit=timedelta(seconds=data["time_limit"]), firebreaks=data["firebreaks"],
                    cause=data.get("cause"),
-                   signals=tuple(ScriptedSignal.from_json(s) for s in data.get("signals", ())))
+                   signals=tuple(ScriptedSignal.from_json(s) for s in data.get("signals", ())),
+                   pagers=data.get("pagers", DRY_RUN))
 
 
 # --- the run ------------------------------------------------------------------------------------------

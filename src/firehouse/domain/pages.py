@@ -115,7 +115,8 @@ class PageRequest:
 
 @dataclass(frozen=True)
 class PageRequested:
-    """A pager was asked to page (by a rule, or by a person with `/incident page`), or paged again on reopening."""
+    """A person paged with `/incident page`, or a pager is paged again as the incident reopens (a routing rule's
+    page is on the timeline as the rule's)."""
 
     at: datetime
     by: str

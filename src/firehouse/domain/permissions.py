@@ -50,6 +50,7 @@ class Action(StrEnum):
     WAIVE_LOCK = "waive_lock", "close the incident without the lock"
     END_DRILL = "end_drill", "end the drill and score it (its facilitator always may)"
     WATCH = "watch", "start or stop watching a live signal"
+    PAGE = "page", "page someone"
 
     def __new__(cls, value: str, says: str) -> Action:
         member = str.__new__(cls, value)

@@ -22,13 +22,21 @@ from apscheduler.triggers.date import DateTrigger
 from firehouse.domain.model import Incident
 from firehouse.logs import bound
 from firehouse.scheduler.leadership import Leadership
-from firehouse.scheduler.upkeep import Chore, follow_up_reminders, outbox_prune, outbox_sweep
+from firehouse.scheduler.upkeep import (
+    Chore,
+    deliveries_sweep,
+    follow_up_reminders,
+    outbox_prune,
+    outbox_sweep,
+    pages_refresh,
+)
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.duties import Duties
 from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.paging import Paging
 from firehouse.usecases.signals import Signals
 
 log = logging.getLogger(__name__)
@@ -72,6 +80,10 @@ class StatusBoard:
         """Verify firebreaks against the watched signals, give the stakeholders their lines, and tell the captain
         when monitoring settled, through the incident's own job."""
         self.duties.signals = signals
+
+    def page(self, paging: Paging) -> None:
+        """Retry pages and events that failed, and keep held Alertmanager pages alive, as the leader."""
+        self.chores += [deliveries_sweep(paging.deliveries), pages_refresh(paging)]
 
     # --- start-up and leading --------------------------------------------------------------------
 

@@ -14,10 +14,14 @@ from datetime import datetime, timedelta
 from firehouse.config import Settings
 from firehouse.slack.outbox import Outbox
 from firehouse.usecases.afteraction import AfterAction
+from firehouse.usecases.deliveries import Deliveries
+from firehouse.usecases.paging import Paging
 
 OUTBOX_SWEEP = timedelta(seconds=10)  # how often the leader retries posts that failed
 FOLLOW_UP_CHECK = timedelta(minutes=15)  # how often the leader looks at follow-ups and locks at the least
 OUTBOX_PRUNE = timedelta(hours=1)  # how often the leader deletes sent posts older than `outbox_retention`
+DELIVERIES_SWEEP = timedelta(seconds=5)  # how often the leader looks for pages and events due again
+PAGES_REFRESH = timedelta(minutes=1)  # how often held Alertmanager pages are sent again (they end otherwise)
 
 
 @dataclass
@@ -64,6 +68,16 @@ def follow_up_reminders(afteraction: AfterAction) -> Chore:
         afteraction.remind()  # idempotent: it reminds only what the store says is due
         return afteraction.next_reminder()
     return Chore("follow-up reminders", FOLLOW_UP_CHECK, work, patient=False)
+
+
+def deliveries_sweep(deliveries: Deliveries) -> Chore:
+    """Wake the sender for retries and what a crash left; at once on taking the lead."""
+    return Chore("deliveries sweep", DELIVERIES_SWEEP, lambda: _nothing_named(deliveries.wake()),
+                 on_taking_lead=True)
+
+
+def pages_refresh(paging: Paging) -> Chore:
+    return Chore("pages refresh", PAGES_REFRESH, lambda: _nothing_named(paging.refresh()))
 
 
 def _nothing_named(_done: object) -> None:

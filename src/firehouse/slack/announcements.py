@@ -18,7 +18,10 @@ from firehouse.domain.events import (
 from firehouse.domain.firebreaks import FirebreakExecuted, FirebreakFailed, FirebreakLifted
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
+from firehouse.domain.pages import PageAcknowledged, PageAnswered, PageRequested
+from firehouse.domain.routing import Routed
 from firehouse.domain.snapshots import SnapshotTaken
+from firehouse.slack import paging_blocks
 from firehouse.slack.gateway import Message
 from firehouse.slack.limits import sections
 
@@ -96,6 +99,10 @@ def for_war_room(event: Event, incident: Incident, catalog: Catalog) -> Message 
         case FirebreakLifted():
             return _message(f":arrows_counterclockwise: <@{event.by}> lifted firebreak *{escape(event.label)}*."
                             f" Executor: {escape(event.answer)}{_reason(event.note)}")
+        case Routed():
+            return _message(paging_blocks.routed(event))
+        case PageRequested() | PageAnswered() | PageAcknowledged():
+            return _message(paging_blocks.for_war_room(event))
     return None
 
 

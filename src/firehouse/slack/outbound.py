@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -24,6 +24,7 @@ from firehouse.domain.events import CaptainHandedOver, Event, RoleAssigned, Time
 from firehouse.domain.firebreaks import Firebreak
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
+from firehouse.domain.routing import Routed
 from firehouse.domain.signals import Reading
 from firehouse.errors import SlackFailure
 from firehouse.slack import (
@@ -34,6 +35,7 @@ from firehouse.slack import (
     board_blocks,
     drill_blocks,
     notice_blocks,
+    paging_blocks,
     signal_blocks,
 )
 from firehouse.slack.gateway import Message, SlackGateway
@@ -60,6 +62,7 @@ from firehouse.usecases.ports import Channel, Person, Post
 log = logging.getLogger(__name__)
 
 PERSON_TTL = 60.0  # seconds a users.info answer is trusted: an alert storm or a busy war room asks once a minute
+GROUP_TTL = 60.0  # and a user group's members: routing rules and admin checks ask once a minute
 # One side effect: what it is, in words for a refusal ("I couldn't …"), and the call that does it.
 Action = tuple[str, Callable[[], object]]
 
@@ -76,6 +79,8 @@ class SlackOutbound:
         self.fan_out = fan_out  # runs independent Web API calls at the same time
         self._people: dict[str, tuple[float, Person]] = {}  # user id → (when asked, who Slack said it is)
         self._people_lock = threading.Lock()
+        self._groups: dict[str, tuple[float, Future[frozenset[str]]]] = {}  # user group → (when asked, members)
+        self._lookups = ThreadPoolExecutor(2, thread_name_prefix="firehouse-groups")  # read ahead of a briefing
 
     # --- asking Slack ------------------------------------------------------------------------------
 
@@ -99,26 +104,59 @@ class SlackOutbound:
         return self.gateway.is_private(channel)
 
     def usergroup_members(self, usergroup: str) -> frozenset[str]:
-        return self.gateway.usergroup_members(usergroup)
+        """The group's members, remembered for GROUP_TTL seconds (a failed lookup is asked again next time)."""
+        return self._group(usergroup, ahead=False).result()
+
+    def expect_groups(self, usergroups: Sequence[str]) -> None:
+        """Start reading these user groups' members now, beside the channel's creation, so the briefing that
+        invites them does not wait for another round trip."""
+        for group in dict.fromkeys(usergroups):
+            self._group(group, ahead=True)
+
+    def _group(self, group: str, *, ahead: bool) -> Future[frozenset[str]]:
+        now = time.monotonic()
+        with self._people_lock:
+            asked = self._groups.get(group)
+            if asked and now - asked[0] < GROUP_TTL and not (asked[1].done() and asked[1].exception()):
+                return asked[1]
+            future: Future[frozenset[str]] = Future()
+            self._groups[group] = (now, future)
+
+        def fill() -> None:
+            try:
+                future.set_result(self.gateway.usergroup_members(group))
+            except BaseException as err:  # noqa: BLE001 - handed to whoever waits on it
+                future.set_exception(err)
+
+        if ahead:
+            self._lookups.submit(fill)
+        else:
+            fill()
+        return future
 
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         return self.gateway.message(channel, ts)
 
     # --- telling Slack now ---------------------------------------------------------------------------
 
-    def brief(self, incident: Incident, incident_class: IncidentClass, *, invite: Sequence[str]) -> list[str]:
-        """A new war room: the kickoff, the topic, the invitations and the stakeholder announcement, sent at
-        once (one round trip after the channel was created)."""
+    def brief(self, incident: Incident, incident_class: IncidentClass, *, invite: Sequence[str],
+              routes: Sequence[Routed] = ()) -> list[str]:
+        """A new war room: the kickoff, the topic, the invitations (the routing rules' too) and the stakeholder
+        announcement (and the rules' announcements), sent at once: one round trip after the channel was created."""
         room = incident.channel_id
         notes: list[str] = []
-        kickoff = self._checked("the kickoff", marked(incident, blocks.kickoff(incident, incident_class)), notes)
+        kickoff = blocks.kickoff(incident, incident_class)
+        if routes:
+            kickoff = Message(kickoff.text, [*kickoff.blocks, *map(blocks.context, map(paging_blocks.routed, routes))])
+        kickoff = self._checked("the kickoff", marked(incident, kickoff), notes)
         actions: list[Action] = [
             ("post the kickoff", partial(self.gateway.post, room, kickoff)),
             ("set the topic", partial(self.gateway.set_topic, room, blocks.topic(incident))),
-            *((f"invite <@{user}>", partial(self.gateway.invite, room, [user])) for user in dict.fromkeys(invite)),
         ]
+        actions += self._invitations(room, [*invite, *(who for r in routes if not r.drill for who in r.invite)], notes)
         actions += self._broadcast(incident, self._checked("the stakeholder announcement", marked(
             incident, blocks.stakeholder_announcement(incident), for_stakeholders=True), notes))
+        actions += self._announcements(incident, routes, blocks.stakeholder_announcement(incident))
         return notes + self._run(actions, incident_id=incident.id)
 
     def publish(self, incident: Incident, events: Sequence[Event]) -> list[str]:
@@ -128,6 +166,9 @@ class SlackOutbound:
         in_room: list[Message] = []
         actions: list[Action] = []
         notes: list[str] = []
+        routes = [event for event in events if isinstance(event, Routed)]
+        actions += self._invitations(room, [who for r in routes if not r.drill for who in r.invite], notes)
+        actions += self._announcements(incident, routes, blocks.stakeholder_announcement(incident))
         for event in events:
             if isinstance(event, CaptainHandedOver | RoleAssigned):
                 person = event.captain if isinstance(event, CaptainHandedOver) else event.holder
@@ -287,17 +328,37 @@ class SlackOutbound:
         channel = incident.stakeholder_channel(self.settings.stakeholder_channel)
         if not channel:
             return []
+        return [("announce it in the stakeholder channel", partial(self._post_joining, channel, message))]
 
-        def post() -> None:
+    def _post_joining(self, channel: str, message: Message) -> None:
+        try:
+            self.gateway.post(channel, message)
+        except SlackFailure as failure:
+            if failure.error != "not_in_channel":
+                raise
+            self.gateway.join(channel)
+            self.gateway.post(channel, message)
+
+    def _invitations(self, room: str, invite: Sequence[str], notes: list[str]) -> list[Action]:
+        """One invitation per person, user groups expanded to their members (read ahead: see `expect_groups`)."""
+        people: list[str] = []
+        for who in dict.fromkeys(invite):
+            if not who.startswith("S"):
+                people.append(who)
+                continue
             try:
-                self.gateway.post(channel, message)
+                people += sorted(self.usergroup_members(who))
             except SlackFailure as failure:
-                if failure.error != "not_in_channel":
-                    raise
-                self.gateway.join(channel)
-                self.gateway.post(channel, message)
+                log.warning("could not read the user group %s: %s", who, failure.error)
+                notes.append(f"I couldn't read the user group <!subteam^{who}> to invite it (Slack said"
+                             f" `{failure.error}`).")
+        return [(f"invite <@{user}>", partial(self.gateway.invite, room, [user])) for user in dict.fromkeys(people)]
 
-        return [("announce it in the stakeholder channel", post)]
+    def _announcements(self, incident: Incident, routes: Sequence[Routed], message: Message) -> list[Action]:
+        """The routing rules' announcements in other channels, discreet for a private incident (as the stakeholder
+        channel's is); a drill announces nowhere."""
+        channels = dict.fromkeys(channel for route in routes if not route.drill for channel in route.announce)
+        return [(f"announce it in <#{channel}>", partial(self._post_joining, channel, message)) for channel in channels]
 
     def _run(self, actions: Sequence[Action], *, incident_id: int | None) -> list[str]:
         """Run the side effects at the same time; a refusal is reported, not fatal, since the change is

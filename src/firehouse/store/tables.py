@@ -324,3 +324,66 @@ class VerificationRow(SQLModel, table=True):
     text: str = Field(sa_type=Text)
     before: float | None = None
     after: float | None = None
+
+
+class RouteRow(SQLModel, table=True):
+    """A routing rule applied to an incident: each applies once."""
+
+    __tablename__ = "route"
+
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    rule: str = Field(max_length=60, primary_key=True)
+    applied_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class PageRow(SQLModel, table=True):
+    """One pager paged for one incident; its dedup key is the pager's handle on it (and PagerDuty's webhooks')."""
+
+    __tablename__ = "page"
+    __table_args__ = (UniqueConstraint("incident_id", "pager"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    pager: str = Field(max_length=40)
+    dedup_key: str = Field(max_length=100, unique=True, index=True)
+    paged_by: str = Field(max_length=80)  # a user id, or the routing rule
+    paged_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    state: str = Field(max_length=20)  # paging, triggered, acknowledged, resolved, failed, shown
+    message: str = Field(default="", sa_type=Text)
+    acknowledged_by: str | None = Field(default=None, max_length=200)
+    acknowledged_at: datetime | None = _moment()
+    resolved_at: datetime | None = _moment()
+    said: str = Field(default="", sa_type=Text)
+
+
+class NotificationRow(SQLModel, table=True):
+    """A change other systems hear of, kept as it is sent (CloudEvents id, type, data), for delivery and replay."""
+
+    __tablename__ = "notification"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    id: str = Field(max_length=36, unique=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    type: str = Field(max_length=40)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    drill: bool = False
+
+
+class DeliveryRow(SQLModel, table=True):
+    """Something owed to another system (a page, a notification for a subscription): recorded with the change that
+    owes it, sent in order per incident and destination, retried with backoff, given up after a day."""
+
+    __tablename__ = "delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    destination: str = Field(max_length=60)  # pager:<name> or events:<name>
+    body: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    next_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    attempts: int = 0
+    claimed_until: datetime | None = _moment()
+    done_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
+    given_up_at: datetime | None = _moment()
+    said: str = Field(default="", sa_type=Text)  # the last answer

@@ -11,6 +11,7 @@ from firehouse.store.drills import DrillRepository
 from firehouse.store.evidence import EvidenceRepository
 from firehouse.store.incidents import IncidentRepository
 from firehouse.store.notices import NoticeRepository
+from firehouse.store.paging import PagingRepository
 from firehouse.store.signals import SignalRepository
 
 
@@ -29,6 +30,7 @@ class UnitOfWork:
         self.drills = DrillRepository(self.session)
         self.alerts = AlertRepository(self.session)
         self.signals = SignalRepository(self.session)
+        self.paging = PagingRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:

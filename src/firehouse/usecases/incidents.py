@@ -24,6 +24,7 @@ from firehouse.commands.incidents import (
 )
 from firehouse.commands.timeline import Log, SetMoment
 from firehouse.config import Settings
+from firehouse.domain import routing
 from firehouse.domain.events import FIREHOUSE, Event, TimelineEntry
 from firehouse.domain.lifecycle import Status, can_move
 from firehouse.domain.model import MAX_TEXT, Incident
@@ -118,14 +119,18 @@ class IncidentService:
             detected_at=detected_at,
         )
         incident.retime(old=None, new=self.context.interval(incident), now=incident.declared_at)
+        if not drill:  # the routing rules' user groups are read while the channel is created
+            self.outbound.expect_groups([who for rule in routing.due(self.settings.routing, incident, ())
+                                         for who in rule.invite if who.startswith("S")])
         room = self._open_war_room(incident)
         incident.channel_id, incident.channel_name = room.id, room.name
-        owed = open_incident(self.context, incident, [declared], decide=record)
+        opened = open_incident(self.context, incident, [declared], decide=record)
         people = [p for p in (by, incident.captain) if p != FIREHOUSE]
-        outcome = Outcome(incident, events=[declared], problems=self.outbound.brief(incident, incident_class,
-                                                                                    invite=people))
-        if owed:  # after the kickoff: the war room reads the briefing first
-            self.outbound.deliver(owed)
+        routes = [event for event in opened.events if isinstance(event, routing.Routed)]
+        outcome = Outcome(incident, events=[declared, *routes], problems=self.outbound.brief(
+            incident, incident_class, invite=people, routes=routes))
+        if opened.made:  # after the kickoff: the war room reads the briefing first
+            self.outbound.deliver(opened.made)
         return outcome
 
     def _open_war_room(self, incident: Incident) -> Channel:

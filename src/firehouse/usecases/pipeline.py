@@ -165,18 +165,19 @@ def change(ctx: Context, load: Load[R], *, by: str, needs: Needs[R], decide: Dec
 
 
 def open_incident(ctx: Context, incident: Incident, events: Sequence[Event], *,
-                  decide: Callable[[UnitOfWork, Incident], Decision[Any]] | None = None) -> list[Any]:
+                  decide: Callable[[UnitOfWork, Incident], Decision[Any]] | None = None) -> Decision[list[Any]]:
     """Store a new incident (its war room already open) with its events and whatever `decide` records with it
-    (more events, and the posts they owe); returns the posts, recorded, for the caller to deliver once it has
-    briefed the war room."""
+    (more events, and the posts they owe). Returns the events that followed (a routing rule applied, …) and, as
+    what it `made`, the posts, recorded, for the caller to deliver once it has briefed the war room."""
     with ctx.unit_of_work() as uow:
         uow.incidents.add(incident, events)
         decision = decide(uow, incident) if decide else Decision([])
-        uow.incidents.record(incident, [*decision.events, *ctx.follow(uow, incident, [*events, *decision.events])])
+        followed = ctx.follow(uow, incident, [*events, *decision.events])
+        uow.incidents.record(incident, [*decision.events, *followed])
         owed = ctx.outbound.owe(uow, incident, decision.posts) if decision.posts else []
         uow.commit()
     ctx.saved(incident)
-    return owed
+    return Decision(followed, made=owed)
 
 
 def write(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:

@@ -23,6 +23,7 @@ from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
 from firehouse.domain.notifications import Published
 from firehouse.domain.pages import PageRequest
+from firehouse.domain.routing import Routed
 from firehouse.domain.signals import Reading, Series
 
 if TYPE_CHECKING:
@@ -135,10 +136,15 @@ class Outbound(Protocol):
 
     def usergroup_members(self, usergroup: str) -> frozenset[str]: ...
 
+    def expect_groups(self, usergroups: Sequence[str]) -> None:
+        """Start reading these user groups' members now: the briefing that follows invites them."""
+
     def message(self, channel: str, ts: str) -> dict[str, Any] | None: ...
 
-    def brief(self, incident: Incident, incident_class: IncidentClass, *, invite: Sequence[str]) -> list[str]:
-        """Invite, set the topic, post the kickoff and announce to stakeholders, all at once."""
+    def brief(self, incident: Incident, incident_class: IncidentClass, *, invite: Sequence[str],
+              routes: Sequence[Routed] = ()) -> list[str]:
+        """Invite, set the topic, post the kickoff and announce to stakeholders (and where the routing rules
+        say), all at once."""
 
     def publish(self, incident: Incident, events: Sequence[Event]) -> list[str]:
         """Tell the war room and the stakeholders what `events` changed."""

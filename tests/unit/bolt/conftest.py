@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from unit.usecases.fakes import FakeExecutors, FakeMetrics, FakeOutbound, FakeTraces
+from unit.usecases.fakes import FakeExecutors, FakeMetrics, FakeOutbound, FakeTraces, paging_over
 
 from firehouse.bolt.handlers import Services
 from firehouse.comms.templates import TemplateCatalogue
@@ -58,5 +58,5 @@ def services(engine, outbound, clock) -> Services:
                     containment=Containment(service=service, executors=FakeExecutors()),
                     afteraction=AfterAction(service=service, templates=templates),
                     stats=Stats(engine=engine, settings=settings, clock=clock), drills=Drills(service=service),
-                    signals=Signals(service=service, sources=FakeMetrics()),
+                    signals=Signals(service=service, sources=FakeMetrics()), paging=paging_over(service),
                     gateway=TellingGateway())

@@ -21,13 +21,15 @@ from firehouse.domain.events import Event, TimelineEntry
 from firehouse.domain.firebreaks import Configured
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
+from firehouse.domain.notifications import Published
+from firehouse.domain.pages import PageRequest
 from firehouse.domain.signals import Series, Signal
 from firehouse.errors import PartnerFailure, SlackFailure
 from firehouse.slack.gateway import Message
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
 from firehouse.store.tables import OutboxRow
-from firehouse.usecases.ports import Channel, ExecutorAnswer, FirebreakOrder, Person, Post
+from firehouse.usecases.ports import Channel, ExecutorAnswer, FirebreakOrder, PartnerAnswer, Person, Post
 
 ALICE, BOB, CAROL, DANA, ROBOT, GONE = "UALICE", "UBOB", "UCAROL", "UDANA", "UROBOT", "UGONE"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning; every test's clock starts here
@@ -64,11 +66,12 @@ PEOPLE = (
 
 @dataclass(frozen=True)
 class Briefing:
-    """One `brief` call: the new war room's incident, its class and who was invited."""
+    """One `brief` call: the new war room's incident, its class, who was invited, and the routing rules applied."""
 
     incident: Incident
     incident_class: IncidentClass
     invite: tuple[str, ...]
+    routes: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class FakeOutbound:
         self.create_error: str | None = None  # any other error `create_channel` answers with
         self.private_channels: set[str] = set()
         self.usergroups: dict[str, frozenset[str]] = {}
+        self.groups_expected: list[str] = []  # user groups a declaration read ahead
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.refusals: list[str] = []  # what `brief` and `publish` report Slack refused
         self.on_deliver: Callable[[Sequence[OutboxRow]], None] | None = None  # runs when `deliver` is called
@@ -137,8 +141,12 @@ class FakeOutbound:
 
     # --- telling Slack now ---------------------------------------------------------------------------
 
-    def brief(self, incident: Incident, incident_class: IncidentClass, *, invite: Sequence[str]) -> list[str]:
-        self.briefings.append(Briefing(incident, incident_class, tuple(invite)))
+    def expect_groups(self, usergroups: Sequence[str]) -> None:
+        self.groups_expected.extend(usergroups)
+
+    def brief(self, incident: Incident, incident_class: IncidentClass, *, invite: Sequence[str],
+              routes: Sequence[Any] = ()) -> list[str]:
+        self.briefings.append(Briefing(incident, incident_class, tuple(invite), tuple(routes)))
         return list(self.refusals)
 
     def publish(self, incident: Incident, events: Sequence[Event]) -> list[str]:
@@ -210,6 +218,32 @@ class FakeExecutors:
         return ExecutorAnswer(self.done, self.text)
 
 
+class FakePagers:
+    """Pagers that answer as a test queues (`answers`, else accepted) and remember every request."""
+
+    def __init__(self) -> None:
+        self.answers: list[PartnerAnswer] = []
+        self.sent: list[PageRequest] = []
+
+    def send(self, pager: Any, request: PageRequest) -> PartnerAnswer:
+        self.sent.append(request)
+        return self.answers.pop(0) if self.answers else PartnerAnswer(True, f"{pager.kind} accepted")
+
+
+class FakeReceivers:
+    """Event receivers by subscription name: each answers `ok` unless it is in `failing`; every delivery kept."""
+
+    def __init__(self) -> None:
+        self.failing: set[str] = set()
+        self.got: list[tuple[str, Published]] = []
+
+    def send(self, subscription: Any, published: Published) -> PartnerAnswer:
+        if subscription.name in self.failing:
+            return PartnerAnswer(False, "HTTP 500", retry=True)
+        self.got.append((subscription.name, published))
+        return PartnerAnswer(True, "HTTP 204")
+
+
 WINDOWED = re.compile(r"^\((?P<q>.+)\) or label_replace\(last_over_time\(\((?P=q)\)\[\d+s:\d+s\] offset (?P<s>\d+)s\)",
                       re.DOTALL)
 
@@ -270,3 +304,13 @@ PROMPT_ROLLBACK = FirebreakSettings(
     configured=Configured(name="prompt-rollback", kind="rollback", target="support-prompt", executor="webhook",
                           rollback_of="prompt"),
     url="http://127.0.0.1:9/hook", secret="whsec_dGVzdA==")
+
+
+def paging_over(service: Any, *, pagers: FakePagers | None = None, receivers: FakeReceivers | None = None) -> Any:
+    """The Paging use case over `service`, its deliveries sent only when a test drains them."""
+    from firehouse.usecases.deliveries import Deliveries
+    from firehouse.usecases.paging import Paging
+
+    deliveries = Deliveries(engine=service.engine, settings=service.settings, pagers=pagers or FakePagers(),
+                            receivers=receivers or FakeReceivers(), clock=service.clock)
+    return Paging(service=service, deliveries=deliveries)

@@ -23,6 +23,7 @@ from unit.usecases.fakes import (
     FakeMetrics,
     FakeOutbound,
     FakeTraces,
+    paging_over,
 )
 
 from firehouse.bolt.handlers import Request, Services
@@ -30,6 +31,7 @@ from firehouse.bolt.table import COMMANDS, parse
 from firehouse.commands.evidence import Freeze
 from firehouse.commands.incidents import ChangeClass, ChangeSeverity, ChangeStatus, HandOver, Resolve
 from firehouse.comms.templates import TemplateCatalogue
+from firehouse.config.paging import PagerSettings
 from firehouse.domain.events import (
     CaptainHandedOver,
     ClassChanged,
@@ -366,6 +368,7 @@ SAMPLES = {
     "log": "log Paged the ranking team",
     "snapshot": "snapshot model=ranker-v7 output=Try our rival's app",
     "firebreak": "firebreak ranker-off rival products in the answers",
+    "page": "page ranking-team rival products in the answers",
     "watch": "watch fraud-flag-rate",
     "action": f"action detect alert on rival names in answers <@{BOB}> due 2030-01-01",
     "fixture": "fixture none the ranker's answers are not reproducible offline",
@@ -378,7 +381,10 @@ ROWS_WITHOUT = [row for row in COMMANDS if not row.permission]
 WITHOUT_SAMPLES = {"": "", "declare": "declare Bot recommends rival products", "help": "help", "list": "list",
                    "roles": "roles", "summary": "summary", "timeline": "timeline", "clock": "clock",
                    "snapshots": "snapshots", "actions": "actions", "drill": "drill",
-                   "stats": "stats 7d"}
+                   "stats": "stats 7d", "pages": "pages"}
+
+
+RANKING_TEAM = PagerSettings(name="ranking-team", kind="pagerduty", url="http://127.0.0.1:9", secret="key")
 
 
 def services_over(service: IncidentService) -> Services:
@@ -389,7 +395,8 @@ def services_over(service: IncidentService) -> Services:
                     afteraction=AfterAction(service=service, templates=TemplateCatalogue.with_override(None)),
                     stats=Stats(engine=service.engine, settings=service.settings, clock=service.clock),
                     drills=Drills(service=service),
-                    signals=Signals(service=service, sources=FakeMetrics()), gateway=None)  # handlers never call it
+                    signals=Signals(service=service, sources=FakeMetrics()), paging=paging_over(service),
+                    gateway=None)  # handlers never call it
 
 
 def only_the_captain_may(action: str) -> Policy:
@@ -406,7 +413,7 @@ def test_every_row_with_a_permission_has_a_sample_command_here():
 def test_a_rows_permission_is_the_one_its_use_case_checks(make_service, outbound, row):
     service = make_service(policy=only_the_captain_may(row.permission), regimes={"gdpr": ("output",)},
                            firebreaks={"ranker-off": RANKER_OFF}, metric_sources={"prom": PROM},
-                           signals={"fraud-flag-rate": FRAUD_RATE})
+                           signals={"fraud-flag-rate": FRAUD_RATE}, pagers={"ranking-team": RANKING_TEAM})
     room = service.declare(title="Bot recommends rival products", by=ALICE).incident
     services = services_over(service)
     services.evidence.snapshot(Freeze.of({"output": "Try our rival's app"}), channel=room.channel_id, by=ALICE)

@@ -15,6 +15,7 @@ from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, Outcome
 from firehouse.usecases.notices import NoticeDesk
+from firehouse.usecases.paging import Paging
 from firehouse.usecases.ports import Outbound
 from firehouse.usecases.signals import Signals
 from firehouse.usecases.stats import Stats
@@ -36,6 +37,7 @@ class Services:
     stats: Stats
     drills: Drills
     signals: Signals
+    paging: Paging
     gateway: SlackGateway
 
     @property

@@ -1,0 +1,225 @@
+"""Sending what is owed to pagers and subscriptions: at least once, in order per incident and destination, each
+destination in a lane of its own so that a slow or failing one never holds up another (nor Slack's posts).
+
+A delivery is recorded in the transaction of the change that owes it (`owe`), so a crash loses none. The process
+that made the change wakes its sender at once; the leader wakes it every few seconds for retries and for what a
+crash left. A claim in the row keeps two senders off the same delivery. A repeat after a crash is harmless by
+design: a page carries its stable dedup key, a notification its CloudEvents id.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from firehouse.config import Settings
+from firehouse.domain.notifications import Published
+from firehouse.domain.pages import PageRequest
+from firehouse.store import UnitOfWork
+from firehouse.store.deliveries import DeliveryStore
+from firehouse.store.mapping import as_utc
+from firehouse.store.tables import DeliveryRow
+from firehouse.usecases.ports import Pagers, PartnerAnswer, Receivers
+
+log = logging.getLogger(__name__)
+
+PAGER, EVENTS = "pager:", "events:"
+GIVE_UP = timedelta(days=1)  # a delivery still failing a day after it was owed is given up (and counted)
+FIRST_RETRY = timedelta(seconds=5)
+LONGEST_RETRY = timedelta(minutes=10)
+CLAIM = timedelta(minutes=2)  # longer than one send with its timeout can take
+
+
+@dataclass(frozen=True)
+class Answered:
+    """One attempt and its answer. `final`: nothing more will be tried (done, refused, or given up)."""
+
+    destination: str
+    incident_id: int
+    body: dict
+    answer: PartnerAnswer
+    attempts: int
+    final: bool
+
+    @property
+    def outcome(self) -> str:
+        """sent, retrying, failed (refused for good) or given_up (still failing after a day)."""
+        if self.answer.ok:
+            return "sent"
+        if not self.final:
+            return "retrying"
+        return "given_up" if self.answer.retry else "failed"
+
+
+def owe_page(uow: UnitOfWork, request: PageRequest) -> None:
+    uow.paging.owe(incident_id=request.incident_id, destination=PAGER + request.pager, body=request.to_json(),
+                   at=request.at)
+
+
+def owe_notification(uow: UnitOfWork, published: Published, subscription: str) -> None:
+    uow.paging.owe(incident_id=published.incident_id, destination=EVENTS + subscription,
+                   body={"notification": published.id}, at=published.at)
+
+
+class Deliveries:
+    """Sends owed deliveries; `wake` from any thread, `start` and `stop` once."""
+
+    def __init__(self, *, engine: Engine, settings: Settings, pagers: Pagers, receivers: Receivers,
+                 clock: Callable[[], datetime], lanes: int = 8) -> None:
+        self.settings = settings
+        self.pagers = pagers
+        self.receivers = receivers
+        self.clock = clock
+        self.store = DeliveryStore(engine)
+        self.on_answer: list[Callable[[Answered], object]] = []  # told of every attempt: pages, metrics
+        self._lanes = ThreadPoolExecutor(lanes, thread_name_prefix="firehouse-delivery")
+        self._running: set[str] = set()  # destinations with a lane at work
+        self._lock = threading.Lock()
+        self._woken = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="firehouse-deliveries", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._woken.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        self._lanes.shutdown(wait=True, cancel_futures=True)
+
+    def wake(self) -> None:
+        """Look for due deliveries now (off the caller's thread)."""
+        self._woken.set()
+
+    def sweep(self) -> int:
+        """Start a lane for every destination with due work and no lane running; returns how many started."""
+        started = 0
+        for destination, rows in self._grouped().items():
+            with self._lock:
+                if destination in self._running or not self._due(rows):
+                    continue
+                self._running.add(destination)
+            self._lanes.submit(self._lane, destination, rows)
+            started += 1
+        return started
+
+    def drain(self) -> None:
+        """Send everything due now, in this thread, lane by lane: for tests and for a process about to stop."""
+        for destination, rows in self._grouped().items():
+            self._send_lane(destination, rows)
+
+    # --- a lane -------------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._woken.wait()
+            self._woken.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                self.sweep()
+            except Exception:  # the store is away: the leader wakes this again in a few seconds
+                log.warning("deliveries: could not look for due deliveries", exc_info=True)
+
+    def _lane(self, destination: str, rows: list[DeliveryRow]) -> None:
+        try:
+            sent = self._send_lane(destination, rows)
+        except Exception:
+            log.warning("deliveries to %s stopped", destination, exc_info=True)
+            sent = 0
+        finally:
+            with self._lock:
+                self._running.discard(destination)
+        if sent:
+            self.wake()  # what became due while this lane was busy
+
+    def _send_lane(self, destination: str, rows: list[DeliveryRow]) -> int:
+        """Send one destination's due deliveries in order; an incident whose delivery is not sent (not due, held
+        elsewhere, or failing) sends nothing after it. Returns how many were sent."""
+        blocked: set[int] = set()
+        sent = 0
+        notifications = self.store.notifications([row.body["notification"] for row in rows
+                                                  if "notification" in row.body])
+        for row in rows:
+            if row.incident_id in blocked:
+                continue
+            now = self.clock()
+            if as_utc(row.next_at) > now or not self.store.claim(row.id, now=now, until=now + CLAIM):
+                blocked.add(row.incident_id)
+                continue
+            answer = self._send(destination, row, notifications)
+            if not self._settle(destination, row, answer):
+                blocked.add(row.incident_id)
+            else:
+                sent += 1
+        return sent
+
+    def _send(self, destination: str, row: DeliveryRow, notifications: Mapping[str, Published]) -> PartnerAnswer:
+        kind, _, name = destination.partition(":")
+        try:
+            if kind + ":" == PAGER:
+                pager = self.settings.pagers.get(name)
+                if pager is None:
+                    return PartnerAnswer(False, f"the pager {name} is no longer configured")
+                return self.pagers.send(pager, PageRequest.from_json(row.body))
+            subscription = next((s for s in self.settings.events if s.name == name), None)
+            found = notifications.get(row.body.get("notification", ""))
+            if subscription is None or found is None:
+                return PartnerAnswer(False, f"the subscription {name} is no longer configured" if subscription is None
+                                     else "the notification is gone")
+            return self.receivers.send(subscription, found)
+        except Exception as err:  # a bug or a broken body must not stop the lane for good
+            log.warning("delivery %s to %s raised", row.id, destination, exc_info=True)
+            return PartnerAnswer(False, f"could not send ({err.__class__.__name__})", retry=True)
+
+    def _settle(self, destination: str, row: DeliveryRow, answer: PartnerAnswer) -> bool:
+        """Record the answer; whether it was taken."""
+        now = self.clock()
+        attempts = row.attempts + 1
+        retry = answer.retry or destination.startswith(EVENTS)  # receivers dedupe by id: any failure is retried
+        given_up = not answer.ok and (not retry or now - as_utc(row.created_at) >= GIVE_UP)
+        if answer.ok:
+            self.store.settle(row.id, said=answer.text, done_at=now)
+        elif given_up:
+            self.store.settle(row.id, said=answer.text, given_up_at=now)
+            log.error("gave up delivering to %s for incident %s after %d attempts: %s", destination, row.incident_id,
+                      attempts, answer.text)
+        else:
+            self.store.settle(row.id, said=answer.text, next_at=now + backoff(attempts))
+            if attempts == 1:
+                log.warning("delivery to %s for incident %s failed, retrying: %s", destination, row.incident_id,
+                            answer.text)
+        answered = Answered(destination, row.incident_id, row.body, answer if answer.ok or not given_up
+                            else PartnerAnswer(False, answer.text, retry=retry), attempts,
+                            final=answer.ok or given_up)
+        for each in self.on_answer:
+            try:
+                each(answered)
+            except Exception:  # recording a page's answer failed: the delivery itself is settled
+                log.warning("could not record the answer of %s for incident %s", destination, row.incident_id,
+                            exc_info=True)
+        return answer.ok
+
+    def _due(self, rows: list[DeliveryRow]) -> bool:
+        now = self.clock()
+        return any(as_utc(row.next_at) <= now for row in rows)
+
+    def _grouped(self) -> dict[str, list[DeliveryRow]]:
+        grouped: dict[str, list[DeliveryRow]] = {}
+        for row in self.store.pending():
+            grouped.setdefault(row.destination, []).append(row)
+        return grouped
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s, … up to 10 minutes between tries."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
