@@ -2,7 +2,7 @@
 
 In this order, before anything is recorded: the path, and at least one webhook secret (404: without one the
 endpoint is off), POST (405), a Content-Length within 1 MiB (411, 400, 413, refused unread), PagerDuty's
-signature (401), JSON (400), an event of PagerDuty's shape (400), and one that happened at most 15 minutes ago
+signature (401), JSON (400), an event of PagerDuty's shape (400), and one that happened at most 30 minutes ago
 and at most 5 minutes ahead (401 "stale": a captured delivery cannot be replayed later). Event types that
 move no page are answered 202 "ignored"; the rest go to `receive`, whose word is the 202's outcome. `receive`
 failing is a 503, which PagerDuty retries.
@@ -27,7 +27,7 @@ from firehouse.usecases.incidents import utc_now
 log = logging.getLogger(__name__)
 
 PATH = "/pagerduty"
-PAST = timedelta(minutes=15)  # older is refused: a replay, or a retry that has lost its meaning
+PAST = timedelta(minutes=30)  # older is refused as a replay; PagerDuty retries a delivery for about 20 minutes
 FUTURE = timedelta(minutes=5)  # PagerDuty's clock and ours may drift apart, not further than this
 SIGNATURE_HEADER = "HTTP_X_PAGERDUTY_SIGNATURE"
 # The event types that move a page, and the page state each moves it to; PagerDuty sends many more.
