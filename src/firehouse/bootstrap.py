@@ -23,6 +23,7 @@ from firehouse.config import Settings
 from firehouse.errors import ConfigError
 from firehouse.intake import AlertWorker, alerts_app
 from firehouse.intake.app import WSGIApp
+from firehouse.intake.pagerduty import pagerduty_app
 from firehouse.integrations.executors import HttpExecutors
 from firehouse.integrations.metrics import PrometheusSources
 from firehouse.integrations.pagers import HttpPagers
@@ -75,6 +76,7 @@ class Firehouse:
     health: Health
     alerts: WSGIApp | None = None  # alert intake's edge, when FIREHOUSE_ALERT_TOKEN switches it on
     alert_worker: AlertWorker | None = None
+    pagerduty: WSGIApp | None = None  # PagerDuty's webhooks, when a pager has a webhook secret
 
     def stop(self, *, grace: float = SHUTDOWN_GRACE) -> Stopped:
         """Finish what is in flight and let the outbox settle, within `grace` seconds; then give up the lead."""
@@ -94,6 +96,7 @@ class Firehouse:
         self.background.shutdown()  # so does the work after each ack
         if self.alert_worker:
             self.alert_worker.stop()  # and the alert delivery in hand (the rest wait, stored, for the next start)
+        self.services.paging.deliveries.stop()  # and the pages and events in flight (the rest wait, stored)
         self.board.outbox.sweep()  # a post that failed gets one more try
         self.board.outbox.confirm()  # and what Slack confirmed is written down
 
@@ -149,6 +152,8 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     background = Background(settings.workers)
     register(app, services, background, on_command=metrics.command)
     board.outbox.on_sent.append(metrics.post_sent)
+    services.paging.deliveries.on_answer.append(metrics.delivered)
+    services.paging.deliveries.start()
     services.signals.reader.on_query.append(metrics.signal_query)
     metrics.watch(engine=engine, regimes=settings.regimes, clock=clock, leading=lambda: board.leading)
     health = Health(engine=engine, board=board, slack="ok")  # App() ran auth.test: Slack answered at start-up
@@ -160,5 +165,9 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
         board.on_lead.append(lambda alone_at_start: worker.wake())  # a restart's or a failure's leftovers
         intake = alerts_app(intake=alerts, token=settings.alerts.token, wake=worker.wake,
                             on_delivery=metrics.alert_delivery)
+    secrets = [p.webhook_secret for p in settings.pagers.values() if p.kind == "pagerduty" and p.webhook_secret]
+    pagerduty = pagerduty_app(secrets=lambda: secrets, receive=lambda hook: services.paging.acknowledged(
+        event_id=hook.event_id, incident_key=hook.incident_key, state=hook.state, who=hook.who, at=hook.occurred_at),
+        on_delivery=metrics.pager_webhook, clock=clock) if secrets else None
     return Firehouse(settings=settings, engine=engine, services=services, board=board, background=background,
-                     app=app, metrics=metrics, health=health, alerts=intake, alert_worker=worker)
+                     app=app, metrics=metrics, health=health, alerts=intake, alert_worker=worker, pagerduty=pagerduty)

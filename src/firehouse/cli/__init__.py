@@ -91,12 +91,14 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from firehouse.bootstrap import bootstrap  # imported late: `--help` stays fast
-    from firehouse.server import serve_alerts, serve_http, serve_probes, serve_socket_mode
+    from firehouse.server import partner_app, serve_alerts, serve_http, serve_probes, serve_socket_mode
 
     settings = load_settings(os.environ, cwd=Path.cwd())
-    if settings.alerts.enabled and settings.socket_mode and args.alerts_port is None:
-        raise ConfigError("FIREHOUSE_ALERT_TOKEN is set in Socket Mode, so alert intake needs a port of its own:"
-                          " --alerts-port or FIREHOUSE_ALERTS_PORT")
+    webhooks = any(p.webhook_secret for p in settings.pagers.values())
+    if (settings.alerts.enabled or webhooks) and settings.socket_mode and args.alerts_port is None:
+        raise ConfigError(("FIREHOUSE_ALERT_TOKEN is set" if settings.alerts.enabled else "a pager takes PagerDuty's"
+                           " webhooks") + " in Socket Mode, so the intake needs a port of its own: --alerts-port or"
+                          " FIREHOUSE_ALERTS_PORT")
     firehouse = bootstrap(settings)
     # SIGTERM (a deploy, `docker stop`) and Ctrl-C stop serving and drain: in-flight work finishes, the
     # outbox settles, the lead is given up, and the process exits 0.
@@ -114,8 +116,9 @@ def _serve(args: argparse.Namespace) -> int:
         if settings.socket_mode:
             health = None if args.health_port is None else serve_probes(host=args.host, port=args.health_port,
                                                                          **probes)
-            intake = None if firehouse.alerts is None else serve_alerts(
-                firehouse.alerts, host=args.host, port=args.alerts_port, stopping=stopping)
+            partners = partner_app(firehouse.alerts, firehouse.pagerduty)
+            intake = None if partners is None else serve_alerts(partners, host=args.host, port=args.alerts_port,
+                                                               stopping=stopping)
             serve_socket_mode(firehouse.app, app_token=settings.app_token, metrics=firehouse.metrics,
                               stopping=stopping)
             for thread in (health, intake):
@@ -123,7 +126,7 @@ def _serve(args: argparse.Namespace) -> int:
                     thread.join()
         else:
             serve_http(firehouse.app, signing_secret=settings.signing_secret, host=args.host, port=args.port,
-                       alerts=firehouse.alerts, **probes)
+                       alerts=firehouse.alerts, pagerduty=firehouse.pagerduty, **probes)
     finally:
         stopping.set()
         stopped = firehouse.stop()

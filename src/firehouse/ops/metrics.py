@@ -4,7 +4,7 @@ Two kinds. Counters and histograms move as things happen, through small hooks th
 hands to the edges: commands by verb and outcome, ack latency, Slack Web API calls and retries, and how
 late each board post went out. Gauges about the store are read from the database at scrape time, so any
 replica answers with the store's truth: the outbox's depth and oldest unsent post, open incidents by
-severity and class, and regulatory deadlines coming due.
+severity and class, regulatory deadlines coming due, and the oldest notification still owed to a subscription.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from firehouse.store import UnitOfWork
+from firehouse.store.deliveries import DeliveryStore
 from firehouse.store.tables import OutboxRow
+from firehouse.usecases.deliveries import EVENTS, Answered
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,15 @@ class Metrics:
         self.signal_queries = Counter("firehouse_signal_queries", "Range queries of live signals sent to metric"
                                       " sources, by source and outcome (ok, failed: down or slow; refused: the"
                                       " query itself)", ["source", "outcome"], registry=r)
+        self.pages = Counter("firehouse_pages", "Pages sent to pagers, by pager, action (trigger, resolve, change)"
+                             " and outcome (sent; retrying: failed, tried again; failed: refused; given_up: still"
+                             " failing after a day)", ["pager", "action", "outcome"], registry=r)
+        self.event_deliveries = Counter("firehouse_event_deliveries", "Notifications sent to [[events]]"
+                                        " subscriptions, by subscription and outcome (sent, retrying, given_up)",
+                                        ["subscription", "outcome"], registry=r)
+        self.pager_webhooks = Counter("firehouse_pagerduty_webhooks", "PagerDuty webhooks received, by outcome"
+                                      " (recorded, duplicate, unknown, ignored, unauthorized, stale, invalid,"
+                                      " too_large, unavailable)", ["outcome"], registry=r)
 
     # --- hooks for the edges ---------------------------------------------------------------------
 
@@ -86,6 +97,16 @@ class Metrics:
 
     def alert_outcome(self, source: str, outcome: str) -> None:
         self.alert_outcomes.labels(source=source or "unknown", outcome=outcome).inc()
+
+    def delivered(self, answered: Answered) -> None:
+        kind, _, name = answered.destination.partition(":")
+        if kind == "pager":
+            self.pages.labels(pager=name, action=answered.body.get("action", ""), outcome=answered.outcome).inc()
+        else:
+            self.event_deliveries.labels(subscription=name, outcome=answered.outcome).inc()
+
+    def pager_webhook(self, outcome: str) -> None:
+        self.pager_webhooks.labels(outcome=outcome).inc()
 
     def post_sent(self, kind: str, due: datetime, sent: datetime) -> None:
         due = due if due.tzinfo else due.replace(tzinfo=UTC)  # read back from SQLite: naive UTC
@@ -120,6 +141,7 @@ class StoreCollector(Collector):
         now = self.clock()
         try:
             depth, oldest = outbox_state(self.engine, now)
+            undelivered = DeliveryStore(self.engine).oldest_undelivered(EVENTS)
             incidents, soon, overdue = self._incidents(now)
         except Exception as err:  # a scrape must not fail because the database is away; /readyz says so
             log.warning("metrics: the database did not answer: %s", err.__class__.__name__)
@@ -128,6 +150,9 @@ class StoreCollector(Collector):
                                 value=depth)
         yield GaugeMetricFamily("firehouse_outbox_oldest_unsent_seconds", "How long the oldest unsent post has"
                                 " been due (0 when none)", value=oldest)
+        yield GaugeMetricFamily("firehouse_events_oldest_undelivered_seconds", "How long ago the oldest"
+                                " notification still owed to a subscription was recorded (0 when none)",
+                                value=max((now - undelivered).total_seconds(), 0.0) if undelivered else 0.0)
         open_incidents = GaugeMetricFamily("firehouse_open_incidents", "Open incidents, by severity and class",
                                            labels=["severity", "class"])
         for (severity, class_id), count in sorted(incidents.items()):

@@ -97,8 +97,8 @@ class Paging:
         def decide(uow: UnitOfWork, target: Target[None]) -> list[Event]:
             found = uow.paging.page_by_key(incident_key)
             new = PAGER_STATES[state]
-            if found is None or found.state in (new, PageState.FAILED, PageState.SHOWN):
-                return []
+            if found is None or found.state in (new, PageState.RESOLVED, PageState.FAILED, PageState.SHOWN):
+                return []  # nothing new, or late: a resolved page stays resolved until the incident reopens
             found.state = new
             if new is PageState.ACKNOWLEDGED:
                 found.acknowledged_by, found.acknowledged_at = who, at
