@@ -176,7 +176,9 @@ class Deliveries:
             if subscription is None or found is None:
                 return PartnerAnswer(False, f"the subscription {name} is no longer configured" if subscription is None
                                      else "the notification is gone")
-            return self.receivers.send(subscription, found)
+            answer = self.receivers.send(subscription, found)
+            # receivers dedupe by id: any failure of theirs is retried (a subscription gone is not)
+            return answer if answer.ok or answer.retry else PartnerAnswer(False, answer.text, retry=True)
         except Exception as err:  # a bug or a broken body must not stop the lane for good
             log.warning("delivery %s to %s raised", row.id, destination, exc_info=True)
             return PartnerAnswer(False, f"could not send ({err.__class__.__name__})", retry=True)
@@ -185,8 +187,7 @@ class Deliveries:
         """Record the answer; whether it was taken."""
         now = self.clock()
         attempts = row.attempts + 1
-        retry = answer.retry or destination.startswith(EVENTS)  # receivers dedupe by id: any failure is retried
-        given_up = not answer.ok and (not retry or now - as_utc(row.created_at) >= GIVE_UP)
+        given_up = not answer.ok and (not answer.retry or now - as_utc(row.created_at) >= GIVE_UP)
         if answer.ok:
             self.store.settle(row.id, said=answer.text, done_at=now)
         elif given_up:
@@ -198,9 +199,7 @@ class Deliveries:
             if attempts == 1:
                 log.warning("delivery to %s for incident %s failed, retrying: %s", destination, row.incident_id,
                             answer.text)
-        answered = Answered(destination, row.incident_id, row.body, answer if answer.ok or not given_up
-                            else PartnerAnswer(False, answer.text, retry=retry), attempts,
-                            final=answer.ok or given_up)
+        answered = Answered(destination, row.incident_id, row.body, answer, attempts, final=answer.ok or given_up)
         for each in self.on_answer:
             try:
                 each(answered)
@@ -221,5 +220,5 @@ class Deliveries:
 
 
 def backoff(attempts: int) -> timedelta:
-    """5 s, 10 s, 20 s, … up to 10 minutes between tries."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+    """5 s, 10 s, 20 s, … up to 10 minutes between tries (the doubling stops there: 5 s × 2⁴⁵ overflows)."""
+    return min(FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16), LONGEST_RETRY)

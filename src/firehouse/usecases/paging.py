@@ -126,12 +126,10 @@ class Paging:
             if page is None:
                 return []
             page.said = answered.answer.text
-            if outcome == "sent" and request.action == "resolve":
-                page.state, page.resolved_at = PageState.RESOLVED, page.resolved_at or self.clock()
-            elif outcome == "sent" and page.state is PageState.PAGING:
-                page.state = PageState.TRIGGERED
-            elif outcome in ("failed", "given_up"):
-                page.state = PageState.FAILED
+            # A resolve's answer changes no state: the page was resolved when the resolve was owed, and may have
+            # been paged again since (the incident reopened before the pager took the resolve).
+            if request.action == "trigger" and page.state is PageState.PAGING and outcome != "retrying":
+                page.state = PageState.TRIGGERED if outcome == "sent" else PageState.FAILED
             uow.paging.save_page(page)
             return [PageAnswered(at=self.clock(), by=FIREHOUSE, pager=page.pager, action=request.action,
                                  outcome="failed" if outcome == "given_up" else outcome, said=answered.answer.text)]
@@ -157,11 +155,13 @@ class Paging:
 
     def _follow(self, uow: UnitOfWork, incident: Incident, events: Sequence[Event]) -> list[Event]:
         followed: list[Event] = []
-        if any(isinstance(event, ROUTED_BY) for event in events):
+        # A resolved incident is routed (and paged) when it reopens, not when its severity or class changes.
+        if incident.status.is_open and any(isinstance(event, ROUTED_BY) or (
+                isinstance(event, StatusChanged) and event.reopened) for event in events):
             followed += self._route(uow, incident)
         for event in events:
             match event:
-                case StatusChanged() if event.status is Status.RESOLVED:
+                case StatusChanged() if not event.status.is_open:  # resolved, or a drill ended (closed at once)
                     self._resolve_pages(uow, incident)
                 case StatusChanged() if event.reopened:
                     followed += self._page_again(uow, incident)
@@ -204,9 +204,13 @@ class Paging:
                                                drill=not live)]
 
     def _resolve_pages(self, uow: UnitOfWork, incident: Incident) -> None:
+        """Owe each open page its resolve, and count it resolved now: reopening before the pager took the resolve
+        then pages it again (the trigger is sent after the resolve), and a late acknowledgement is ignored."""
         for page in uow.paging.pages(incident.id):
             if page.open:
                 owe_page(uow, self._request(incident, page, "resolve"))
+                page.state, page.resolved_at = PageState.RESOLVED, self.clock()
+                uow.paging.save_page(page)
 
     def _page_again(self, uow: UnitOfWork, incident: Incident) -> list[Event]:
         """Reopening triggers each page the incident's resolution resolved, with the same dedup key."""
