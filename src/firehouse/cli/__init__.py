@@ -1,6 +1,6 @@
 """`firehouse serve`, `doctor`, `render`, `templates check`, `drills check`, `db upgrade|current`,
-`export fixtures|postmortem` and `report incidents|drills`: the parsers and the process; each family of
-commands in a module of its own."""
+`export fixtures|postmortem`, `report incidents|drills` and `events replay`: the parsers and the process; each
+family of commands in a module of its own."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from firehouse import __version__, logs
-from firehouse.cli import checks, exports, reports
+from firehouse.cli import checks, events, exports, reports
 from firehouse.config import load_settings
 from firehouse.errors import ConfigError, FirehouseError
 
@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="upgrade: migrate to this release's revision; current: show the revision (exit 1 if behind)")
     exports.add_parser(commands)
     reports.add_parser(commands)
+    events.add_parser(commands)
     args = parser.parse_args(argv)
     try:
         level, fmt = logs.choose(level=args.log_level, fmt=args.log_format, environ=os.environ)

@@ -7,7 +7,8 @@ bot in it; the database must already exist at this release's schema (a missing S
 check, never a new file); the templates are rendered as `templates check` does; each integration's
 base URL must answer HTTP at all (any status will do: it is reachable); and each metric source must answer
 a query, and each configured signal's query is run once, instantly, to say what came back (no data is a
-warning: the metric may simply be quiet).
+warning: the metric may simply be quiet); each pager and `[[events]]` receiver must answer, and each user group a
+routing rule invites must exist (`doctor_paging`).
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def doctor(environ: Mapping[str, str], *, cwd: Path, out: TextIO = sys.stdout) -
 
 
 def run_checks(environ: Mapping[str, str], *, cwd: Path) -> Iterator[Check]:
+    from firehouse.ops.doctor_paging import paging_checks  # imported here: it builds on this module's Check
+
     settings, problems = check_settings(environ, cwd=cwd)
     if problems:
         yield from (Check("settings", False, problem) for problem in problems)
@@ -81,6 +84,7 @@ def run_checks(environ: Mapping[str, str], *, cwd: Path) -> Iterator[Check]:
     yield from integration_checks(settings)
     yield from signal_checks(settings)
     yield from alerts_checks(settings)
+    yield from paging_checks(settings, environ=environ, cwd=cwd)
 
 
 # --- Slack ------------------------------------------------------------------------------------------------
@@ -101,7 +105,7 @@ def slack_checks(settings: Settings) -> Iterator[Check]:
                                               f" {err.response.get('error')}")
         return
     except (SlackClientError, OSError) as err:
-        yield Check("slack bot token", False, f"cannot reach Slack at {settings.api_url}: {_reason(err)}")
+        yield Check("slack bot token", False, f"cannot reach Slack at {settings.api_url}: {reason(err)}")
         return
     yield Check("slack bot token", True, f"bot {answer.get('user')} ({answer.get('user_id')}) in"
                                          f" {answer.get('team')} ({answer.get('team_id')})")
@@ -120,7 +124,7 @@ def _app_token_check(settings: Settings) -> Check:
         return Check("slack app token", False, f"Slack refused SLACK_APP_TOKEN: {err.response.get('error')}"
                                                " (an app-level token with connections:write)")
     except (SlackClientError, OSError) as err:
-        return Check("slack app token", False, f"cannot reach Slack: {_reason(err)}")
+        return Check("slack app token", False, f"cannot reach Slack: {reason(err)}")
     return Check("slack app token", True, "Socket Mode connections open")
 
 
@@ -148,7 +152,7 @@ def _stakeholder_check(client: WebClient, channel: str | None) -> Check:
         return Check(name, False, f"{channel}: Slack says {err.response.get('error')} (is the id right, and is"
                                   " the bot invited? /invite @firehouse)")
     except (SlackClientError, OSError) as err:
-        return Check(name, False, f"{channel}: cannot ask Slack: {_reason(err)}")
+        return Check(name, False, f"{channel}: cannot ask Slack: {reason(err)}")
     label = f"#{info.get('name')} ({channel})"
     if info.get("is_archived"):
         return Check(name, False, f"{label} is archived")
@@ -180,7 +184,7 @@ def database_check(settings: Settings) -> Check:
     except ConfigError as err:
         return Check("database", False, str(err))
     except Exception as err:  # a driver's own error: the line says what, never a traceback
-        return Check("database", False, f"cannot read the schema revision: {_reason(err)}")
+        return Check("database", False, f"cannot read the schema revision: {reason(err)}")
     where = str(path.resolve()) if path is not None else engine.url.render_as_string(hide_password=True)
     if not revision.up_to_date:
         return Check("database", False, f"{where}: {revision}, this release needs revision {revision.head}:"
@@ -196,7 +200,7 @@ def templates_check(settings: Settings) -> Check:
         catalogue = TemplateCatalogue.with_override(settings.templates_dir)
         problems, renders = check_templates(catalogue, settings.catalog)
     except Exception as err:  # a broken override folder: reported, not raised
-        return Check("templates", False, _reason(err))
+        return Check("templates", False, reason(err))
     if problems:
         more = f" (and {len(problems) - 1} more: `firehouse templates check`)" if len(problems) > 1 else ""
         return Check("templates", False, f"{problems[0]}{more}")
@@ -235,7 +239,7 @@ def alerts_checks(settings: Settings) -> Iterator[Check]:
             yield Check("alerts", False, f"captain {captain}: Slack says {err.response.get('error')}")
             return
         except (SlackClientError, OSError) as err:
-            yield Check("alerts", False, f"captain {captain}: cannot ask Slack: {_reason(err)}")
+            yield Check("alerts", False, f"captain {captain}: cannot ask Slack: {reason(err)}")
             return
         if person.get("deleted") or person.get("is_bot"):
             yield Check("alerts", False, f"captain {captain} is {'a bot' if person.get('is_bot') else 'deactivated'};"
@@ -252,7 +256,7 @@ def integration_checks(settings: Settings) -> Iterator[Check]:
     targets += [(f"trace source {name}", spec.url, spec.timeout.total_seconds())
                 for name, spec in settings.trace_sources.items()]
     if not targets:
-        if not settings.metric_sources:  # a metric source is an integration too, and has lines of its own
+        if not (settings.metric_sources or settings.pagers or settings.events):  # they have lines of their own
             yield Check("integrations", None, "none configured")
         return
     for name, url, timeout in targets:
@@ -264,13 +268,14 @@ def base_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-def reach(name: str, url: str, *, timeout: float) -> Check:
+def reach(name: str, url: str, *, timeout: float, method: str = "GET") -> Check:
+    """Whether `url` answers HTTP at all: any status will do."""
     try:
         with httpx.Client(timeout=timeout) as client:  # as the executors and trace sources connect
-            status = client.get(url).status_code
+            status = client.request(method, url).status_code
     except httpx.HTTPError as err:
-        return Check(name, False, f"{url} did not answer: {_reason(err)}")
-    return Check(name, True, f"{url} answered (HTTP {status})")
+        return Check(name, False, f"{url} did not answer: {reason(err)}")
+    return Check(name, True, f"{url} answered{'' if method == 'GET' else ' ' + method} (HTTP {status})")
 
 
 def signal_checks(settings: Settings) -> Iterator[Check]:
@@ -319,6 +324,7 @@ def signal_line(signal: Signal, found: list[Series]) -> Check:
     return Check(name, True, f"{count}, now {signal.show(line[-1][1])}{how}")
 
 
-def _reason(err: BaseException) -> str:
+def reason(err: BaseException) -> str:
+    """An exception in one line: its class, and its first line of text."""
     text = str(err).strip().splitlines()[0] if str(err).strip() else ""
     return f"{err.__class__.__name__}: {text}" if text else err.__class__.__name__
