@@ -12,6 +12,7 @@ from firehouse.domain.events import TimelineEntry
 from firehouse.domain.model import Incident
 
 MATCH_KEYS = ("class", "severity", "cause")
+KIND = "routing"  # the timeline kind of a rule applied: its mentions and links are Firehouse's own
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Routed:
             parts.append("paged " + ", ".join(self.page))
         did = "; ".join(parts) or "nothing to do"
         would = " (a drill: shown, not done)" if self.drill else ""
-        return TimelineEntry(self.at, self.by, "routing", f"Routing {self.rule} ({self.why}){would}: {did}")
+        return TimelineEntry(self.at, self.by, KIND, f"Routing {self.rule} ({self.why}){would}: {did}")
 
 
 def _mention(who: str) -> str:

@@ -22,6 +22,9 @@ FOLLOW_UP_CHECK = timedelta(minutes=15)  # how often the leader looks at follow-
 OUTBOX_PRUNE = timedelta(hours=1)  # how often the leader deletes sent posts older than `outbox_retention`
 DELIVERIES_SWEEP = timedelta(seconds=5)  # how often the leader looks for pages and events due again
 PAGES_REFRESH = timedelta(minutes=1)  # how often held Alertmanager pages are sent again (they end otherwise)
+# A round comes a moment before a chore's moment as often as after it (the round before did more work, or woke
+# later): a chore due within this runs now, so one whose interval is the round's runs every round, not every other.
+LEEWAY = timedelta(milliseconds=500)
 
 
 @dataclass
@@ -37,7 +40,7 @@ class Chore:
 
     def run(self, now: datetime, *, taking_lead: bool) -> bool:
         """Do the work if it is due; whether it ran."""
-        if not (taking_lead and self.on_taking_lead) and self.due is not None and now < self.due:
+        if not (taking_lead and self.on_taking_lead) and self.due is not None and now + LEEWAY < self.due:
             return False
         later = now + self.every
         if self.patient:

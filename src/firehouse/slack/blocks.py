@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, MarkdownTextObject, SectionBlock
 
-from firehouse.comms.mrkdwn import escape, escape_keeping_users
+from firehouse.comms.mrkdwn import escape, escape_keeping_references, escape_keeping_users
 from firehouse.domain.alerts import KIND as ALERT_KIND
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.events import FIREHOUSE, TimelineEntry
 from firehouse.domain.model import Incident
+from firehouse.domain.routing import KIND as ROUTING_KIND
 from firehouse.domain.times import duration, stamp
 from firehouse.slack.gateway import Message
 from firehouse.slack.limits import SECTION_TEXT, pack, sections
@@ -175,8 +176,11 @@ def summary_message(incident: Incident) -> Message:
 
 def _shown(entry: TimelineEntry) -> str:
     """An entry's text, safe for Slack: people's mentions stay mentions, but what another system sent (an
-    alert's labels and annotations) is shown as sent and can mention no one."""
-    return escape(entry.text) if entry.kind == ALERT_KIND else escape_keeping_users(entry.text)
+    alert's labels and annotations) is shown as sent and can mention no one; a routing rule's user groups and
+    channels, named in the settings, stay mentions and links."""
+    if entry.kind == ALERT_KIND:
+        return escape(entry.text)
+    return escape_keeping_references(entry.text) if entry.kind == ROUTING_KIND else escape_keeping_users(entry.text)
 
 
 def _author(author: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from firehouse.comms.mrkdwn import escape, escape_keeping_users
+from firehouse.comms.mrkdwn import escape, escape_keeping_references, escape_keeping_users
 from firehouse.domain.model import Incident
 from firehouse.domain.pages import Page, PageAcknowledged, PageAnswered, PageRequested
 from firehouse.domain.routing import Routed
@@ -26,7 +26,7 @@ def pages(incident: Incident, found: Sequence[Page], *, pagers: Sequence[str]) -
 
 def routed(event: Routed) -> str:
     """The war room's line for a routing rule applied (what a drill would have done)."""
-    return f":busts_in_silhouette: {escape_keeping_users(event.timeline_entry().text)}"
+    return f":busts_in_silhouette: {escape_keeping_references(event.timeline_entry().text)}"
 
 
 def for_war_room(event: PageRequested | PageAnswered | PageAcknowledged) -> str:
