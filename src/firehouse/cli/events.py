@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from firehouse.cli.files import existing_store
-from firehouse.config import load_settings
+from firehouse.config import config_path, load_settings
 from firehouse.config.paging import Subscription
 from firehouse.domain.notifications import Published
 from firehouse.domain.times import parse_moment, stamp
@@ -103,11 +103,10 @@ def _replay(args: argparse.Namespace) -> int:
 def signed(environ: Mapping[str, str], *, cwd: Path) -> tuple[Subscription, ...]:
     """The `[[events]]` subscriptions with their signing secrets. Settings read without Slack leave every secret
     unread; a replay needs only these, so another integration's unset secret does not stop it."""
-    from firehouse.config import _config_path
     from firehouse.config.file import duration_at
     from firehouse.config.paging import events
 
-    path = _config_path(environ, cwd)
+    path = config_path(environ, cwd)
     try:
         return events(tomllib.loads(path.read_text(encoding="utf-8")).get("events", []), secrets=environ,
                       duration=duration_at)

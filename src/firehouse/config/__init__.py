@@ -26,7 +26,7 @@ from firehouse.domain.routing import Rule
 from firehouse.domain.signals import Signal
 from firehouse.errors import ConfigError
 
-__all__ = ["Settings", "check_settings", "database_url_of", "load_settings", "parse_duration"]
+__all__ = ["Settings", "check_settings", "config_path", "database_url_of", "load_settings", "parse_duration"]
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_CONFIG_FILE = "firehouse.toml"
@@ -181,7 +181,7 @@ def _folder(environ: Mapping[str, str], variable: str, cwd: Path) -> Path | None
     return folder
 
 
-def _config_path(environ: Mapping[str, str], cwd: Path) -> Path:
+def config_path(environ: Mapping[str, str], cwd: Path) -> Path:
     named = environ.get("FIREHOUSE_CONFIG")
     path = Path(named) if named else cwd / DEFAULT_CONFIG_FILE
     return path if path.is_absolute() else cwd / path
@@ -189,7 +189,7 @@ def _config_path(environ: Mapping[str, str], cwd: Path) -> Path:
 
 def _unset_secrets(environ: Mapping[str, str], *, cwd: Path) -> list[str]:
     """Each firebreak's and trace source's secret variable that the environment lacks, one problem each."""
-    path = _config_path(environ, cwd)
+    path = config_path(environ, cwd)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
@@ -210,7 +210,7 @@ def _unset_secrets(environ: Mapping[str, str], *, cwd: Path) -> list[str]:
 
 def _read_config_file(environ: Mapping[str, str], *, cwd: Path, secrets: Mapping[str, str] | None) -> dict[str, Any]:
     named = environ.get("FIREHOUSE_CONFIG")
-    path = _config_path(environ, cwd)
+    path = config_path(environ, cwd)
     if not path.exists():
         if named:
             raise ConfigError(f"FIREHOUSE_CONFIG names {named}, which does not exist")

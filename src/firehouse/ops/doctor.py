@@ -15,41 +15,24 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import urlsplit
 
-import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from firehouse.config import Settings, check_settings
 from firehouse.domain.signals import Series, Signal, combine
 from firehouse.errors import ConfigError, MetricFailure
+from firehouse.ops.check import REACH_TIMEOUT, SLACK_TIMEOUT, Check, base_url, reach, reason
+from firehouse.ops.doctor_paging import paging_checks
 
 # The bot scopes manifest.yml asks for (a test keeps the two in step): what Firehouse calls needs them all.
 BOT_SCOPES = ("commands", "chat:write", "channels:manage", "groups:write", "channels:join", "channels:read",
               "groups:read", "channels:history", "groups:history", "reactions:read", "users:read",
               "usergroups:read", "files:write")
-SLACK_TIMEOUT = 10  # seconds for one Web API call
-REACH_TIMEOUT = 5.0  # seconds at most for an integration to answer
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the report: what was checked, whether it passed (None: it could not be checked), and why;
-    a warning passed, but says something to look at."""
-
-    name: str
-    ok: bool | None
-    detail: str
-    warning: bool = False
-
-    def __str__(self) -> str:
-        mark = "warn" if self.warning else {True: "ok  ", False: "FAIL", None: "skip"}[self.ok]
-        return f"{mark}  {self.name:<20} {self.detail}"
 
 
 def doctor(environ: Mapping[str, str], *, cwd: Path, out: TextIO = sys.stdout) -> int:
@@ -69,7 +52,6 @@ def doctor(environ: Mapping[str, str], *, cwd: Path, out: TextIO = sys.stdout) -
 
 
 def run_checks(environ: Mapping[str, str], *, cwd: Path) -> Iterator[Check]:
-    from firehouse.ops.doctor_paging import paging_checks  # imported here: it builds on this module's Check
 
     settings, problems = check_settings(environ, cwd=cwd)
     if problems:
@@ -263,21 +245,6 @@ def integration_checks(settings: Settings) -> Iterator[Check]:
         yield reach(name, base_url(url), timeout=min(timeout, REACH_TIMEOUT))
 
 
-def base_url(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/"
-
-
-def reach(name: str, url: str, *, timeout: float, method: str = "GET") -> Check:
-    """Whether `url` answers HTTP at all: any status will do."""
-    try:
-        with httpx.Client(timeout=timeout) as client:  # as the executors and trace sources connect
-            status = client.request(method, url).status_code
-    except httpx.HTTPError as err:
-        return Check(name, False, f"{url} did not answer: {reason(err)}")
-    return Check(name, True, f"{url} answered{'' if method == 'GET' else ' ' + method} (HTTP {status})")
-
-
 def signal_checks(settings: Settings) -> Iterator[Check]:
     """Each metric source answers a query (`vector(1)`), then each signal's query is run once, instantly: how
     many series came back and the value now, no data (a warning), or the source's failure in its own words.
@@ -322,9 +289,3 @@ def signal_line(signal: Signal, found: list[Series]) -> Check:
         return Check(name, True, f"{count}, none with a number now (NaN or ±Inf)", warning=True)
     how = "" if len(found) == 1 else " (their mean)" if signal.unit == "percent" else " (their sum)"
     return Check(name, True, f"{count}, now {signal.show(line[-1][1])}{how}")
-
-
-def reason(err: BaseException) -> str:
-    """An exception in one line: its class, and its first line of text."""
-    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
-    return f"{err.__class__.__name__}: {text}" if text else err.__class__.__name__

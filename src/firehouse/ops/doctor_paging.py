@@ -14,10 +14,10 @@ from pathlib import Path
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from firehouse.config import Settings
+from firehouse.config import Settings, config_path
 from firehouse.config.paging import PagerSettings
 from firehouse.integrations.pagers import HttpPagers
-from firehouse.ops.doctor import REACH_TIMEOUT, SLACK_TIMEOUT, Check, reach, reason
+from firehouse.ops.check import REACH_TIMEOUT, SLACK_TIMEOUT, Check, reach, reason
 
 
 def paging_checks(settings: Settings, *, environ: Mapping[str, str], cwd: Path) -> Iterator[Check]:
@@ -97,10 +97,8 @@ def usergroup_checks(settings: Settings) -> Iterator[Check]:
 def _routing_key_variables(environ: Mapping[str, str], cwd: Path) -> dict[str, str]:
     """Each PagerDuty pager's `routing_key_env` as the file names it: the settings keep the key, not its variable,
     and leave it unread when any other secret is missing."""
-    from firehouse.config import _config_path
-
     try:
-        pagers = tomllib.loads(_config_path(environ, cwd).read_text(encoding="utf-8")).get("pagers")
+        pagers = tomllib.loads(config_path(environ, cwd).read_text(encoding="utf-8")).get("pagers")
     except (OSError, ValueError):  # the settings line says what is wrong with the file
         return {}
     if not isinstance(pagers, dict):
