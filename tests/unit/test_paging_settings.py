@@ -311,7 +311,8 @@ def test_a_subscription_names_what_it_lacks(key):
 ])
 def test_a_types_pattern_must_match_a_known_type(types, pattern):
     assert refusal(changed(EVENTS, "types", types)) == (
-        f"events[1].types: {pattern!r} matches none of the event types (like incident.*, firebreak.pulled or *)")
+        f"events[1].types: {pattern!r} is not an event type or a pattern of them, with * for any part (like"
+        " incident.*, firebreak.pulled or *)")
 
 
 @pytest.mark.parametrize("types", ['"*"', '["*.done"]', '["drill.*", "snapshot.frozen"]', '"notice.*"'])

@@ -151,8 +151,8 @@ def events(subscriptions: Any, *, secrets: Mapping[str, str] | None, duration: A
         types = _names(spec.get("types", ["*"]), f"{where}.types")
         for pattern in types:
             if not _TYPE_PATTERN.match(pattern) or not any(fnmatch.fnmatchcase(t, pattern) for t in EVENT_TYPES):
-                raise ValueError(f"{where}.types: {pattern!r} matches none of the event types (like incident.*,"
-                                 " firebreak.pulled or *)")
+                raise ValueError(f"{where}.types: {pattern!r} is not an event type or a pattern of them, with * for any"
+                                 " part (like incident.*, firebreak.pulled or *)")
         private = spec.get("private", False)
         if not isinstance(private, bool):
             raise ValueError(f"{where}.private must be true or false")

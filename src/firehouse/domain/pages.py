@@ -150,6 +150,8 @@ class PageAnswered:
                 f"Page to {self.pager} resolved: {self.said}"
         elif self.outcome == "retrying":
             text = f"Paging {self.pager}: {self.said}, retrying"
+        elif self.action == "resolve":
+            text = f"Resolving the page to {self.pager} FAILED: {self.said}"
         else:
             text = f"Paging {self.pager} FAILED: {self.said}"
         return TimelineEntry(self.at, self.by, "page", text)

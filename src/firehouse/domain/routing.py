@@ -43,8 +43,9 @@ def due(rules: Sequence[Rule], incident: Incident, applied: Collection[str]) -> 
 
 @dataclass(frozen=True)
 class Routed:
-    """A routing rule applied to the incident: who was invited, where it was announced, which pagers paged.
-    `people` are the people invited, user groups already expanded; a drill only shows what would have happened."""
+    """A routing rule applied to the incident: whom it invited (people and user groups), where it announced it,
+    which pagers it paged. A drill invites and announces nowhere and only shows it; its pages go out only when its
+    scenario says so (`pages_live`)."""
 
     at: datetime
     by: str
@@ -54,18 +55,20 @@ class Routed:
     announce: tuple[str, ...] = ()
     page: tuple[str, ...] = ()
     drill: bool = False
+    pages_live: bool = True
 
     def timeline_entry(self) -> TimelineEntry:
         parts = []
         if self.invite:
-            parts.append("invited " + ", ".join(_mention(who) for who in self.invite))
+            parts.append(("would invite " if self.drill else "invited ") + ", ".join(map(_mention, self.invite)))
         if self.announce:
-            parts.append("announced in " + ", ".join(f"<#{channel}>" for channel in self.announce))
+            parts.append(("would announce in " if self.drill else "announced in ")
+                         + ", ".join(f"<#{channel}>" for channel in self.announce))
         if self.page:
-            parts.append("paged " + ", ".join(self.page))
+            parts.append(("paged " if self.pages_live else "would page ") + ", ".join(self.page))
         did = "; ".join(parts) or "nothing to do"
-        would = " (a drill: shown, not done)" if self.drill else ""
-        return TimelineEntry(self.at, self.by, KIND, f"Routing {self.rule} ({self.why}){would}: {did}")
+        drill = " (a drill)" if self.drill else ""
+        return TimelineEntry(self.at, self.by, KIND, f"Routing {self.rule} ({self.why}){drill}: {did}")
 
 
 def _mention(who: str) -> str:

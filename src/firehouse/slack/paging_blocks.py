@@ -43,6 +43,9 @@ def for_war_room(event: PageRequested | PageAnswered | PageAcknowledged) -> str:
             return f":pager: {verb} *{event.pager}*: {escape(event.said)}"
         case PageAnswered() if event.outcome == "retrying":
             return f":hourglass: Paging *{event.pager}*: {escape(event.said)}, retrying."
+        case PageAnswered() if event.action == "resolve":
+            return (f":warning: Resolving the page to *{event.pager}* FAILED: {escape(event.said)}. Resolve it in"
+                    " the pager by hand.")
         case PageAnswered():
             return (f":warning: Paging *{event.pager}* FAILED: {escape(event.said)}. Page them another way, or fix"
                     " the pager and `/incident page` again.")

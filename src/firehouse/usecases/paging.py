@@ -178,7 +178,8 @@ class Paging:
             uow.paging.apply(incident.id, rule.name, at=now)
             paged = [pager for pager in rule.page if uow.paging.page(incident.id, pager) is None]
             followed.append(routing.Routed(at=now, by=FIREHOUSE, rule=rule.name, why=rule.why(), invite=rule.invite,
-                                           announce=rule.announce, page=tuple(paged), drill=incident.drill))
+                                           announce=rule.announce, page=tuple(paged), drill=incident.drill,
+                                           pages_live=self._live(uow, incident)))
             for pager in paged:
                 self._trigger(uow, incident, pager, by=f"routing {rule.name}", quiet=True)
         return followed

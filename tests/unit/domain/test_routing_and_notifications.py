@@ -126,10 +126,14 @@ def test_a_routing_entry_leaves_out_what_the_rule_does_not_do():
         "Routing sev1 (severity sev1): nothing to do")  # its pager was paged by hand before
 
 
-def test_a_drills_routing_entry_says_it_was_only_shown():
-    entry = Routed(at=AT, by=FIREHOUSE, rule="rule 1", why="every incident", invite=("S0ONCALL",), drill=True)
+def test_a_drills_routing_entry_says_what_it_would_do_and_which_pages_went_out():
+    entry = Routed(at=AT, by=FIREHOUSE, rule="rule 1", why="every incident", invite=("S0ONCALL",),
+                   announce=("C0LEGALINC",), page=("ai-platform",), drill=True, pages_live=False)
     assert entry.timeline_entry().text == (
-        "Routing rule 1 (every incident) (a drill: shown, not done): invited <!subteam^S0ONCALL>")
+        "Routing rule 1 (every incident) (a drill): would invite <!subteam^S0ONCALL>; would announce in <#C0LEGALINC>;"
+        " would page ai-platform")
+    live = Routed(at=AT, by=FIREHOUSE, rule="rule 1", why="every incident", page=("ai-platform",), drill=True)
+    assert live.timeline_entry().text == "Routing rule 1 (every incident) (a drill): paged ai-platform"
 
 
 # --- notification: one type per change -------------------------------------------------------------------------
@@ -263,3 +267,12 @@ def test_a_page_request_survives_its_json_and_says_drill_first():
                           started_at=AT - timedelta(minutes=1), message="refunds", drill=True, details={"a": 1})
     assert PageRequest.from_json(request.to_json()) == request
     assert request.summary == "[DRILL] Incident 7 (SEV1 output): Bad answers: refunds"
+
+
+def test_a_refused_resolve_reads_as_a_resolve_not_a_page():
+    from firehouse.domain.pages import PageAnswered
+
+    failed = PageAnswered(at=AT, by=FIREHOUSE, pager="ai-platform", action="resolve", outcome="failed",
+                          said="PagerDuty answered 400: Invalid routing key")
+    assert failed.timeline_entry().text == ("Resolving the page to ai-platform FAILED: PagerDuty answered 400:"
+                                            " Invalid routing key")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from firehouse.scheduler.upkeep import Chore
+from firehouse.scheduler.upkeep import LEEWAY, Chore
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -49,3 +49,10 @@ def test_looking_again_runs_the_chore_at_the_next_round():
     each.run(NOW, taking_lead=False)
     each.look_again()
     assert each.run(NOW + timedelta(seconds=5), taking_lead=False) and len(ran) == 2
+
+
+def test_a_round_a_moment_early_still_runs_a_chore_due_then():
+    each, ran = chore()
+    each.run(NOW, taking_lead=False)
+    assert each.run(NOW + HOUR - LEEWAY, taking_lead=False) and len(ran) == 2
+    assert not each.run(NOW + HOUR - LEEWAY + HOUR - LEEWAY - timedelta(milliseconds=1), taking_lead=False)

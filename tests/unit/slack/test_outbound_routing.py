@@ -79,4 +79,4 @@ def test_a_drill_shows_its_routing_and_invites_and_announces_nobody(services, fa
     room = outcome.incident.channel_id
     assert fake.channels[room].members & {BOB, CAROL, DANA} == set()
     assert texts(fake, legal_channel) == []
-    assert "a drill: shown, not done" in str(fake.messages(room)[0]["blocks"])
+    assert "(a drill): would invite" in str(fake.messages(room)[0]["blocks"])

@@ -262,7 +262,7 @@ def test_a_drill_shows_what_would_be_paged_and_pages_nobody(drill_wire, outbound
     (route,) = outbound.briefings[0].routes
     assert (route.drill, route.page, route.invite) == (True, ("ai-platform",), ("S0ONCALL",))
     assert outbound.groups_expected == []  # a drill invites nobody, so reads no group
-    assert "Routing investigations (severity sev3) (a drill: shown, not done): invited <!subteam^S0ONCALL>; paged" \
+    assert "Routing investigations (severity sev3) (a drill): would invite <!subteam^S0ONCALL>; would page" \
            " ai-platform" in wired.timeline(incident)
     assert wired.pages(incident)["ai-platform"].state is PageState.SHOWN
     wired.drain()
