@@ -57,7 +57,7 @@ def test_the_metrics_table_names_metrics_there_are(engine):
 
 def test_the_readmes_paging_example_is_accepted(tmp_path):
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    (example,) = [block for block in re.findall(r"```toml\n(.*?)```", readme, re.S) if "[[routing]]" in block]
+    (example,) = [block for block in re.findall(r"```toml\n(.*?)```", readme, re.S) if "[[events]]" in block]
     (tmp_path / "firehouse.toml").write_text(example)
     settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PD_AI_PLATFORM_KEY": "k",
                               "PD_WEBHOOK_SECRET": "p", "WAREHOUSE_EVENTS_SECRET": SECRET}, cwd=tmp_path)
