@@ -17,6 +17,15 @@ response. Two scenarios:
     invited, topic set, kickoff posted, stakeholders told), read from the fake's call timestamps, and
     the time from the command to "ready" for the concurrent declarations.
 
+With --rules, one scenario instead, against two `firehouse serve` processes and no bare app:
+
+(c) the declarations of (b), sent in turn to firehouse without routing rules and to firehouse with a rule
+    that matches every incident, invites a user group of --invitees people and pages two pagers (PagerDuty
+    stand-ins on 127.0.0.1, tests/pagerdutyserver.py); each goes first every other round, and each batch
+    waits for the other's war rooms (and pages) to be done. Ack latency and "war room ready" (with rules:
+    every invitee invited as well) for both, the ratio with / without (target: within 1.1×), the round trips
+    of one declaration alone, and the time from the command to both pages taken.
+
 It prints p50/p95/p99 for both servers, the ratio firehouse / bare, and the targets of DESIGN.md's
 performance contract next to the figures. Everything stays on 127.0.0.1; the servers and the temporary
 folder are removed at the end.
@@ -24,6 +33,7 @@ folder are removed at the end.
     python bench/ack.py                          # 10 rounds of 20 per scenario, under a minute
     python bench/ack.py --rounds 10 --users 20 --latency-ms 100 --log-latency-ms 0
     python bench/ack.py --rounds 2               # a quick look
+    python bench/ack.py --rules                  # with routing rules against without, under two minutes
 """
 
 from __future__ import annotations
@@ -37,14 +47,17 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+import fakeslack
 from baseline import BareProcess, ms, percentile
 from botprocess import SIGNING_SECRET, BotProcess
 from fakeslack import Call, FakeSlack
+from pagerdutyserver import PagerDutyServer
 from slackreq import post, slash_command_body
 
 EVENTS_PATH = "/slack/events"  # where Slack posts to both apps
@@ -54,6 +67,17 @@ LOG_P99_RATIO_TARGET = 1.5
 DECLARE_P99_TARGET = 0.250
 READY_ROUND_TRIPS_TARGET = 2
 READY_PARTS = ("channel created", "captain invited", "topic set", "kickoff posted", "stakeholders told")
+RULES_RATIO_TARGET = 1.1  # declare acks and war-room readiness with routing rules, against without
+UNSENT = "Failed to send a request to Slack API server"  # slack_sdk's log line for a request that never got in
+BACKLOG = 128  # the fake Slack's listen backlog with --rules (socketserver's default is 5)
+ROUTED_GROUP = "SBENCHSRE"  # the user group the rule invites
+PAGERS = ("primary", "secondary")  # the pagers the rule pages, a PagerDuty stand-in each
+ROUTING_CONFIG = """
+[pagers.{pager}]
+kind = "pagerduty"
+routing_key_env = "FIREHOUSE_BENCH_{upper}_KEY"
+url = "{url}"
+"""
 
 
 # --- the bare app ------------------------------------------------------------------------------------
@@ -160,8 +184,10 @@ def _first(calls: list[Call], method: str, *, errors: tuple = (None,), mentions:
     return None
 
 
-def rooms_ready(fake: FakeSlack, tags: list[str], stakeholders: str) -> dict[str, dict[str, Call]]:
-    """For each tag whose war room is ready, the (first) call that did each of READY_PARTS."""
+def rooms_ready(fake: FakeSlack, tags: list[str], stakeholders: str, *,
+                invitees: Collection[str] = ()) -> dict[str, dict[str, Call]]:
+    """For each tag whose war room is ready, the (first) call that did each of READY_PARTS; with `invitees`, also
+    "everyone invited": the invitation, of those that took in each of them, that was answered last."""
     calls = fake.calls()
     creates = {str(c.args.get("name", "")): c for c in calls if c.method == "conversations.create" and not c.error}
     to_stakeholders = [c for c in calls if c.args.get("channel") == stakeholders]
@@ -179,24 +205,52 @@ def rooms_ready(fake: FakeSlack, tags: list[str], stakeholders: str) -> dict[str
             "kickoff posted": _first(in_room, "chat.postMessage"),
             "stakeholders told": _first(to_stakeholders, "chat.postMessage", mentions=(tag, room.id)),
         }
+        if invitees:
+            parts["everyone invited"] = _last_invited(in_room, invitees)
         if all(parts.values()):
             done[tag] = parts
     return done
 
 
-def wait_ready(fake: FakeSlack, tags: list[str], stakeholders: str, *, timeout: float) -> dict[str, dict[str, Call]]:
+def _last_invited(in_room: list[Call], invitees: Collection[str]) -> Call | None:
+    """The invitation answered last of those that took each of `invitees` in (None while one is missing)."""
+    firsts = []
+    for who in invitees:
+        call = next((c for c in in_room if c.method == "conversations.invite" and c.status == 200
+                     and c.error in (None, "already_in_channel") and who in str(c.args.get("users", "")).split(",")),
+                    None)
+        if call is None:
+            return None
+        firsts.append(call)
+    return max(firsts, key=lambda c: c.ended)
+
+
+def all_in(fake: FakeSlack, tags: list[str], invitees: Collection[str]) -> bool:
+    """Whether each tag's war room has every one of `invitees` as a member: a cheap look at the channels."""
+    names = [str(c.args.get("name", "")) for c in fake.calls("conversations.create") if not c.error]
+    for tag in tags:
+        room = next((fake.channel_named(name) for name in names if tag in name), None)
+        if room is None or not set(invitees) <= set(room.members):
+            return False
+    return True
+
+
+def wait_ready(fake: FakeSlack, tags: list[str], stakeholders: str, *, timeout: float,
+               invitees: Collection[str] = ()) -> dict[str, dict[str, Call]]:
     """Wait until every tag's war room is ready (or the timeout passes); returns those that are.
 
-    A cheap check (the tags in the stakeholder channel) gates the full read of the call log, which is
-    only done every 0.5 s otherwise, so polling does not slow the fake down while it is busy."""
+    A cheap check (the tags in the stakeholder channel, and `invitees` in every war room) gates the full
+    read of the call log, which is only done every 0.5 s otherwise, so polling does not slow the fake down
+    while it is busy."""
     deadline = time.monotonic() + timeout
     last_full = 0.0
     while True:
         now = time.monotonic()
         told = " ".join(m["text"] for m in fake.messages(stakeholders))
-        if all(tag in told for tag in tags) or now - last_full >= 0.5 or now >= deadline:
+        gate = all(tag in told for tag in tags) and (not invitees or all_in(fake, tags, invitees))
+        if gate or now - last_full >= 0.5 or now >= deadline:
             last_full = now
-            ready = rooms_ready(fake, tags, stakeholders)
+            ready = rooms_ready(fake, tags, stakeholders, invitees=invitees)
             if len(ready) == len(tags) or now >= deadline:
                 return ready
         time.sleep(0.05)
@@ -253,18 +307,26 @@ def verdict(ok: bool) -> str:
     return "meets" if ok else "MISSES"
 
 
+def print_figures(title: str, rows: dict[str, list[float]], *, ratio: str, width: int = 12) -> dict[str, float]:
+    """p50/p95/p99/max of each row (seconds, shown in ms) and the second row's over the first's; returns them
+    by "<row> p<N>" and "ratio p<N>"."""
+    out = {}
+    print(f"  {title:<{width}}{'n':>5}{'p50':>12}{'p95':>12}{'p99':>12}{'max':>12}")
+    for name, values in rows.items():
+        row = [percentile(values, p) for p in (50, 95, 99)] + [max(values, default=float("nan"))]
+        print(f"  {name:<{width}}{len(values):>5}" + "".join(f"{ms(v):>12}" for v in row))
+        out.update({f"{name} p{p}": v for p, v in zip((50, 95, 99), row)})
+    base, other = rows
+    ratios = [out[f"{other} p{p}"] / out[f"{base} p{p}"] for p in (50, 95, 99)]
+    print(f"  {ratio:<{width}}{'':>5}" + "".join(f"{r:>11.2f}×" for r in ratios))
+    out.update({f"ratio p{p}": r for p, r in zip((50, 95, 99), ratios)})
+    return out
+
+
 def print_acks(bare: list[Sent], fire: list[Sent]) -> dict[str, float]:
     """p50/p95/p99 rows for both servers and the ratio; returns firehouse's percentiles and the ratios."""
-    out = {}
-    print(f"  {'ack latency':<12}{'n':>5}{'p50':>12}{'p95':>12}{'p99':>12}{'max':>12}")
-    for name, sent in (("bare", bare), ("firehouse", fire)):
-        acks = [c.ack for c in sent]
-        row = [percentile(acks, p) for p in (50, 95, 99)] + [max(acks, default=float("nan"))]
-        print(f"  {name:<12}{len(acks):>5}" + "".join(f"{ms(v):>12}" for v in row))
-        out.update({f"{name} p{p}": v for p, v in zip((50, 95, 99), row)})
-    ratios = [out[f"firehouse p{p}"] / out[f"bare p{p}"] for p in (50, 95, 99)]
-    print(f"  {'ratio f/b':<12}{'':>5}" + "".join(f"{r:>11.2f}×" for r in ratios))
-    out.update({f"ratio p{p}": r for p, r in zip((50, 95, 99), ratios)})
+    out = print_figures("ack latency", {"bare": [c.ack for c in bare], "firehouse": [c.ack for c in fire]},
+                        ratio="ratio f/b")
     for name, sent in (("bare", bare), ("firehouse", fire)):
         bad = [c for c in sent if c.status != 200]
         if bad:
@@ -378,6 +440,126 @@ def scenario_declare(s: Setup) -> None:
           f"  max {max(to_ready, default=float('nan')) * 1000:.0f} ms  ({len(to_ready)}/{len(fire)} ready)")
 
 
+# --- with routing rules ------------------------------------------------------------------------------
+
+class PagerStandIn(PagerDutyServer):
+    """PagerDuty's stand-in (tests/pagerdutyserver.py), noting when each event arrived."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived: list[tuple[float, bytes]] = []  # (monotonic, body), in order
+
+    def judge(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+        self.arrived.append((time.monotonic(), body))
+        return super().judge(method, path, headers, body)
+
+    def paged_at(self, tag: str) -> float | None:
+        """When the first trigger about the declaration tagged `tag` arrived."""
+        return next((at for at, body in list(self.arrived) if tag.encode() in body and b'"trigger"' in body), None)
+
+
+def routed_bot(fake: FakeSlack, workdir: Path, *, stakeholders: str, stand_ins: dict[str, PagerStandIn]) -> BotProcess:
+    """`firehouse serve` with one routing rule for every incident: invite ROUTED_GROUP, page each stand-in."""
+    config = f'stakeholder_channel = "{stakeholders}"\nchannel_prefix = "inc"\n'
+    env = {}
+    for pager, stand_in in stand_ins.items():
+        config += ROUTING_CONFIG.format(pager=pager, upper=pager.upper(), url=stand_in.url)
+        env[f"FIREHOUSE_BENCH_{pager.upper()}_KEY"] = pager.ljust(32, "0")  # PagerDuty's keys are 32 characters
+    config += f'\n[[routing]]\nname = "everyone"\ninvite = ["{ROUTED_GROUP}"]\npage = {json.dumps(list(stand_ins))}\n'
+    return BotProcess(fake=fake, workdir=workdir, config=config, env=env)
+
+
+def pages_taken(stand_ins: list[PagerStandIn], sent: list[Sent], *, timeout: float) -> list[float]:
+    """For each declaration whose pages all arrived (waiting up to `timeout`): command sent → the last of them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        arrived = [[stand_in.paged_at(c.tag) for stand_in in stand_ins] for c in sent]
+        if all(None not in times for times in arrived) or time.monotonic() >= deadline:
+            return [max(times) - c.sent for c, times in zip(sent, arrived) if None not in times]
+        time.sleep(0.1)
+
+
+def methods(wave: list[Call]) -> str:
+    """A wave's methods in the order first seen, each with how many times it was called when more than once."""
+    counts: dict[str, int] = {}
+    for call in wave:
+        counts[call.method] = counts.get(call.method, 0) + 1
+    return ", ".join(method if n == 1 else f"{method} ×{n}" for method, n in counts.items())
+
+
+def scenario_rules(s: Setup, routed: BotProcess, stand_ins: list[PagerStandIn], invitees: list[str]) -> None:
+    """(c): the same declarations without and with routing rules, in turn, against one fake Slack."""
+    s.fake.set_default_latency(s.latency)
+    lat = f"{s.latency * 1000:.0f} ms"
+    sides = {"without rules": (s.bot, ()), "with rules": (routed, tuple(invitees))}
+    for bot, need in sides.values():  # a warm-up batch for each server, not counted
+        warm = burst(bot.url, declares(s.fake, s.users), channel=s.general)
+        wait_ready(s.fake, [c.tag for c in warm], s.stakeholders, timeout=30, invitees=need)
+        wait_quiet(s.fake)
+    alone: dict[str, tuple[list[list[Call]], float, Sent]] = {}
+    for name, (bot, need) in sides.items():  # one declaration alone: its sequential round trips
+        one = declares(s.fake, s.users[:1])
+        burst(bot.url, one, channel=s.general)
+        ready = wait_ready(s.fake, [one[0].tag], s.stakeholders, timeout=30, invitees=need)
+        if ready:
+            parts = ready[one[0].tag]
+            room = s.fake.channel_named(str(parts["channel created"].args["name"])).id
+            alone[name] = (round_trips(s.fake.calls(), parts, since=one[0].sent, tag=one[0].tag, room=room),
+                           max(c.ended for c in parts.values()) - one[0].sent, one[0])
+        wait_quiet(s.fake)
+    acks: dict[str, list[Sent]] = {name: [] for name in sides}
+    to_ready: dict[str, list[float]] = {name: [] for name in sides}
+    paged: list[float] = []
+    patience = dict.fromkeys(sides, 30.0)  # shortened once a war room does not get ready, so the run stays short
+    for round_ in range(s.rounds):
+        for name, (bot, need) in list(sides.items())[::-1 if round_ % 2 else 1]:  # each goes first every other round
+            batch = burst(bot.url, declares(s.fake, s.users), channel=s.general)
+            acks[name] += batch
+            ready = wait_ready(s.fake, [c.tag for c in batch], s.stakeholders, timeout=patience[name], invitees=need)
+            patience[name] = patience[name] if len(ready) == len(batch) else 5.0
+            to_ready[name] += [max(p.ended for p in ready[c.tag].values()) - c.sent for c in batch if c.tag in ready]
+            if bot is routed:  # the pages and what they post come after the war room: the other side waits for them
+                paged += pages_taken(stand_ins, batch, timeout=15)
+            wait_quiet(s.fake)
+    unsent = {name: bot.log().count(UNSENT) for name, (bot, _) in sides.items()}
+
+    print(f"\n(c) /incident declare sev2 output <title>: {len(s.users)} users at once, Slack answering every Web API"
+          f" method in {lat}, {s.rounds} rounds;")
+    print(f"    firehouse without routing rules, and with a rule that invites a user group of {len(invitees)} people"
+          f" and pages {len(stand_ins)} pagers")
+    figures = print_figures("ack latency", {name: [c.ack for c in sent] for name, sent in acks.items()},
+                            ratio="ratio w/wo", width=16)
+    within = {name: sum(1 for c in sent if c.status == 200 and c.ack < SLACK_ACK_DEADLINE)
+              for name, sent in acks.items()}
+    print(f"  acked within {SLACK_ACK_DEADLINE:.0f} s: " + ", ".join(f"{name} {within[name]}/{len(acks[name])}"
+                                                                  for name in sides))
+    ratio = figures["ratio p99"]
+    print(f"  target: declare ack p99 with rules ≤ {RULES_RATIO_TARGET}× without → {ratio:.2f}×"
+          f" ({verdict(ratio <= RULES_RATIO_TARGET)})")
+    print(f"  war room ready ({', '.join(READY_PARTS)};")
+    print("  with rules, everyone invited too), one declaration alone:")
+    for name in sides:
+        if name not in alone:
+            print(f"    {name}: never got ready within 30 s")
+            continue
+        waves, seconds, one = alone[name]
+        print(f"    {name}: {len(waves)} sequential Web API round trips, {seconds * 1000:.0f} ms")
+        for k, wave in enumerate(waves, 1):
+            print(f"      {k}. +{(min(c.at for c in wave) - one.sent) * 1000:5.0f} ms  {methods(wave)}")
+    print(f"  command sent → war room ready, {len(s.users)} at once:")
+    figures = print_figures("ready", to_ready, ratio="ratio w/wo", width=16)
+    ratio = figures["ratio p99"]
+    print(f"  target: war room ready p99 with rules ≤ {RULES_RATIO_TARGET}× without → {ratio:.2f}×"
+          f" ({verdict(ratio <= RULES_RATIO_TARGET)}); ready: "
+          + ", ".join(f"{name} {len(to_ready[name])}/{len(acks[name])}" for name in sides))
+    print(f"  command sent → both pages taken by the stand-ins, with rules: p50 {percentile(paged, 50) * 1000:.0f} ms"
+          f"  p99 {percentile(paged, 99) * 1000:.0f} ms  max {max(paged, default=float('nan')) * 1000:.0f} ms"
+          f"  ({len(paged)}/{len(acks['with rules'])} paged)")
+    if any(unsent.values()):
+        print("  Web API requests that did not reach the fake Slack (sent again by slack_sdk's retry handlers): "
+              + ", ".join(f"{name} {n}" for name, n in unsent.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=10, help="batches per server and scenario (default 10)")
@@ -385,22 +567,31 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=100, help="Slack latency for declares (default 100)")
     parser.add_argument("--log-latency-ms", type=float, default=0, help="Slack latency for logs (default 0)")
     parser.add_argument("--only", choices=["log", "declare"], help="run one scenario")
+    parser.add_argument("--rules", action="store_true",
+                        help="declarations without routing rules against with them (scenario c), instead of a and b")
+    parser.add_argument("--invitees", type=int, default=20,
+                        help="people in the user group the rule invites, with --rules (default 20)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (server logs) and say where")
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
         serve_bare(args.serve_bare)
         return
+    if args.rules and args.invitees < 1:
+        parser.error("--invitees must be at least 1")
     # loopback only, even when a proxy is configured; the servers inherit this
     os.environ["no_proxy"] = os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` cleans up
 
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="firehouse-ack-bench-"))
+    if args.rules:  # 20 war rooms' invitations open more connections at once than socketserver's backlog of 5
+        fakeslack._Server.request_queue_size = BACKLOG  # takes: the fake would reset them, Slack does not
     fake = FakeSlack().start()
     bare = BareProcess(__file__, workdir=workdir, env={
         "SLACK_BOT_TOKEN": fake.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.api_url})
-    bot = None
+    bot = routed = None
+    stand_ins = {pager: PagerStandIn() for pager in PAGERS} if args.rules else {}
     try:
         users = [fake.add_user(f"UBENCH{n:02d}", f"responder{n}") for n in range(1, args.users + 1)]
         general = fake.add_channel("general", members=users)
@@ -408,10 +599,26 @@ def main() -> None:
         (workdir / "firehouse").mkdir()
         bot = BotProcess(fake=fake, workdir=workdir / "firehouse",
                          config=f'stakeholder_channel = "{stakeholders}"\nchannel_prefix = "inc"\n')
-        bare.start()
-        bot.start()
         setup = Setup(fake=fake, bare=bare, bot=bot, users=users, general=general, stakeholders=stakeholders,
                       log_latency=args.log_latency_ms / 1000, latency=args.latency_ms / 1000, rounds=args.rounds)
+        if args.rules:
+            invitees = [fake.add_user(f"UROUTED{n:02d}", f"oncall{n}") for n in range(1, args.invitees + 1)]
+            fake.add_usergroup(ROUTED_GROUP, invitees)
+            for stand_in in stand_ins.values():
+                stand_in.start()
+            (workdir / "firehouse-rules").mkdir()
+            routed = routed_bot(fake, workdir / "firehouse-rules", stakeholders=stakeholders, stand_ins=stand_ins)
+            bot.start()
+            routed.start()
+            print("Declarations with routing rules against without: two `firehouse serve` processes, both served by")
+            print("firehouse.server.serve_http (waitress), against the fake Slack on 127.0.0.1; batches of"
+                  f" {args.users} sent at once,")
+            print("to one then the other, each first every other round; ack = request sent → response received")
+            scenario_rules(setup, routed, list(stand_ins.values()), invitees)
+            print(f"\n({time.monotonic() - started:.0f} s)")
+            return
+        bare.start()
+        bot.start()
         print("Ack latency of /incident: `firehouse serve` against a bare Bolt app that only acks, both served by")
         print("firehouse.server.serve_http (waitress) in their own process, against the fake Slack on 127.0.0.1;")
         print(f"batches of {args.users} sent at once, alternating bare, firehouse, bare, …; ack = request sent →"
@@ -424,6 +631,10 @@ def main() -> None:
     finally:
         if bot is not None:
             bot.stop()
+        if routed is not None:
+            routed.stop()
+        for stand_in in stand_ins.values():
+            stand_in.stop()
         bare.stop()
         fake.stop()
         if args.keep:
