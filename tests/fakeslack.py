@@ -399,16 +399,22 @@ class Workspace:
         users = _id_list(args.get("users"))
         if not users:
             raise SlackError("no_user")
+        refused = {}
         for user_id in users:
             if user_id == self.bot_user_id:
-                raise SlackError("cant_invite_self")
-            if user_id not in self.users:
-                raise SlackError("user_not_found")
-            if self.users[user_id]["deleted"]:
-                raise SlackError("cant_invite")
-        if all(user_id in channel.members for user_id in users):
+                refused[user_id] = "cant_invite_self"
+            elif user_id not in self.users:
+                refused[user_id] = "user_not_found"
+            elif self.users[user_id]["deleted"]:
+                refused[user_id] = "cant_invite"
+        if refused and not _truthy(args.get("force")):  # Slack invites nobody unless told to go on (force)
+            raise SlackError(next(iter(refused.values())))
+        invited = [user_id for user_id in users if user_id not in refused]
+        if not refused and all(user_id in channel.members for user_id in users):
             raise SlackError("already_in_channel")
-        channel.members.update(users)
+        channel.members.update(invited)
+        if refused:
+            raise SlackError(next(iter(refused.values())))
         return self._api_channel(channel)
 
     def conversations_set_topic(self, args: dict) -> dict:

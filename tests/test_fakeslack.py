@@ -60,10 +60,15 @@ def test_invite_topic_and_membership_errors(fake, client):
     assert slack_error(lambda: client.conversations_invite(channel=channel_id, users=alice)) == "already_in_channel"
     assert slack_error(lambda: client.conversations_invite(channel=channel_id, users="UNOBODY")) == "user_not_found"
     assert slack_error(lambda: client.conversations_invite(channel=channel_id, users=fake.bot_user_id)) == "cant_invite_self"
+    bob = fake.add_user("UBOB", "bob")
+    assert slack_error(lambda: client.conversations_invite(channel=channel_id, users=[bob, "UNOBODY"])) \
+        == "user_not_found" and bob not in fake.channels[channel_id].members  # all or nothing, as Slack does
+    assert slack_error(lambda: client.conversations_invite(channel=channel_id, users=[bob, "UNOBODY"], force=True)) \
+        == "user_not_found" and bob in fake.channels[channel_id].members  # force: the valid ones go in
     assert slack_error(lambda: client.conversations_setTopic(channel=channel_id, topic="t" * 251)) == "too_long"
     client.conversations_setTopic(channel=channel_id, topic="SEV1: GPU meltdown")
     assert fake.channels[channel_id].topic == "SEV1: GPU meltdown"
-    assert client.conversations_info(channel=channel_id)["channel"]["num_members"] == 2
+    assert client.conversations_info(channel=channel_id)["channel"]["num_members"] == 3
 
 
 def test_post_message_to_non_member_channel_fails(fake, client):

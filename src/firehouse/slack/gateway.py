@@ -82,9 +82,25 @@ class SlackGateway:
         return Channel(data["channel"]["id"], data["channel"]["name"])
 
     def invite(self, channel: str, users: Iterable[str]) -> None:
-        """Invite people to a channel; those already there are fine."""
-        for user in dict.fromkeys(users):
-            self._call("conversations_invite", channel=channel, users=user, done_when=INVITED)
+        """Invite people to a channel in one call (Slack takes 1,000; `force` invites the valid ones when others are
+        refused); those already there are fine. When Slack refuses someone, each is asked again alone, so that the
+        failure raised names the refusal of a person, after everyone else was invited."""
+        people = list(dict.fromkeys(users))
+        if len(people) > 1:
+            try:
+                self._call("conversations_invite", channel=channel, users=",".join(people), force=True,
+                           done_when=INVITED)
+                return
+            except SlackFailure:
+                pass
+        refusals = []
+        for user in people:
+            try:
+                self._call("conversations_invite", channel=channel, users=user, done_when=INVITED)
+            except SlackFailure as failure:
+                refusals.append(failure)
+        if refusals:
+            raise refusals[0]
 
     def join(self, channel: str) -> None:
         self._call("conversations_join", channel=channel)

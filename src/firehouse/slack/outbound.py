@@ -352,7 +352,11 @@ class SlackOutbound:
                 log.warning("could not read the user group %s: %s", who, failure.error)
                 notes.append(f"I couldn't read the user group <!subteam^{who}> to invite it (Slack said"
                              f" `{failure.error}`).")
-        return [(f"invite <@{user}>", partial(self.gateway.invite, room, [user])) for user in dict.fromkeys(people)]
+        people = list(dict.fromkeys(people))
+        if not people:
+            return []
+        who = f"<@{people[0]}>" if len(people) == 1 else f"{len(people)} people"
+        return [(f"invite {who}", partial(self.gateway.invite, room, people))]
 
     def _announcements(self, incident: Incident, routes: Sequence[Routed], message: Message) -> list[Action]:
         """The routing rules' announcements in other channels, discreet for a private incident (as the stakeholder

@@ -84,8 +84,12 @@ class Deliveries:
         self._woken = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._telling: ThreadPoolExecutor | None = None  # None until started: answers are told in the lane
 
     def start(self) -> None:
+        # Answers are recorded (a page's on the timeline and in the war room) in order, off the lanes: a lane waits
+        # on its pager or receiver only, never on Slack.
+        self._telling = ThreadPoolExecutor(1, thread_name_prefix="firehouse-answers")
         self._thread = threading.Thread(target=self._run, name="firehouse-deliveries", daemon=True)
         self._thread.start()
 
@@ -95,6 +99,8 @@ class Deliveries:
         if self._thread:
             self._thread.join(timeout=5)
         self._lanes.shutdown(wait=True, cancel_futures=True)
+        if self._telling:
+            self._telling.shutdown(wait=True)
 
     def wake(self) -> None:
         """Look for due deliveries now (off the caller's thread)."""
@@ -200,13 +206,19 @@ class Deliveries:
                 log.warning("delivery to %s for incident %s failed, retrying: %s", destination, row.incident_id,
                             answer.text)
         answered = Answered(destination, row.incident_id, row.body, answer, attempts, final=answer.ok or given_up)
+        if self._telling:
+            self._telling.submit(self._tell, answered)
+        else:
+            self._tell(answered)
+        return answer.ok
+
+    def _tell(self, answered: Answered) -> None:
         for each in self.on_answer:
             try:
                 each(answered)
             except Exception:  # recording a page's answer failed: the delivery itself is settled
-                log.warning("could not record the answer of %s for incident %s", destination, row.incident_id,
-                            exc_info=True)
-        return answer.ok
+                log.warning("could not record the answer of %s for incident %s", answered.destination,
+                            answered.incident_id, exc_info=True)
 
     def _due(self, rows: list[DeliveryRow]) -> bool:
         now = self.clock()
