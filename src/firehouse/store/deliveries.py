@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -28,25 +28,47 @@ class DeliveryStore:
                                                               col(DeliveryRow.given_up_at).is_(None))
                                      .order_by(col(DeliveryRow.id))))
 
-    def claim(self, row_id: int, *, now: datetime, until: datetime) -> bool:
-        """Take the delivery until `until` and count the attempt, unless another sender holds it, or it is done."""
+    def claim_many(self, row_ids: list[int], *, now: datetime, until: datetime) -> set[int]:
+        """Take these deliveries until `until` and count the attempt, each unless another sender holds it or it is
+        settled, in one statement; returns the ids taken."""
+        if not row_ids:
+            return set()
         with Session(self._engine) as session:
-            claimed = session.execute(
+            taken = session.execute(
                 update(DeliveryRow)
-                .where(col(DeliveryRow.id) == row_id, col(DeliveryRow.done_at).is_(None),
+                .where(col(DeliveryRow.id).in_(row_ids), col(DeliveryRow.done_at).is_(None),
                        col(DeliveryRow.given_up_at).is_(None),
                        or_(col(DeliveryRow.claimed_until).is_(None), col(DeliveryRow.claimed_until) < now))
                 .values(claimed_until=until, attempts=DeliveryRow.attempts + 1)
-            ).rowcount
+                .returning(DeliveryRow.id)
+            ).scalars().all()
             session.commit()
-        return claimed == 1
+        return set(taken)
 
-    def settle(self, row_id: int, *, said: str, done_at: datetime | None = None, next_at: datetime | None = None,
+    def release(self, row_ids: list[int]) -> None:
+        """Give up claims taken and not tried (an earlier delivery of their incident failed): not an attempt."""
+        if not row_ids:
+            return
+        with Session(self._engine) as session:
+            session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(row_ids))
+                            .values(claimed_until=None, attempts=DeliveryRow.attempts - 1))
+            session.commit()
+
+    def done_many(self, taken: list[tuple[int, str]], *, at: datetime) -> None:
+        """Write down deliveries taken, each with what the other side said, in one statement."""
+        table = DeliveryRow.__table__
+        with Session(self._engine) as session:
+            session.connection().execute(
+                table.update().where(table.c.id == bindparam("row_id")).values(
+                    done_at=at, said=bindparam("answer"), claimed_until=None),
+                [{"row_id": row_id, "answer": said[:MAX_SAID]} for row_id, said in taken])
+            session.commit()
+
+    def settle(self, row_id: int, *, said: str, next_at: datetime | None = None,
                given_up_at: datetime | None = None) -> None:
-        """Record the answer: done, to be tried again at `next_at`, or given up; the claim is freed."""
+        """Record a failure: tried again at `next_at`, or given up; the claim is freed."""
         values: dict = {"said": said[:MAX_SAID], "claimed_until": None}
-        values.update({k: v for k, v in (("done_at", done_at), ("next_at", next_at), ("given_up_at", given_up_at))
-                       if v is not None})
+        values.update({k: v for k, v in (("next_at", next_at), ("given_up_at", given_up_at)) if v is not None})
         with Session(self._engine) as session:
             session.execute(update(DeliveryRow).where(col(DeliveryRow.id) == row_id).values(**values))
             session.commit()

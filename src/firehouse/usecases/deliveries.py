@@ -34,6 +34,7 @@ GIVE_UP = timedelta(days=1)  # a delivery still failing a day after it was owed 
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(minutes=10)
 CLAIM = timedelta(minutes=2)  # longer than one send with its timeout can take
+WRITE_EVERY = 50  # deliveries taken, written down together: a crash sends at most these again (same ids)
 
 
 @dataclass(frozen=True)
@@ -150,23 +151,42 @@ class Deliveries:
 
     def _send_lane(self, destination: str, rows: list[DeliveryRow]) -> int:
         """Send one destination's due deliveries in order; an incident whose delivery is not sent (not due, held
-        elsewhere, or failing) sends nothing after it. Returns how many were sent."""
+        elsewhere, or failing) sends nothing after it. What may go is claimed in one statement and what was taken
+        written down in batches, so a delivery costs its request and little of the store's time. Returns how many
+        were sent."""
+        now = self.clock()
+        ready: list[DeliveryRow] = []
+        waiting: set[int] = set()
+        for row in rows:  # each incident's rows in order, up to the first that must wait
+            if row.incident_id in waiting or as_utc(row.next_at) > now or (
+                    row.claimed_until and as_utc(row.claimed_until) >= now):
+                waiting.add(row.incident_id)
+            else:
+                ready.append(row)
+        claimed = self.store.claim_many([row.id for row in ready], now=now, until=now + CLAIM)
+        notifications = self.store.notifications([row.body["notification"] for row in ready
+                                                  if row.id in claimed and "notification" in row.body])
         blocked: set[int] = set()
+        taken: list[tuple[DeliveryRow, PartnerAnswer]] = []
+        untried: list[int] = []
         sent = 0
-        notifications = self.store.notifications([row.body["notification"] for row in rows
-                                                  if "notification" in row.body])
-        for row in rows:
-            if row.incident_id in blocked:
-                continue
-            now = self.clock()
-            if as_utc(row.next_at) > now or not self.store.claim(row.id, now=now, until=now + CLAIM):
+        for row in ready:
+            if row.incident_id in blocked or row.id not in claimed:
                 blocked.add(row.incident_id)
+                untried += [row.id] if row.id in claimed else []
                 continue
             answer = self._send(destination, row, notifications)
-            if not self._settle(destination, row, answer):
-                blocked.add(row.incident_id)
-            else:
+            if answer.ok:
                 sent += 1
+                taken.append((row, answer))
+                if len(taken) >= WRITE_EVERY:
+                    self._taken(destination, taken)
+                    taken = []
+            else:
+                self._failed(destination, row, answer)
+                blocked.add(row.incident_id)
+        self._taken(destination, taken)
+        self.store.release(untried)
         return sent
 
     def _send(self, destination: str, row: DeliveryRow, notifications: Mapping[str, Published]) -> PartnerAnswer:
@@ -189,14 +209,20 @@ class Deliveries:
             log.warning("delivery %s to %s raised", row.id, destination, exc_info=True)
             return PartnerAnswer(False, f"could not send ({err.__class__.__name__})", retry=True)
 
-    def _settle(self, destination: str, row: DeliveryRow, answer: PartnerAnswer) -> bool:
-        """Record the answer; whether it was taken."""
+    def _taken(self, destination: str, taken: list[tuple[DeliveryRow, PartnerAnswer]]) -> None:
+        """Write down what was taken, in one statement, then tell whoever listens."""
+        if not taken:
+            return
+        self.store.done_many([(row.id, answer.text) for row, answer in taken], at=self.clock())
+        for row, answer in taken:
+            self._told(Answered(destination, row.incident_id, row.body, answer, row.attempts + 1, final=True))
+
+    def _failed(self, destination: str, row: DeliveryRow, answer: PartnerAnswer) -> None:
+        """Record a failure: tried again after its backoff, or given up (refused for good, or failing for a day)."""
         now = self.clock()
         attempts = row.attempts + 1
-        given_up = not answer.ok and (not answer.retry or now - as_utc(row.created_at) >= GIVE_UP)
-        if answer.ok:
-            self.store.settle(row.id, said=answer.text, done_at=now)
-        elif given_up:
+        given_up = not answer.retry or now - as_utc(row.created_at) >= GIVE_UP
+        if given_up:
             self.store.settle(row.id, said=answer.text, given_up_at=now)
             log.error("gave up delivering to %s for incident %s after %d attempts: %s", destination, row.incident_id,
                       attempts, answer.text)
@@ -205,12 +231,13 @@ class Deliveries:
             if attempts == 1:
                 log.warning("delivery to %s for incident %s failed, retrying: %s", destination, row.incident_id,
                             answer.text)
-        answered = Answered(destination, row.incident_id, row.body, answer, attempts, final=answer.ok or given_up)
+        self._told(Answered(destination, row.incident_id, row.body, answer, attempts, final=given_up))
+
+    def _told(self, answered: Answered) -> None:
         if self._telling:
             self._telling.submit(self._tell, answered)
         else:
             self._tell(answered)
-        return answer.ok
 
     def _tell(self, answered: Answered) -> None:
         for each in self.on_answer:

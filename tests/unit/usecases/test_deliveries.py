@@ -349,8 +349,8 @@ def test_a_delivery_another_sender_holds_is_not_sent_twice_and_its_incident_wait
     incident = wired.declare()
     wired.severity(incident, Severity.SEV3)
     first, _ = wired.rows("events:tracker")
-    assert wired.store.claim(first.id, now=clock(), until=clock() + 2 * MINUTE)  # another replica took it
-    assert not wired.store.claim(first.id, now=clock(), until=clock() + 2 * MINUTE)
+    assert wired.store.claim_many([first.id], now=clock(), until=clock() + 2 * MINUTE) == {first.id}  # another
+    assert wired.store.claim_many([first.id], now=clock(), until=clock() + 2 * MINUTE) == set()  # replica took it
     wired.drain()
     assert wired.got("tracker") == [] and wired.got("warehouse") == ["incident.declared", "incident.severity_changed"]
     clock.advance(2 * MINUTE + SECOND)  # that replica died: its claim ran out
