@@ -63,6 +63,7 @@ def test_the_investigation_an_alert_opens_watches_the_alerts_own_expression(fake
                      generator_url=f"{prometheus.url}/graph?g0.expr={quote(expression)}&g0.tab=1")
     channel = fake.wait_for(lambda: [c for c, room in fake.channels.items() if "refund-agent-flags" in room.name])
     room = Room(fake, bot, channel[0])
+    fake.wait_for(lambda: BOB in fake.channels[channel[0]].members)  # the briefing invited the captain
 
     lines = fake.wait_for(lambda: [line for line in room.timeline(user=BOB) if "*signals*" in line])
     assert lines[0].endswith("Watching RefundFraudHigh (`alert-refundfraudhigh`) (the alert's own signal)")

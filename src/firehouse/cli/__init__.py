@@ -97,9 +97,10 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load_settings(os.environ, cwd=Path.cwd())
     webhooks = any(p.webhook_secret for p in settings.pagers.values())
     if (settings.alerts.enabled or webhooks) and settings.socket_mode and args.alerts_port is None:
-        raise ConfigError(("FIREHOUSE_ALERT_TOKEN is set" if settings.alerts.enabled else "a pager takes PagerDuty's"
-                           " webhooks") + " in Socket Mode, so the intake needs a port of its own: --alerts-port or"
-                          " FIREHOUSE_ALERTS_PORT")
+        what = ("FIREHOUSE_ALERT_TOKEN is set in Socket Mode, so alert intake needs a port of its own"
+                if settings.alerts.enabled else
+                "a pager takes PagerDuty's webhooks in Socket Mode, so they need a port of their own")
+        raise ConfigError(f"{what}: --alerts-port or FIREHOUSE_ALERTS_PORT")
     firehouse = bootstrap(settings)
     # SIGTERM (a deploy, `docker stop`) and Ctrl-C stop serving and drain: in-flight work finishes, the
     # outbox settles, the lead is given up, and the process exits 0.
