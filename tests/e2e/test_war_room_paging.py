@@ -9,13 +9,14 @@ import hashlib
 import hmac
 import json
 import sqlite3
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from alertmanagerserver import AlertmanagerUnavailable, alertmanager_server, skip_or_fail
-from botprocess import BotProcess
+from botprocess import BotProcess, firehouse_command
 from pagerdutyserver import PagerDutyServer
 from unit.integrations.test_receivers import Receiver
 from warroom import ALICE, Room, in_room
@@ -275,3 +276,13 @@ def test_a_page_owed_when_the_process_is_killed_goes_out_after_the_restart_under
     assert len({r.event["dedup_key"] for r in sent}) == 1
     assert [r.status for r in sent].count(202) >= 1 and sent[0].status == 503
     assert all(r.problems == () for r in sent)
+
+
+def test_socket_mode_taking_pagerdutys_webhooks_without_an_intake_port_stops_start_up_with_one_line(fake, config,
+                                                                                                      tmp_path):
+    process = BotProcess(fake=fake, workdir=tmp_path, config=config, env={**ENV, "SLACK_APP_TOKEN": fake.app_token})
+    result = subprocess.run([*firehouse_command(), "serve", "--host", "127.0.0.1"], cwd=tmp_path,
+                            env=process.environment(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == ("firehouse: a pager takes PagerDuty's webhooks in Socket Mode, so they"
+                                              " need a port of their own: --alerts-port or FIREHOUSE_ALERTS_PORT")
