@@ -135,7 +135,8 @@ class Paging:
                                  outcome="failed" if outcome == "given_up" else outcome, said=answered.answer.text)]
 
         try:
-            change(self.ctx, by_id(answered.incident_id), by=FIREHOUSE, needs=None, decide=decide)
+            # tell=False: an answer changes no cadence and no follow-up, so nothing that follows saves needs it
+            change(self.ctx, by_id(answered.incident_id), by=FIREHOUSE, needs=None, decide=decide, tell=False)
         except Missing:
             pass  # the incident is gone (a test's database reset): nothing to record it on
 
