@@ -8,7 +8,8 @@ from pathlib import Path
 
 from firehouse.config import load_settings
 from firehouse.domain.notifications import EVENT_TYPES, Published
-from firehouse.integrations.receivers import encoded, envelope, signed_headers
+from firehouse.integrations.http import signed_headers
+from firehouse.integrations.receivers import encoded, envelope
 from firehouse.ops.metrics import Metrics
 
 PAGE = (Path(__file__).resolve().parents[2] / "docs" / "paging.md").read_text()

@@ -8,12 +8,10 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import httpx
-from standardwebhooks import Webhook
 
 from firehouse.config.integrations import FirebreakSettings
+from firehouse.integrations.http import shown, signed_headers
 from firehouse.usecases.ports import ExecutorAnswer, FirebreakOrder
-
-SHOWN = 200  # characters of a partner's answer kept for people to read
 
 
 class HttpExecutors:
@@ -43,7 +41,7 @@ def unleash(client: httpx.Client, settings: FirebreakSettings, order: FirebreakO
     flag = f"`{settings.feature}` {state} in {settings.environment}"
     if response.is_success:
         return ExecutorAnswer(True, f"Unleash turned {flag} (HTTP {response.status_code})")
-    return ExecutorAnswer(False, f"Unleash refused to turn {flag}: HTTP {response.status_code} {_shown(response)}")
+    return ExecutorAnswer(False, f"Unleash refused to turn {flag}: HTTP {response.status_code} {shown(response.text)}")
 
 
 def webhook(client: httpx.Client, settings: FirebreakSettings, order: FirebreakOrder) -> ExecutorAnswer:
@@ -57,17 +55,7 @@ def webhook(client: httpx.Client, settings: FirebreakSettings, order: FirebreakO
         "by": order.by,
         "note": order.note,
     }, separators=(",", ":"))
-    now = datetime.now(UTC)
-    signature = Webhook(settings.secret).sign(order.idempotency_key, now, body)
     response = client.post(settings.url, content=body, headers={
-        "content-type": "application/json", "webhook-id": order.idempotency_key,
-        "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature,
-    })
-    if response.is_success:
-        return ExecutorAnswer(True, f"HTTP {response.status_code} {_shown(response)}".strip())
-    return ExecutorAnswer(False, f"HTTP {response.status_code} {_shown(response)}".strip())
-
-
-def _shown(response: httpx.Response) -> str:
-    text = " ".join(response.text.split())
-    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
+        "content-type": "application/json",
+        **signed_headers(settings.secret, msg_id=order.idempotency_key, body=body.encode(), at=datetime.now(UTC))})
+    return ExecutorAnswer(response.is_success, f"HTTP {response.status_code} {shown(response.text)}".strip())

@@ -15,13 +15,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
 from firehouse.config.paging import PagerSettings
 from firehouse.domain.pages import PageRequest
-from firehouse.integrations.receivers import rfc3339, shown, signed_headers
+from firehouse.integrations.http import Pooled, rfc3339, shown, signed_headers
 from firehouse.usecases.ports import PartnerAnswer
 
 # How long Alertmanager keeps a triggered alert firing without hearing of it again. The caller re-sends an open
@@ -43,13 +43,9 @@ class Post:
     accepted: Callable[[httpx.Response], str]
 
 
-class HttpPagers:
-    """Sends each page by its pager's kind; `check` is `firehouse doctor`'s harmless look at a pager."""
-
-    def __init__(self, *, transport: httpx.BaseTransport | None = None) -> None:
-        # One pooled client: making one costs a TLS context (a fifth of a second), and Alertmanager hears from
-        # every open incident every minute. `transport` is a test seam, as httpx intends; nothing connects yet.
-        self.client = httpx.Client(transport=transport)
+class HttpPagers(Pooled):
+    """Sends each page by its pager's kind (Alertmanager hears from every open incident every minute, over the
+    one pooled client); `check` is `firehouse doctor`'s harmless look at a pager."""
 
     def send(self, pager: PagerSettings, request: PageRequest) -> PartnerAnswer:
         name = NAMES[pager.kind]
@@ -88,15 +84,6 @@ class HttpPagers:
         if pager.kind == "alertmanager" and not response.is_success:
             return shown(f"Alertmanager answered {response.status_code} at {url}: {said(response)}")
         return None
-
-    def close(self) -> None:
-        self.client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def pagerduty(pager: PagerSettings, request: PageRequest, now: datetime) -> Post:

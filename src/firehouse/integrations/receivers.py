@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any
 
 import httpx
-from standardwebhooks import Webhook
 
 from firehouse.config.paging import Subscription
 from firehouse.domain.notifications import Published, redacted
+from firehouse.integrations.http import Pooled, rfc3339, shown, signed_headers
 from firehouse.usecases.ports import PartnerAnswer
 
 CONTENT_TYPE = "application/cloudevents+json"  # CloudEvents' structured mode: the whole event is the body
-SHOWN = 200  # characters of a partner's answer kept for people to read
 
 
-class HttpReceivers:
+class HttpReceivers(Pooled):
     """Delivers notifications to subscriptions over one pooled HTTP client: a thousand events to the same
     receiver reuse its connections, and no delivery pays for a new client's TLS context."""
-
-    def __init__(self, *, transport: httpx.BaseTransport | None = None) -> None:
-        self.client = httpx.Client(transport=transport)  # a test seam, as httpx intends; nothing connects yet
 
     def send(self, subscription: Subscription, published: Published) -> PartnerAnswer:
         event = envelope(published, subscription)
@@ -48,15 +44,6 @@ class HttpReceivers:
         # and a retry is harmless because the receiver drops an id it has seen.
         return PartnerAnswer(False, shown(f"{subscription.name} answered {response.status_code} {response.text}"),
                              retry=True)
-
-    def close(self) -> None:
-        self.client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def envelope(published: Published, subscription: Subscription) -> dict[str, Any]:
@@ -81,20 +68,3 @@ def envelope(published: Published, subscription: Subscription) -> dict[str, Any]
 def encoded(event: dict[str, Any]) -> bytes:
     """The body as sent and signed: compact, ASCII-only JSON, so its bytes do not depend on an encoder's choice."""
     return json.dumps(event, separators=(",", ":")).encode("ascii")
-
-
-def signed_headers(secret: str, *, msg_id: str, body: bytes, at: datetime) -> dict[str, str]:
-    """Standard Webhooks' three headers for `body`: the id a receiver deduplicates by, the moment, the signature."""
-    return {"webhook-id": msg_id, "webhook-timestamp": str(int(at.timestamp())),
-            "webhook-signature": Webhook(secret).sign(msg_id, at, body)}
-
-
-def rfc3339(moment: datetime) -> str:
-    """UTC with a Z, as CloudEvents' `time` and most receivers' parsers expect."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def shown(text: str, limit: int = SHOWN) -> str:
-    """One line of at most `limit` characters: a partner's answer as people read it."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
