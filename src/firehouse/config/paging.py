@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -92,13 +92,8 @@ def pagers(table: Any, *, secrets: Mapping[str, str] | None, duration: Any) -> d
 
 def routing(rules: Any, *, pagers: Mapping[str, PagerSettings], catalog: Catalog) -> tuple[Rule, ...]:
     """`[[routing]]`: each rule checked against the pagers, classes and causes it names."""
-    if not isinstance(rules, list):
-        raise ValueError("routing must be a list of tables: [[routing]]")
     found: list[Rule] = []
-    for number, spec in enumerate(rules, start=1):
-        where = f"routing[{number}]"
-        spec = shape.table(spec, where)
-        shape.no_unknown(spec, ROUTING_KEYS, where=f"{where}.")
+    for number, where, spec in listed(rules, "routing", ROUTING_KEYS):
         name = text_of(spec.get("name", f"rule {number}"), f"{where}.name")
         if any(rule.name == name for rule in found):
             raise ValueError(f"{where}.name {name!r} is already another rule's")
@@ -129,13 +124,8 @@ def routing(rules: Any, *, pagers: Mapping[str, PagerSettings], catalog: Catalog
 
 def events(subscriptions: Any, *, secrets: Mapping[str, str] | None, duration: Any) -> tuple[Subscription, ...]:
     """`[[events]]`: each subscription's receiver, secret and the event types it wants."""
-    if not isinstance(subscriptions, list):
-        raise ValueError("events must be a list of tables: [[events]]")
     found: list[Subscription] = []
-    for number, spec in enumerate(subscriptions, start=1):
-        where = f"events[{number}]"
-        spec = shape.table(spec, where)
-        shape.no_unknown(spec, EVENTS_KEYS, where=f"{where}.")
+    for _, where, spec in listed(subscriptions, "events", EVENTS_KEYS):
         for key in ("name", "url", "secret_env"):
             if key not in spec:
                 raise ValueError(f"{where} lacks {key} (a subscription needs name, url and secret_env)")
@@ -160,6 +150,17 @@ def events(subscriptions: Any, *, secrets: Mapping[str, str] | None, duration: A
             name=name, url=url_of(spec["url"], f"{where}.url"), secret=secret, types=types, private=private,
             timeout=duration(spec["timeout"], f"{where}.timeout") if "timeout" in spec else DEFAULT_TIMEOUT))
     return tuple(found)
+
+
+def listed(tables: Any, section: str, keys: tuple[str, ...]) -> Iterator[tuple[int, str, dict]]:
+    """Each `[[section]]` table: its place in the file (from 1), where it stands (`section[N]`) and its keys."""
+    if not isinstance(tables, list):
+        raise ValueError(f"{section} must be a list of tables: [[{section}]]")
+    for number, spec in enumerate(tables, start=1):
+        where = f"{section}[{number}]"
+        spec = shape.table(spec, where)
+        shape.no_unknown(spec, keys, where=f"{where}.")
+        yield number, where, spec
 
 
 def _names(value: Any, key: str, *, empty: bool = False) -> tuple[str, ...]:
