@@ -21,9 +21,8 @@ from firehouse.bolt.work import Background
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
 from firehouse.errors import ConfigError
-from firehouse.intake import AlertWorker, alerts_app
+from firehouse.intake import AlertWorker, alerts_app, pagerduty_app
 from firehouse.intake.app import WSGIApp
-from firehouse.intake.pagerduty import pagerduty_app
 from firehouse.integrations.executors import HttpExecutors
 from firehouse.integrations.metrics import PrometheusSources
 from firehouse.integrations.pagers import HttpPagers
