@@ -66,7 +66,9 @@ def replay(receivers: Receivers, subscription: Subscription, kept: Sequence[Publ
 def _replay(args: argparse.Namespace) -> int:
     from firehouse.integrations.receivers import HttpReceivers
     from firehouse.store import UnitOfWork
+    from firehouse.store.deliveries import DeliveryStore
     from firehouse.store.paging import notifications_since
+    from firehouse.usecases.deliveries import privately
 
     try:
         since = parse_moment(args.since, now=datetime.now(UTC))
@@ -85,6 +87,8 @@ def _replay(args: argparse.Namespace) -> int:
     try:
         with UnitOfWork(engine) as uow:
             kept = notifications_since(uow.session, since)
+        private = DeliveryStore(engine).private_incidents({p.incident_id for p in kept})  # as they stand now
+        kept = [privately(p) if p.incident_id in private else p for p in kept]
     finally:
         engine.dispose()
     if not kept:

@@ -24,6 +24,7 @@ from firehouse.logs import bound
 from firehouse.scheduler.leadership import Leadership
 from firehouse.scheduler.upkeep import (
     Chore,
+    deliveries_prune,
     deliveries_sweep,
     follow_up_reminders,
     outbox_prune,
@@ -83,7 +84,8 @@ class StatusBoard:
 
     def page(self, paging: Paging) -> None:
         """Retry pages and events that failed, and keep held Alertmanager pages alive, as the leader."""
-        self.chores += [deliveries_sweep(paging.deliveries), pages_refresh(paging)]
+        self.chores += [deliveries_sweep(paging.deliveries), deliveries_prune(paging.deliveries, self.settings),
+                        pages_refresh(paging)]
 
     # --- start-up and leading --------------------------------------------------------------------
 

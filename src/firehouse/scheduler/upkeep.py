@@ -79,6 +79,12 @@ def deliveries_sweep(deliveries: Deliveries) -> Chore:
                  on_taking_lead=True)
 
 
+def deliveries_prune(deliveries: Deliveries, settings: Settings) -> Chore:
+    """Delete pages and events settled longer ago than the outbox's retention."""
+    return Chore("deliveries prune", OUTBOX_PRUNE,
+                 lambda: _nothing_named(deliveries.prune(older_than=settings.outbox_retention)))
+
+
 def pages_refresh(paging: Paging) -> Chore:
     return Chore("pages refresh", PAGES_REFRESH, lambda: _nothing_named(paging.refresh()))
 

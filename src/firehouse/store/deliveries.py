@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import bindparam, delete, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from firehouse.domain.notifications import Published
 from firehouse.store.mapping import as_utc
 from firehouse.store.paging import published
-from firehouse.store.tables import DeliveryRow, NotificationRow
+from firehouse.store.tables import DeliveryRow, IncidentRow, NotificationRow
 
 MAX_SAID = 500
 
@@ -78,6 +78,22 @@ class DeliveryStore:
         with Session(self._engine) as session:
             rows = session.exec(select(NotificationRow).where(col(NotificationRow.id).in_(ids))) if ids else []
             return {row.id: published(row) for row in rows}
+
+    def private_incidents(self, ids: set[int]) -> set[int]:
+        """Which of these incidents are private now."""
+        if not ids:
+            return set()
+        with Session(self._engine) as session:
+            return set(session.exec(select(IncidentRow.id).where(col(IncidentRow.id).in_(ids),
+                                                                 col(IncidentRow.private).is_(True))))
+
+    def prune(self, *, before: datetime) -> int:
+        """Delete deliveries done or given up before `before`; returns how many. The notifications stay (replay)."""
+        with Session(self._engine) as session:
+            pruned = session.execute(delete(DeliveryRow).where(or_(
+                col(DeliveryRow.done_at) < before, col(DeliveryRow.given_up_at) < before))).rowcount
+            session.commit()
+        return pruned
 
     def oldest_undelivered(self, prefix: str) -> datetime | None:
         """When the oldest delivery to a destination starting with `prefix` that is still owed was recorded."""

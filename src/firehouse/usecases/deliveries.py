@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -34,7 +34,8 @@ GIVE_UP = timedelta(days=1)  # a delivery still failing a day after it was owed 
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(minutes=10)
 CLAIM = timedelta(minutes=2)  # longer than one send with its timeout can take
-WRITE_EVERY = 50  # deliveries taken, written down together: a crash sends at most these again (same ids)
+WRITE_EVERY = 50  # deliveries claimed and written down together: a crash sends at most these again (same ids)
+CLAIM_MARGIN = timedelta(seconds=30)  # what is left of a claim when its chunk stops sending (a send's timeout)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,10 @@ class Deliveries:
             started += 1
         return started
 
+    def prune(self, *, older_than: timedelta) -> int:
+        """Forget deliveries settled more than `older_than` ago (the notifications stay, for a replay)."""
+        return self.store.prune(before=self.clock() - older_than)
+
     def drain(self) -> None:
         """Send everything due now, in this thread, lane by lane: for tests and for a process about to stop."""
         for destination, rows in self._grouped().items():
@@ -151,9 +156,7 @@ class Deliveries:
 
     def _send_lane(self, destination: str, rows: list[DeliveryRow]) -> int:
         """Send one destination's due deliveries in order; an incident whose delivery is not sent (not due, held
-        elsewhere, or failing) sends nothing after it. What may go is claimed in one statement and what was taken
-        written down in batches, so a delivery costs its request and little of the store's time. Returns how many
-        were sent."""
+        elsewhere, or failing) sends nothing after it. Returns how many were sent."""
         now = self.clock()
         ready: list[DeliveryRow] = []
         waiting: set[int] = set()
@@ -163,31 +166,48 @@ class Deliveries:
                 waiting.add(row.incident_id)
             else:
                 ready.append(row)
-        claimed = self.store.claim_many([row.id for row in ready], now=now, until=now + CLAIM)
-        notifications = self.store.notifications([row.body["notification"] for row in ready
-                                                  if row.id in claimed and "notification" in row.body])
         blocked: set[int] = set()
+        sent = 0
+        for start in range(0, len(ready), WRITE_EVERY):
+            if self._stopping.is_set():
+                break
+            chunk = [row for row in ready[start:start + WRITE_EVERY] if row.incident_id not in blocked]
+            sent += self._send_chunk(destination, chunk, blocked)
+        return sent
+
+    def _send_chunk(self, destination: str, chunk: list[DeliveryRow], blocked: set[int]) -> int:
+        """Claim up to WRITE_EVERY deliveries in one statement, send them while the claim lasts, write down what was
+        taken in one statement, and give back the claims not tried: no claim runs out while its delivery is in
+        flight, so no other sender takes it. Incidents whose delivery was not sent join `blocked`."""
+        now = self.clock()
+        until = now + CLAIM
+        claimed = self.store.claim_many([row.id for row in chunk], now=now, until=until)
+        notifications = self._as_they_stand(chunk, claimed)
         taken: list[tuple[DeliveryRow, PartnerAnswer]] = []
         untried: list[int] = []
-        sent = 0
-        for row in ready:
-            if row.incident_id in blocked or row.id not in claimed:
+        for row in chunk:
+            if row.id not in claimed:
                 blocked.add(row.incident_id)
-                untried += [row.id] if row.id in claimed else []
-                continue
-            answer = self._send(destination, row, notifications)
-            if answer.ok:
-                sent += 1
+            elif row.incident_id in blocked or self._stopping.is_set() or self.clock() >= until - CLAIM_MARGIN:
+                blocked.add(row.incident_id)
+                untried.append(row.id)
+            elif (answer := self._send(destination, row, notifications)).ok:
                 taken.append((row, answer))
-                if len(taken) >= WRITE_EVERY:
-                    self._taken(destination, taken)
-                    taken = []
             else:
                 self._failed(destination, row, answer)
                 blocked.add(row.incident_id)
         self._taken(destination, taken)
         self.store.release(untried)
-        return sent
+        return len(taken)
+
+    def _as_they_stand(self, chunk: list[DeliveryRow], claimed: set[int]) -> dict[str, Published]:
+        """The notifications these deliveries carry, each marked private when its incident is private now: one
+        reclassified as `data` since keeps its title and texts from subscriptions not allowed them."""
+        rows = [row for row in chunk if row.id in claimed and "notification" in row.body]
+        found = self.store.notifications([row.body["notification"] for row in rows])
+        private = self.store.private_incidents({row.incident_id for row in rows})
+        return {key: privately(published) if published.incident_id in private else published
+                for key, published in found.items()}
 
     def _send(self, destination: str, row: DeliveryRow, notifications: Mapping[str, Published]) -> PartnerAnswer:
         kind, _, name = destination.partition(":")
@@ -256,6 +276,12 @@ class Deliveries:
         for row in self.store.pending():
             grouped.setdefault(row.destination, []).append(row)
         return grouped
+
+
+def privately(published: Published) -> Published:
+    """`published` as a private incident's: its subscriptions see its texts only when allowed them."""
+    incident = {**published.data.get("incident", {}), "private": True}
+    return replace(published, data={**published.data, "incident": incident})
 
 
 def backoff(attempts: int) -> timedelta:

@@ -420,3 +420,49 @@ def test_a_receiver_refusing_for_good_is_retried_all_the_same(wired, clock, answ
     wired.drain()
     assert wired.got("tracker") == ["incident.declared"]
     assert [a.outcome for a in answers if a.destination == "events:tracker"] == ["retrying", "sent"]
+
+
+# --- claims that never run out in flight, privacy as it stands, forgetting ------------------------------------
+
+
+class SlowReceivers(Receivers):
+    """Receivers each of whose sends takes `takes` on the test's clock."""
+
+    def __init__(self, clock, takes: timedelta) -> None:
+        super().__init__()
+        self.clock, self.takes = clock, takes
+
+    def send(self, subscription, published: Published) -> PartnerAnswer:
+        self.clock.advance(self.takes)
+        return super().send(subscription, published)
+
+
+def test_a_lane_stops_sending_before_its_claim_runs_out_and_gives_the_rest_back(wire, clock):
+    wired = wire(events=(TRACKER,))
+    incidents = [wired.declare() for _ in range(6)]  # one notification each, six incidents
+    wired.receivers = wired.paging.deliveries.receivers = SlowReceivers(clock, takes=40 * SECOND)
+    wired.drain()
+    rows = wired.rows("events:tracker")
+    sent = [row for row in rows if row.done_at is not None]
+    assert len(sent) == 3  # 40 s each: a fourth would end past the two-minute claim's last 30 s
+    assert all(row.claimed_until is None and row.attempts == 0 for row in rows if row.done_at is None)
+    wired.drain()
+    assert all(row.done_at is not None for row in wired.rows("events:tracker"))
+    assert [published.incident_id for _, published in wired.receivers.got] == [i.id for i in incidents]
+
+
+def test_an_incident_made_private_since_is_redacted_in_what_is_still_owed(wired, clock):
+    incident = wired.declare()  # output: not private when declared
+    wired.service.change_class(ChangeClass("data"), channel=incident.channel_id, by=ALICE)
+    wired.drain()
+    declared = next(p for name, p in wired.receivers.got if name == "warehouse" and p.type == "incident.declared")
+    assert declared.data["incident"]["private"] is True  # the receiver redacts it as it stands now
+
+
+def test_settled_deliveries_are_forgotten_after_the_retention_and_notifications_kept(wired, clock):
+    wired.declare()
+    wired.drain()
+    owed = len(wired.rows())
+    clock.advance(timedelta(days=31))
+    assert wired.deliveries.prune(older_than=timedelta(days=30)) == owed
+    assert wired.rows() == [] and len(wired.notifications()) == 1
