@@ -199,7 +199,9 @@ def test_routing_rules_read_in_the_files_order_with_default_names():
     assert rules == (
         Rule(name="legal", match={"class": ("data", "compliance")}, invite=("S0LEGAL", "U0COUNSEL"),
              announce=("C0LEGALINC",)),
-        Rule(name="rule 2", match={"severity": ("sev1",), "cause": ("model", "prompt")}, page=("ai-platform",)))
+        Rule(name="rule 2", match={"severity": ("sev1",), "cause": ("model", "prompt")}, page=("ai-platform",),
+             key=rules[1].key))
+    assert rules[1].key.startswith("rule:")
 
 
 def test_a_rule_without_match_matches_every_incident():
@@ -402,3 +404,19 @@ def test_doctor_names_every_unset_variable_once_and_reads_the_rest(tmp_path: Pat
                                                 ("pagers.ai-platform.webhook_secret_env", "PD_WEBHOOK"),
                                                 ("events[1].secret_env", "TRACKER_SECRET"))]
     assert set(settings.pagers) == {"ai-platform", "alerts", "hook"} and len(settings.routing) == 2
+
+
+def test_an_unnamed_rule_is_remembered_by_what_it_says_so_a_rule_put_above_it_changes_nothing():
+    before = parsed(PAGERS + ROUTING)["routing"]
+    inserted = PAGERS + ROUTING.replace("[[routing]]\nname", '[[routing]]\nmatch = { class = ["cost"] }\n'
+                                        'invite = ["U0FINANCE"]\n\n[[routing]]\nname', 1)
+    after = parsed(inserted)["routing"]
+    assert [r.name for r in after] == ["rule 1", "legal", "rule 3"]
+    assert after[2].remembered_as == before[1].remembered_as and after[2].name != before[1].name
+    assert after[1].remembered_as == "legal"
+    assert after[0].remembered_as != before[1].remembered_as
+
+
+def test_a_rule_name_is_at_most_sixty_characters():
+    assert refusal(PAGERS + ROUTING.replace('name = "legal"', f'name = "{"l" * 61}"')) == (
+        "routing[1].name is at most 60 characters")

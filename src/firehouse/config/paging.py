@@ -4,6 +4,8 @@ hear of every change. Secrets are named by environment variable, as for firebrea
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ PAGERDUTY_URL = "https://events.pagerduty.com"
 ROUTING_KEYS = ("name", "match", "invite", "announce", "page")
 EVENTS_KEYS = ("name", "url", "secret_env", "types", "private", "timeout")
 DEFAULT_TIMEOUT = timedelta(seconds=10)
+MAX_RULE_NAME = 60  # as the incident remembers it
 _PERSON_OR_GROUP = re.compile(r"^[UWS][A-Z0-9]{6,}$")
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{6,}$")
 _TYPE_PATTERN = re.compile(r"^[a-z_*]+(\.[a-z_*]+)?$")
@@ -95,6 +98,8 @@ def routing(rules: Any, *, pagers: Mapping[str, PagerSettings], catalog: Catalog
     found: list[Rule] = []
     for number, where, spec in listed(rules, "routing", ROUTING_KEYS):
         name = text_of(spec.get("name", f"rule {number}"), f"{where}.name")
+        if len(name) > MAX_RULE_NAME:
+            raise ValueError(f"{where}.name is at most {MAX_RULE_NAME} characters")
         if any(rule.name == name for rule in found):
             raise ValueError(f"{where}.name {name!r} is already another rule's")
         match = shape.table(spec.get("match", {}), f"{where}.match")
@@ -106,7 +111,7 @@ def routing(rules: Any, *, pagers: Mapping[str, PagerSettings], catalog: Catalog
             unknown = [value for value in wanted[key] if value not in known[key]]
             if unknown:
                 raise ValueError(f"{where}.match.{key}: {unknown[0]!r} is not one of {', '.join(known[key])}")
-        rule = Rule(name=name, match=wanted,
+        rule = Rule(name=name, match=wanted, key="" if "name" in spec else _content_key(spec),
                     invite=_ids(spec.get("invite", []), _PERSON_OR_GROUP, f"{where}.invite",
                                 "a user id (U…) or user group id (S…)"),
                     announce=_ids(spec.get("announce", []), _CHANNEL, f"{where}.announce",
@@ -161,6 +166,12 @@ def listed(tables: Any, section: str, keys: tuple[str, ...]) -> Iterator[tuple[i
         spec = shape.table(spec, where)
         shape.no_unknown(spec, keys, where=f"{where}.")
         yield number, where, spec
+
+
+def _content_key(spec: dict) -> str:
+    """An unnamed rule's key: what it matches and does, hashed (a rule that changes is a new rule)."""
+    said = json.dumps({key: spec.get(key) for key in ("match", "invite", "announce", "page")}, sort_keys=True)
+    return "rule:" + hashlib.sha256(said.encode()).hexdigest()[:16]
 
 
 def _names(value: Any, key: str, *, empty: bool = False) -> tuple[str, ...]:

@@ -24,6 +24,12 @@ class Rule:
     invite: tuple[str, ...] = ()  # people (U…, W…) and user groups (S…)
     announce: tuple[str, ...] = ()  # channel ids
     page: tuple[str, ...] = ()  # names of [pagers.<name>]
+    key: str = ""  # what an incident remembers it by: its own name, or (unnamed) what it says, so that a rule put
+    # above it in the file, which renumbers it, neither applies it again nor passes for it
+
+    @property
+    def remembered_as(self) -> str:
+        return self.key or self.name
 
     def matches(self, incident: Incident) -> bool:
         """Every key the rule names matches the incident (a rule naming none matches every incident)."""
@@ -38,7 +44,7 @@ class Rule:
 
 def due(rules: Sequence[Rule], incident: Incident, applied: Collection[str]) -> list[Rule]:
     """The rules that match the incident now and have not been applied to it yet, in the file's order."""
-    return [rule for rule in rules if rule.name not in applied and rule.matches(incident)]
+    return [rule for rule in rules if rule.remembered_as not in applied and rule.matches(incident)]
 
 
 @dataclass(frozen=True)

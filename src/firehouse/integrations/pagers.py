@@ -138,12 +138,12 @@ def alertmanager(pager: PagerSettings, request: PageRequest, now: datetime) -> P
         annotations["war_room"] = request.link
     if request.message:
         annotations["message"] = request.message
-    ends = request.at + ALERTMANAGER_HOLD if request.action == "trigger" else request.at
+    ends = request.at if request.action == "resolve" else request.at + ALERTMANAGER_HOLD  # a trigger, or its renewal
     alert: dict[str, Any] = {"labels": labels, "annotations": annotations, "startsAt": rfc3339(request.started_at),
                              "endsAt": rfc3339(ends)}
     if request.link:
         alert["generatorURL"] = request.link
-    verb = "took the alert" if request.action == "trigger" else "ended the alert"
+    verb = "ended the alert" if request.action == "resolve" else "took the alert"
     return Post(f"{pager.url}/api/v2/alerts", _json([alert]), {"content-type": "application/json"},
                 lambda response: f"Alertmanager {verb}")
 

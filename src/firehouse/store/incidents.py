@@ -81,6 +81,10 @@ class IncidentRepository:
                                   .order_by(col(TimelineEntryRow.at), col(TimelineEntryRow.id)))
         return [ENTRY.load(row) for row in rows]
 
+    def delivered_before(self, event_id: str) -> bool:
+        """Whether this event id was remembered already (read only)."""
+        return self._session.get(ProcessedEvent, event_id) is not None
+
     def first_delivery(self, event_id: str, *, at: datetime) -> bool:
         """Remember a Slack event id; False when it was seen before (a retry)."""
         try:

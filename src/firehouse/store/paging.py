@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from firehouse.domain.notifications import Published
@@ -54,6 +55,21 @@ class PagingRepository:
         """Keep a notification, for delivery now and replay later."""
         self._session.add(NotificationRow(id=published.id, incident_id=published.incident_id, type=published.type,
                                           at=published.at, data=published.data, drill=published.drill))
+
+    def owed(self, incident_id: int, destination: str) -> list[tuple[int, dict]]:
+        """What is still owed to `destination` for the incident and nobody is sending now: (id, body), oldest first."""
+        query = select(DeliveryRow).where(
+            DeliveryRow.incident_id == incident_id, DeliveryRow.destination == destination,
+            col(DeliveryRow.done_at).is_(None), col(DeliveryRow.given_up_at).is_(None),
+            col(DeliveryRow.claimed_until).is_(None))
+        return [(row.id, dict(row.body)) for row in self._session.exec(query.order_by(col(DeliveryRow.id)))]
+
+    def cancel(self, delivery_ids: list[int], *, at: datetime, said: str) -> None:
+        """Give up deliveries no longer wanted (a trigger the incident's resolution overtook), unless being sent."""
+        if delivery_ids:
+            self._session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(delivery_ids),
+                                                            col(DeliveryRow.claimed_until).is_(None))
+                                  .values(given_up_at=at, said=said))
 
     def owe(self, *, incident_id: int, destination: str, body: dict, at: datetime) -> None:
         """Owe `destination` (pager:<name>, events:<name>) what `body` says, due now."""

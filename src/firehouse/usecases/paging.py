@@ -33,11 +33,15 @@ from firehouse.errors import DomainError, InvalidChange, Missing
 from firehouse.store import UnitOfWork
 from firehouse.usecases.deliveries import PAGER, Answered, Deliveries, owe_notification, owe_page
 from firehouse.usecases.incidents import IncidentService
-from firehouse.usecases.pipeline import Outcome, Target, by_id, change, war_room, write
+from firehouse.usecases.pipeline import Decision, Outcome, Target, by_id, change, war_room, write
 
 ROUTED_BY = (IncidentDeclared, SeverityChanged, ClassChanged, CauseChanged)
 PAGER_STATES = {"acknowledged": PageState.ACKNOWLEDGED, "resolved": PageState.RESOLVED,
                 "triggered": PageState.TRIGGERED}
+
+
+class Repeated(Exception):
+    """A webhook delivered before: what it changes is rolled back."""
 
 
 class Paging:
@@ -91,30 +95,39 @@ class Paging:
             page = uow.paging.page_by_key(incident_key)
         if page is None:
             return "unknown"
-        if not write(self.ctx, lambda uow: uow.incidents.first_delivery(f"pager:{event_id}", at=self.clock())):
-            return "duplicate"
 
-        def decide(uow: UnitOfWork, target: Target[None]) -> list[Event]:
+        def decide(uow: UnitOfWork, target: Target[None]) -> Decision[str]:
+            if uow.incidents.delivered_before(f"pager:{event_id}"):
+                raise Repeated
             found = uow.paging.page_by_key(incident_key)
             new = PAGER_STATES[state]
-            if found is None or found.state in (new, PageState.RESOLVED, PageState.FAILED, PageState.SHOWN):
-                return []  # nothing new, or late: a resolved page stays resolved until the incident reopens
+            if found is None or found.state in (new, PageState.RESOLVED, PageState.FAILED, PageState.SHOWN) or (
+                    at < found.paged_at):
+                # nothing new; or late: a resolved page stays resolved until the incident reopens, and what
+                # happened before the page was last triggered is about the alert before it
+                return Decision([], made="ignored")
             found.state = new
             if new is PageState.ACKNOWLEDGED:
                 found.acknowledged_by, found.acknowledged_at = who, at
             elif new is PageState.RESOLVED:
                 found.resolved_at = at
             uow.paging.save_page(found)
-            return [PageAcknowledged(at=self.clock(), by=FIREHOUSE, pager=found.pager, state=state, who=who,
-                                     moment=at)]
+            # The webhook's id is remembered in the same transaction as what it changed (after it: SQLite's
+            # savepoint must sit inside a transaction the change began), so a failure leaves both for a retry.
+            if not uow.incidents.first_delivery(f"pager:{event_id}", at=self.clock()):
+                raise Repeated
+            return Decision([PageAcknowledged(at=self.clock(), by=FIREHOUSE, pager=found.pager, state=state, who=who,
+                                              moment=at)], made="recorded")
 
-        outcome = change(self.ctx, by_id(page.incident_id), by=FIREHOUSE, needs=None, decide=decide)
-        return "recorded" if outcome.events else "ignored"
+        try:
+            return change(self.ctx, by_id(page.incident_id), by=FIREHOUSE, needs=None, decide=decide).made or "ignored"
+        except Repeated:
+            return "duplicate"  # and what it would have changed is rolled back with it
 
     def _answered(self, answered: Answered) -> None:
         """A pager's answer to a trigger or a resolve, on the page and (when it matters to people) the timeline:
         taken, refused, given up, or failing the first time (said once; the retries are quiet)."""
-        if not answered.destination.startswith(PAGER) or answered.body.get("action") == "change":
+        if not answered.destination.startswith(PAGER) or answered.body.get("action") in ("change", "renew"):
             return
         request = PageRequest.from_json(answered.body)
         outcome = answered.outcome
@@ -123,8 +136,8 @@ class Paging:
 
         def decide(uow: UnitOfWork, target: Target[None]) -> list[Event]:
             page = uow.paging.page_by_key(request.dedup_key)
-            if page is None:
-                return []
+            if page is None or page.paged_at != request.started_at:
+                return []  # an answer about the page before it was paged again (the incident reopened)
             page.said = answered.answer.text
             # A resolve's answer changes no state: the page was resolved when the resolve was owed, and may have
             # been paged again since (the incident reopened before the pager took the resolve).
@@ -141,16 +154,29 @@ class Paging:
             pass  # the incident is gone (a test's database reset): nothing to record it on
 
     def refresh(self) -> int:
-        """Send each held Alertmanager page again: Alertmanager ends an alert nobody re-sends, so an open
-        incident's page is renewed every minute until the incident resolves. Returns how many were sent."""
+        """Renew each held Alertmanager page of an open incident: Alertmanager ends an alert nobody sends again,
+        so the leader renews them every minute, through the deliveries (in order with the page's resolve, and
+        never in the leader's way when Alertmanager is down). Returns how many were owed."""
         alertmanagers = [p.name for p in self.settings.pagers.values() if p.kind == "alertmanager"]
         if not alertmanagers:
             return 0
-        with self.ctx.unit_of_work() as uow:
-            held = [(page, uow.incidents.get(page.incident_id)) for page in uow.paging.held(alertmanagers)]
-        requests = [self._request(incident, page, "trigger") for page, incident in held
-                    if incident and incident.status not in (Status.RESOLVED, Status.CLOSED)]
-        return sum(self.deliveries.pagers.send(self.settings.pagers[r.pager], r).ok for r in requests)
+
+        def renew(uow: UnitOfWork) -> int:
+            owed = 0
+            for page in uow.paging.held(alertmanagers):
+                incident = uow.incidents.get(page.incident_id)
+                if incident is None or not incident.status.is_open or any(
+                        body.get("dedup_key") == page.dedup_key
+                        for _, body in uow.paging.owed(incident.id, PAGER + page.pager)):
+                    continue  # over, or something for this page still waits (a renewal Alertmanager has not taken)
+                owe_page(uow, self._request(incident, page, "renew"))
+                owed += 1
+            return owed
+
+        owed = write(self.ctx, renew)
+        if owed:
+            self.deliveries.wake()
+        return owed
 
     # --- following every change ---------------------------------------------------------------------------
 
@@ -176,7 +202,7 @@ class Paging:
         now = self.clock()
         followed: list[Event] = []
         for rule in routing.due(self.settings.routing, incident, uow.paging.applied(incident.id)):
-            uow.paging.apply(incident.id, rule.name, at=now)
+            uow.paging.apply(incident.id, rule.remembered_as, at=now)
             paged = [pager for pager in rule.page if uow.paging.page(incident.id, pager) is None]
             followed.append(routing.Routed(at=now, by=FIREHOUSE, rule=rule.name, why=rule.why(), invite=rule.invite,
                                            announce=rule.announce, page=tuple(paged), drill=incident.drill,
@@ -210,6 +236,10 @@ class Paging:
         then pages it again (the trigger is sent after the resolve), and a late acknowledgement is ignored."""
         for page in uow.paging.pages(incident.id):
             if page.open:
+                if page.state is PageState.PAGING:  # a trigger still owed would page people after the incident
+                    uow.paging.cancel([delivery for delivery, body in uow.paging.owed(incident.id, PAGER + page.pager)
+                                       if body.get("dedup_key") == page.dedup_key and body.get("action") == "trigger"],
+                                      at=self.clock(), said="not sent: the incident resolved first")
                 owe_page(uow, self._request(incident, page, "resolve"))
                 page.state, page.resolved_at = PageState.RESOLVED, self.clock()
                 uow.paging.save_page(page)

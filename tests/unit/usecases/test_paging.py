@@ -18,13 +18,15 @@ from firehouse.config.paging import PagerSettings
 from firehouse.domain.events import FIREHOUSE
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
-from firehouse.domain.pages import Page, PageAcknowledged, PageAnswered, PageRequested, PageState
+from firehouse.domain.pages import Page, PageAcknowledged, PageAnswered, PageRequest, PageRequested, PageState
 from firehouse.domain.routing import Routed, Rule
 from firehouse.domain.severity import Severity
 from firehouse.errors import DomainError, InvalidChange
 from firehouse.store import UnitOfWork
+from firehouse.store.paging import PagingRepository
 from firehouse.store.tables import DeliveryRow
 from firehouse.usecases.containment import Containment
+from firehouse.usecases.deliveries import Answered
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.paging import Paging
@@ -634,6 +636,7 @@ def test_a_private_incidents_title_never_reaches_a_pager(wire):
     wired.page(incident, "ranking", "see the war room")
     Containment(service=wired.service, executors=FakeExecutors()).pull(
         PullFirebreak("ranker-off"), channel=incident.channel_id, by=ALICE, confirmed=True)
+    wired.drain()
     wired.resolve(incident)
     wired.drain()
     assert len(wired.pagers.sent) == 7  # three triggers, a change event, three resolves
@@ -653,9 +656,12 @@ def test_refresh_re_sends_only_held_alertmanager_pages_of_open_incidents(wire):
     wired.drain()
     wired.pagers.sent.clear()
     assert wired.paging.refresh() == 1
+    assert wired.paging.refresh() == 0  # the renewal not yet taken is not owed twice
+    wired.drain()
     (request,) = wired.pagers.sent
-    assert (request.action, request.pager, request.incident_id) == ("trigger", "alerts", held.id)
+    assert (request.action, request.pager, request.incident_id) == ("renew", "alerts", held.id)
     assert request.dedup_key == wired.pages(held)["alerts"].dedup_key
+    assert wired.paging.refresh() == 1  # taken: the next minute renews it again
 
 
 def test_refresh_without_an_alertmanager_sends_nothing(wire):
@@ -684,7 +690,7 @@ def test_escalating_a_resolved_incident_pages_nobody_until_it_reopens(wired, out
     assert wired.sent() == [("trigger", "ai-platform", wired.pages(incident)["ai-platform"].dedup_key)]
 
 
-def test_resolving_while_the_trigger_is_retried_sends_both_in_order_and_stays_resolved(wired, clock):
+def test_resolving_while_the_trigger_is_retried_pages_nobody_after_the_incident(wired, clock):
     incident = wired.declare(severity=Severity.SEV1)
     wired.pagers.answers.append(BUSY)
     wired.drain()
@@ -693,7 +699,7 @@ def test_resolving_while_the_trigger_is_retried_sends_both_in_order_and_stays_re
     clock.advance(5 * SECOND)
     wired.drain()
     key = wired.pages(incident)["ai-platform"].dedup_key
-    assert wired.sent() == [("trigger", "ai-platform", key)] * 2 + [("resolve", "ai-platform", key)]
+    assert wired.sent() == [("trigger", "ai-platform", key), ("resolve", "ai-platform", key)]  # no trigger after
     page = wired.pages(incident)["ai-platform"]
     assert (page.state, page.resolved_at) == (PageState.RESOLVED, START)
 
@@ -716,3 +722,42 @@ def test_a_live_drill_that_ends_resolves_its_pages(drill_wire, clock):
     key = wired.pages(incident)["ai-platform"].dedup_key
     assert wired.sent() == [("trigger", "ai-platform", key), ("resolve", "ai-platform", key)]
     assert wired.pages(incident)["ai-platform"].state is PageState.RESOLVED
+
+
+def test_after_a_reopen_what_pagerduty_says_of_the_alert_before_is_ignored(wired, paged, clock):
+    incident, key = paged
+    wired.resolve(incident)
+    wired.drain()
+    clock.advance(MINUTE)
+    wired.reopen(incident)
+    late = START + 30 * SECOND  # the first alert's resolution, redelivered after the reopen
+    assert wired.paging.acknowledged(event_id="E-late", incident_key=key, state="resolved", who="PagerDuty",
+                                     at=late) == "ignored"
+    assert wired.pages(incident)["ai-platform"].state is PageState.PAGING
+
+
+def test_a_late_answer_to_the_trigger_before_a_reopen_leaves_the_new_page_alone(wired, clock):
+    incident = wired.declare(severity=Severity.SEV1)
+    wired.pagers.answers.append(BUSY)
+    wired.drain()  # the first trigger is being retried …
+    (owed,) = [r for r in wired.paging.deliveries.store.pending() if r.destination == "pager:ai-platform"]
+    first = PageRequest.from_json(owed.body)
+    wired.resolve(incident)
+    clock.advance(MINUTE)
+    wired.reopen(incident)  # … and the page is triggered anew
+    wired.paging._answered(Answered("pager:ai-platform", incident.id, first.to_json(), REFUSED, 2, final=True))
+    assert wired.pages(incident)["ai-platform"].state is PageState.PAGING
+
+
+def test_a_webhook_whose_recording_failed_is_recorded_when_pagerduty_retries(wired, paged, monkeypatch):
+    incident, key = paged
+
+    def store_away(self, page):
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(PagingRepository, "save_page", store_away)
+        with pytest.raises(RuntimeError):  # the webhook is answered 503 and PagerDuty sends it again
+            wired.paging.acknowledged(event_id="E1", incident_key=key, state="acknowledged", who="Alex", at=START)
+    assert wired.paging.acknowledged(event_id="E1", incident_key=key, state="acknowledged", who="Alex",
+                                     at=START) == "recorded"
