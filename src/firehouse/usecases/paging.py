@@ -261,7 +261,8 @@ class Paging:
                     title=self._title(incident), severity=incident.severity.label.lower(), class_id=incident.class_id,
                     captain=incident.captain, link=war_room_link(incident), at=event.at, started_at=event.at,
                     message=f"Firebreak {event.label} {what}", drill=incident.drill,
-                    details={"firebreak": event.label, "answer": event.answer}))
+                    details={"firebreak": event.label} if incident.private else {"firebreak": event.label,
+                                                                                   "answer": event.answer}))
 
     def _notify(self, uow: UnitOfWork, incident: Incident, events: Sequence[Event]) -> None:
         """Keep each change other systems hear of, and owe it to each subscription that wants its type."""
