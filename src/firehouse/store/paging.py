@@ -42,7 +42,8 @@ class PagingRepository:
         return [PAGE.load(row) for row in self._session.exec(query.order_by(col(PageRow.id)))]
 
     def page_by_key(self, dedup_key: str) -> Page | None:
-        row = self._session.exec(select(PageRow).where(PageRow.dedup_key == dedup_key)).first()
+        # Locked until the change commits (PostgreSQL): a pager's answer and its webhook may change a page at once.
+        row = self._session.exec(select(PageRow).where(PageRow.dedup_key == dedup_key).with_for_update()).first()
         return PAGE.load(row) if row else None
 
     def add_page(self, page: Page) -> Page:
