@@ -26,13 +26,13 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
+from localserver import LocalServer, Reply, Request
 
 SCHEMA_PATH = Path(__file__).parent / "fixtures" / "pagerduty-events-v2.schema.json"
 ENDPOINTS = {"/v2/enqueue": "send_event", "/v2/change/enqueue": "change_event"}
@@ -99,43 +99,22 @@ class _Queued:
     body: dict = field(default_factory=dict)
 
 
-class PagerDutyServer:
+class PagerDutyServer(LocalServer):
     """PagerDuty's Events API v2 on a free 127.0.0.1 port: `url` is the base a pager's `url` is set to."""
+
+    name = "the PagerDuty stand-in"
 
     def __init__(self) -> None:
         self.validators = validators()
         self._lock = threading.Lock()
         self._queued: deque[_Queued] = deque()
         self._received: list[Received] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> Self:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="pagerduty", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the PagerDuty stand-in is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def answer(self, request: Request) -> Reply:
+        if request.method not in ("GET", "POST"):
+            return Reply(501)
+        status, answer = self.judge(request.method, request.path, request.headers, request.body)
+        return Reply(status, json.dumps(answer).encode(), "application/json")
 
     def answer_next(self, status: int, *, errors: list[str] | None = None) -> None:
         """Give the next request (after any queued before) `status` instead of judging it. A 400 carries
@@ -192,28 +171,6 @@ class PagerDutyServer:
         # A trigger without a dedup_key gets one made up, as PagerDuty does, and the answer names it.
         return 202, {"status": "success", "message": "Event processed",
                      "dedup_key": event.get("dedup_key") or uuid.uuid4().hex}
-
-
-def _handler(stand_in: PagerDutyServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            status, answer = stand_in.judge(self.command, urlsplit(self.path).path, headers, body)
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = _serve
-
-        def log_message(self, *args: Any) -> None:  # keep test output quiet
-            pass
-
-    return Handler
 
 
 @pytest.fixture

@@ -7,44 +7,30 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alertmanagerserver import Alertmanager, AlertmanagerUnavailable, alertmanager_server, skip_or_fail
 from botprocess import BotProcess, firehouse_command, free_port
+from localserver import LocalServer, Reply, Request
 from warroom import ALICE, BOB
 
 SECRET = "whsec_" + base64.b64encode(b"firehouse doctor test secret 32b").decode()
 LEGAL, EMPTY, MISSING = "S0LEGAL", "S0EMPTY", "S0NOSUCH"
 
 
-class Listener:
+class Listener(LocalServer):
     """Answers every request 405 but HEAD, as a receiver that takes only POST might; keeps each method asked."""
+
+    name = "the listener"
 
     def __init__(self) -> None:
         self.methods: list[str] = []
-        listener = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                listener.methods.append(self.command)
-                self.send_response(200 if self.command == "HEAD" else 405)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            do_HEAD = do_GET = do_POST = do_OPTIONS = _answer
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+    def answer(self, request: Request) -> Reply:
+        self.methods.append(request.method)
+        return Reply(200 if request.method == "HEAD" else 405)
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +44,8 @@ def alertmanager() -> Iterator[Alertmanager]:
 
 @pytest.fixture(scope="module")
 def listener() -> Iterator[Listener]:
-    running = Listener()
-    yield running
-    running.server.shutdown()
-    running.server.server_close()
+    with Listener() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

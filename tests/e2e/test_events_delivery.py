@@ -8,12 +8,11 @@ import base64
 import json
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
 
 import pytest
 from botprocess import BotProcess
 from cloudevents.core.bindings.http import HTTPMessage, from_http_event
+from localserver import LocalServer, Reply, Request
 from standardwebhooks import Webhook
 
 from firehouse.domain.notifications import REDACTED
@@ -48,44 +47,22 @@ class Got:
     status: int
 
 
-class Receiver:
+class Receiver(LocalServer):
     """A subscriber's endpoint on 127.0.0.1: answers 204, or 500 while `failing`; keeps every request."""
+
+    name = "the receiver"
 
     def __init__(self, secret: str) -> None:
         self.secret = secret
         self.failing = False
         self._lock = threading.Lock()
         self._got: list[Got] = []
-        self._server: ThreadingHTTPServer | None = None
 
-    def __enter__(self) -> Self:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status = 500 if receiver.failing else 204
-                with receiver._lock:
-                    receiver._got.append(Got({k.lower(): v for k, v in self.headers.items()}, body, status))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def answer(self, request: Request) -> Reply:
+        status = 500 if self.failing else 204
+        with self._lock:
+            self._got.append(Got(request.headers, request.body, status))
+        return Reply(status)
 
     def got(self, room: str, *, taken: bool | None = None) -> list[Got]:
         """What was sent about the incident whose war room is `room` (only what it took, or refused), in order."""

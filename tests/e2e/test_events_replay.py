@@ -14,12 +14,12 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botprocess import BotProcess, firehouse_command, free_port
+from localserver import LocalServer, Reply, Request
 from standardwebhooks import Webhook, WebhookVerificationError
 from warroom import ALICE, Room
 
@@ -48,9 +48,11 @@ class Got:
     body: bytes
 
 
-class Receiver:
+class Receiver(LocalServer):
     """An `[[events]]` receiver on 127.0.0.1: verifies every body with `standardwebhooks` (401 when it does not
     verify), keeps each one it took, and answers 204 or the statuses a test queues."""
+
+    name = "the receiver"
 
     def __init__(self) -> None:
         self.webhook = Webhook(SECRET)
@@ -58,37 +60,25 @@ class Receiver:
         self.got: list[Got] = []
         self.forged = 0
         self.statuses: deque[int] = deque()
-        receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                try:
-                    event = receiver.webhook.verify(body, {k.lower(): v for k, v in self.headers.items()})
-                except WebhookVerificationError:
-                    status = 401
-                    with receiver.changed:
-                        receiver.forged += 1
-                else:
-                    with receiver.changed:
-                        status = receiver.statuses.popleft() if receiver.statuses else 204
-                        if status < 300:
-                            assert event["id"] == self.headers["webhook-id"]
-                            receiver.got.append(Got(event["id"], event["type"], body))
-                        receiver.changed.notify_all()
-                answer = b"" if status == 204 else b"try later"
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+    def answer(self, request: Request) -> Reply:
+        try:
+            event = self.webhook.verify(request.body, request.headers)
+        except WebhookVerificationError:
+            with self.changed:
+                self.forged += 1
+            return Reply(401, b"try later")
+        with self.changed:
+            status = self.statuses.popleft() if self.statuses else 204
+            if status < 300:
+                assert event["id"] == request.headers["webhook-id"]
+                self.got.append(Got(event["id"], event["type"], request.body))
+            self.changed.notify_all()
+        return Reply(status, b"" if status == 204 else b"try later")
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/events"
+    @property
+    def url(self) -> str:
+        return super().url + "/events"
 
     def taken(self) -> list[Got]:
         with self.changed:
@@ -108,23 +98,17 @@ class Receiver:
                 self.changed.wait(deadline - time.monotonic())
             return list(self.got)
 
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture(scope="module")
 def warehouse() -> Iterator[Receiver]:
-    receiver = Receiver()
-    yield receiver
-    receiver.stop()
+    with Receiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture(scope="module")
 def tracker() -> Iterator[Receiver]:
-    receiver = Receiver()
-    yield receiver
-    receiver.stop()
+    with Receiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture(scope="module")

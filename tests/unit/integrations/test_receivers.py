@@ -10,14 +10,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 
 import pytest
 from botprocess import free_port
 from cloudevents.core.bindings.http import HTTPMessage, from_http_event
+from localserver import LocalServer, Reply, Request
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from firehouse.config.paging import Subscription
@@ -33,69 +33,27 @@ AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TITLE = "Tenant A's agent answered with tenant B's refunds"
 
 
-@dataclass(frozen=True)
-class Got:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
+class Got(Request):
     def json(self) -> Any:
         return json.loads(self.body)
 
 
-class Receiver:
+class Receiver(LocalServer):
     """A tiny HTTP receiver on 127.0.0.1: keeps every request and answers 204, or the statuses a test queues."""
+
+    name = "the receiver"
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._got: list[Got] = []
         self._statuses: deque[int] = deque()
-        self._server: ThreadingHTTPServer | None = None
 
-    def start(self) -> Self:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                got = Got(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                          self.rfile.read(length) if length else b"")
-                with receiver._changed:
-                    status = receiver._statuses.popleft() if receiver._statuses else 204
-                    receiver._got.append(got)
-                    receiver._changed.notify_all()
-                body = b"" if status == 204 or self.command == "HEAD" else b"try later"
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_HEAD = _serve
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def answer(self, request: Request) -> Reply:
+        with self._changed:
+            status = self._statuses.popleft() if self._statuses else 204
+            self._got.append(Got(request.method, request.path, request.headers, request.body))
+            self._changed.notify_all()
+        return Reply(status, b"" if status == 204 else b"try later")
 
     def answer_next(self, *statuses: int) -> None:
         with self._changed:
