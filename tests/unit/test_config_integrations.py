@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import tomllib
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
+from unit import tomltext
 
 from firehouse.cli import EXIT_CONFIG, main
 from firehouse.config import load_settings
-from firehouse.config.file import validate
 from firehouse.config.integrations import DEFAULT_TIMEOUT, FirebreakSettings, TraceSourceSettings
 from firehouse.domain.firebreaks import Configured
 from firehouse.errors import ConfigError
@@ -50,14 +50,8 @@ timeout = "5s"
 """
 
 
-def parsed(text: str, *, secrets=SECRETS) -> dict:
-    return validate(tomllib.loads(text), secrets=secrets)
-
-
-def refusal(text: str, *, secrets=SECRETS) -> str:
-    with pytest.raises(ValueError) as refused:
-        parsed(text, secrets=secrets)
-    return str(refused.value)
+parsed = partial(tomltext.parsed, secrets=SECRETS)
+refusal = partial(tomltext.refusal, secrets=SECRETS)
 
 
 def without(text: str, key: str) -> str:

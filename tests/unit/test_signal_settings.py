@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import tomllib
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
+from unit import tomltext
 
 from firehouse.config import check_settings, load_settings
-from firehouse.config.file import validate
 from firehouse.config.signals import MAX_LABEL, MAX_QUERY, MetricSourceSettings, WatchSettings
 from firehouse.domain.signals import Signal, WatchWhen
 from firehouse.errors import ConfigError
@@ -61,27 +61,9 @@ settle = "1h"
 FULL = PROM + THANOS + FLAGS + REFUNDS + WATCH
 
 
-def parsed(text: str, *, secrets=SECRETS) -> dict:
-    return validate(tomllib.loads(text), secrets=secrets)
-
-
-def refusal(text: str, *, secrets=SECRETS) -> str:
-    with pytest.raises(ValueError) as refused:
-        parsed(text, secrets=secrets)
-    return str(refused.value)
-
-
-def changed(text: str, key: str, value: str | None) -> str:
-    """`text` with `key = …` set to `value` (added after the first table header if absent; None: removed)."""
-    lines = text.strip("\n").split("\n")
-    at = next((i for i, line in enumerate(lines) if line.split(" = ")[0] == key), None)
-    if value is None:
-        return "\n".join(line for i, line in enumerate(lines) if i != at) + "\n"
-    if at is None:
-        lines.insert(1, f"{key} = {value}")
-    else:
-        lines[at] = f"{key} = {value}"
-    return "\n".join(lines) + "\n"
+parsed = partial(tomltext.parsed, secrets=SECRETS)
+refusal = partial(tomltext.refusal, secrets=SECRETS)
+changed = tomltext.changed
 
 
 def signal_with(key: str, value: str | None) -> str:
