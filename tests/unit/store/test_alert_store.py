@@ -8,39 +8,21 @@ import time
 from datetime import timedelta
 
 import pytest
-from pgserver import new_database
+from unit.store.conftest import postgres_engine
 from unit.usecases.fakes import CAROL, START, FakeOutbound, SteppedClock
 
 from firehouse.config import Settings
 from firehouse.config.alerts import AlertSettings
 from firehouse.domain.alerts import FIRING, Alert, AlertGroup
-from firehouse.store import UnitOfWork, make_engine
+from firehouse.store import UnitOfWork
 from firehouse.store.alerts import processing_lock
 from firehouse.usecases.alerts import AlertIntake
 from firehouse.usecases.incidents import IncidentService
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    """A store at this release's schema: a new SQLite file, or a new database on the test PostgreSQL server."""
-    if request.param == "postgresql":
-        yield from _postgres(request.getfixturevalue("postgres_url"))
-        return
-    engine = make_engine(f"sqlite:///{tmp_path / 'firehouse.db'}")
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture
 def postgres(postgres_url):
-    yield from _postgres(postgres_url)
-
-
-def _postgres(server: str):
-    for url in new_database(server):
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
+    yield from postgres_engine(postgres_url)
 
 
 def group(name: str, *, fingerprint: str) -> AlertGroup:

@@ -6,31 +6,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from pgserver import new_database
-
 from firehouse.domain.classes import DEFAULT_CLASSES
 from firehouse.domain.model import Incident
 from firehouse.domain.pages import Page, PageState
 from firehouse.domain.severity import Severity
-from firehouse.store import UnitOfWork, make_engine
+from firehouse.store import UnitOfWork
 from firehouse.store.deliveries import DeliveryStore
 
 AT = datetime(2026, 12, 6, 14, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'firehouse.db'}")
-        yield engine
-        engine.dispose()
-        return
-    for url in new_database(request.getfixturevalue("postgres_url")):
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
 
 
 def declared(engine, channel: str, *, class_id: str = "output") -> Incident:

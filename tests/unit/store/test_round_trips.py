@@ -14,7 +14,6 @@ from types import NoneType, SimpleNamespace, UnionType
 from typing import Any
 
 import pytest
-from pgserver import new_database
 
 from firehouse.domain.afteraction import Fixture, FollowUp, PostmortemVersion
 from firehouse.domain.classes import DEFAULT_CLASSES
@@ -25,25 +24,11 @@ from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
 from firehouse.domain.severity import Severity
 from firehouse.domain.snapshots import Snapshot
-from firehouse.store import UnitOfWork, make_engine
+from firehouse.store import UnitOfWork
 from firehouse.store.mapping import MappingError, RowMap
 from firehouse.store.tables import TimelineEntryRow
 
 AT = datetime(2026, 11, 23, 2, 5, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    """A store at this release's schema: a new SQLite file, or a new database on the test PostgreSQL server."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'firehouse.db'}")
-        yield engine
-        engine.dispose()
-        return
-    for url in new_database(request.getfixturevalue("postgres_url")):
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
 
 
 @dataclass(frozen=True)
