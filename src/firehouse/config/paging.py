@@ -42,6 +42,8 @@ class PagerSettings:
     url: str
     secret: str = field(default="", repr=False)
     webhook_secret: str = field(default="", repr=False)  # PagerDuty's v3 webhook signing secret
+    # where PagerDuty's routing key was read from, for `firehouse doctor` to name: not part of the setting's value
+    routing_key_env: str = field(default="", compare=False)
     change_events: bool = False
     timeout: timedelta = DEFAULT_TIMEOUT
 
@@ -89,6 +91,7 @@ def pagers(table: Any, *, secrets: Mapping[str, str] | None, duration: Any) -> d
         found[name] = PagerSettings(
             name=name, kind=kind, url=url_of(spec.get("url", PAGERDUTY_URL), f"{where}.url").rstrip("/"),
             secret=secret, webhook_secret=webhook_secret, change_events=change_events,
+            routing_key_env=spec.get("routing_key_env", ""),
             timeout=duration(spec["timeout"], f"{where}.timeout") if "timeout" in spec else DEFAULT_TIMEOUT)
     return found
 

@@ -66,7 +66,7 @@ def run_checks(environ: Mapping[str, str], *, cwd: Path) -> Iterator[Check]:
     yield from integration_checks(settings)
     yield from signal_checks(settings)
     yield from alerts_checks(settings)
-    yield from paging_checks(settings, environ=environ, cwd=cwd)
+    yield from paging_checks(settings, environ=environ)
 
 
 # --- Slack ------------------------------------------------------------------------------------------------

@@ -5,40 +5,37 @@ someone, so its line says what is configured and that it was not checked."""
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from firehouse.config import Settings, config_path
+from firehouse.config import Settings
 from firehouse.config.paging import PagerSettings
 from firehouse.integrations.pagers import HttpPagers
 from firehouse.ops.check import REACH_TIMEOUT, SLACK_TIMEOUT, Check, reach, reason
 
 
-def paging_checks(settings: Settings, *, environ: Mapping[str, str], cwd: Path) -> Iterator[Check]:
+def paging_checks(settings: Settings, *, environ: Mapping[str, str]) -> Iterator[Check]:
     """A line per pager, per `[[events]]` subscription and per user group a routing rule invites."""
-    yield from pager_checks(settings, environ=environ, cwd=cwd)
+    yield from pager_checks(settings, environ=environ)
     for subscription in settings.events:  # a receiver may take only POST: any answer shows it is there
         yield reach(f"events {subscription.name}", subscription.url, method="HEAD",
                     timeout=min(subscription.timeout.total_seconds(), REACH_TIMEOUT))
     yield from usergroup_checks(settings)
 
 
-def pager_checks(settings: Settings, *, environ: Mapping[str, str], cwd: Path) -> Iterator[Check]:
+def pager_checks(settings: Settings, *, environ: Mapping[str, str]) -> Iterator[Check]:
     """An Alertmanager answers GET /api/v2/status; a webhook answers at all; PagerDuty has its key."""
     if not settings.pagers:
         return
     limit = timedelta(seconds=REACH_TIMEOUT)
-    variables = _routing_key_variables(environ, cwd)
     with HttpPagers() as pagers:
         for pager in settings.pagers.values():
             if pager.kind == "pagerduty":
-                yield pagerduty_line(pager, variables.get(pager.name), environ)
+                yield pagerduty_line(pager, pager.routing_key_env or None, environ)
                 continue
             problem = pagers.check(replace(pager, timeout=min(pager.timeout, limit)))
             if problem:
@@ -92,16 +89,3 @@ def usergroup_checks(settings: Settings) -> Iterator[Check]:
                         warning=True)
             continue
         yield Check(name, True, f"{len(members)} member{'' if len(members) == 1 else 's'}, invited by {routing}")
-
-
-def _routing_key_variables(environ: Mapping[str, str], cwd: Path) -> dict[str, str]:
-    """Each PagerDuty pager's `routing_key_env` as the file names it: the settings keep the key, not its variable,
-    and leave it unread when any other secret is missing."""
-    try:
-        pagers = tomllib.loads(config_path(environ, cwd).read_text(encoding="utf-8")).get("pagers")
-    except (OSError, ValueError):  # the settings line says what is wrong with the file
-        return {}
-    if not isinstance(pagers, dict):
-        return {}
-    return {name: spec["routing_key_env"] for name, spec in pagers.items()
-            if isinstance(spec, dict) and isinstance(spec.get("routing_key_env"), str)}
