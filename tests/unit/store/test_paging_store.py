@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from firehouse.domain.classes import DEFAULT_CLASSES
+from unit.store.test_repository import add
+
 from firehouse.domain.model import Incident
 from firehouse.domain.pages import Page, PageState
 from firehouse.domain.severity import Severity
@@ -18,13 +19,8 @@ MINUTE = timedelta(minutes=1)
 
 
 def declared(engine, channel: str, *, class_id: str = "output") -> Incident:
-    incident, event = Incident.declare(title="Refund agent approves fraud", severity=Severity.SEV1,
-                                       incident_class=DEFAULT_CLASSES[class_id], by="U1", at=AT)
-    incident.channel_id, incident.channel_name = channel, f"inc-{channel.lower()}"
-    with UnitOfWork(engine) as uow:
-        uow.incidents.add(incident, [event])
-        uow.commit()
-    return incident
+    return add(engine, title="Refund agent approves fraud", channel=channel, severity=Severity.SEV1, at=AT,
+               class_id=class_id)
 
 
 def test_a_page_is_found_by_its_dedup_key_and_changes_stick(engine):

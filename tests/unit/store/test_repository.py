@@ -25,8 +25,8 @@ def engine(request, tmp_path):
     return engine
 
 
-def add(engine, title="Bot lies", channel="C1", severity=Severity.SEV2, at=AT) -> Incident:
-    incident, declared = Incident.declare(title=title, severity=severity, incident_class=DEFAULT_CLASSES["output"],
+def add(engine, title="Bot lies", channel="C1", severity=Severity.SEV2, at=AT, class_id="output") -> Incident:
+    incident, declared = Incident.declare(title=title, severity=severity, incident_class=DEFAULT_CLASSES[class_id],
                                           by="U1", at=at)
     incident.channel_id, incident.channel_name = channel, f"inc-{channel.lower()}"
     with UnitOfWork(engine) as uow:
