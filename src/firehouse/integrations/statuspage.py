@@ -27,7 +27,7 @@ from firehouse.integrations.http import Pooled, shown
 from firehouse.usecases.ports import PartnerAnswer
 
 MANAGE_URL = "https://manage.statuspage.io/pages"  # where an incident without a shortlink is seen
-RATE_LIMITED = (420, 429)  # Statuspage documents both for its rate limit (420 before 2021, still sent to some)
+RATE_LIMITED = (420, 429)  # Statuspage's reference names both for its rate limit (420 is the older)
 COMPONENTS_PER_PAGE = 100  # Statuspage's largest page of components; an unpaginated list is limited to 1 a minute
 MAX_COMPONENT_PAGES = 11  # 1,100 components, the most Statuspage lists
 
