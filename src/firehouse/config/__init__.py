@@ -19,6 +19,7 @@ from firehouse.config.file import DEFAULT_CADENCE, DEFAULT_OUTBOX_RETENTION, Boa
 from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
 from firehouse.config.paging import PagerSettings, Subscription
 from firehouse.config.signals import MetricSourceSettings, WatchSettings
+from firehouse.config.statuspage import StatusPageSettings
 from firehouse.domain.board import Cadence
 from firehouse.domain.classes import Catalog
 from firehouse.domain.permissions import Policy
@@ -64,6 +65,7 @@ class Settings:
     pagers: Mapping[str, PagerSettings] = field(default_factory=dict)
     routing: tuple[Rule, ...] = ()  # who is invited, announced to and paged, by class, severity and cause
     events: tuple[Subscription, ...] = ()  # the systems that hear of every change, signed
+    status_page: StatusPageSettings = field(default_factory=StatusPageSettings)  # where product notices go public
 
     @property
     def socket_mode(self) -> bool:
@@ -196,10 +198,11 @@ def _unset_secrets(environ: Mapping[str, str], *, cwd: Path) -> list[str]:
         return []  # the file's own problem is reported when it is read
     unset = []
     subscriptions = data.get("events")
-    for section, tables in (*((s, data.get(s)) for s in ("firebreaks", "trace_sources", "metric_sources", "pagers")),
+    sections = ("firebreaks", "trace_sources", "metric_sources", "pagers", "status_page")
+    for section, tables in (*((s, data.get(s)) for s in sections),
                             ("events", dict(enumerate(subscriptions, 1)) if isinstance(subscriptions, list) else {})):
         for name, spec in (tables.items() if isinstance(tables, dict) else ()):
-            for key in ("token_env", "secret_env", "routing_key_env", "webhook_secret_env"):
+            for key in ("token_env", "secret_env", "routing_key_env", "webhook_secret_env", "api_key_env"):
                 variable = spec.get(key) if isinstance(spec, dict) else None
                 if isinstance(variable, str) and variable and not environ.get(variable, "").strip():
                     where = f"{section}[{name}]" if isinstance(name, int) else f"{section}.{name}"

@@ -16,6 +16,8 @@ class NoticeStatus(StrEnum):
     DRAFT = "draft"
     APPROVED = "approved"
     SENT = "sent"
+    PUBLISHING = "publishing"  # on its way to the status page: it stays as approved until the page answers
+    PUBLISHED = "published"  # on the status page: sent, by publishing
     RECORDED = "recorded"  # a record of a decision, kept as written: nothing to approve or send
 
 
@@ -65,9 +67,15 @@ class Notice:
     def event(self, what: str, *, by: str, at: datetime) -> NoticeEvent:
         return NoticeEvent(at=at, by=by, what=what, notice_id=self.id or 0, lane=self.lane, title=self.title)
 
+    @property
+    def sent(self) -> bool:
+        return self.status in (NoticeStatus.SENT, NoticeStatus.PUBLISHED)
+
     def edit(self, text: str, *, by: str, at: datetime) -> NoticeEvent:
         """Replace the text; an approval does not survive an edit."""
-        if self.status in (NoticeStatus.SENT, NoticeStatus.RECORDED):
+        if self.status is NoticeStatus.PUBLISHING:
+            raise InvalidChange("This notice is being published as approved; draft a new one to say more.")
+        if self.status in (NoticeStatus.SENT, NoticeStatus.PUBLISHED, NoticeStatus.RECORDED):
             raise InvalidChange(f"This notice is {self.status} and stays as it is; draft a new one instead.")
         if not text.strip():
             raise InvalidChange("A notice can't be empty.")
@@ -85,7 +93,28 @@ class Notice:
     def mark_sent(self, *, by: str, at: datetime) -> NoticeEvent:
         if self.status is NoticeStatus.SENT:
             raise InvalidChange("This notice is already marked sent.")
+        if self.status in (NoticeStatus.PUBLISHING, NoticeStatus.PUBLISHED):
+            raise InvalidChange(f"This notice is {self.status} on the status page, which counts as sent.")
         if self.status is not NoticeStatus.APPROVED:
             raise InvalidChange("This notice is not approved yet, so it can't count as sent. Approve it first.")
         self.status, self.sent_by, self.sent_at = NoticeStatus.SENT, by, at
         return self.event("marked sent", by=by, at=at)
+
+    def publish(self, *, by: str) -> None:
+        """Start publishing the approved text to the status page (once: a second Publish is refused)."""
+        if self.lane != "product":
+            raise InvalidChange("Only product notices go on the status page.")
+        if self.status in (NoticeStatus.PUBLISHING, NoticeStatus.PUBLISHED):
+            raise InvalidChange(f"This notice is already {self.status}: one notice is one status update.")
+        if self.status is not NoticeStatus.APPROVED:
+            raise InvalidChange(f"This notice is {self.status}, not approved: only approved text is published."
+                                " Approve it first.")
+        self.status, self.sent_by = NoticeStatus.PUBLISHING, by
+
+    def published(self, *, at: datetime) -> None:
+        """The status page took it: it counts as sent, by whoever pressed Publish."""
+        self.status, self.sent_at = NoticeStatus.PUBLISHED, at
+
+    def not_published(self) -> None:
+        """The status page refused it: approved again, so it can be published once the page is fixed."""
+        self.status, self.sent_by = NoticeStatus.APPROVED, None

@@ -25,12 +25,13 @@ from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import NoticeEvent
 from firehouse.domain.snapshots import SnapshotTaken
+from firehouse.domain.statuspage import StatusPublished
 
 EVENT_TYPES = (
     "incident.declared", "incident.severity_changed", "incident.class_changed", "incident.status_changed",
     "incident.captain_changed", "incident.resolved", "incident.reopened", "incident.closed",
     "firebreak.pulled", "firebreak.lifted", "firebreak.failed", "snapshot.frozen", "notice.approved", "notice.sent",
-    "postmortem.published", "action.created", "action.done", "fixture.saved", "drill.started", "drill.ended",
+    "notice.published", "postmortem.published", "action.created", "action.done", "fixture.saved", "drill.started", "drill.ended",
 )
 # What a private incident's event leaves out for a subscription not allowed its details: the texts people wrote.
 PRIVATE_KEYS = frozenset({"title", "summary", "reason", "note", "text", "answer", "waiver", "notice_title"})
@@ -100,9 +101,12 @@ def _what(event: object) -> tuple[str, dict[str, Any]] | None:  # noqa: C901 - o
         case SnapshotTaken():
             return "snapshot.frozen", {"snapshot": event.snapshot_id, "keys": list(event.keys),
                                        "fingerprint": event.fingerprint, "supersedes": event.supersedes}
-        case NoticeEvent() if event.what in ("approved", "sent"):
-            return f"notice.{event.what}", {"notice": event.notice_id, "lane": event.lane,
-                                            "notice_title": event.title}
+        case NoticeEvent() if event.what in ("approved", "marked sent"):
+            return f"notice.{event.what.removeprefix('marked ')}", {"notice": event.notice_id, "lane": event.lane,
+                                                                    "notice_title": event.title}
+        case StatusPublished() if event.what == "published":
+            return "notice.published", {"notice": event.notice_id, "lane": "product", "status": event.status.value,
+                                        "public_title": event.title, "link": event.link}
         case PostmortemPublished():
             return "postmortem.published", {"version": event.version, "fingerprint": event.fingerprint}
         case ActionAdded():

@@ -51,6 +51,7 @@ class Action(StrEnum):
     END_DRILL = "end_drill", "end the drill and score it (its facilitator always may)"
     WATCH = "watch", "start or stop watching a live signal"
     PAGE = "page", "page someone"
+    PUBLISH_STATUS = "publish_status", "publish notices to the status page"
 
     def __new__(cls, value: str, says: str) -> Action:
         member = str.__new__(cls, value)
@@ -67,6 +68,7 @@ DEFAULT_RULES: dict[Action, frozenset[str]] = {
     Action.CHANGE_CLASS: frozenset({CAPTAIN, ADMINS}),
     Action.APPROVE_PRODUCT: frozenset({"comms", CAPTAIN}),
     Action.APPROVE_LEGAL: frozenset({"legal"}),
+    Action.PUBLISH_STATUS: frozenset({"comms", CAPTAIN}),
     Action.NOT_REPORTABLE: frozenset({"legal"}),
     Action.PULL_FIREBREAK: frozenset({CAPTAIN, ADMINS}),
     Action.LIFT_FIREBREAK: frozenset({CAPTAIN, ADMINS}),

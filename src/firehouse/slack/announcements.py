@@ -21,7 +21,8 @@ from firehouse.domain.model import Incident
 from firehouse.domain.pages import PageAcknowledged, PageAnswered, PageRequested
 from firehouse.domain.routing import Routed
 from firehouse.domain.snapshots import SnapshotTaken
-from firehouse.slack import paging_blocks
+from firehouse.domain.statuspage import StatusPublished
+from firehouse.slack import notice_blocks, paging_blocks
 from firehouse.slack.gateway import Message
 from firehouse.slack.limits import sections
 
@@ -103,6 +104,8 @@ def for_war_room(event: Event, incident: Incident, catalog: Catalog) -> Message 
             return _message(paging_blocks.routed(event))
         case PageRequested() | PageAnswered() | PageAcknowledged():
             return _message(paging_blocks.for_war_room(event))
+        case StatusPublished():
+            return _message(notice_blocks.status_published(event, captain=incident.captain))
     return None
 
 

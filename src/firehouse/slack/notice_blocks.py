@@ -21,12 +21,14 @@ from slack_sdk.models.views import View
 from firehouse.comms.mrkdwn import escape
 from firehouse.domain.clocks import REGIMES, Deadline
 from firehouse.domain.notices import Notice, NoticeStatus
+from firehouse.domain.statuspage import StatusPublished
 from firehouse.domain.times import duration, stamp
 from firehouse.slack.gateway import Message
 from firehouse.slack.limits import MESSAGE_BLOCKS, capped, pack
 from firehouse.slack.markdown import to_mrkdwn
 
 EDIT_ACTION, APPROVE_ACTION, SENT_ACTION = "notice_edit", "notice_approve", "notice_sent"
+PUBLISH_ACTION = "notice_publish"
 EDIT_CALLBACK = "notice_edit"
 INPUT_LIMIT = 3000  # a plain-text input holds at most this many characters
 
@@ -35,9 +37,11 @@ def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
-def notice_message(notice: Notice, *, missing: Sequence[str] = (), drill: bool = False) -> Message:
+def notice_message(notice: Notice, *, missing: Sequence[str] = (), drill: bool = False,
+                   publish_to: str | None = None) -> Message:
     """The draft as the war room sees it: what it is, what is missing, the text, and what to do next. A drill's
-    notice can be approved for practice, never marked sent."""
+    notice can be approved for practice, never marked sent. An approved product notice has Publish where a status
+    page is configured (`publish_to` names it); a drill's only shows what would have gone out."""
     regime = f" · {REGIMES[notice.regime].name}, {notice.stage}" if notice.regime else ""
     heading = (f":memo: *{notice.lane.capitalize()} notice #{notice.id}: {escape(notice.title)}*{regime}"
                f" · *{notice.status.upper()}*")
@@ -54,20 +58,56 @@ def notice_message(notice: Notice, *, missing: Sequence[str] = (), drill: bool =
     if notice.approved_by:
         verb = "recorded" if notice.status is NoticeStatus.RECORDED else "approved"
         history.append(f"{verb} by <@{notice.approved_by}> at {stamp(notice.approved_at)}")
-    if notice.sent_by:
+    if notice.status is NoticeStatus.PUBLISHING:
+        history.append(f"publishing to {publish_to or 'the status page'} (asked by <@{notice.sent_by}>)")
+    elif notice.status is NoticeStatus.PUBLISHED:
+        history.append(f"published to {publish_to or 'the status page'} by <@{notice.sent_by}>"
+                       f" at {stamp(notice.sent_at)}")
+    elif notice.sent_by:
         history.append(f"marked sent by <@{notice.sent_by}> at {stamp(notice.sent_at)}")
     blocks.append(_context("; ".join(history) + "."))
     if notice.status in (NoticeStatus.DRAFT, NoticeStatus.APPROVED):
         value = str(notice.id)
         buttons = [ButtonElement(text="Edit", action_id=EDIT_ACTION, value=value)]
+        publishable = notice.lane == "product" and publish_to is not None
         if notice.status is NoticeStatus.DRAFT:
             buttons.append(ButtonElement(text="Approve", action_id=APPROVE_ACTION, value=value, style="primary"))
-        elif not drill:
-            buttons.append(ButtonElement(text="Mark sent", action_id=SENT_ACTION, value=value, style="primary"))
+        elif publishable:
+            buttons.append(ButtonElement(text="Publish (drill)" if drill else "Publish", action_id=PUBLISH_ACTION,
+                                         value=value, style="primary"))
+        if notice.status is NoticeStatus.APPROVED and not drill:
+            buttons.append(ButtonElement(text="Mark sent", action_id=SENT_ACTION, value=value,
+                                         style=None if publishable else "primary"))
         blocks.append(ActionsBlock(elements=buttons))
         if drill and notice.status is NoticeStatus.APPROVED:
-            blocks.append(_context("Approved for practice: a drill's notice is never sent, so it has no *Mark sent*."))
+            what = " *Publish (drill)* shows what would have gone out." if publishable else ""
+            blocks.append(_context("Approved for practice: a drill's notice is never sent, so it has no *Mark sent*."
+                                   + what))
     return Message(text=f"{notice.lane.capitalize()} notice #{notice.id} ({notice.status})", blocks=blocks)
+
+
+def status_published(event: StatusPublished, *, captain: str) -> str:
+    """The war room's line for a notice on its way to the status page, published, refused or previewed."""
+    title = escape(event.title)
+    match event.what:
+        case "publishing":
+            return (f":outbox_tray: <@{event.by}> is publishing product notice #{event.notice_id}: *{title}*"
+                    f" ({event.status}).")
+        case "published":
+            where = f": {event.link}" if event.link else "."
+            return (f":satellite_antenna: Product notice #{event.notice_id} is on the status page"
+                    f" ({event.status}){where}")
+        case "retrying":
+            return (f":hourglass: The status page has not taken product notice #{event.notice_id} yet:"
+                    f" {escape(event.said)}. Retrying.")
+        case "refused":
+            return (f":warning: Product notice #{event.notice_id} was NOT published: {escape(event.said)}. Nothing"
+                    " went public; fix the status page's settings and press *Publish* again.")
+        case "previewed":
+            return (f":performing_arts: A drill: product notice #{event.notice_id} would have been published as"
+                    f" *{title}* ({event.status}). Nothing was published.")
+    return (f":memo: <@{captain}>, the status page still shows this incident open. Approve and *Publish* product"
+            f" notice #{event.notice_id} to resolve it there: its components return to operational.")
 
 
 def edit_modal(notice: Notice) -> View:

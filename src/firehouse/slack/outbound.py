@@ -193,11 +193,19 @@ class SlackOutbound:
 
     def show_notice(self, notice: Notice, *, incident: Incident, missing: Sequence[str] = ()) -> str | None:
         channel = incident.channel_id
-        message = marked(incident, notice_blocks.notice_message(notice, missing=missing, drill=incident.drill))
+        message = marked(incident, notice_blocks.notice_message(notice, missing=missing, drill=incident.drill,
+                                                                publish_to=self._status_pages()))
         if notice.message_ts:
             self.gateway.update(channel, notice.message_ts, message)
             return None
         return self.gateway.post(channel, message)
+
+    def _status_pages(self) -> str | None:
+        """Where Publish sends a product notice, in words (None: no status page is configured)."""
+        pages = self.settings.status_page
+        named = [name for name, on in (("Statuspage", pages.statuspage), ("the public status page", pages.firehouse))
+                 if on]
+        return " and ".join(named) or None
 
     def show_postmortem(self, incident: Incident, rendered: RenderedPostmortem, *, version: PostmortemVersion,
                         by: str) -> list[str]:

@@ -10,9 +10,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from firehouse.domain.notifications import Published
+from firehouse.domain.statuspage import StatusUpdate
 from firehouse.store.mapping import as_utc
 from firehouse.store.paging import published
-from firehouse.store.tables import DeliveryRow, IncidentRow, NotificationRow
+from firehouse.store.statuspage import UPDATE
+from firehouse.store.tables import DeliveryRow, IncidentRow, NotificationRow, StatusUpdateRow
 
 MAX_SAID = 500
 
@@ -86,6 +88,26 @@ class DeliveryStore:
         with Session(self._engine) as session:
             return set(session.exec(select(IncidentRow.id).where(col(IncidentRow.id).in_(ids),
                                                                  col(IncidentRow.private).is_(True))))
+
+    def status_update(self, update_id: int) -> tuple[StatusUpdate, str | None, set[str]] | None:
+        """A status update to send, Statuspage's id for its incident (None: not opened there yet), and the classes
+        its incident's earlier updates were published under (their components go back to operational)."""
+        with Session(self._engine) as session:
+            row = session.get(StatusUpdateRow, update_id)
+            if row is None:
+                return None
+            earlier = session.exec(select(StatusUpdateRow).where(StatusUpdateRow.incident_id == row.incident_id,
+                                                                 col(StatusUpdateRow.id) < update_id)).all()
+            opened = next((e.statuspage_id for e in earlier if e.statuspage_id), None)
+            return UPDATE.load(row), opened, {e.class_id for e in earlier}
+
+    def opened(self, update_id: int, reference: str) -> None:
+        """Statuspage's id for the incident, written before the lane sends the next update: that one must update
+        this incident, not open another (the answer itself is recorded later, off the lane)."""
+        with Session(self._engine) as session:
+            session.execute(update(StatusUpdateRow).where(col(StatusUpdateRow.id) == update_id)
+                            .values(statuspage_id=reference))
+            session.commit()
 
     def prune(self, *, before: datetime) -> int:
         """Delete deliveries done or given up before `before`; returns how many. The notifications stay (replay)."""

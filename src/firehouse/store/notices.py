@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from firehouse.domain.notices import Notice
 from firehouse.store.mapping import RowMap
@@ -26,6 +26,11 @@ class NoticeRepository:
 
     def get(self, notice_id: int) -> Notice | None:
         return NOTICE.get(self._session, notice_id)
+
+    def locked(self, notice_id: int) -> Notice | None:
+        """The notice, locked until the change commits (PostgreSQL): two Publish clicks make one update."""
+        row = self._session.exec(select(NoticeRow).where(NoticeRow.id == notice_id).with_for_update()).first()
+        return NOTICE.load(row) if row else None
 
     def of(self, incident_id: int) -> list[Notice]:
         """The incident's notices, oldest first."""

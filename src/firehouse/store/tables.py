@@ -387,3 +387,28 @@ class DeliveryRow(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
     given_up_at: datetime | None = _moment()
     said: str = Field(default="", sa_type=Text)  # the last answer
+
+
+class StatusUpdateRow(SQLModel, table=True):
+    """One update published (or being published) to the status pages, exactly as it went out; `public_id` is the
+    incident's id on Firehouse's own page, shared by all its updates."""
+
+    __tablename__ = "status_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    notice_id: int = Field(foreign_key="notice.id", index=True)
+    public_id: str = Field(max_length=24, index=True)
+    title: str = Field(sa_type=Text)
+    body: str = Field(sa_type=Text)
+    status: str = Field(max_length=20)  # investigating, identified, monitoring, resolved
+    impact: str = Field(max_length=10)  # none, minor, major, critical
+    class_id: str = Field(max_length=40)
+    component_state: str = Field(max_length=30)
+    requested_by: str = Field(max_length=40)
+    requested_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    state: str = Field(max_length=20, index=True)  # publishing, published, failed
+    said: str = Field(default="", sa_type=Text)
+    published_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
+    statuspage_id: str | None = Field(default=None, max_length=64)
+    statuspage_link: str | None = Field(default=None, sa_type=Text)

@@ -13,6 +13,7 @@ from firehouse.store.incidents import IncidentRepository
 from firehouse.store.notices import NoticeRepository
 from firehouse.store.paging import PagingRepository
 from firehouse.store.signals import SignalRepository
+from firehouse.store.statuspage import StatusPageRepository
 
 
 class UnitOfWork:
@@ -31,6 +32,7 @@ class UnitOfWork:
         self.alerts = AlertRepository(self.session)
         self.signals = SignalRepository(self.session)
         self.paging = PagingRepository(self.session)
+        self.statuspage = StatusPageRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:

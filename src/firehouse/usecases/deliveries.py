@@ -21,15 +21,17 @@ from sqlalchemy.engine import Engine
 from firehouse.config import Settings
 from firehouse.domain.notifications import Published
 from firehouse.domain.pages import PageRequest
+from firehouse.domain.statuspage import OPERATIONAL, StatusUpdate
 from firehouse.store import UnitOfWork
 from firehouse.store.deliveries import DeliveryStore
 from firehouse.store.mapping import as_utc
 from firehouse.store.tables import DeliveryRow
-from firehouse.usecases.ports import Pagers, PartnerAnswer, Receivers
+from firehouse.usecases.ports import Pagers, PartnerAnswer, Receivers, StatusPages
 
 log = logging.getLogger(__name__)
 
 PAGER, EVENTS = "pager:", "events:"
+STATUS = "status:statuspage"  # Atlassian Statuspage (Firehouse's own page needs no delivery)
 GIVE_UP = timedelta(days=1)  # a delivery still failing a day after it was owed is given up (and counted)
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(minutes=10)
@@ -69,14 +71,20 @@ def owe_notification(uow: UnitOfWork, published: Published, subscription: str) -
                    body={"notification": published.id}, at=published.at)
 
 
+def owe_status(uow: UnitOfWork, update: StatusUpdate) -> None:
+    uow.paging.owe(incident_id=update.incident_id, destination=STATUS, body={"update": update.id},
+                   at=update.requested_at)
+
+
 class Deliveries:
     """Sends owed deliveries; `wake` from any thread, `start` and `stop` once."""
 
     def __init__(self, *, engine: Engine, settings: Settings, pagers: Pagers, receivers: Receivers,
-                 clock: Callable[[], datetime], lanes: int = 8) -> None:
+                 clock: Callable[[], datetime], status_pages: StatusPages | None = None, lanes: int = 8) -> None:
         self.settings = settings
         self.pagers = pagers
         self.receivers = receivers
+        self.status_pages = status_pages
         self.clock = clock
         self.store = DeliveryStore(engine)
         self.on_answer: list[Callable[[Answered], object]] = []  # told of every attempt: pages, metrics
@@ -212,6 +220,8 @@ class Deliveries:
     def _send(self, destination: str, row: DeliveryRow, notifications: Mapping[str, Published]) -> PartnerAnswer:
         kind, _, name = destination.partition(":")
         try:
+            if destination == STATUS:
+                return self._publish(row)
             if kind + ":" == PAGER:
                 pager = self.settings.pagers.get(name)
                 if pager is None:
@@ -228,6 +238,22 @@ class Deliveries:
         except Exception as err:  # a bug or a broken body must not stop the lane for good
             log.warning("delivery %s to %s raised", row.id, destination, exc_info=True)
             return PartnerAnswer(False, f"could not send ({err.__class__.__name__})", retry=True)
+
+    def _publish(self, row: DeliveryRow) -> PartnerAnswer:
+        """Send a status update to Statuspage: open its incident, or update the one opened before. Components of
+        classes the incident was published under before go back to operational."""
+        page = self.settings.status_page.statuspage
+        found = self.store.status_update(row.body["update"])
+        if page is None or self.status_pages is None or found is None:
+            return PartnerAnswer(False, "Statuspage is no longer configured" if found else "the update is gone")
+        update, opened, before = found
+        states = {page.components[c]: OPERATIONAL for c in before if c in page.components}
+        if update.class_id in page.components:
+            states[page.components[update.class_id]] = update.component_state
+        answer = self.status_pages.send(page, update, incident=opened, components=states)
+        if answer.ok and answer.reference and opened is None:
+            self.store.opened(update.id, answer.reference)
+        return answer
 
     def _taken(self, destination: str, taken: list[tuple[DeliveryRow, PartnerAnswer]]) -> None:
         """Write down what was taken, in one statement, then tell whoever listens."""

@@ -24,6 +24,14 @@ from firehouse.usecases.pipeline import Decision, Outcome, Target, change, notic
 DRILL_CLOCKS = "This is a drill, so no regulatory clock runs and there is nothing to report."
 
 
+def count_as_sent(incident: Incident, notice: Notice) -> None:
+    """A sent (or published) product notice settles the customer notice; a sent fact sheet meets its deadline."""
+    if notice.lane == "product":
+        incident.notice_sent_at = incident.notice_sent_at or notice.sent_at
+    elif notice.regime and notice.stage and f"{notice.regime}:{notice.stage}" not in incident.reported:
+        incident.reported.append(f"{notice.regime}:{notice.stage}")
+
+
 class NoticeDesk:
     """Facts, drafts, approvals, sending, and the clocks of the legal lane."""
 
@@ -55,9 +63,14 @@ class NoticeDesk:
 
     def draft(self, command: DraftNotice, *, channel: str, by: str) -> Notice:
         """Render a draft, store it, and post it in the war room with Edit and Approve buttons."""
-        lane, template, regime, stage = command.lane, command.template, command.regime, command.stage
         incident = self.service.incident_in(channel)
         self.ctx.permissions.require(incident, Action.DRAFT_NOTICE, by)
+        return self.drafted(incident, command, by=by)
+
+    def drafted(self, incident: Incident, command: DraftNotice, *, by: str) -> Notice:
+        """`draft` without asking whether `by` may: for what Firehouse drafts itself (a resolved status page's)."""
+        lane, template, regime, stage = command.lane, command.template, command.regime, command.stage
+        channel = incident.channel_id
         rendered = self.render(incident, lane=lane, template=template, regime=regime, stage=stage)
         now = self.ctx.clock()
         drafted = Notice(incident_id=incident.id, lane=lane, template=rendered.name, title=rendered.title,
@@ -69,7 +82,7 @@ class NoticeDesk:
             return [drafted.event("drafted", by=by, at=now)]
 
         outcome = change(self.ctx, war_room(channel), by=by, needs=None, decide=decide, publish=False)
-        self._show(drafted, incident=outcome.incident, missing=rendered.missing)
+        self.show(drafted, incident=outcome.incident, missing=rendered.missing)
         return drafted
 
     def edit(self, *, notice_id: int, by: str, text: str) -> Notice:
@@ -94,7 +107,7 @@ class NoticeDesk:
                                     " marked sent.")
             events = [act(acted)]
             if acted.status is NoticeStatus.SENT:
-                self._count_as_sent(incident, acted)
+                count_as_sent(incident, acted)
             elif incident.drill and acted.status is NoticeStatus.APPROVED and acted.lane == "product":
                 events += self._practised(incident, acted, by=by)
             uow.notices.save(acted)
@@ -102,16 +115,8 @@ class NoticeDesk:
 
         outcome = change(self.ctx, notice_no(notice_id), by=by, needs=lambda target: needs(target.record),
                          decide=decide, publish=False)
-        self._show(outcome.made, incident=outcome.incident)
+        self.show(outcome.made, incident=outcome.incident)
         return outcome.made
-
-    @staticmethod
-    def _count_as_sent(incident: Incident, notice: Notice) -> None:
-        """A sent product notice settles the customer notice; a sent fact sheet meets its deadline."""
-        if notice.lane == "product":
-            incident.notice_sent_at = incident.notice_sent_at or notice.sent_at
-        elif notice.regime and notice.stage and f"{notice.regime}:{notice.stage}" not in incident.reported:
-            incident.reported.append(f"{notice.regime}:{notice.stage}")
 
     def _practised(self, incident: Incident, notice: Notice, *, by: str) -> list:
         """In a drill an approved product notice stands in for one sent (none ever is): it settles the customer
@@ -122,7 +127,7 @@ class NoticeDesk:
         return [incident.log(text=f"Customer notice settled for the drill: {incident.notice_waiver}", by=by,
                              at=self.ctx.clock(), kind="notice")]
 
-    def _show(self, notice: Notice, *, incident: Incident, missing: Sequence[str] = ()) -> None:
+    def show(self, notice: Notice, *, incident: Incident, missing: Sequence[str] = ()) -> None:
         """Post the notice in its war room, or update the message that shows it."""
         posted = self.ctx.outbound.show_notice(notice, incident=incident, missing=missing)
         if not posted:
@@ -165,5 +170,5 @@ class NoticeDesk:
                          text=rendered.text, created_by=by, created_at=now, regime=regime,
                          status=NoticeStatus.RECORDED, approved_by=by, approved_at=now, approved_text=rendered.text)
         write(self.ctx, lambda uow: uow.notices.add(decided))
-        self._show(decided, incident=incident)
+        self.show(decided, incident=incident)
         return decided

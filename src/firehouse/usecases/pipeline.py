@@ -106,6 +106,9 @@ class Context:
     # Asked before a move of status: what a person must see and confirm first (a watched signal still outside
     # its baseline). They may read other systems, so they run outside the transaction.
     status_guards: list[Callable[[Incident, Status], list[str]]] = field(default_factory=list)
+    # Told of every change's events once it committed and was announced: work that follows a change but talks to
+    # Slack itself, so it cannot run in the transaction (a resolved status page's notice, drafted and posted).
+    settled: list[Callable[[Incident, Sequence[Event]], None]] = field(default_factory=list)
 
     def interval(self, incident: Incident) -> timedelta | None:
         """How often this incident's stakeholders hear from the war room now."""
@@ -161,6 +164,9 @@ def change(ctx: Context, load: Load[R], *, by: str, needs: Needs[R], decide: Dec
     problems = ctx.outbound.publish(incident, decision.events) if publish and decision.events else []
     if owed:  # after the announcement: a drill's end says its report follows
         ctx.outbound.deliver(owed)
+    if decision.events:
+        for then in ctx.settled:
+            then(incident, decision.events)
     return Outcome(incident, decision.events, problems, decision.made)
 
 

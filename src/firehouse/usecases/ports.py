@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
 from firehouse.config.paging import PagerSettings, Subscription
 from firehouse.config.signals import MetricSourceSettings
+from firehouse.config.statuspage import StatuspageSettings
 from firehouse.domain.afteraction import PostmortemVersion
 from firehouse.domain.classes import IncidentClass
 from firehouse.domain.drills import DrillRun
@@ -25,6 +26,7 @@ from firehouse.domain.notifications import Published
 from firehouse.domain.pages import PageRequest
 from firehouse.domain.routing import Routed
 from firehouse.domain.signals import Reading, Series
+from firehouse.domain.statuspage import StatusUpdate
 
 if TYPE_CHECKING:
     from firehouse.comms.postmortem import RenderedPostmortem
@@ -109,6 +111,8 @@ class PartnerAnswer:
     ok: bool
     text: str
     retry: bool = False
+    reference: str | None = None  # what the partner calls what it took (Statuspage's incident id)
+    link: str | None = None  # where people see it
 
 
 class Pagers(Protocol):
@@ -122,6 +126,15 @@ class Receivers(Protocol):
     receiver's failure, it answers instead."""
 
     def send(self, subscription: Subscription, published: Published) -> PartnerAnswer: ...
+
+
+class StatusPages(Protocol):
+    """Publishes a status update to Atlassian Statuspage: opens its incident (`incident` None) or updates the one it
+    answered before; never raises for Statuspage's failure, it answers instead (with the incident's id and link in
+    `reference` and `link` when taken)."""
+
+    def send(self, page: StatuspageSettings, update: StatusUpdate, *, incident: str | None,
+             components: dict[str, str]) -> PartnerAnswer: ...
 
 
 class Outbound(Protocol):

@@ -314,3 +314,20 @@ def paging_over(service: Any, *, pagers: FakePagers | None = None, receivers: Fa
     deliveries = Deliveries(engine=service.engine, settings=service.settings, pagers=pagers or FakePagers(),
                             receivers=receivers or FakeReceivers(), clock=service.clock)
     return Paging(service=service, deliveries=deliveries)
+
+
+class FakeStatusPages:
+    """Statuspage as a test queues its answers (`answers`, else taken, opening incident `sp1`); every request kept
+    as (incident it updates or None, the update, the component states)."""
+
+    def __init__(self) -> None:
+        self.answers: list[PartnerAnswer] = []
+        self.sent: list[tuple[str | None, Any, dict[str, str]]] = []
+
+    def send(self, page: Any, update: Any, *, incident: str | None, components: dict[str, str]) -> PartnerAnswer:
+        self.sent.append((incident, update, components))
+        if self.answers:
+            return self.answers.pop(0)
+        reference = incident or f"sp{sum(1 for sent in self.sent if sent[0] is None)}"
+        return PartnerAnswer(True, f"Statuspage incident {reference} {update.status}", reference=reference,
+                             link=f"https://stspg.io/{reference}")

@@ -54,6 +54,15 @@ def mark_sent(value: str, req: Request) -> Message:
     return Message(text=f"Marked notice #{notice.id} as sent.")
 
 
+def publish(value: str, req: Request) -> Message:
+    outcome = req.services.statuspage.publish(notice_id=int(value), by=req.user)
+    if outcome.made is None:
+        return Message(text=f"A drill: notice #{value} was not published. What would have gone out is in the channel.")
+    if outcome.made.published_at:
+        return Message(text=f"Published notice #{value} to the status page.")
+    return Message(text=f"Publishing notice #{value}: the channel hears when Statuspage has taken it.")
+
+
 def _check_edit(form: EditForm, services: Services) -> dict[str, str]:
     return {} if form[1] else {"part_1": "A notice can't be empty."}
 

@@ -19,6 +19,7 @@ from firehouse.usecases.paging import Paging
 from firehouse.usecases.ports import Outbound
 from firehouse.usecases.signals import Signals
 from firehouse.usecases.stats import Stats
+from firehouse.usecases.statuspage import StatusDesk
 from firehouse.usecases.updates import Updates
 
 F = TypeVar("F")
@@ -38,6 +39,7 @@ class Services:
     drills: Drills
     signals: Signals
     paging: Paging
+    statuspage: StatusDesk
     gateway: SlackGateway
 
     @property

@@ -1,0 +1,212 @@
+"""Publishing approved product notices to the status pages, and the public page built from what was published.
+
+Publish is one change: the notice is locked and moves to `publishing`, and the status update is recorded with it,
+exactly as it will go out. With Atlassian Statuspage configured the update is owed to it through the deliveries
+(retried on 429 and 5xx, in order per incident) and counts as published, on both pages, only once Statuspage took
+it; a refusal (401, 422, …) publishes nothing and gives the notice back its Publish button. With Firehouse's own
+page alone, the update is published in the same change. Resolving an incident the status page still shows open
+drafts the resolved notice for the captain: the page resolves only when that is approved and published.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from firehouse.commands.notices import DraftNotice
+from firehouse.domain.events import FIREHOUSE, Event, StatusChanged
+from firehouse.domain.lifecycle import Status
+from firehouse.domain.model import Incident
+from firehouse.domain.notices import Notice, NoticeStatus
+from firehouse.domain.permissions import Action
+from firehouse.domain.statuspage import (
+    IMPACT,
+    OPERATIONAL,
+    PublicPage,
+    PublicStatus,
+    Publishing,
+    StatusPublished,
+    StatusUpdate,
+    components,
+    public_incidents,
+    public_status,
+    split_notice,
+)
+from firehouse.errors import InvalidChange, Missing
+from firehouse.store import UnitOfWork
+from firehouse.usecases.deliveries import STATUS, Answered, Deliveries, owe_status
+from firehouse.usecases.incidents import IncidentService
+from firehouse.usecases.notices import NoticeDesk, count_as_sent
+from firehouse.usecases.pipeline import Decision, Outcome, Target, by_id, change
+
+log = logging.getLogger(__name__)
+
+HISTORY = timedelta(days=90)  # how far back the public page shows resolved incidents
+NO_PAGE = ("No status page is configured, so there is nowhere to publish. Set `[status_page.statuspage]` or"
+           " `[status_page.firehouse]` in firehouse.toml, or send the notice yourself and *Mark sent*.")
+
+
+class StatusDesk:
+    """Publish, Statuspage's answers, the resolved notice owed, and the public page's contents."""
+
+    def __init__(self, *, service: IncidentService, notices: NoticeDesk, deliveries: Deliveries) -> None:
+        self.ctx = service.context
+        self.settings = service.settings.status_page
+        self.clock = service.clock
+        self.notices = notices
+        self.deliveries = deliveries
+        self.changed: list[Callable[[], None]] = []  # told when the public page changed (it renders again)
+        deliveries.on_answer.append(self._answered)
+        self.ctx.settled.append(self._resolved)
+
+    # --- publishing ---------------------------------------------------------------------------------------
+
+    def publish(self, *, notice_id: int, by: str) -> Outcome[StatusUpdate | None]:
+        """Publish the approved notice (a drill only shows what would have gone out)."""
+        if not self.settings.enabled:
+            raise InvalidChange(NO_PAGE)
+
+        def load(uow: UnitOfWork) -> Target[Notice]:
+            notice = uow.notices.locked(notice_id)
+            if notice is None:
+                raise Missing(f"Notice #{notice_id} does not exist.")
+            return Target(by_id(notice.incident_id)(uow).incident, notice)
+
+        def decide(uow: UnitOfWork, target: Target[Notice]) -> Decision[StatusUpdate | None]:
+            incident, notice = target.incident, target.record
+            if incident.drill:
+                if notice.status is not NoticeStatus.APPROVED:
+                    raise InvalidChange("Only an approved notice can be published, even for practice.")
+                return Decision([self._event(notice, incident, "previewed", by=by)])
+            notice.publish(by=by)
+            update = uow.statuspage.add(self._update(uow, incident, notice, by=by))
+            if self.settings.statuspage:
+                owe_status(uow, update)
+                event = self._event(notice, incident, "publishing", by=by)
+            else:  # Firehouse's own page alone: published now, in this change
+                event = self._published(uow, incident, notice, update, said="", by=by)
+            uow.notices.save(notice)
+            return Decision([event], made=update)
+
+        outcome = change(self.ctx, load, by=by, needs=Action.PUBLISH_STATUS, decide=decide)
+        self._after(outcome.incident, notice_id)
+        return outcome
+
+    def _update(self, uow: UnitOfWork, incident: Incident, notice: Notice, *, by: str) -> StatusUpdate:
+        """The update as it goes out: the approved text, the status from the incident's, the component's state."""
+        title, body = split_notice(notice.approved_text or notice.text, fallback=notice.title)
+        earlier = uow.statuspage.of(incident.id)
+        status = public_status(incident.status)
+        severity = f"sev{int(incident.severity)}"
+        return StatusUpdate(
+            incident_id=incident.id, notice_id=notice.id, title=title, body=body, status=status,
+            public_id=next((u.public_id for u in earlier), None) or secrets.token_hex(6),
+            impact=IMPACT[incident.severity], class_id=incident.class_id,
+            component_state=OPERATIONAL if status is PublicStatus.RESOLVED else self.settings.state(severity),
+            requested_by=by, requested_at=self.clock())
+
+    def _published(self, uow: UnitOfWork, incident: Incident, notice: Notice, update: StatusUpdate, *, said: str,
+                   by: str, reference: str | None = None, link: str | None = None) -> StatusPublished:
+        now = self.clock()
+        update.state, update.published_at, update.said = Publishing.PUBLISHED, now, said
+        update.statuspage_id, update.statuspage_link = reference, link
+        uow.statuspage.save(update)
+        notice.published(at=now)
+        uow.notices.save(notice)
+        count_as_sent(incident, notice)
+        return self._event(notice, incident, "published", by=by, link=link or self._own_link(update))
+
+    def _event(self, notice: Notice, incident: Incident, what: str, *, by: str, said: str = "",
+               link: str | None = None) -> StatusPublished:
+        title, _ = split_notice(notice.approved_text or notice.text, fallback=notice.title)
+        return StatusPublished(at=self.clock(), by=by, what=what, notice_id=notice.id,
+                               status=public_status(incident.status), title=title, said=said, link=link)
+
+    def _own_link(self, update: StatusUpdate) -> str | None:
+        own = self.settings.firehouse
+        return f"{own.url}/#{update.public_id}" if own else None
+
+    def _after(self, incident: Incident, notice_id: int) -> None:
+        """The notice's message shows where it stands; the lanes and the public page hear of it."""
+        with self.ctx.unit_of_work() as uow:
+            notice = uow.notices.get(notice_id)
+        self.notices.show(notice, incident=incident)
+        self.deliveries.wake()
+        self._tell()
+
+    def _tell(self) -> None:
+        for each in self.changed:
+            each()
+
+    # --- Statuspage's answers -----------------------------------------------------------------------------
+
+    def _answered(self, answered: Answered) -> None:
+        """Statuspage took the update (it is published, on both pages), refused it for good (nothing is), or did
+        not answer the first time (said once; the retries are quiet)."""
+        if answered.destination != STATUS or (answered.outcome == "retrying" and answered.attempts > 1):
+            return
+        answer, outcome = answered.answer, answered.outcome
+        notice_id: list[int] = []
+
+        def decide(uow: UnitOfWork, target: Target[None]) -> list[Event]:
+            update = uow.statuspage.get(answered.body["update"], lock=True)
+            if update is None or update.state is not Publishing.PUBLISHING:
+                return []  # already settled: a repeat after a crash
+            notice = uow.notices.get(update.notice_id)
+            notice_id.append(notice.id)
+            incident = target.incident
+            if outcome == "sent":
+                return [self._published(uow, incident, notice, update, said=answer.text, by=FIREHOUSE,
+                                        reference=answer.reference, link=answer.link)]
+            if outcome == "retrying":
+                return [self._event(notice, incident, "retrying", by=FIREHOUSE, said=answer.text)]
+            update.state, update.said = Publishing.FAILED, answer.text
+            uow.statuspage.save(update)
+            notice.not_published()
+            uow.notices.save(notice)
+            return [self._event(notice, incident, "refused", by=FIREHOUSE, said=answer.text)]
+
+        try:
+            recorded = change(self.ctx, by_id(answered.incident_id), by=FIREHOUSE, needs=None, decide=decide)
+        except Missing:
+            return  # the incident is gone (a test's database reset): nothing to record it on
+        if notice_id:
+            self._after(recorded.incident, notice_id[0])
+
+    # --- resolving ----------------------------------------------------------------------------------------
+
+    def _resolved(self, incident: Incident, events: Sequence[Event]) -> None:
+        """An incident resolved while the status page shows it open: draft the resolved notice for the captain."""
+        resolved = next((e for e in events if isinstance(e, StatusChanged) and e.status is Status.RESOLVED), None)
+        if resolved is None or incident.drill or not self.settings.enabled:
+            return
+        with self.ctx.unit_of_work() as uow:
+            sent = [u for u in uow.statuspage.of(incident.id) if u.state is not Publishing.FAILED]
+        if not sent or sent[-1].status is PublicStatus.RESOLVED:
+            return
+        try:
+            drafted = self.notices.drafted(incident, DraftNotice(lane="product"), by=resolved.by)
+        except Exception:  # the resolve stands; the captain can draft it with /incident comms product
+            log.warning("could not draft the resolved notice for the status page", exc_info=True)
+            return
+        change(self.ctx, by_id(incident.id), by=FIREHOUSE, needs=None,
+               decide=lambda uow, target: [self._event(drafted, target.incident, "owed", by=FIREHOUSE)])
+
+    # --- the public page ----------------------------------------------------------------------------------
+
+    def public_page(self) -> PublicPage:
+        """Everything Firehouse's own page shows, read now: published updates only."""
+        own = self.settings.firehouse
+        now = self.clock()
+        with self.ctx.unit_of_work() as uow:
+            updates = uow.statuspage.public(since=now - HISTORY)
+        incidents = public_incidents(updates)
+        latest = max((i.updated_at for i in incidents), default=now)
+        return PublicPage(name=own.name, url=own.url, components=components(own.components, incidents),
+                          incidents=tuple(incidents), updated_at=latest, built_at=now)
+
+    def public_version(self) -> tuple[int, datetime | None]:
+        with self.ctx.unit_of_work() as uow:
+            return uow.statuspage.version()
