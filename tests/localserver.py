@@ -53,7 +53,7 @@ class LocalServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            do_GET = do_POST = do_HEAD = do_OPTIONS = _serve
+            do_GET = do_POST = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass

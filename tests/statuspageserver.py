@@ -47,7 +47,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any
 
 import pytest
 from localserver import LocalServer, Reply, Request
@@ -117,13 +117,6 @@ class StatuspageServer(LocalServer):
         self._lock = threading.Lock()
         self._queued: deque[tuple[int, dict]] = deque()
         self._received: list[Received] = []
-
-    def start(self) -> Self:
-        super().start()
-        # The local server answers GET, POST, HEAD and OPTIONS; Statuspage updates an incident with PATCH.
-        handler = self._server.RequestHandlerClass
-        handler.do_PATCH = handler.do_POST
-        return self
 
     # --- what tests use ----------------------------------------------------------------------------------------
 
