@@ -27,6 +27,7 @@ from firehouse.integrations.executors import HttpExecutors
 from firehouse.integrations.metrics import PrometheusSources
 from firehouse.integrations.pagers import HttpPagers
 from firehouse.integrations.receivers import HttpReceivers
+from firehouse.integrations.statuspage import HttpStatusPages
 from firehouse.integrations.traces import HttpTraceSources
 from firehouse.ops.health import Health
 from firehouse.ops.metrics import Metrics, outbox_state
@@ -34,6 +35,7 @@ from firehouse.scheduler.board import StatusBoard
 from firehouse.slack.gateway import SlackGateway, make_client
 from firehouse.slack.outbound import SlackOutbound
 from firehouse.slack.outbox import Outbox
+from firehouse.statuspage.site import StatusSite
 from firehouse.store import make_engine
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.alerts import AlertIntake
@@ -44,7 +46,8 @@ from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, utc_now
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.paging import Paging
-from firehouse.usecases.ports import Executors, MetricSources, Pagers, Receivers, TraceSources
+from firehouse.usecases.statuspage import StatusDesk
+from firehouse.usecases.ports import Executors, MetricSources, Pagers, Receivers, StatusPages, TraceSources
 from firehouse.usecases.signals import Signals
 from firehouse.usecases.stats import Stats
 from firehouse.usecases.updates import Updates
@@ -76,6 +79,7 @@ class Firehouse:
     alerts: WSGIApp | None = None  # alert intake's edge, when FIREHOUSE_ALERT_TOKEN switches it on
     alert_worker: AlertWorker | None = None
     pagerduty: WSGIApp | None = None  # PagerDuty's webhooks, when a pager has a webhook secret
+    status_site: StatusSite | None = None  # Firehouse's own public status page, when configured
 
     def stop(self, *, grace: float = SHUTDOWN_GRACE) -> Stopped:
         """Finish what is in flight and let the outbox settle, within `grace` seconds; then give up the lead."""
@@ -96,6 +100,8 @@ class Firehouse:
         if self.alert_worker:
             self.alert_worker.stop()  # and the alert delivery in hand (the rest wait, stored, for the next start)
         self.services.paging.deliveries.stop()  # and the pages and events in flight (the rest wait, stored)
+        if self.status_site:
+            self.status_site.stop()
         self.board.outbox.sweep()  # a post that failed gets one more try
         self.board.outbox.confirm()  # and what Slack confirmed is written down
 
@@ -103,7 +109,7 @@ class Firehouse:
 def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: Callable[[], datetime] = utc_now,
           executors: Executors | None = None, traces: TraceSources | None = None,
           metrics: MetricSources | None = None, pagers: Pagers | None = None,
-          receivers: Receivers | None = None) -> tuple[Services, StatusBoard]:
+          receivers: Receivers | None = None, status_pages: StatusPages | None = None) -> tuple[Services, StatusBoard]:
     """The use cases and the status board over a store and a gateway (the real ones, or a test's)."""
     templates = TemplateCatalogue.with_override(settings.templates_dir)
     outbox = Outbox(engine=engine, gateway=gateway, clock=clock)
@@ -114,15 +120,18 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
     board = StatusBoard(service=incidents, outbox=outbox, scheduler=scheduler)
     signals = Signals(service=incidents, sources=metrics or PrometheusSources())
     deliveries = Deliveries(engine=engine, settings=settings, pagers=pagers or HttpPagers(),
-                            receivers=receivers or HttpReceivers(), clock=clock)
-    services = Services(incidents=incidents, updates=Updates(incidents, signals=signals),
-                        notices=NoticeDesk(service=incidents, templates=templates),
+                            receivers=receivers or HttpReceivers(), status_pages=status_pages or HttpStatusPages(),
+                            clock=clock)
+    notices = NoticeDesk(service=incidents, templates=templates)
+    services = Services(incidents=incidents, updates=Updates(incidents, signals=signals), notices=notices,
                         evidence=Evidence(service=incidents, traces=traces or HttpTraceSources()),
                         containment=Containment(service=incidents, executors=executors or HttpExecutors()),
                         afteraction=AfterAction(service=incidents, templates=templates, signals=signals),
                         stats=Stats(engine=engine, settings=settings, clock=clock),
                         drills=Drills(service=incidents), signals=signals,
-                        paging=Paging(service=incidents, deliveries=deliveries), gateway=gateway)
+                        paging=Paging(service=incidents, deliveries=deliveries),
+                        statuspage=StatusDesk(service=incidents, notices=notices, deliveries=deliveries),
+                        gateway=gateway)
     board.on_lead.append(lambda alone_at_start: services.containment.recover(everything=alone_at_start))
     board.follow(services.afteraction)
     board.practise(services.drills)
@@ -168,5 +177,10 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     pagerduty = pagerduty_app(secrets=lambda: secrets, receive=lambda hook: services.paging.acknowledged(
         event_id=hook.event_id, incident_key=hook.incident_key, state=hook.state, who=hook.who, at=hook.occurred_at),
         on_delivery=metrics.pager_webhook, clock=clock) if secrets else None
+    site = None
+    if settings.status_page.firehouse:  # rendered once now, again at each change (here or in another replica)
+        site = StatusSite(services.statuspage.public_page, services.statuspage.public_version)
+        services.statuspage.changed.append(site.refresh)
     return Firehouse(settings=settings, engine=engine, services=services, board=board, background=background,
-                     app=app, metrics=metrics, health=health, alerts=intake, alert_worker=worker, pagerduty=pagerduty)
+                     app=app, metrics=metrics, health=health, alerts=intake, alert_worker=worker, pagerduty=pagerduty,
+                     status_site=site)

@@ -36,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
                        default=os.environ.get("FIREHOUSE_ALERTS_PORT") or None,
                        help="Socket Mode: serve alert intake (/alerts/alertmanager, /alerts/grafana) on PORT"
                             " (default: FIREHOUSE_ALERTS_PORT); over HTTP it sits beside /slack/events")
+    serve.add_argument("--status-port", type=_port, metavar="PORT",
+                       default=os.environ.get("FIREHOUSE_STATUS_PORT") or None,
+                       help="serve the public status page of [status_page.firehouse] on PORT, never beside"
+                            " /slack/events (default: FIREHOUSE_STATUS_PORT)")
     _add_log_flags(serve, nested=True)
     doctor = commands.add_parser("doctor", help="check the settings, Slack, the database, the templates and the"
                                                 " integrations; one line each, exit 1 if any fails")
@@ -93,6 +97,7 @@ def _doctor(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from firehouse.bootstrap import bootstrap  # imported late: `--help` stays fast
     from firehouse.server import partner_app, serve_alerts, serve_http, serve_probes, serve_socket_mode
+    from firehouse.statuspage.site import serve_status_page
 
     settings = load_settings(os.environ, cwd=Path.cwd())
     webhooks = any(p.webhook_secret for p in settings.pagers.values())
@@ -101,6 +106,11 @@ def _serve(args: argparse.Namespace) -> int:
                 if settings.alerts.enabled else
                 "a pager takes PagerDuty's webhooks in Socket Mode, so they need a port of their own")
         raise ConfigError(f"{what}: --alerts-port or FIREHOUSE_ALERTS_PORT")
+    if (settings.status_page.firehouse is None) != (args.status_port is None):
+        raise ConfigError("[status_page.firehouse] is set, so its public page needs a port of its own: --status-port"
+                          " or FIREHOUSE_STATUS_PORT" if settings.status_page.firehouse else
+                          "--status-port (or FIREHOUSE_STATUS_PORT) is set but firehouse.toml has no"
+                          " [status_page.firehouse] to serve there")
     firehouse = bootstrap(settings)
     # SIGTERM (a deploy, `docker stop`) and Ctrl-C stop serving and drain: in-flight work finishes, the
     # outbox settles, the lead is given up, and the process exits 0.
@@ -114,6 +124,9 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     firehouse.board.start()
     probes = dict(health=firehouse.health, metrics=firehouse.metrics, stopping=stopping)
+    if firehouse.status_site:
+        firehouse.status_site.start()
+        serve_status_page(firehouse.status_site, host=args.host, port=args.status_port, stopping=stopping)
     try:
         if settings.socket_mode:
             health = None if args.health_port is None else serve_probes(host=args.host, port=args.health_port,

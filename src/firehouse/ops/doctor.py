@@ -28,6 +28,7 @@ from firehouse.domain.signals import Series, Signal, combine
 from firehouse.errors import ConfigError, MetricFailure
 from firehouse.ops.check import REACH_TIMEOUT, SLACK_TIMEOUT, Check, base_url, reach, reason
 from firehouse.ops.doctor_paging import paging_checks
+from firehouse.ops.doctor_statuspage import status_page_checks
 
 # The bot scopes manifest.yml asks for (a test keeps the two in step): what Firehouse calls needs them all.
 BOT_SCOPES = ("commands", "chat:write", "channels:manage", "groups:write", "channels:join", "channels:read",
@@ -67,6 +68,7 @@ def run_checks(environ: Mapping[str, str], *, cwd: Path) -> Iterator[Check]:
     yield from signal_checks(settings)
     yield from alerts_checks(settings)
     yield from paging_checks(settings, environ=environ)
+    yield from status_page_checks(settings, environ=environ)
 
 
 # --- Slack ------------------------------------------------------------------------------------------------
