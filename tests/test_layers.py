@@ -20,8 +20,8 @@ import pytest
 import firehouse
 
 PACKAGE = Path(firehouse.__file__).parent
-LAYERS = [("cli", "bootstrap", "server", "ops"), ("bolt", "intake"), ("scheduler",), ("slack", "integrations"),
-          ("usecases",), ("commands",), ("comms", "store", "config"), ("domain",), ("errors", "logs")]
+LAYERS = [("cli", "bootstrap", "server", "ops", "statuspage"), ("bolt", "intake"), ("scheduler",),
+          ("slack", "integrations"), ("usecases",), ("commands",), ("comms", "store", "config"), ("domain",), ("errors", "logs")]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 # The log context is standard library only, like `logging` itself: any layer may say what its work is about
 # (the incident it found, the job it runs). The test below keeps it that way.

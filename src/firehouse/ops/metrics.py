@@ -71,6 +71,8 @@ class Metrics:
         self.event_deliveries = Counter("firehouse_event_deliveries", "Notifications sent to [[events]]"
                                         " subscriptions, by subscription and outcome (sent, retrying, given_up)",
                                         ["subscription", "outcome"], registry=r)
+        self.status_updates = Counter("firehouse_status_updates", "Status updates sent to Atlassian Statuspage, by"
+                                      " outcome (sent, retrying, failed, given_up)", ["outcome"], registry=r)
         self.pager_webhooks = Counter("firehouse_pagerduty_webhooks", "PagerDuty webhooks received, by outcome"
                                       " (recorded, duplicate, unknown, ignored, unauthorized, stale, invalid,"
                                       " too_large, unavailable)", ["outcome"], registry=r)
@@ -102,6 +104,8 @@ class Metrics:
         kind, _, name = answered.destination.partition(":")
         if kind == "pager":
             self.pages.labels(pager=name, action=answered.body.get("action", ""), outcome=answered.outcome).inc()
+        elif kind == "status":
+            self.status_updates.labels(outcome=answered.outcome).inc()
         else:
             self.event_deliveries.labels(subscription=name, outcome=answered.outcome).inc()
 

@@ -21,6 +21,7 @@ from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.signals import Signals
 from firehouse.usecases.stats import Stats
+from firehouse.usecases.statuspage import StatusDesk
 from firehouse.usecases.updates import Updates
 
 
@@ -52,11 +53,12 @@ def services(engine, outbound, clock) -> Services:
     settings = Settings(bot_token="xoxb-test-token", signing_secret="secret")
     service = IncidentService(engine=engine, outbound=outbound, settings=settings, clock=clock)
     templates = TemplateCatalogue.with_override(None)
-    return Services(incidents=service, updates=Updates(service),
-                    notices=NoticeDesk(service=service, templates=templates),
+    notices, paging = NoticeDesk(service=service, templates=templates), paging_over(service)
+    return Services(incidents=service, updates=Updates(service), notices=notices,
                     evidence=Evidence(service=service, traces=FakeTraces()),
                     containment=Containment(service=service, executors=FakeExecutors()),
                     afteraction=AfterAction(service=service, templates=templates),
                     stats=Stats(engine=engine, settings=settings, clock=clock), drills=Drills(service=service),
-                    signals=Signals(service=service, sources=FakeMetrics()), paging=paging_over(service),
+                    signals=Signals(service=service, sources=FakeMetrics()), paging=paging,
+                    statuspage=StatusDesk(service=service, notices=notices, deliveries=paging.deliveries),
                     gateway=TellingGateway())

@@ -32,6 +32,7 @@ from firehouse.domain.pages import Page, PageRequest, PageState, dedup_key
 from firehouse.domain.routing import Routed, Rule, due
 from firehouse.domain.severity import Severity
 from firehouse.domain.snapshots import SnapshotTaken
+from firehouse.domain.statuspage import PublicStatus, StatusPublished
 
 AT = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
 ALICE, BOB = "UALICE", "UBOB"
@@ -167,8 +168,12 @@ MAPPED = [
      "snapshot.frozen", {"snapshot": 3, "keys": ["model", "output"], "fingerprint": "ab12", "supersedes": 2}),
     (NoticeEvent(at=LATER, by=ALICE, what="approved", notice_id=4, lane="product", title="Wrong answers"),
      "notice.approved", {"notice": 4, "lane": "product", "notice_title": "Wrong answers"}),
-    (NoticeEvent(at=LATER, by=ALICE, what="sent", notice_id=4, lane="legal", title="Breach notice"),
+    (NoticeEvent(at=LATER, by=ALICE, what="marked sent", notice_id=4, lane="legal", title="Breach notice"),
      "notice.sent", {"notice": 4, "lane": "legal", "notice_title": "Breach notice"}),
+    (StatusPublished(at=LATER, by=ALICE, what="published", notice_id=5, status=PublicStatus.MONITORING,
+                     title="Incorrect answers", link="https://stspg.io/abc"),
+     "notice.published", {"notice": 5, "lane": "product", "status": "monitoring", "public_title": "Incorrect answers",
+                          "link": "https://stspg.io/abc"}),
     (PostmortemPublished(at=LATER, by=ALICE, version=2, fingerprint="cd34"),
      "postmortem.published", {"version": 2, "fingerprint": "cd34"}),
     (ActionAdded(at=LATER, by=ALICE, text="alert on rival names", kind="detect", owner=BOB, due=date(2026, 4, 1)),

@@ -53,6 +53,7 @@ from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.ports import Outbound
 from firehouse.usecases.signals import Signals
 from firehouse.usecases.stats import Stats
+from firehouse.usecases.statuspage import StatusDesk
 from firehouse.usecases.updates import Updates
 
 STAYS_PUBLIC = "This war room stays public"
@@ -388,14 +389,15 @@ RANKING_TEAM = PagerSettings(name="ranking-team", kind="pagerduty", url="http://
 
 
 def services_over(service: IncidentService) -> Services:
-    return Services(incidents=service, updates=Updates(service),
-                    notices=NoticeDesk(service=service, templates=TemplateCatalogue.with_override(None)),
+    notices, paging = NoticeDesk(service=service, templates=TemplateCatalogue.with_override(None)), paging_over(service)
+    return Services(incidents=service, updates=Updates(service), notices=notices,
                     evidence=Evidence(service=service, traces=FakeTraces()),
                     containment=Containment(service=service, executors=FakeExecutors()),
                     afteraction=AfterAction(service=service, templates=TemplateCatalogue.with_override(None)),
                     stats=Stats(engine=service.engine, settings=service.settings, clock=service.clock),
                     drills=Drills(service=service),
-                    signals=Signals(service=service, sources=FakeMetrics()), paging=paging_over(service),
+                    signals=Signals(service=service, sources=FakeMetrics()), paging=paging,
+                    statuspage=StatusDesk(service=service, notices=notices, deliveries=paging.deliveries),
                     gateway=None)  # handlers never call it
 
 
