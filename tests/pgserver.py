@@ -8,7 +8,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +27,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+_STOP: dict[str, Callable[[], None]] = {}  # each running server's stop, by its URL
+
+
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """Start a private cluster and yield its SQLAlchemy URL; PostgreSQL refuses to run as root, so as root
@@ -43,11 +46,20 @@ def postgres_server() -> Iterator[str]:
     run(str(binaries / "initdb"), "-D", str(data / "db"), "-A", "trust", "-U", "firehouse", "--no-sync")
     run(str(binaries / "pg_ctl"), "-D", str(data / "db"), "-l", str(data / "log"), "-w", "-o",
         f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    url = f"postgresql+psycopg://firehouse@127.0.0.1:{port}/postgres"
+    # Stopping twice is harmless: a test may have stopped it already, as an outage (`outage`).
+    _STOP[url] = lambda: subprocess.run([*as_postgres, str(binaries / "pg_ctl"), "-D", str(data / "db"), "-m",
+                                         "immediate", "stop"], capture_output=True)
     try:
-        yield f"postgresql+psycopg://firehouse@127.0.0.1:{port}/postgres"
+        yield url
     finally:
-        run(str(binaries / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "stop")
+        _STOP.pop(url)()
         shutil.rmtree(data, ignore_errors=True)
+
+
+def outage(url: str) -> None:
+    """Stop the server at `url` now, as an outage would: every connection is refused from then on."""
+    _STOP[url]()
 
 
 def new_database(server: str) -> Iterator[str]:
