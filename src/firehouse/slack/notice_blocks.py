@@ -105,7 +105,7 @@ def status_published(event: StatusPublished, *, captain: str) -> str:
                     " went public; fix the status page's settings and press *Publish* again.")
         case "previewed":
             return (f":performing_arts: A drill: product notice #{event.notice_id} would have been published as"
-                    f" *{title}* ({event.status}). Nothing was published.")
+                    f" *{title}* ({event.status}; {escape(event.said)}), with the text above. Nothing was published.")
     return (f":memo: <@{captain}>, the status page still shows this incident open. Approve and *Publish* product"
             f" notice #{event.notice_id} to resolve it there: its components return to operational.")
 

@@ -79,7 +79,9 @@ class StatusDesk:
             if incident.drill:
                 if notice.status is not NoticeStatus.APPROVED:
                     raise InvalidChange("Only an approved notice can be published, even for practice.")
-                return Decision([self._event(notice, incident, "previewed", by=by)])
+                shown = self._update(uow, incident, notice, by=by)  # what would have gone out; never stored
+                return Decision([self._event(notice, incident, "previewed", by=by, said=(
+                    f"impact {shown.impact}, the {shown.class_id} component {shown.component_state}"))])
             notice.publish(by=by)
             update = uow.statuspage.add(self._update(uow, incident, notice, by=by))
             if self.settings.statuspage:

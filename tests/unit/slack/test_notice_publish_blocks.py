@@ -59,7 +59,8 @@ def test_the_notice_says_where_it_stands_on_the_status_page():
     ("published", "Product notice #7 is on the status page (investigating): https://stspg.io/abc"),
     ("retrying", "The status page has not taken product notice #7 yet: Statuspage answered 503. Retrying."),
     ("refused", "Product notice #7 was NOT published: Statuspage answered 503. Nothing went public"),
-    ("previewed", "A drill: product notice #7 would have been published as *&lt;b&gt;Slow&lt;/b&gt; answers*"),
+    ("previewed", "A drill: product notice #7 would have been published as *&lt;b&gt;Slow&lt;/b&gt; answers*"
+                  " (investigating; Statuspage answered 503), with the text above. Nothing was published."),
     ("owed", "<@UALICE>, the status page still shows this incident open. Approve and *Publish* product notice #7"),
 ])
 def test_the_war_room_hears_each_step_with_the_title_escaped(what, said):

@@ -14,13 +14,21 @@ from firehouse.commands.drills import StartDrill
 from firehouse.commands.incidents import AssignRole, ChangeStatus, Resolve
 from firehouse.commands.notices import DraftNotice, RecordFacts
 from firehouse.comms.templates import TemplateCatalogue
-from firehouse.config.statuspage import OwnPageSettings, StatuspageSettings, StatusPageSettings
+from firehouse.config.statuspage import OwnPageSettings, StatusPageSettings, StatuspageSettings
 from firehouse.domain.lifecycle import Status
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice, NoticeStatus
 from firehouse.domain.permissions import NotAllowed
 from firehouse.domain.severity import Severity
-from firehouse.domain.statuspage import Publishing, PublicStatus, StatusPublished, StatusUpdate, fingerprint
+from firehouse.domain.statuspage import (
+    DEFAULT_STATES,
+    IMPACT,
+    PublicStatus,
+    Publishing,
+    StatusPublished,
+    StatusUpdate,
+    fingerprint,
+)
 from firehouse.errors import InvalidChange
 from firehouse.store import UnitOfWork
 from firehouse.usecases.deliveries import Deliveries
@@ -302,7 +310,7 @@ def test_resolving_an_incident_never_published_drafts_nothing(own):
 
 # --- drills ---------------------------------------------------------------------------------------------------
 
-def test_a_drill_shows_what_would_have_gone_out_and_publishes_nothing(atlassian):
+def test_a_drill_shows_what_would_have_gone_out_and_publishes_nothing(atlassian, outbound):
     drills = Drills(service=atlassian.service)
     drill = drills.start(StartDrill("eval-gate-override"), channel="C0SOMEWHERE", by=ALICE)[1].incident
     atlassian.notices.record_facts(RecordFacts(FACTS), channel=drill.channel_id, by=ALICE)
@@ -312,5 +320,8 @@ def test_a_drill_shows_what_would_have_gone_out_and_publishes_nothing(atlassian)
     assert atlassian.notice(notice).status is NoticeStatus.APPROVED
     assert any(text.startswith(f"A drill: product notice #{notice.id} would have been published")
                for text in atlassian.timeline(drill))
+    (previewed,) = [e for p in outbound.publications for e in p.events if isinstance(e, StatusPublished)]
+    assert previewed.said == f"impact {IMPACT[drill.severity]}, the {drill.class_id} component" \
+                             f" {DEFAULT_STATES[f'sev{int(drill.severity)}']}"
     atlassian.drain()
     assert atlassian.statuspage.sent == [] and atlassian.desk.public_page().incidents == ()
