@@ -46,10 +46,10 @@ from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.incidents import IncidentService, utc_now
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.paging import Paging
-from firehouse.usecases.statuspage import StatusDesk
 from firehouse.usecases.ports import Executors, MetricSources, Pagers, Receivers, StatusPages, TraceSources
 from firehouse.usecases.signals import Signals
 from firehouse.usecases.stats import Stats
+from firehouse.usecases.statuspage import StatusDesk
 from firehouse.usecases.updates import Updates
 
 SHUTDOWN_GRACE = 8.0  # seconds to finish in-flight work and settle the outbox: inside `docker stop`'s 10
@@ -137,6 +137,7 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
     board.practise(services.drills)
     board.verify(signals)
     board.page(services.paging)
+    board.publish(services.statuspage)
     return services, board
 
 

@@ -104,7 +104,8 @@ def test_the_lifecycle_stamps_containment_and_resolution(fake, declare):
 def test_a_sev1_that_reached_users_needs_a_notice_or_a_waiver(fake, bot, declare):
     room = declare("sev1 output Assistant tells users to stop medication")
     refusal = room.run("resolve reverted model")
-    assert refusal.startswith("This SEV1 incident reached users, so a product-lane notice must be marked sent")
+    assert refusal.startswith("This SEV1 incident reached users, so a product-lane notice must be published or"
+                              " marked sent")
     assert "`/incident resolve [summary] --waive-notice <reason>`" in refusal
     assert room.channel.topic.endswith("· investigating")
     assert "Say why no customer notice is needed" in room.run("resolve reverted --waive-notice")

@@ -29,6 +29,7 @@ OWN = """
 name = "Acme status"
 url = "https://status.acme.test/"
 components = { output = "Assistant answers" }
+states = { sev3 = "partial_outage" }
 """
 parsed = partial(tomltext.parsed, secrets=SECRETS)
 refusal = partial(tomltext.refusal, secrets=SECRETS)
@@ -42,7 +43,8 @@ def test_both_pages_read_as_written():
                                       states={**DEFAULT_STATES, "sev3": "partial_outage"}, notify=True,
                                       timeout=timedelta(seconds=4)),
         firehouse=OwnPageSettings(name="Acme status", url="https://status.acme.test",
-                                  components={"output": "Assistant answers"}))
+                                  components={"output": "Assistant answers"},
+                                  states={**DEFAULT_STATES, "sev3": "partial_outage"}))
     assert pages.enabled and pages.state("sev1") == "major_outage" and pages.state("sev3") == "partial_outage"
     assert "sp-key-123" not in repr(pages)  # the key never reaches a log line
 
@@ -71,6 +73,12 @@ def test_either_page_alone_is_enough_and_neither_is_off():
 ])
 def test_a_bad_value_is_named_by_its_key(text, key, value, says):
     assert says in refusal(tomltext.changed(text, key, value))
+
+
+def test_both_pages_share_one_state_per_severity():
+    differing = ATLASSIAN + tomltext.changed(OWN, "states", '{ sev3 = "degraded_performance" }')
+    assert "status_page.firehouse.states differs from status_page.statuspage.states" in refusal(differing)
+    assert parsed(ATLASSIAN + OWN)["status_page"].state("sev3") == "partial_outage"
 
 
 def test_an_unknown_kind_of_page_is_refused():

@@ -106,6 +106,12 @@ def _serve(args: argparse.Namespace) -> int:
                 if settings.alerts.enabled else
                 "a pager takes PagerDuty's webhooks in Socket Mode, so they need a port of their own")
         raise ConfigError(f"{what}: --alerts-port or FIREHOUSE_ALERTS_PORT")
+    taken = {"--port": None if settings.socket_mode else args.port, "--health-port": args.health_port,
+             "--alerts-port": args.alerts_port}
+    if args.status_port is not None and args.status_port in taken.values():
+        other = next(flag for flag, port in taken.items() if port == args.status_port)
+        raise ConfigError(f"--status-port (or FIREHOUSE_STATUS_PORT) is {args.status_port}, the port {other} serves"
+                          " too: the public status page needs a port of its own")
     if (settings.status_page.firehouse is None) != (args.status_port is None):
         raise ConfigError("[status_page.firehouse] is set, so its public page needs a port of its own: --status-port"
                           " or FIREHOUSE_STATUS_PORT" if settings.status_page.firehouse else
@@ -124,10 +130,10 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     firehouse.board.start()
     probes = dict(health=firehouse.health, metrics=firehouse.metrics, stopping=stopping)
-    if firehouse.status_site:
-        firehouse.status_site.start()
-        serve_status_page(firehouse.status_site, host=args.host, port=args.status_port, stopping=stopping)
     try:
+        if firehouse.status_site:
+            firehouse.status_site.start()
+            serve_status_page(firehouse.status_site, host=args.host, port=args.status_port, stopping=stopping)
         if settings.socket_mode:
             health = None if args.health_port is None else serve_probes(host=args.host, port=args.health_port,
                                                                          **probes)

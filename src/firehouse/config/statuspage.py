@@ -54,7 +54,8 @@ class StatusPageSettings:
         return self.statuspage is not None or self.firehouse is not None
 
     def state(self, severity: str) -> str:
-        """The component state a `sev1`… incident gives its class's component (Atlassian's mapping first)."""
+        """The component state a `sev1`… incident gives its class's component (both pages agree, or start-up
+        stopped)."""
         page = self.statuspage or self.firehouse
         return page.states[severity] if page else DEFAULT_STATES[severity]
 
@@ -69,6 +70,9 @@ def status_page(table: Any, *, catalog: Catalog, secrets: Mapping[str, str] | No
                                                           duration=duration))
     if "firehouse" in spec:
         found = StatusPageSettings(statuspage=found.statuspage, firehouse=_own(spec["firehouse"], catalog=catalog))
+    if found.statuspage and found.firehouse and found.statuspage.states != found.firehouse.states:
+        raise ValueError("status_page.firehouse.states differs from status_page.statuspage.states: an incident's"
+                         " component has one state on both pages, so set states in one table only")
     return found
 
 

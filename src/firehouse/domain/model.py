@@ -237,8 +237,8 @@ class Incident(OnTheBoard, LegalLane):
         waiver = optional_text(waiver, what="waiver reason", limit=MAX_TEXT)
         if self.notice_owed and not waiver:
             settle = ("approved (a drill's notices are never sent): draft one with `/incident comms product` and"
-                      " approve it" if self.drill else "marked sent before it can be resolved. Draft one with"
-                      " `/incident comms product`")
+                      " approve it" if self.drill else "published or marked sent before it can be resolved. Draft one"
+                      " with `/incident comms product`")
             raise InvalidChange(
                 f"This {self.severity.label} incident reached users, so a product-lane notice must be {settle}, or"
                 " waive it with `/incident resolve [summary] --waive-notice <reason>`."

@@ -57,6 +57,7 @@ class Notice:
     sent_by: str | None = None
     sent_at: datetime | None = None
     message_ts: str | None = None
+    approved_as: str | None = None  # a product notice: the incident's public status when it was approved
     id: int | None = None
 
     @property
@@ -66,10 +67,6 @@ class Notice:
 
     def event(self, what: str, *, by: str, at: datetime) -> NoticeEvent:
         return NoticeEvent(at=at, by=by, what=what, notice_id=self.id or 0, lane=self.lane, title=self.title)
-
-    @property
-    def sent(self) -> bool:
-        return self.status in (NoticeStatus.SENT, NoticeStatus.PUBLISHED)
 
     def edit(self, text: str, *, by: str, at: datetime) -> NoticeEvent:
         """Replace the text; an approval does not survive an edit."""
@@ -82,6 +79,7 @@ class Notice:
         was_approved = self.status is NoticeStatus.APPROVED
         self.text = text.strip()
         self.status, self.approved_by, self.approved_at, self.approved_text = NoticeStatus.DRAFT, None, None, None
+        self.approved_as = None
         return self.event("edited" + (", so its approval was withdrawn" if was_approved else ""), by=by, at=at)
 
     def approve(self, *, by: str, at: datetime) -> NoticeEvent:
@@ -100,8 +98,9 @@ class Notice:
         self.status, self.sent_by, self.sent_at = NoticeStatus.SENT, by, at
         return self.event("marked sent", by=by, at=at)
 
-    def publish(self, *, by: str) -> None:
-        """Start publishing the approved text to the status page (once: a second Publish is refused)."""
+    def publish(self, *, by: str, status: str) -> None:
+        """Start publishing the approved text to the status page (once: a second Publish is refused), as the
+        incident's public `status` now, which must be the one it was approved under."""
         if self.lane != "product":
             raise InvalidChange("Only product notices go on the status page.")
         if self.status in (NoticeStatus.PUBLISHING, NoticeStatus.PUBLISHED):
@@ -109,6 +108,10 @@ class Notice:
         if self.status is not NoticeStatus.APPROVED:
             raise InvalidChange(f"This notice is {self.status}, not approved: only approved text is published."
                                 " Approve it first.")
+        if self.approved_as and self.approved_as != status:
+            raise InvalidChange(f"This notice was approved while the incident was {self.approved_as}; it is {status}"
+                                " now, so its words may no longer be true. Draft and approve a new notice with"
+                                " `/incident comms product`.")
         self.status, self.sent_by = NoticeStatus.PUBLISHING, by
 
     def published(self, *, at: datetime) -> None:

@@ -72,9 +72,16 @@ def split_notice(text: str, *, fallback: str) -> tuple[str, str]:
     return fallback, text.strip()
 
 
-def fingerprint(text: str) -> str:
-    """The SHA-256 of `text` in UTF-8: how anyone checks a published text is the one stored."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def fingerprint(title: str, body: str) -> str:
+    """The SHA-256, in UTF-8, of the title, a blank line and the body: how anyone checks that what a status page
+    shows is what was stored."""
+    return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+
+
+def public_id(incident_id: int, channel: str, declared_at: datetime) -> str:
+    """The incident's id on Firehouse's own page: the same for all its updates, however many are published at once,
+    and telling the public nothing (not its number, nor how many incidents there were)."""
+    return hashlib.sha256(f"{incident_id}:{channel}:{declared_at.isoformat()}".encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -86,6 +93,7 @@ class StatusUpdate:
     public_id: str  # the incident's id on Firehouse's own page: the same for all its updates, and opaque
     title: str
     body: str
+    fingerprint: str
     status: PublicStatus
     impact: str
     class_id: str
@@ -98,10 +106,6 @@ class StatusUpdate:
     statuspage_id: str | None = None  # Atlassian's incident id and link, once it answered
     statuspage_link: str | None = None
     id: int | None = None
-
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint(self.body)
 
 
 @dataclass(frozen=True)
@@ -120,12 +124,20 @@ class StatusPublished:
     title: str  # the public title
     said: str = ""
     link: str | None = None
+    reference: str | None = None  # Statuspage's incident id
+    fingerprint: str = ""
+
+    @property
+    def where(self) -> str:
+        """Statuspage's incident and the link, as far as they are known."""
+        incident = f" as Statuspage incident {self.reference}" if self.reference else ""
+        return incident + (f": {self.link}" if self.link else "")
 
     def timeline_entry(self) -> TimelineEntry:
         texts = {
             "publishing": f"Product notice #{self.notice_id} sent to the status page ({self.status})",
-            "published": f"Product notice #{self.notice_id} published to the status page ({self.status})"
-                         + (f": {self.link}" if self.link else ""),
+            "published": f"Product notice #{self.notice_id} published to the status page ({self.status}),"
+                         f" sha256 {self.fingerprint[:16]}{self.where}",
             "retrying": f"The status page did not take product notice #{self.notice_id} yet: {self.said}; retrying",
             "refused": f"Product notice #{self.notice_id} was NOT published: {self.said}",
             "previewed": f"A drill: product notice #{self.notice_id} would have been published ({self.status});"

@@ -30,6 +30,7 @@ from firehouse.scheduler.upkeep import (
     outbox_prune,
     outbox_sweep,
     pages_refresh,
+    status_recovery,
 )
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
@@ -39,6 +40,7 @@ from firehouse.usecases.duties import Duties
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.paging import Paging
 from firehouse.usecases.signals import Signals
+from firehouse.usecases.statuspage import StatusDesk
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,11 @@ class StatusBoard:
         """Retry pages and events that failed, and keep held Alertmanager pages alive, as the leader."""
         self.chores += [deliveries_sweep(paging.deliveries), deliveries_prune(paging.deliveries, self.settings),
                         pages_refresh(paging)]
+
+    def publish(self, desk: StatusDesk) -> None:
+        """Record Statuspage's answers a crash left unrecorded, as the leader."""
+        if desk.settings.statuspage:
+            self.chores.append(status_recovery(desk))
 
     # --- start-up and leading --------------------------------------------------------------------
 

@@ -16,12 +16,14 @@ from firehouse.slack.outbox import Outbox
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.deliveries import Deliveries
 from firehouse.usecases.paging import Paging
+from firehouse.usecases.statuspage import StatusDesk
 
 OUTBOX_SWEEP = timedelta(seconds=10)  # how often the leader retries posts that failed
 FOLLOW_UP_CHECK = timedelta(minutes=15)  # how often the leader looks at follow-ups and locks at the least
 OUTBOX_PRUNE = timedelta(hours=1)  # how often the leader deletes sent posts older than `outbox_retention`
 DELIVERIES_SWEEP = timedelta(seconds=5)  # how often the leader looks for pages and events due again
 PAGES_REFRESH = timedelta(minutes=1)  # how often held Alertmanager pages are sent again (they end otherwise)
+STATUS_RECOVERY = timedelta(minutes=1)  # how often Statuspage's answers lost in a crash are looked for
 # A round comes a moment before a chore's moment as often as after it (the round before did more work, or woke
 # later): a chore due within this runs now, so one whose interval is the round's runs every round, not every other.
 LEEWAY = timedelta(milliseconds=500)
@@ -87,6 +89,11 @@ def deliveries_prune(deliveries: Deliveries, settings: Settings) -> Chore:
 
 def pages_refresh(paging: Paging) -> Chore:
     return Chore("pages refresh", PAGES_REFRESH, lambda: _nothing_named(paging.refresh()))
+
+
+def status_recovery(desk: StatusDesk) -> Chore:
+    return Chore("status page recovery", STATUS_RECOVERY, lambda: _nothing_named(desk.recover()),
+                 on_taking_lead=True)
 
 
 def _nothing_named(_done: object) -> None:

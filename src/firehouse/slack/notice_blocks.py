@@ -94,9 +94,8 @@ def status_published(event: StatusPublished, *, captain: str) -> str:
             return (f":outbox_tray: <@{event.by}> is publishing product notice #{event.notice_id}: *{title}*"
                     f" ({event.status}).")
         case "published":
-            where = f": {event.link}" if event.link else "."
             return (f":satellite_antenna: Product notice #{event.notice_id} is on the status page"
-                    f" ({event.status}){where}")
+                    f" ({event.status}){event.where} · sha256 `{event.fingerprint[:16]}`")
         case "retrying":
             return (f":hourglass: The status page has not taken product notice #{event.notice_id} yet:"
                     f" {escape(event.said)}. Retrying.")

@@ -10,13 +10,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from firehouse.domain.notifications import Published
-from firehouse.domain.statuspage import StatusUpdate
+from firehouse.domain.statuspage import PublicStatus, Publishing, StatusUpdate
 from firehouse.store.mapping import as_utc
 from firehouse.store.paging import published
 from firehouse.store.statuspage import UPDATE
 from firehouse.store.tables import DeliveryRow, IncidentRow, NotificationRow, StatusUpdateRow
 
 MAX_SAID = 500
+STATUS = "status:statuspage"  # the deliveries' destination for Atlassian Statuspage (our own page needs none)
 
 
 class DeliveryStore:
@@ -89,25 +90,46 @@ class DeliveryStore:
             return set(session.exec(select(IncidentRow.id).where(col(IncidentRow.id).in_(ids),
                                                                  col(IncidentRow.private).is_(True))))
 
-    def status_update(self, update_id: int) -> tuple[StatusUpdate, str | None, set[str]] | None:
-        """A status update to send, Statuspage's id for its incident (None: not opened there yet), and the classes
-        its incident's earlier updates were published under (their components go back to operational)."""
+    def status_update(self, update_id: int) -> tuple[StatusUpdate, str | None, set[str], list[tuple[str, str]]] | None:
+        """A status update to send; Statuspage's id for its incident (None: not opened there yet; this very update's
+        own when Statuspage took it before a crash); the classes its incident's earlier updates were published
+        under (their components go back to operational, unless another open incident holds them); and the
+        (class, component state) of every other incident open on Statuspage, as far as Statuspage took them."""
         with Session(self._engine) as session:
             row = session.get(StatusUpdateRow, update_id)
             if row is None:
                 return None
-            earlier = session.exec(select(StatusUpdateRow).where(StatusUpdateRow.incident_id == row.incident_id,
-                                                                 col(StatusUpdateRow.id) < update_id)).all()
-            opened = next((e.statuspage_id for e in earlier if e.statuspage_id), None)
-            return UPDATE.load(row), opened, {e.class_id for e in earlier}
+            mine = session.exec(select(StatusUpdateRow).where(StatusUpdateRow.incident_id == row.incident_id,
+                                                              col(StatusUpdateRow.id) <= update_id)).all()
+            opened = next((e.statuspage_id for e in mine if e.statuspage_id), None)
+            taken = col(StatusUpdateRow.statuspage_id).is_not(None)
+            latest = select(func.max(StatusUpdateRow.id)).where(taken).group_by(col(StatusUpdateRow.incident_id))
+            others = session.exec(select(StatusUpdateRow.class_id, StatusUpdateRow.component_state).where(
+                col(StatusUpdateRow.id).in_(latest), StatusUpdateRow.incident_id != row.incident_id,
+                StatusUpdateRow.status != PublicStatus.RESOLVED.value)).all()
+            return UPDATE.load(row), opened, {e.class_id for e in mine if e.id != update_id}, list(others)
 
-    def opened(self, update_id: int, reference: str) -> None:
-        """Statuspage's id for the incident, written before the lane sends the next update: that one must update
-        this incident, not open another (the answer itself is recorded later, off the lane)."""
+    def taken(self, update_id: int, *, reference: str | None, link: str | None) -> None:
+        """What Statuspage called the incident it took this update into, written before the lane sends the next
+        update (which must update that incident, not open another) and before the delivery is marked done (so a
+        lost answer can still be recorded from it)."""
         with Session(self._engine) as session:
             session.execute(update(StatusUpdateRow).where(col(StatusUpdateRow.id) == update_id)
-                            .values(statuspage_id=reference))
+                            .values(statuspage_id=reference, statuspage_link=link))
             session.commit()
+
+    def stranded_status_updates(self, *, before: datetime) -> list[tuple[int, int, bool, str]]:
+        """(update, incident, taken, Statuspage's words) of each status update still `publishing` whose delivery
+        was settled before `before`: its answer was never recorded."""
+        update_id = DeliveryRow.body["update"].as_integer()
+        query = (select(StatusUpdateRow.id, StatusUpdateRow.incident_id, DeliveryRow.done_at, DeliveryRow.said)
+                 .join(DeliveryRow, update_id == StatusUpdateRow.id)
+                 .where(DeliveryRow.destination == STATUS,
+                        StatusUpdateRow.state == Publishing.PUBLISHING.value,
+                        or_(col(DeliveryRow.done_at) < before, col(DeliveryRow.given_up_at) < before)))
+        with Session(self._engine) as session:
+            return [(row_id, incident_id, done is not None, said)
+                    for row_id, incident_id, done, said in session.exec(query)]
 
     def prune(self, *, before: datetime) -> int:
         """Delete deliveries done or given up before `before`; returns how many. The notifications stay (replay)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from firehouse.domain.statuspage import PublicStatus, Publishing, StatusUpdate
@@ -38,16 +38,16 @@ class StatusPageRepository:
         return UPDATE.of(self._session, incident_id)
 
     def public(self, *, since: datetime) -> list[StatusUpdate]:
-        """Every published update of the incidents the public page shows: those still open there, and those
-        updated since `since` (the page's 90 days)."""
-        shown = (select(StatusUpdateRow.public_id)
-                 .where(StatusUpdateRow.state == PUBLISHED)
-                 .group_by(col(StatusUpdateRow.public_id))
-                 .having(or_(func.max(StatusUpdateRow.published_at) >= since,
-                             func.sum(case((StatusUpdateRow.status == PublicStatus.RESOLVED.value, 1),
-                                           else_=0)) == 0)))
+        """Every published update of the incidents the public page shows: those open there (their latest update
+        is not `resolved`, however old), and those updated since `since` (the page's 90 days)."""
+        published = StatusUpdateRow.state == PUBLISHED
+        latest = select(func.max(StatusUpdateRow.id)).where(published).group_by(col(StatusUpdateRow.public_id))
+        still_open = select(StatusUpdateRow.public_id).where(col(StatusUpdateRow.id).in_(latest),
+                                                             StatusUpdateRow.status != PublicStatus.RESOLVED.value)
+        recent = select(StatusUpdateRow.public_id).where(published, StatusUpdateRow.published_at >= since)
         query = (select(StatusUpdateRow)
-                 .where(StatusUpdateRow.state == PUBLISHED, col(StatusUpdateRow.public_id).in_(shown))
+                 .where(published, or_(col(StatusUpdateRow.public_id).in_(still_open),
+                                       col(StatusUpdateRow.public_id).in_(recent)))
                  .order_by(col(StatusUpdateRow.id)))
         return [UPDATE.load(row) for row in self._session.exec(query)]
 

@@ -107,6 +107,7 @@ class NoticeRow(SQLModel, table=True):
     sent_by: str | None = Field(default=None, max_length=40)
     sent_at: datetime | None = _moment()
     message_ts: str | None = Field(default=None, max_length=40)
+    approved_as: str | None = Field(default=None, max_length=20)  # a product notice: the public status approved
 
 
 class OutboxRow(SQLModel, table=True):
@@ -401,6 +402,7 @@ class StatusUpdateRow(SQLModel, table=True):
     public_id: str = Field(max_length=24, index=True)
     title: str = Field(sa_type=Text)
     body: str = Field(sa_type=Text)
+    fingerprint: str = Field(max_length=64)  # SHA-256 of the title, a blank line and the body, as published
     status: str = Field(max_length=20)  # investigating, identified, monitoring, resolved
     impact: str = Field(max_length=10)  # none, minor, major, critical
     class_id: str = Field(max_length=40)

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Engine
 from firehouse.config import Settings
 from firehouse.domain.notifications import Published
 from firehouse.domain.pages import PageRequest
-from firehouse.domain.statuspage import OPERATIONAL, StatusUpdate
+from firehouse.domain.statuspage import StatusUpdate, worst
 from firehouse.store import UnitOfWork
-from firehouse.store.deliveries import DeliveryStore
+from firehouse.store.deliveries import STATUS, DeliveryStore
 from firehouse.store.mapping import as_utc
 from firehouse.store.tables import DeliveryRow
 from firehouse.usecases.ports import Pagers, PartnerAnswer, Receivers, StatusPages
@@ -31,7 +31,6 @@ from firehouse.usecases.ports import Pagers, PartnerAnswer, Receivers, StatusPag
 log = logging.getLogger(__name__)
 
 PAGER, EVENTS = "pager:", "events:"
-STATUS = "status:statuspage"  # Atlassian Statuspage (Firehouse's own page needs no delivery)
 GIVE_UP = timedelta(days=1)  # a delivery still failing a day after it was owed is given up (and counted)
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(minutes=10)
@@ -246,13 +245,18 @@ class Deliveries:
         found = self.store.status_update(row.body["update"])
         if page is None or self.status_pages is None or found is None:
             return PartnerAnswer(False, "Statuspage is no longer configured" if found else "the update is gone")
-        update, opened, before = found
-        states = {page.components[c]: OPERATIONAL for c in before if c in page.components}
-        if update.class_id in page.components:
-            states[page.components[update.class_id]] = update.component_state
+        update, opened, before, others = found
+        states = {}
+        for class_id in {*before, update.class_id} & set(page.components):  # as Firehouse's own page computes it
+            held = [state for other, state in others if other == class_id]
+            mine = [update.component_state] if class_id == update.class_id else []
+            states[page.components[class_id]] = worst([*held, *mine])
         answer = self.status_pages.send(page, update, incident=opened, components=states)
-        if answer.ok and answer.reference and opened is None:
-            self.store.opened(update.id, answer.reference)
+        if answer.ok:
+            try:
+                self.store.taken(update.id, reference=answer.reference or opened, link=answer.link)
+            except Exception:  # taken all the same: sending it again would open a second incident
+                log.warning("could not write down Statuspage's incident for update %s", update.id, exc_info=True)
         return answer
 
     def _taken(self, destination: str, taken: list[tuple[DeliveryRow, PartnerAnswer]]) -> None:

@@ -16,6 +16,7 @@ from firehouse.domain.events import Event
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice, NoticeStatus
 from firehouse.domain.permissions import Action
+from firehouse.domain.statuspage import public_status
 from firehouse.errors import DomainError, InvalidChange
 from firehouse.store import UnitOfWork
 from firehouse.usecases.incidents import IncidentService
@@ -105,12 +106,15 @@ class NoticeDesk:
             if incident.drill and not in_drill:
                 raise InvalidChange("This is a drill: its notices are drafted and approved for practice, never"
                                     " marked sent.")
+            was = acted.status
             events = [act(acted)]
             if acted.status is NoticeStatus.SENT:
                 count_as_sent(incident, acted)
-            elif incident.drill and acted.status is NoticeStatus.APPROVED and acted.lane == "product":
-                events += self._practised(incident, acted, by=by)
-            uow.notices.save(acted)
+            elif acted.status is NoticeStatus.APPROVED and acted.lane == "product":
+                acted.approved_as = public_status(incident.status).value  # what its words were approved for
+                if incident.drill:
+                    events += self._practised(incident, acted, by=by)
+            uow.notices.save(acted, was=was)
             return Decision(events, made=acted)
 
         outcome = change(self.ctx, notice_no(notice_id), by=by, needs=lambda target: needs(target.record),

@@ -12,6 +12,7 @@ work that changes no incident (an alert delivery, a Slack event's id). Nothing e
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ from firehouse.errors import DomainError, Missing, NotAWarRoom
 from firehouse.logs import note
 from firehouse.store import UnitOfWork
 from firehouse.usecases.ports import Outbound, Post
+
+log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -164,9 +167,11 @@ def change(ctx: Context, load: Load[R], *, by: str, needs: Needs[R], decide: Dec
     problems = ctx.outbound.publish(incident, decision.events) if publish and decision.events else []
     if owed:  # after the announcement: a drill's end says its report follows
         ctx.outbound.deliver(owed)
-    if decision.events:
-        for then in ctx.settled:
+    for then in ctx.settled if decision.events else ():
+        try:
             then(incident, decision.events)
+        except Exception:  # the change stands, committed and announced: what follows it is not its failure
+            log.warning("the work that follows a change failed", exc_info=True)
     return Outcome(incident, decision.events, problems, decision.made)
 
 

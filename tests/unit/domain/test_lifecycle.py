@@ -66,7 +66,7 @@ def test_a_sev1_that_reached_users_owes_a_notice(severity, reached, owed):
 
 def test_resolving_a_sev1_that_reached_users_needs_a_sent_notice_or_a_waiver():
     made = incident(Severity.SEV1, True)
-    with pytest.raises(InvalidChange, match="product-lane notice must be marked sent") as err:
+    with pytest.raises(InvalidChange, match="product-lane notice must be published or marked sent") as err:
         made.resolve(by="U1", at=AT)
     assert "--waive-notice <reason>" in str(err.value)
     assert made.status is Status.INVESTIGATING and made.resolved_at is None

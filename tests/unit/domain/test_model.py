@@ -173,8 +173,8 @@ def test_a_waiver_reason_has_a_limit_too():
     with pytest.raises(InvalidChange) as err:
         made.resolve(by="UBOB", at=T0)
     assert str(err.value) == (
-        "This SEV1 incident reached users, so a product-lane notice must be marked sent before it can be resolved."
-        " Draft one with `/incident comms product`, or waive it with"
+        "This SEV1 incident reached users, so a product-lane notice must be published or marked sent before it can be"
+        " resolved. Draft one with `/incident comms product`, or waive it with"
         " `/incident resolve [summary] --waive-notice <reason>`.")
 
 

@@ -17,7 +17,7 @@ from botprocess import free_port
 from statuspageserver import API_KEY, NO_WRAPPER, PAGE_ID, statuspage  # noqa: F401
 
 from firehouse.config.statuspage import StatuspageSettings
-from firehouse.domain.statuspage import PublicStatus, StatusUpdate
+from firehouse.domain.statuspage import PublicStatus, StatusUpdate, fingerprint
 from firehouse.integrations.statuspage import HttpStatusPages, incident_request
 
 REFUNDS, CHAT = "8kbf7d35c070", "vtnh60py4yd7"  # the stand-in's components
@@ -40,7 +40,8 @@ def settings(url: str, **changes: Any) -> StatuspageSettings:
 
 def update(status: PublicStatus = PublicStatus.INVESTIGATING, **changes: Any) -> StatusUpdate:
     return replace(StatusUpdate(incident_id=7, notice_id=3, public_id="p7", title=TITLE, body=BODY, status=status,
-                                impact="critical", class_id="output", component_state="major_outage",
+                                fingerprint=fingerprint(TITLE, BODY), impact="critical", class_id="output",
+                                component_state="major_outage",
                                 requested_by="UBOB", requested_at=AT), **changes)
 
 

@@ -56,7 +56,8 @@ def test_the_notice_says_where_it_stands_on_the_status_page():
 
 @pytest.mark.parametrize(("what", "said"), [
     ("publishing", "<@UBOB> is publishing product notice #7: *&lt;b&gt;Slow&lt;/b&gt; answers* (investigating)."),
-    ("published", "Product notice #7 is on the status page (investigating): https://stspg.io/abc"),
+    ("published", "Product notice #7 is on the status page (investigating) as Statuspage incident abc:"
+                  " https://stspg.io/abc · sha256 `0123456789abcdef`"),
     ("retrying", "The status page has not taken product notice #7 yet: Statuspage answered 503. Retrying."),
     ("refused", "Product notice #7 was NOT published: Statuspage answered 503. Nothing went public"),
     ("previewed", "A drill: product notice #7 would have been published as *&lt;b&gt;Slow&lt;/b&gt; answers*"
@@ -65,5 +66,6 @@ def test_the_notice_says_where_it_stands_on_the_status_page():
 ])
 def test_the_war_room_hears_each_step_with_the_title_escaped(what, said):
     event = StatusPublished(at=NOW, by="UBOB", what=what, notice_id=7, status=PublicStatus.INVESTIGATING,
-                            title="<b>Slow</b> answers", said="Statuspage answered 503", link="https://stspg.io/abc")
+                            title="<b>Slow</b> answers", said="Statuspage answered 503", link="https://stspg.io/abc",
+                            reference="abc", fingerprint="0123456789abcdef" * 4)
     assert said in status_published(event, captain="UALICE")

@@ -122,13 +122,13 @@ def test_publishing_puts_the_approved_text_on_the_page_and_counts_as_sent(own, c
     assert (update.state, update.status, update.impact, update.component_state) == (
         Publishing.PUBLISHED, PublicStatus.INVESTIGATING, "major", "partial_outage")
     assert update.title == title.lstrip("# ") == "Incorrect answers from the support assistant"
-    assert update.body == body.strip() and update.fingerprint == fingerprint(body.strip())
+    assert update.body == body.strip() and update.fingerprint == fingerprint(update.title, body.strip())
     assert outcome.made.published_at == clock()
     published = own.notice(notice)
     assert (published.status, published.sent_by, published.sent_at) == (NoticeStatus.PUBLISHED, ALICE, clock())
     assert own.service.incident_by_id(incident.id).notice_sent_at == clock()  # the SEV1 rule, notices on time
-    assert (f"Product notice #{notice.id} published to the status page (investigating):"
-            f" https://status.acme.test/#{update.public_id}") in own.timeline(incident)
+    assert (f"Product notice #{notice.id} published to the status page (investigating), sha256"
+            f" {update.fingerprint[:16]}: https://status.acme.test/#{update.public_id}") in own.timeline(incident)
     page = own.desk.public_page()
     (shown,) = page.incidents
     assert (shown.name, shown.status, shown.impact, page.indicator) == (update.title, "investigating", "major", "major")
@@ -231,7 +231,8 @@ def test_statuspage_takes_the_update_before_it_counts_as_published(atlassian):
     assert (stored.state, stored.statuspage_id, stored.statuspage_link) == (
         Publishing.PUBLISHED, "sp1", "https://stspg.io/sp1")
     assert atlassian.notice(notice).status is NoticeStatus.PUBLISHED
-    assert (f"Product notice #{notice.id} published to the status page (investigating): https://stspg.io/sp1"
+    assert (f"Product notice #{notice.id} published to the status page (investigating), sha256"
+            f" {stored.fingerprint[:16]} as Statuspage incident sp1: https://stspg.io/sp1"
             in atlassian.timeline(incident))
     assert len(atlassian.desk.public_page().incidents) == 1
 

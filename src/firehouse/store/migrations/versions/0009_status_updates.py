@@ -1,5 +1,6 @@
 """Status updates: each approved product notice published to the status pages, exactly as it went out, with
-Statuspage's incident id and link (`status_update`). A new table only: nothing existing changes.
+Statuspage's incident id and link (`status_update`), and the public status a product notice was approved under
+(`notice.approved_as`, empty for notices approved before). Nothing existing changes.
 
 Revision ID: 0009
 Revises: 0008
@@ -25,6 +26,7 @@ def upgrade() -> None:
     sa.Column('public_id', sa.String(length=24), nullable=False),
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('impact', sa.String(length=10), nullable=False),
     sa.Column('class_id', sa.String(length=40), nullable=False),
@@ -46,10 +48,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_status_update_public_id'), ['public_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_status_update_published_at'), ['published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_status_update_state'), ['state'], unique=False)
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('approved_as', sa.String(length=20), nullable=True))
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.drop_column('approved_as')
     with op.batch_alter_table('status_update', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_status_update_state'))
         batch_op.drop_index(batch_op.f('ix_status_update_published_at'))
