@@ -148,7 +148,8 @@ def answered(page: StatuspageSettings, update: StatusUpdate, response: httpx.Res
         return PartnerAnswer(False, refused_key(page, code))
     if code == 404 and incident is not None:
         return PartnerAnswer(False, f"Statuspage incident {incident} is gone from page {page.page_id} (404): it was"
-                                    " deleted there, so this update was not published")
+                                    " deleted there, so this update was not published; Publish again opens a new"
+                                    " one", gone=True)
     if code == 404:
         return PartnerAnswer(False, f"Statuspage has no page {page.page_id} for this key (404): check page_id")
     return PartnerAnswer(False, shown(f"Statuspage refused the update ({code}): {said(response)}"))

@@ -118,6 +118,14 @@ class DeliveryStore:
                             .values(statuspage_id=reference, statuspage_link=link))
             session.commit()
 
+    def forget_statuspage_incident(self, incident_id: int) -> None:
+        """Statuspage no longer has the incident its updates went to (someone deleted it there): forget its id, so
+        that the next update opens a new one. The links stay, for the record."""
+        with Session(self._engine) as session:
+            session.execute(update(StatusUpdateRow).where(col(StatusUpdateRow.incident_id) == incident_id)
+                            .values(statuspage_id=None))
+            session.commit()
+
     def stranded_status_updates(self, *, before: datetime) -> list[tuple[int, int, bool, str]]:
         """(update, incident, taken, Statuspage's words) of each status update still `publishing` whose delivery
         was settled before `before`: its answer was never recorded."""

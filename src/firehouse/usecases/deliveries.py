@@ -252,6 +252,8 @@ class Deliveries:
             mine = [update.component_state] if class_id == update.class_id else []
             states[page.components[class_id]] = worst([*held, *mine])
         answer = self.status_pages.send(page, update, incident=opened, components=states)
+        if answer.gone:  # deleted in Statuspage: the next update opens a new incident there
+            self.store.forget_statuspage_incident(update.incident_id)
         if answer.ok:
             try:
                 self.store.taken(update.id, reference=answer.reference or opened, link=answer.link)

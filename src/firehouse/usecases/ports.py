@@ -113,6 +113,7 @@ class PartnerAnswer:
     retry: bool = False
     reference: str | None = None  # what the partner calls what it took (Statuspage's incident id)
     link: str | None = None  # where people see it
+    gone: bool = False  # what the request updated no longer exists there (an incident deleted in Statuspage)
 
 
 class Pagers(Protocol):

@@ -199,9 +199,9 @@ def test_an_incident_deleted_on_statuspage_is_not_updated_again(statuspage, page
     answer = pages.send(settings(statuspage.url), update(PublicStatus.RESOLVED), incident="p31zjtct2jer",
                         components={REFUNDS: "operational"})
 
-    assert (answer.ok, answer.retry) == (False, False)
+    assert (answer.ok, answer.retry, answer.gone) == (False, False, True)
     assert answer.text == (f"Statuspage incident p31zjtct2jer is gone from page {PAGE_ID} (404): it was deleted"
-                           " there, so this update was not published")
+                           " there, so this update was not published; Publish again opens a new one")
 
 
 def test_an_unknown_page_is_not_retried(statuspage, pages):  # noqa: F811

@@ -21,6 +21,7 @@ from firehouse.domain.statuspage import Publishing
 from firehouse.errors import InvalidChange
 from firehouse.store import UnitOfWork
 from firehouse.store.tables import DeliveryRow
+from firehouse.usecases.ports import PartnerAnswer
 
 
 def test_two_clicks_at_once_make_one_update(own):  # noqa: F811
@@ -134,3 +135,18 @@ def test_a_failure_after_a_resolve_leaves_the_resolve_standing(own):  # noqa: F8
 def notices_of(wired: Wired, incident):
     with UnitOfWork(wired.service.engine) as uow:
         return uow.notices.of(incident.id)
+
+
+def test_an_incident_deleted_in_statuspage_is_opened_again_by_the_next_publish(atlassian):  # noqa: F811
+    incident = atlassian.declare()
+    atlassian.publish(atlassian.approved(incident))
+    atlassian.drain()
+    second = atlassian.approved(incident)
+    atlassian.publish(second)
+    atlassian.statuspage.answers.append(PartnerAnswer(False, "Statuspage incident sp1 is gone (404)", gone=True))
+    atlassian.drain()
+    assert atlassian.notice(second).status is NoticeStatus.APPROVED  # refused: Publish is back
+    atlassian.publish(second)
+    atlassian.drain()
+    assert [sent[0] for sent in atlassian.statuspage.sent] == [None, "sp1", None]
+    assert atlassian.notice(second).status is NoticeStatus.PUBLISHED
