@@ -25,7 +25,6 @@ and how many readers get an answer one after another while those before them sta
 
     python bench/status_page.py                          # 10,000 incidents, 3 rounds of 200 readers × 50 GETs, ~1 min
     python bench/status_page.py --quick                  # 500 incidents, 1 round of 50 readers × 10 GETs, ~15 s
-    python bench/status_page.py --connection-limit 1000  # both servers letting in 1,000 connections (waitress: 100)
 """
 
 from __future__ import annotations
@@ -51,7 +50,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import waitress
 from baseline import ms, percentile
 from botprocess import free_port
 from sqlalchemy import insert
@@ -59,13 +57,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from unit.usecases.fakes import FakeOutbound, FakePagers, FakeReceivers
 
-import firehouse.server
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
 from firehouse.config.statuspage import OwnPageSettings, StatusPageSettings
 from firehouse.domain.statuspage import DEFAULT_STATES, IMPACTS, fingerprint, public_id
 from firehouse.server import HttpServer
-from firehouse.statuspage.site import THREADS, StatusSite, serve_status_page
+from firehouse.statuspage.site import CONNECTIONS, IDLE_SECONDS, THREADS, StatusSite, serve_status_page
 from firehouse.store import make_engine
 from firehouse.store.tables import IncidentRow, NoticeRow, StatusUpdateRow
 from firehouse.usecases.deliveries import Deliveries
@@ -415,9 +412,6 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50, help="requests per reader and run (default 50)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of bare then firehouse (default 3)")
     parser.add_argument("--quick", action="store_true", help="500 incidents, 50 readers × 10 requests, one round")
-    parser.add_argument("--connection-limit", type=int, metavar="N",
-                        help="serve both sides with waitress's connection_limit at N (its default is 100): what"
-                             " the page would need; firehouse serve does not do this")
     parser.add_argument("--read", type=int, nargs=3, metavar=("PORT", "CLIENTS", "REQUESTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.read:
@@ -430,9 +424,6 @@ def main() -> None:
             or args.clients < 1 or args.requests < 2:
         parser.error(f"--incidents must be at least --recent + {OPEN}, --rounds 1 to {OPEN}, --recent and --clients"
                      " at least 1, --requests at least 2")
-    if args.connection_limit:  # waitress as the fix would set it up, for both sides; not Firehouse's own setting
-        firehouse.server.create_server = functools.partial(waitress.create_server,
-                                                            connection_limit=args.connection_limit)
     os.environ["no_proxy"] = os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     logging.getLogger("waitress").setLevel(logging.ERROR)  # its "connection limit reached" is what is measured
 
@@ -457,14 +448,15 @@ def main() -> None:
         site.start()  # the poll, as `firehouse serve` runs it
         serve_status_page(site, host="127.0.0.1", port=firehouse_port, stopping=stopping)
         bodies = {path: fetch(firehouse_port, path) for path in PATHS}
-        bare = HttpServer(bare_app(bodies), host="127.0.0.1", port=bare_port, threads=THREADS)
+        bare = HttpServer(bare_app(bodies), host="127.0.0.1", port=bare_port, threads=THREADS,
+                          connection_limit=CONNECTIONS, channel_timeout=IDLE_SECONDS)
         threading.Thread(target=bare.run, args=(stopping,), name="bare-http", daemon=True).start()
 
         print(f"Status page: {args.clients} readers at once, each {args.requests} GETs on a keep-alive connection"
               f" alternating {' and '.join(PATHS)};")
         print("firehouse's StatusSite (serve_status_page) against a bare app answering the same bytes, both served by")
-        print(f"firehouse.server.HttpServer (waitress, {THREADS} threads, connection limit"
-              f" {args.connection_limit or '100: waitress default'}) on 127.0.0.1;")
+        print(f"firehouse.server.HttpServer (waitress, {THREADS} threads, {CONNECTIONS} connections, idle ones"
+              f" closed after {IDLE_SECONDS} s) on 127.0.0.1;")
         print(f"latency = request sent → body read; {plural(args.rounds, 'round')} of bare then firehouse, then bare"
               " again")
         print(f"  seeded in {seeding:.1f} s: {seeded.incidents} incidents, {seeded.updates} published updates over"
@@ -499,7 +491,8 @@ def main() -> None:
         print(f"  {tried} readers one after another, each staying connected once answered, as browsers do:")
         print("    " + ", ".join(f"{name} answered {n}" for name, n in answered.items()))
         if min(answered.values()) < tried:
-            print("    the next had no answer within 2 s: it waits until waitress drops an idle connection (120 s)")
+            print(f"    the next had no answer within 2 s: it waits until waitress drops an idle connection"
+                  f" ({IDLE_SECONDS} s)")
         print(f"\n({time.monotonic() - started:.0f} s)")
     finally:
         stopping.set()

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,22 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as a contract-checking stand-in got it, the problems it found in it, and the status it answered."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    problems: tuple[str, ...]
+    status: int
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 @dataclass(frozen=True)

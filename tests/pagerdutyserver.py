@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import localserver
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from localserver import LocalServer, Reply, Request
@@ -77,20 +78,12 @@ def problems(validator: Draft202012Validator, event: Any) -> list[str]:
     return found
 
 
-@dataclass(frozen=True)
-class Received:
-    """One request as the stand-in got it, what the schema said of it, and the status it answered."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    problems: tuple[str, ...]
-    status: int
+class Received(localserver.Received):
+    """One request as the stand-in got it, what PagerDuty's schema said of it, and the status it answered."""
 
     @property
     def event(self) -> Any:
-        return json.loads(self.body)
+        return self.json
 
 
 @dataclass

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 
 def _binaries() -> Path | None:
     found = shutil.which("initdb")
@@ -55,6 +57,18 @@ def postgres_server() -> Iterator[str]:
     finally:
         _STOP.pop(url)()
         shutil.rmtree(data, ignore_errors=True)
+
+
+@contextmanager
+def server_or_skip() -> Iterator[str]:
+    """`postgres_server`, or the test skipped where PostgreSQL is not installed, except in CI, where it must be."""
+    try:
+        with postgres_server() as url:
+            yield url
+    except FileNotFoundError as missing:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(missing))
 
 
 def outage(url: str) -> None:

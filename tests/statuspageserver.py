@@ -45,12 +45,11 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from localserver import LocalServer, Reply, Request
+from localserver import LocalServer, Received, Reply, Request
 
 PAGE_ID = "gytm4qzbx9t6"  # ids in the shape of Statuspage's reference examples
 API_KEY = "89a229ce1a8dbcf9ff30430fbe35eb4c0426574bca932061892cefd2138aa4b1"
@@ -81,22 +80,6 @@ ROUTES = [
     ("POST", re.compile(r"/v1/pages/(?P<page>[^/]+)/incidents"), "create"),
     ("PATCH", re.compile(r"/v1/pages/(?P<page>[^/]+)/incidents/(?P<incident>[^/]+)"), "update"),
 ]
-
-
-@dataclass(frozen=True)
-class Received:
-    """One request as the stand-in got it, the problems found in it, and the status it answered."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    problems: tuple[str, ...]
-    status: int
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 class StatuspageServer(LocalServer):

@@ -207,9 +207,11 @@ class HttpServer:
     """waitress, run until `stopping` is set; then it stops accepting, lets in-flight requests finish and
     their answers go out (up to DRAIN seconds), and closes."""
 
-    def __init__(self, application: WSGIApp, *, host: str, port: int, threads: int = 8) -> None:
+    def __init__(self, application: WSGIApp, *, host: str, port: int, threads: int = 8, **tuning: int) -> None:
+        """`tuning`: more of waitress's settings, such as `connection_limit` and `channel_timeout`."""
         self._server = create_server(application, host=host, port=port, threads=threads, ident="firehouse",
-                                     max_request_body_size=MAX_BODY + 1)  # waitress refuses bigger ones unread
+                                     max_request_body_size=MAX_BODY + 1,  # waitress refuses bigger ones unread
+                                     **tuning)
         self._map: dict = getattr(self._server, "map", None) or self._server._map
 
     @property

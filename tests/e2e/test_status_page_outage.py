@@ -10,7 +10,7 @@ import threading
 import httpx
 import pytest
 from botprocess import BotProcess, free_port
-from pgserver import outage, postgres_server
+from pgserver import outage, server_or_skip
 from warroom import Room, in_room, press
 
 CONFIG = """stakeholder_channel = "{stakeholders}"
@@ -24,11 +24,9 @@ components = {{ output = "Assistant answers" }}
 
 @pytest.fixture(scope="module")
 def database():
-    try:
-        with postgres_server() as url:
-            yield url
-    except FileNotFoundError as missing:
-        pytest.skip(str(missing))
+    """A PostgreSQL server of this module's own: its test stops it."""
+    with server_or_skip() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

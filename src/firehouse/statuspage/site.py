@@ -29,6 +29,8 @@ METHODS = ("GET", "HEAD")
 TEXT = "text/plain; charset=utf-8"
 CACHE = "public, max-age=30"  # short: a reader sees a new update within half a minute, a burst hits memory
 THREADS = 16  # each request is a dictionary lookup, so threads only wait on slow readers' sockets
+CONNECTIONS = 1000  # readers connected at once (each an open socket: the process's file limit must allow it)
+IDLE_SECONDS = 30  # an idle reader's connection is closed after this; the page tells caches to keep it 30 s
 REASONS = {200: "OK", 304: "Not Modified", 404: "Not Found", 405: "Method Not Allowed",
            503: "Service Unavailable"}
 SECURITY = [("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
@@ -135,7 +137,10 @@ class StatusSite:
 
 def serve_status_page(site: StatusSite, *, host: str, port: int, stopping: threading.Event) -> threading.Thread:
     """Serve `site` on a port of its own with waitress, from a daemon thread, until `stopping` is set."""
-    server = HttpServer(site.wsgi, host=host, port=port, threads=THREADS)
+    # People open a status page all at once when something is wrong, and browsers keep their connections open:
+    # waitress's default of 100 connections would leave the rest waiting until an idle one is dropped (120 s).
+    server = HttpServer(site.wsgi, host=host, port=port, threads=THREADS, connection_limit=CONNECTIONS,
+                        channel_timeout=IDLE_SECONDS)
     log.info("firehouse status page on http://%s:%s/", host, server.port)
     thread = threading.Thread(target=server.run, args=(stopping,), name="firehouse-status-http", daemon=True)
     thread.start()
