@@ -6,9 +6,10 @@ composition root wires to Slack (`firehouse.slack.outbound`) and tests to a fake
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
@@ -27,6 +28,7 @@ from firehouse.domain.pages import PageRequest
 from firehouse.domain.routing import Routed
 from firehouse.domain.signals import Reading, Series
 from firehouse.domain.statuspage import StatusUpdate
+from firehouse.errors import PartnerFailure
 
 if TYPE_CHECKING:
     from firehouse.comms.postmortem import RenderedPostmortem
@@ -136,6 +138,59 @@ class StatusPages(Protocol):
 
     def send(self, page: StatuspageSettings, update: StatusUpdate, *, incident: str | None,
              components: dict[str, str]) -> PartnerAnswer: ...
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One file of an evidence pack's payload: its path under `data/` (POSIX, relative) and its bytes, or a function
+    giving its bytes in chunks, so a large file is written as a stream."""
+
+    path: str
+    content: bytes | Callable[[], Iterable[bytes]]
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A time-stamping authority's answer: its DER `TimeStampResp`, and its certificates in PEM."""
+
+    response: bytes
+    chain: bytes
+
+
+class StampFailure(PartnerFailure):
+    """The time-stamping authority did not answer, refused, or answered something that is not a valid stamp of the
+    data; the message says which, in one line."""
+
+
+@dataclass(frozen=True)
+class Bagged:
+    """A bag written: where, its payload's size and file count (Payload-Oxum), and whether it was timestamped (and
+    why not, when a time-stamping authority was asked and failed)."""
+
+    directory: Path
+    octets: int
+    files: int
+    timestamped: bool
+    stamp_problem: str | None = None
+
+
+class TimeStamps(Protocol):
+    def stamp(self, url: str, data: bytes, *, timeout: float) -> Stamp:
+        """An RFC 3161 time stamp over `data` (SHA-256) from the authority at `url`; StampFailure otherwise."""
+
+
+class Packer(Protocol):
+    """Writes evidence packs: a BagIt bag (RFC 8493) in a folder, and that folder as a ZIP file."""
+
+    def write(self, directory: Path, payload: Iterable[Payload], *, info: dict[str, str],
+              stamp: Callable[[bytes], Stamp] | None) -> Bagged:
+        """Write `payload` under `directory/data/`, then the bag's tag files (`bag-info.txt` from `info`, SHA-256 and
+        SHA-512 manifests and tag manifests); with `stamp`, time-stamp `tagmanifest-sha256.txt` and add
+        `tagmanifest-sha256.txt.tsr` and `tsa-chain.pem` at the top (a StampFailure leaves the bag valid and says
+        why in `stamp_problem`). `directory` must not exist or be empty."""
+
+    def zip(self, directory: Path, out: Path) -> str:
+        """Write the bag in `directory` to the ZIP file `out` (its folder at the top), as a stream; its SHA-256."""
 
 
 class Outbound(Protocol):
