@@ -23,11 +23,13 @@ from firehouse.config import Settings
 from firehouse.errors import ConfigError
 from firehouse.intake import AlertWorker, alerts_app, pagerduty_app
 from firehouse.intake.app import WSGIApp
+from firehouse.integrations.bagging import BagItPacker
 from firehouse.integrations.executors import HttpExecutors
 from firehouse.integrations.metrics import PrometheusSources
 from firehouse.integrations.pagers import HttpPagers
 from firehouse.integrations.receivers import HttpReceivers
 from firehouse.integrations.statuspage import HttpStatusPages
+from firehouse.integrations.timestamps import HttpTimeStamps
 from firehouse.integrations.traces import HttpTraceSources
 from firehouse.ops.health import Health
 from firehouse.ops.metrics import Metrics, outbox_state
@@ -43,6 +45,7 @@ from firehouse.usecases.containment import Containment
 from firehouse.usecases.deliveries import Deliveries
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
+from firehouse.usecases.evidence_pack import EvidencePacks
 from firehouse.usecases.incidents import IncidentService, utc_now
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.paging import Paging
@@ -131,6 +134,7 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
                         drills=Drills(service=incidents), signals=signals,
                         paging=Paging(service=incidents, deliveries=deliveries),
                         statuspage=StatusDesk(service=incidents, notices=notices, deliveries=deliveries),
+                        packs=EvidencePacks(ctx=incidents.context, packer=BagItPacker(), stamps=HttpTimeStamps()),
                         gateway=gateway)
     board.on_lead.append(lambda alone_at_start: services.containment.recover(everything=alone_at_start))
     board.follow(services.afteraction)

@@ -15,7 +15,7 @@ from typing import Any
 from firehouse.bolt.handlers.afteraction import add_action, close, fixture, postmortem, show_actions
 from firehouse.bolt.handlers.containment import firebreak
 from firehouse.bolt.handlers.drills import drill
-from firehouse.bolt.handlers.evidence import freeze, show_snapshots
+from firehouse.bolt.handlers.evidence import build_evidence_pack, freeze, show_snapshots
 from firehouse.bolt.handlers.incidents import (
     assign_role,
     change_cause,
@@ -119,6 +119,7 @@ COMMANDS: tuple[Row, ...] = (
     Row(timeline.TIMELINE, show_timeline),
     Row(evidence.SNAPSHOT, freeze, Action.SNAPSHOT),
     Row(evidence.SNAPSHOTS, show_snapshots),
+    Row(evidence.EVIDENCE, build_evidence_pack, Action.EVIDENCE, acks=lambda c: "Building the evidence pack…"),
     Row(containment.FIREBREAK, firebreak, Action.PULL_FIREBREAK),
     Row(signals.WATCH, watch, Action.WATCH),
     Row(paging.PAGE, page, Action.PAGE),

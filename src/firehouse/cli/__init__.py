@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from firehouse import __version__, logs
-from firehouse.cli import checks, events, exports, reports
+from firehouse.cli import checks, events, evidence, exports, reports
 from firehouse.config import load_settings
 from firehouse.errors import ConfigError, FirehouseError
 
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     exports.add_parser(commands)
     reports.add_parser(commands)
     events.add_parser(commands)
+    evidence.add_parser(commands)
     args = parser.parse_args(argv)
     try:
         level, fmt = logs.choose(level=args.log_level, fmt=args.log_format, environ=os.environ)

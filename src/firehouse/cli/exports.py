@@ -1,4 +1,4 @@
-"""`firehouse export fixtures|postmortem`: what incidents left behind, for other tools."""
+"""`firehouse export fixtures|postmortem|evidence`: what incidents left behind, for other tools."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from firehouse.cli import evidence
 from firehouse.cli.files import existing_store, moment, write
 from firehouse.config import load_settings
 from firehouse.errors import FirehouseError
@@ -32,6 +33,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                             help="render it from the record now, instead of the latest published version")
     postmortem.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
     postmortem.set_defaults(run=_postmortem, parser=postmortem)
+    evidence.add_export(kinds)
 
 
 def _fixtures(args: argparse.Namespace) -> int:

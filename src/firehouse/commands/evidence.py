@@ -1,4 +1,5 @@
-"""Freezing evidence as `key=value` fields (or the form for long ones), and listing what was frozen."""
+"""Freezing evidence as `key=value` fields (or the form for long ones), listing what was frozen, and building the
+evidence pack."""
 
 from __future__ import annotations
 
@@ -78,3 +79,13 @@ class ShowSnapshots:
 
 SNAPSHOTS = Grammar("snapshots", "/incident snapshots", "what has been frozen, with fingerprints", WAR_ROOM,
                     nothing(ShowSnapshots))
+
+
+@dataclass(frozen=True)
+class BuildEvidencePack:
+    pass
+
+
+EVIDENCE = Grammar("evidence", "/incident evidence",
+                   "build the evidence pack (one verifiable archive for a regulator) and upload it here", WAR_ROOM,
+                   nothing(BuildEvidencePack))

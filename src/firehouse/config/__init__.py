@@ -19,6 +19,7 @@ from firehouse.config.file import DEFAULT_CADENCE, DEFAULT_OUTBOX_RETENTION, Boa
 from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
 from firehouse.config.paging import PagerSettings, Subscription
 from firehouse.config.signals import MetricSourceSettings, WatchSettings
+from firehouse.config.evidence import EvidenceSettings
 from firehouse.config.statuspage import StatusPageSettings
 from firehouse.domain.board import Cadence
 from firehouse.domain.classes import Catalog
@@ -66,6 +67,7 @@ class Settings:
     routing: tuple[Rule, ...] = ()  # who is invited, announced to and paged, by class, severity and cause
     events: tuple[Subscription, ...] = ()  # the systems that hear of every change, signed
     status_page: StatusPageSettings = field(default_factory=StatusPageSettings)  # where product notices go public
+    evidence: EvidenceSettings = field(default_factory=EvidenceSettings)  # the evidence pack's origin and its TSA
 
     @property
     def socket_mode(self) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 from firehouse.config import alerts, integrations, paging, shape
 from firehouse.config import signals as signal_config
 from firehouse.config import statuspage as status_config
+from firehouse.config.evidence import evidence as evidence_settings
 from firehouse.domain.board import FIRST_HOUR, Cadence
 from firehouse.domain.classes import DEFAULT_CAUSES, DEFAULT_CLASSES, LANES, Catalog, IncidentClass
 from firehouse.domain.clocks import REGIMES
@@ -23,7 +24,7 @@ DEFAULT_CADENCE = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelt
 TOP_LEVEL_KEYS = ("stakeholder_channel", "channel_prefix", "cadence", "status_board", "classes", "causes", "roles",
                   "admins", "permissions", "regimes", "regime_classes", "workers", "snapshot_max_bytes",
                   "firebreaks", "trace_sources", "outbox_retention", "alerts", "metric_sources", "signals", "watch",
-                  "pagers", "routing", "events", "status_page")
+                  "pagers", "routing", "events", "status_page", "evidence")
 MAX_SNAPSHOT = 16_000_000
 MAX_WORKERS = 256
 DEFAULT_OUTBOX_RETENTION = timedelta(days=30)
@@ -122,6 +123,8 @@ def validate(data: dict[str, Any], *, secrets: Mapping[str, str] | None = None) 
         settings["routing"] = paging.routing(data["routing"], pagers=settings.get("pagers", {}), catalog=catalog)
     if "alerts" in data:
         settings["alerts"] = alerts.alerts(data["alerts"], catalog=catalog, duration=duration_at)
+    if "evidence" in data:
+        settings["evidence"] = evidence_settings(data["evidence"], duration=duration_at)
     if "status_page" in data:
         settings["status_page"] = status_config.status_page(data["status_page"], catalog=catalog, secrets=secrets,
                                                             duration=duration_at)

@@ -52,6 +52,7 @@ class Action(StrEnum):
     WATCH = "watch", "start or stop watching a live signal"
     PAGE = "page", "page someone"
     PUBLISH_STATUS = "publish_status", "publish notices to the status page"
+    EVIDENCE = "evidence", "build the evidence pack"
 
     def __new__(cls, value: str, says: str) -> Action:
         member = str.__new__(cls, value)
@@ -69,6 +70,7 @@ DEFAULT_RULES: dict[Action, frozenset[str]] = {
     Action.APPROVE_PRODUCT: frozenset({"comms", CAPTAIN}),
     Action.APPROVE_LEGAL: frozenset({"legal"}),
     Action.PUBLISH_STATUS: frozenset({"comms", CAPTAIN}),
+    Action.EVIDENCE: frozenset({"legal", CAPTAIN, ADMINS}),
     Action.NOT_REPORTABLE: frozenset({"legal"}),
     Action.PULL_FIREBREAK: frozenset({CAPTAIN, ADMINS}),
     Action.LIFT_FIREBREAK: frozenset({CAPTAIN, ADMINS}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
@@ -125,13 +126,16 @@ class SlackGateway:
         """Answer a slash command privately through its response URL (Bolt's `respond`), fitted like a post."""
         respond(text=message.text, blocks=_fitted(message), response_type="ephemeral")
 
-    def upload(self, channel: str, *, content: str | bytes, filename: str, title: str, comment: str) -> str:
-        """Share a file (text, or the bytes of an image) in a channel with a comment; returns the file's id.
+    def upload(self, channel: str, *, content: str | bytes | None = None, file: Path | None = None, filename: str,
+               title: str, comment: str) -> str:
+        """Share a file (text, the bytes of an image, or a file on disk) in a channel with a comment; returns the
+        file's id.
 
         slack_sdk's external upload: files.getUploadURLExternal, a POST of the bytes to the URL it returns,
         then files.completeUploadExternal, which shares the file. A failure in any step is a SlackFailure.
         """
-        data = self._call("files_upload_v2", channel=channel, content=content, filename=filename, title=title,
+        given = {"content": content} if file is None else {"file": str(file)}
+        data = self._call("files_upload_v2", channel=channel, **given, filename=filename, title=title,
                           initial_comment=comment)
         return data["files"][0]["id"]
 

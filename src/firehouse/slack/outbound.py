@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from firehouse.comms.context import UpdateView, clock, firebreak_views, template_context
@@ -256,6 +257,9 @@ class SlackOutbound:
 
     def share_chart(self, channel: str, *, image: bytes, filename: str, title: str, comment: str) -> None:
         self.gateway.upload(channel, content=image, filename=filename, title=title, comment=comment)
+
+    def share_file(self, channel: str, *, path: Path, filename: str, title: str, comment: str) -> None:
+        self.gateway.upload(channel, file=path, filename=filename, title=title, comment=comment)
 
     # --- telling Slack through the outbox ----------------------------------------------------------------
 

@@ -75,6 +75,12 @@ class AlertRepository:
         fingerprints = [a.fingerprint for a in group.alerts]
         return self._session.exec(base.where(col(AlertRow.fingerprint).in_(fingerprints))).first()
 
+    def of(self, incident_id: int) -> list[dict]:
+        """Every alert the incident took in, as stored (for its evidence pack), first seen first."""
+        rows = self._session.exec(select(AlertRow).where(AlertRow.incident_id == incident_id)
+                                  .order_by(col(AlertRow.first_seen_at), col(AlertRow.id)))
+        return [row.model_dump() for row in rows]
+
     def known(self, incident_id: int, source: str) -> dict[str, str]:
         """The fingerprints of `source` the incident knows, with each alert's last status."""
         rows = self._session.exec(select(AlertRow.fingerprint, AlertRow.status)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from firehouse.comms.evidence_pack import Payload
 from firehouse.config.integrations import FirebreakSettings, TraceSourceSettings
 from firehouse.config.paging import PagerSettings, Subscription
 from firehouse.config.signals import MetricSourceSettings
@@ -141,15 +142,6 @@ class StatusPages(Protocol):
 
 
 @dataclass(frozen=True)
-class Payload:
-    """One file of an evidence pack's payload: its path under `data/` (POSIX, relative) and its bytes, or a function
-    giving its bytes in chunks, so a large file is written as a stream."""
-
-    path: str
-    content: bytes | Callable[[], Iterable[bytes]]
-
-
-@dataclass(frozen=True)
 class Stamp:
     """A time-stamping authority's answer: its DER `TimeStampResp`, and its certificates in PEM."""
 
@@ -243,6 +235,9 @@ class Outbound(Protocol):
 
     def share_chart(self, channel: str, *, image: bytes, filename: str, title: str, comment: str) -> None:
         """Share a chart (a PNG) in a channel, with a comment."""
+
+    def share_file(self, channel: str, *, path: Path, filename: str, title: str, comment: str) -> None:
+        """Share a file from disk (an evidence pack's ZIP) in a channel, with a comment; SlackFailure if refused."""
 
     def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[Any]:
         """Record `posts` in the caller's transaction, already claimed by this process."""

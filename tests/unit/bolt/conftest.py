@@ -12,11 +12,13 @@ from firehouse.bolt.handlers import Services
 from firehouse.comms.templates import TemplateCatalogue
 from firehouse.config import Settings
 from firehouse.errors import SlackFailure
+from firehouse.integrations.bagging import BagItPacker
 from firehouse.slack.gateway import Message
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
+from firehouse.usecases.evidence_pack import EvidencePacks
 from firehouse.usecases.incidents import IncidentService
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.signals import Signals
@@ -61,4 +63,5 @@ def services(engine, outbound, clock) -> Services:
                     stats=Stats(engine=engine, settings=settings, clock=clock), drills=Drills(service=service),
                     signals=Signals(service=service, sources=FakeMetrics()), paging=paging,
                     statuspage=StatusDesk(service=service, notices=notices, deliveries=paging.deliveries),
+                    packs=EvidencePacks(ctx=service.context, packer=BagItPacker(), stamps=None),
                     gateway=TellingGateway())

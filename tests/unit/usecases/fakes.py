@@ -109,6 +109,7 @@ class FakeOutbound:
         self.forms_updated: list[tuple[str, Any, str | None]] = []  # (view id, view, hash)
         self.charts_shared: list[tuple[str, str, str, str]] = []  # (channel, filename, title, comment)
         self.signal_charts: list[tuple[int, Any, str]] = []  # (incident, reading, comment)
+        self.files_shared: list[tuple[str, str, bytes, str]] = []  # (channel, filename, bytes, comment)
         self.share_error: str | None = None  # what Slack answers `share_chart` with, when it refuses
         self._outbox = Outbox(engine=None, gateway=None, clock=clock)  # only its `add`: never sends
 
@@ -184,6 +185,11 @@ class FakeOutbound:
         if self.share_error:
             raise SlackFailure("files.completeUploadExternal", self.share_error)
         self.charts_shared.append((channel, filename, title, comment))
+
+    def share_file(self, channel: str, *, path: Any, filename: str, title: str, comment: str) -> None:
+        if self.share_error:
+            raise SlackFailure("files.completeUploadExternal", self.share_error)
+        self.files_shared.append((channel, filename, path.read_bytes(), comment))
 
     # --- telling Slack through the outbox --------------------------------------------------------------
 

@@ -43,11 +43,13 @@ from firehouse.domain.lifecycle import Status
 from firehouse.domain.permissions import ANYONE, CAPTAIN, Action, NotAllowed, Policy
 from firehouse.domain.severity import Severity
 from firehouse.errors import DomainError, NotAWarRoom, SlackFailure
+from firehouse.integrations.bagging import BagItPacker
 from firehouse.store import UnitOfWork
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
+from firehouse.usecases.evidence_pack import EvidencePacks
 from firehouse.usecases.incidents import NAME_ATTEMPTS, TOKEN_ATTEMPTS, IncidentService
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.ports import Outbound
@@ -398,6 +400,7 @@ def services_over(service: IncidentService) -> Services:
                     drills=Drills(service=service),
                     signals=Signals(service=service, sources=FakeMetrics()), paging=paging,
                     statuspage=StatusDesk(service=service, notices=notices, deliveries=paging.deliveries),
+                    packs=EvidencePacks(ctx=service.context, packer=BagItPacker(), stamps=None),
                     gateway=None)  # handlers never call it
 
 

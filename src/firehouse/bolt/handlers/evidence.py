@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from firehouse.bolt.handlers.request import Form, Request, Services
-from firehouse.commands.evidence import Freeze, FreezeSignals, OpenSnapshotForm, ShowSnapshots
+from firehouse.commands.evidence import BuildEvidencePack, Freeze, FreezeSignals, OpenSnapshotForm, ShowSnapshots
 from firehouse.slack import blocks, evidence_blocks
 from firehouse.slack.evidence_blocks import read_snapshot_form
 from firehouse.slack.gateway import Message
@@ -30,6 +30,11 @@ def _open_snapshot_form(req: Request) -> None:
     """The form for long evidence, for the war room the person is in."""
     incident = req.services.incidents.incident_in(req.channel)
     req.services.outbound.open_form(req.trigger_id, evidence_blocks.snapshot_form(incident_id=incident.id))
+
+
+def build_evidence_pack(command: BuildEvidencePack, req: Request) -> Message:
+    built = req.services.packs.for_war_room(channel=req.channel, by=req.user)
+    return Message(text=f"Built the evidence pack and uploaded it here; sha256 `{built.sha256}`.")
 
 
 def show_snapshots(command: ShowSnapshots, req: Request) -> Message:

@@ -13,6 +13,7 @@ from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
+from firehouse.usecases.evidence_pack import EvidencePacks
 from firehouse.usecases.incidents import IncidentService, Outcome
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.paging import Paging
@@ -40,6 +41,7 @@ class Services:
     signals: Signals
     paging: Paging
     statuspage: StatusDesk
+    packs: EvidencePacks
     gateway: SlackGateway
 
     @property
