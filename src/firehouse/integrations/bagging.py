@@ -21,6 +21,7 @@ files around the digests are written here, in the form bagit.py writes them.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import unicodedata
 import zipfile
@@ -32,6 +33,9 @@ import bagit
 
 from firehouse import __version__
 from firehouse.usecases.ports import Bagged, Payload, Stamp, StampFailure
+
+# bagit says "Generating manifest lines for file …" at INFO for every file: a pack would flood the log.
+logging.getLogger("bagit").setLevel(logging.WARNING)
 
 CHECKSUMS = ("sha256", "sha512")
 CHUNK = 1024 * 1024  # bytes read or written at a time by the ZIP file and its digest
