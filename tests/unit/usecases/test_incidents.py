@@ -370,6 +370,7 @@ SAMPLES = {
     "aware": "aware 30m ago",
     "log": "log Paged the ranking team",
     "snapshot": "snapshot model=ranker-v7 output=Try our rival's app",
+    "evidence": "evidence",
     "firebreak": "firebreak ranker-off rival products in the answers",
     "page": "page ranking-team rival products in the answers",
     "watch": "watch fraud-flag-rate",
