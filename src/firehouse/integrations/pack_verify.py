@@ -14,6 +14,7 @@ tagmanifest-sha256.txt -in tagmanifest-sha256.txt.tsr -CAfile <ca> -untrusted ts
 
 from __future__ import annotations
 
+import re
 import stat
 import string
 import tempfile
@@ -31,6 +32,10 @@ TAGMANIFEST = "tagmanifest-sha256.txt"
 TSR = f"{TAGMANIFEST}.tsr"
 CHAIN = "tsa-chain.pem"
 MAX_PROBLEMS = 20  # lines about files; a pack broken everywhere says how many more there are
+MAX_UNPACKED = 50 * 10**9  # bytes a ZIP may unpack to: more is no pack but a bomb
+# What a pack's top holds: the payload, BagIt's tag files and the stamp pair, nothing else.
+TOP_LEVEL = re.compile(r"data|bagit\.txt|bag-info\.txt|(tag)?manifest-(sha256|sha512)\.txt|"
+                       r"tagmanifest-sha256\.txt\.tsr|tsa-chain\.pem")
 
 
 @dataclass(frozen=True)
@@ -66,9 +71,19 @@ def unpack(archive: Path, into: Path) -> Path:
     if not archive.is_file() or not zipfile.is_zipfile(archive):
         raise Refused(f"{archive.name} is neither a bag's folder nor a ZIP file")
     with zipfile.ZipFile(archive) as pack:
-        tops = set()
+        tops, names, size = set(), set(), 0
         for member in pack.infolist():
             parts = PurePosixPath(member.filename).parts
+            if member.flag_bits & 0x1:
+                raise Refused(f"{member.filename!r} is encrypted")
+            if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise Refused(f"{member.filename!r} is compressed in a way a pack never is")
+            if member.filename.casefold() in names:  # unzip tools disagree on which copy they keep
+                raise Refused(f"{member.filename!r} is in it twice")
+            names.add(member.filename.casefold())
+            size += member.file_size
+            if size > MAX_UNPACKED:
+                raise Refused(f"it unpacks to more than {MAX_UNPACKED // 10**9} GB")
             if member.filename.startswith(("/", "\\")) or ".." in parts or not parts:
                 raise Refused(f"{member.filename!r} would be written outside the pack's folder")
             if stat.S_ISLNK(member.external_attr >> 16):
@@ -92,7 +107,15 @@ def verify_bag(folder: Path, *, ca: Path | None) -> Verdict:
         return Verdict(False, [f"bag: {folder.name} is not a BagIt bag ({unplaced(str(err), folder)})"])
     held, lines = contents(bag)
     lines = [unplaced(line, folder) for line in lines]
+    # bagit checks the payload only: a file added beside it (a note, a folder) is no part of the pack either
+    strays = sorted(p.name for p in folder.iterdir() if not TOP_LEVEL.fullmatch(p.name) or p.is_dir() != (
+        p.name == "data"))
+    if strays:
+        held = False
+        lines += [f"complete: {name} is at the bag's top but is no part of a pack" for name in strays]
     stamped, stamp_lines, moment = timestamp(folder, ca=ca)
+    if ca is not None and moment is None and stamped:  # a CA was given: a stamp removed must not pass unseen
+        stamped, stamp_lines = False, ["timestamp: missing, though a CA was given to check it against"]
     version = ".".join(map(str, bag.version_info))
     return Verdict(held and stamped, [f"bag: {folder.name} (BagIt {version})", *lines, *stamp_lines],
                    timestamped=moment is not None, time=moment)

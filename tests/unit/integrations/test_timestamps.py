@@ -8,6 +8,7 @@ import hashlib
 import socket
 import subprocess
 import traceback
+import warnings
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -185,10 +186,42 @@ def test_a_bags_folder_verifies_without_a_ca_and_says_the_signer_was_not_checked
 
 
 def test_a_pack_without_a_stamp_holds_and_says_it_is_not_timestamped(tmp_path, stamps, tsa):  # noqa: F811
-    verdict = verify(zipped(make_pack(tmp_path, stamps, None)), ca=tsa.ca_pem)
+    verdict = verify(zipped(make_pack(tmp_path, stamps, None)))
 
     assert (verdict.ok, verdict.timestamped, verdict.time) == (True, False, None)
     assert verdict.lines[-1] == "timestamp: not timestamped"
+
+
+def test_with_a_ca_a_stamp_removed_does_not_pass(tmp_path, stamps, tsa):  # noqa: F811
+    verdict = verify(zipped(make_pack(tmp_path, stamps, None)), ca=tsa.ca_pem)
+
+    assert (verdict.ok, verdict.lines[-1]) == (False, "timestamp: missing, though a CA was given to check it against")
+
+
+def test_a_file_added_beside_the_payload_fails(pack):
+    (pack / "NOTE-from-legal.txt").write_text("nothing to see")
+    verdict = verify(pack)
+
+    assert not verdict.ok
+    assert "complete: NOTE-from-legal.txt is at the bag's top but is no part of a pack" in verdict.lines
+
+
+def test_an_encrypted_or_doubled_member_is_refused(tmp_path, pack):
+    doubled = tmp_path / "doubled.zip"
+    with zipfile.ZipFile(doubled, "w") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate: that is the point
+        archive.writestr("bag/bagit.txt", "one")
+        archive.writestr("bag/BAGIT.txt", "two")
+    assert verify(doubled).lines == ["pack: refused: 'bag/BAGIT.txt' is in it twice"]
+    encrypted = tmp_path / "encrypted.zip"
+    with zipfile.ZipFile(encrypted, "w") as archive:
+        archive.writestr("bag/bagit.txt", "x")
+    data = bytearray(encrypted.read_bytes())
+    for header in (b"PK\x03\x04", b"PK\x01\x02"):  # set the encrypted flag in both headers
+        at = data.find(header)
+        data[at + (6 if header == b"PK\x03\x04" else 8)] |= 0x1
+    encrypted.write_bytes(bytes(data))
+    assert verify(encrypted).lines == ["pack: refused: 'bag/bagit.txt' is encrypted"]
 
 
 def test_one_byte_changed_in_a_payload_file_fails_naming_the_file(pack, tsa):  # noqa: F811
