@@ -39,8 +39,12 @@ def bot(fake, tsa, tmp_path_factory):  # noqa: F811
         yield process
 
 
-def cli(bot: BotProcess, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*firehouse_command(), *args], cwd=bot.workdir, env=bot.environment(), capture_output=True,
+def cli(bot: BotProcess, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The CLI where Firehouse runs (its settings), or in `cwd`: an auditor's machine, with none."""
+    env = bot.environment()
+    if cwd is not None:
+        env.pop("FIREHOUSE_CONFIG")
+    return subprocess.run([*firehouse_command(), *args], cwd=cwd or bot.workdir, env=env, capture_output=True,
                           text=True, timeout=60)
 
 
@@ -79,7 +83,7 @@ def test_the_war_room_gets_a_pack_an_auditor_can_check_without_firehouse(fake, b
     sha = hashlib.sha256(content).hexdigest()
     assert sha in upload["comment"] and "timestamped" in upload["comment"]
     assert "not timestamped" not in upload["comment"]
-    assert any(f"sha256 {sha}" in line for line in room.timeline())
+    fake.wait_for(lambda: any(f"sha256 {sha}" in line for line in room.timeline()))  # recorded once uploaded
     folder = unzipped(content, tmp_path / "pack")
 
     checked = bagit_validates(folder)
@@ -136,7 +140,10 @@ def test_the_tsa_down_still_builds_a_valid_pack_that_says_why(fake, bot, declare
     assert "not timestamped" in upload["comment"]
     folder = unzipped(upload["bytes"], tmp_path / "pack")
     assert bagit_validates(folder).returncode == 0 and not (folder / "tagmanifest-sha256.txt.tsr").exists()
-    assert "not timestamped" in cli(bot, "evidence", "verify", str(folder)).stdout
+    elsewhere = cli(bot, "evidence", "verify", str(folder), cwd=tmp_path)  # no CA given: a valid, unstamped bag
+    assert elsewhere.returncode == 0 and "timestamp: not timestamped" in elsewhere.stdout
+    here = cli(bot, "evidence", "verify", str(folder))  # [evidence] tsa_ca is set: a stamp is expected
+    assert here.returncode == 1 and "timestamp: missing, though a CA was given" in here.stdout
 
 
 def test_an_unknown_incident_is_named(bot, tmp_path):

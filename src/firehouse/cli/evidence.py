@@ -14,6 +14,7 @@ from firehouse.config import load_settings
 from firehouse.errors import FirehouseError
 
 MAX_AUTHOR = 40  # a timeline entry's author
+CLI = "cli:"  # an author who is an account on the server, not a Slack user (the timeline shows it as such)
 
 
 def add_export(kinds: argparse._SubParsersAction) -> None:
@@ -52,19 +53,35 @@ def _export(args: argparse.Namespace) -> int:
     ctx = Context(unit_of_work=lambda: UnitOfWork(engine), clock=utc_now, permissions=None, outbound=None,
                   settings=settings)
     output = args.output or (None if args.dir else Path(f"firehouse-incident-{args.incident}-evidence.zip"))
-    by = f"{getpass.getuser()} (CLI)"[:MAX_AUTHOR]
+    if output is not None and output.exists():  # an earlier pack, whose SHA-256 is on the timeline, stays as it is
+        raise FirehouseError(f"{output} already exists; name another file with -o")
+    if output is not None and not output.resolve().parent.is_dir():
+        raise FirehouseError(f"there is no folder {output.resolve().parent} to write {output.name} in")
     with HttpTimeStamps() as stamps:
         try:
             built = EvidencePacks(ctx=ctx, packer=BagItPacker(), stamps=stamps).export(
-                args.incident, by=by, zip_to=output, folder=args.dir)
+                args.incident, by=cli_author(), zip_to=output, folder=args.dir)
         except ValueError as err:  # the folder is not empty, say
             raise FirehouseError(str(err)) from None
+        except OSError as err:
+            if output is not None:
+                output.unlink(missing_ok=True)
+            raise FirehouseError(f"cannot write the evidence pack: {err.strerror or err}") from None
     bagged = built.bagged
     fixed = "timestamped" if bagged.timestamped else "not timestamped" + (
         f": {bagged.stamp_problem}" if bagged.stamp_problem else "")
     print(f"firehouse: evidence pack of incident {args.incident} written to {output or args.dir}: {bagged.files}"
           f" files, {bagged.octets} bytes of payload, {fixed}; sha256 {built.sha256}", file=sys.stderr)
     return 0
+
+
+def cli_author() -> str:
+    """Who built a pack on the server, as the timeline keeps it: the account, marked as not a Slack user."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # a container's user with no name
+        name = f"uid {os.getuid()}"
+    return CLI + name[:MAX_AUTHOR - len(CLI)]
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from firehouse.domain.watches import Watch
 
 README = SandboxedEnvironment(loader=FileSystemLoader(str(Path(__file__).parent)), undefined=StrictUndefined,
                               trim_blocks=True, lstrip_blocks=True, autoescape=False)
-HISTORY_KINDS = ("declared", "severity", "class", "cause", "captain", "role", "status", "times", "close")
+HISTORY_KINDS = ("declared", "severity", "class", "cause", "captain", "role", "status", "times")
 _MARKDOWN = re.compile(r"[\\`*_\[\]<>#|~!{}]|^\s*[-+>]|^\s*\d+\.")  # what Markdown would read as more than text
 
 
@@ -50,12 +51,23 @@ class Payload:
 
 
 @dataclass(frozen=True)
+class SnapshotRef:
+    """A snapshot named by its number and fingerprint, loaded only when its file is written: a pack holds hundreds
+    of megabytes of them, never all in memory at once."""
+
+    id: int
+    fingerprint: str
+    traced: bool
+    load: Callable[[], Snapshot]
+
+
+@dataclass(frozen=True)
 class IncidentRecord:
     """Everything Firehouse holds about one incident, read in one go."""
 
     incident: Incident
     timeline: Sequence[TimelineEntry]
-    snapshots: Sequence[Snapshot] = ()
+    snapshots: Sequence[SnapshotRef] = ()
     firebreaks: Sequence[Firebreak] = ()
     notices: Sequence[Notice] = ()
     deadlines: Sequence[Deadline] = ()
@@ -79,13 +91,15 @@ def payload(record: IncidentRecord) -> Iterator[Payload]:
     incident = record.incident
     yield Payload("README.md", readme(record).encode("utf-8"))
     yield Payload("incident.json", _json(_incident(record)))
-    yield Payload("timeline.jsonl", b"".join(_json(_entry(e), lines=True) for e in record.timeline))
-    yield Payload("timeline.md", timeline_markdown(incident, record.timeline).encode("utf-8"))
-    for snapshot in record.snapshots:
-        name = f"snapshots/snapshot-{snapshot.id:04d}-{snapshot.fingerprint}"
-        yield Payload(f"{name}.json", canonical(snapshot.canonical()))
-        if snapshot.trace_raw is not None:
-            yield Payload(f"{name}.trace.json", snapshot.trace_raw.encode("utf-8"))
+    yield Payload("timeline.jsonl", lambda: (_json(_entry(e), lines=True) for e in record.timeline))
+    yield Payload("timeline.md", lambda: (line.encode("utf-8") for line in timeline_markdown(incident,
+                                                                                            record.timeline)))
+    for ref in record.snapshots:
+        name = f"snapshots/snapshot-{ref.id:04d}-{ref.fingerprint}"
+        yield Payload(f"{name}.json", lambda ref=ref: [canonical(ref.load().canonical())])
+        if ref.traced:  # named by its own SHA-256, the snapshot's `trace_sha256`
+            yield Payload(f"snapshots/traces/snapshot-{ref.id:04d}-trace.json",
+                          lambda ref=ref: [ref.load().trace_raw.encode("utf-8")])
     yield Payload("firebreaks.json", _json({
         "firebreaks": [_plain(f) for f in record.firebreaks],
         "timeline": [_entry(e) for e in record.timeline if e.kind in ("firebreak", "verify")]}))
@@ -119,13 +133,13 @@ def readme(record: IncidentRecord) -> str:
         published=[v for v in record.postmortems if v.published_at], regimes=[REGIMES[r].name for r in record.regimes])
 
 
-def timeline_markdown(incident: Incident, entries: Sequence[TimelineEntry]) -> str:
-    """The timeline for people: UTC, author, kind, and each text as typed (in code where Markdown would read it)."""
+def timeline_markdown(incident: Incident, entries: Sequence[TimelineEntry]) -> Iterator[str]:
+    """The timeline for people, line by line: UTC, author, kind, and each text as typed (in code where Markdown
+    would read it)."""
     drill = "DRILL: " if incident.drill else ""
-    lines = [f"# {drill}Timeline of incident {incident.id}", "", "All times are UTC.", ""]
+    yield f"# {drill}Timeline of incident {incident.id}\n\nAll times are UTC.\n\n"
     for entry in entries:
-        lines.append(f"- {_utc(entry.at)} · `{entry.author}` · {entry.kind} · {literal(entry.text)}")
-    return "\n".join(lines) + "\n"
+        yield f"- {_utc(entry.at)} · `{entry.author}` · {entry.kind} · {literal(entry.text)}\n"
 
 
 def literal(text: str) -> str:
@@ -208,6 +222,10 @@ def _plain(obj: object, *, leave: Sequence[str] = ()) -> dict:
 def _value(value: Any) -> Any:
     if isinstance(value, datetime):
         return _utc(value)
+    if isinstance(value, timedelta):
+        return value.total_seconds()  # seconds, as the JSON says where a duration is (a signal's baseline)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN nor infinity
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -230,5 +248,5 @@ def _utc(moment: datetime | None) -> str | None:
 
 def _json(value: object, *, lines: bool = False) -> bytes:
     if lines:
-        return (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return (json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+    return (json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")

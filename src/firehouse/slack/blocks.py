@@ -184,6 +184,8 @@ def _shown(entry: TimelineEntry) -> str:
 
 
 def _author(author: str) -> str:
+    if author.startswith("cli:"):  # someone on the server (`firehouse export evidence`), not a Slack user
+        return f"{escape(author[4:])} (on the server)"
     return "Firehouse" if author == FIREHOUSE else f"<@{author}>"
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError, SlackObjectFormationError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -27,6 +28,8 @@ from firehouse.slack.limits import fit_blocks
 from firehouse.usecases.ports import Channel, Person
 
 log = logging.getLogger(__name__)
+UPLOAD_CHUNK = 1024 * 1024  # bytes of a file read and sent at a time
+UPLOAD_TIMEOUT = 300  # seconds for a file's bytes to reach Slack
 
 Observer = Callable[[str, str], None]  # (Web API method, outcome or retry reason): how metrics hear of calls
 # What Slack answers to an invitation of someone who is already in the channel (the bot itself always is).
@@ -134,10 +137,33 @@ class SlackGateway:
         slack_sdk's external upload: files.getUploadURLExternal, a POST of the bytes to the URL it returns,
         then files.completeUploadExternal, which shares the file. A failure in any step is a SlackFailure.
         """
-        given = {"content": content} if file is None else {"file": str(file)}
-        data = self._call("files_upload_v2", channel=channel, **given, filename=filename, title=title,
+        if file is not None:
+            return self._upload_file(channel, file, filename=filename, title=title, comment=comment)
+        data = self._call("files_upload_v2", channel=channel, content=content, filename=filename, title=title,
                           initial_comment=comment)
         return data["files"][0]["id"]
+
+    def _upload_file(self, channel: str, file: Path, *, filename: str, title: str, comment: str) -> str:
+        """The same three steps for a file on disk, its bytes streamed from the disk: slack_sdk's
+        `files_upload_v2` reads a whole file into memory, and an evidence pack may be a gigabyte."""
+        size = file.stat().st_size
+        reserved = self._call("files_getUploadURLExternal", filename=filename, length=size)
+
+        def chunks() -> Iterator[bytes]:
+            with file.open("rb") as source:
+                while chunk := source.read(UPLOAD_CHUNK):
+                    yield chunk
+
+        try:
+            response = httpx.post(reserved["upload_url"], content=chunks(), timeout=UPLOAD_TIMEOUT,
+                                  headers={"Content-Length": str(size), "Content-Type": "application/octet-stream"})
+        except httpx.HTTPError as err:
+            raise SlackFailure("files.upload", f"unreachable ({err.__class__.__name__})") from None
+        if not response.is_success:
+            raise SlackFailure("files.upload", f"http_{response.status_code}")
+        self._call("files_completeUploadExternal", files=[{"id": reserved["file_id"], "title": title}],
+                   channel_id=channel, initial_comment=comment)
+        return reserved["file_id"]
 
     def recent_messages(self, channel: str, *, limit: int) -> list[dict[str, Any]]:
         """The channel's newest messages, with the metadata Firehouse attached to its own."""

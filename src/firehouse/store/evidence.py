@@ -27,6 +27,16 @@ class EvidenceRepository:
         """The incident's snapshots, oldest first."""
         return SNAPSHOT.of(self._session, incident_id)
 
+    def snapshot_index(self, incident_id: int) -> list[tuple[int, str, bool]]:
+        """(number, fingerprint, whether it holds a raw trace) of the incident's snapshots, oldest first, without
+        their contents."""
+        return [tuple(row) for row in self._session.exec(
+            select(SnapshotRow.id, SnapshotRow.fingerprint, col(SnapshotRow.trace_raw).is_not(None))
+            .where(SnapshotRow.incident_id == incident_id).order_by(col(SnapshotRow.id)))]
+
+    def snapshot(self, snapshot_id: int) -> Snapshot | None:
+        return SNAPSHOT.get(self._session, snapshot_id)
+
     def has_snapshot(self, incident_id: int) -> bool:
         query = select(SnapshotRow.id).where(SnapshotRow.incident_id == incident_id)
         return self._session.exec(query).first() is not None

@@ -12,15 +12,18 @@ import hashlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from firehouse.comms.evidence_pack import IncidentRecord, payload
+from firehouse.comms.evidence_pack import IncidentRecord, SnapshotRef, payload
+from firehouse.comms.mrkdwn import escape
 from firehouse.domain.model import Incident
 from firehouse.domain.packs import EvidencePacked
 from firehouse.domain.permissions import Action
-from firehouse.errors import InvalidChange
+from firehouse.domain.snapshots import Snapshot
+from firehouse.errors import InvalidChange, SlackFailure
 from firehouse.usecases.pipeline import Context, by_id, change, war_room
 from firehouse.usecases.ports import Bagged, Packer, Stamp, TimeStamps
 
@@ -51,14 +54,21 @@ class EvidencePacks:
             incident = by_id(incident_id)(uow).incident
             return IncidentRecord(
                 incident=incident, timeline=uow.incidents.timeline(incident_id),
-                snapshots=uow.evidence.snapshots(incident_id), firebreaks=uow.evidence.firebreaks(incident_id),
+                snapshots=[SnapshotRef(number, fingerprint, traced, partial(self._snapshot, number))
+                           for number, fingerprint, traced in uow.evidence.snapshot_index(incident_id)],
+                firebreaks=uow.evidence.firebreaks(incident_id),
                 notices=uow.notices.of(incident_id), deadlines=incident.deadlines(self.settings.regimes),
                 postmortems=uow.afteraction.postmortems(incident_id),
                 fixtures=uow.afteraction.fixtures(incident_id), actions=uow.afteraction.actions(incident_id),
                 alerts=uow.alerts.of(incident_id), watches=uow.signals.watches(incident_id, active=False),
                 verifications=uow.signals.verifications(incident_id),
                 status_updates=uow.statuspage.of(incident_id), pages=uow.paging.pages(incident_id),
-                regimes={r: c for r, c in self.settings.regimes.items() if not incident.drill})
+                regimes={regime: classes for regime, classes in self.settings.regimes.items()
+                         if incident.class_id in classes and not incident.drill})  # those that applied
+
+    def _snapshot(self, number: int) -> Snapshot:
+        with self.ctx.unit_of_work() as uow:
+            return uow.evidence.snapshot(number)
 
     def export(self, incident_id: int, *, by: str, zip_to: Path | None = None, folder: Path | None = None) -> Built:
         """`firehouse export evidence`: the bag in `folder` (kept), or zipped to `zip_to`."""
@@ -77,12 +87,16 @@ class EvidencePacks:
         with tempfile.TemporaryDirectory(prefix="firehouse-evidence-") as work:
             bag, zipped = Path(work) / _bag_name(incident.id), Path(work) / f"{_bag_name(incident.id)}.zip"
             built = self._build(incident.id, folder=bag, zip_to=zipped)
+            export = f"`firehouse export evidence {incident.id} -o pack.zip` on the server"
             if built.size > SLACK_LIMIT:
                 raise InvalidChange(f"The evidence pack is {built.size / 1e9:.1f} GB, more than Slack takes. Build"
-                                    f" it with `firehouse export evidence {incident.id} -o pack.zip` on the server.")
-            # a private incident's war room is private: the pack goes nowhere else
-            self.ctx.outbound.share_file(incident.channel_id, path=zipped, filename=zipped.name,
-                                         title=f"Evidence pack, incident {incident.id}", comment=summary(built))
+                                    f" it with {export}.")
+            try:  # a private incident's war room is private: the pack goes nowhere else
+                self.ctx.outbound.share_file(incident.channel_id, path=zipped, filename=zipped.name,
+                                             title=f"Evidence pack, incident {incident.id}", comment=summary(built))
+            except SlackFailure as failure:
+                raise InvalidChange(f"The evidence pack was built, but Slack did not take it ({failure}); nothing is"
+                                    f" on the timeline. Try again, or build it with {export}.") from None
         self._record(incident.id, built, by=by, where="uploaded to the war room")
         return built
 
@@ -145,7 +159,7 @@ def summary(built: Built) -> str:
     """The pack's one line in the war room."""
     bagged = built.bagged
     fixed = "timestamped" if bagged.timestamped else "not timestamped" + (
-        f" ({bagged.stamp_problem})" if bagged.stamp_problem else "")
+        f" ({escape(bagged.stamp_problem)})" if bagged.stamp_problem else "")  # the authority's words, not Slack's
     return (f"Evidence pack: {bagged.files} files, {built.size / 1e6:.1f} MB, {fixed}; sha256 `{built.sha256}`."
             " Check it with `bagit.py --validate` or `firehouse evidence verify`.")
 

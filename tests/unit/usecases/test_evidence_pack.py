@@ -8,14 +8,17 @@ import hashlib
 import io
 import json
 import zipfile
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from unit.usecases.fakes import ALICE, BOB, FakeTraces
+from unit.usecases.fakes import ALICE, BOB, FRAUD_RATE, PROM, FakeMetrics, FakeTraces
 
 from firehouse.commands.evidence import Freeze
 from firehouse.commands.incidents import AssignRole
 from firehouse.commands.notices import DraftNotice, RecordFacts
+from firehouse.commands.signals import WatchSignal
 from firehouse.commands.timeline import Log
 from firehouse.comms.evidence_pack import literal
 from firehouse.comms.templates import TemplateCatalogue
@@ -30,6 +33,7 @@ from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.evidence_pack import EvidencePacks
 from firehouse.usecases.notices import NoticeDesk
 from firehouse.usecases.ports import Stamp, StampFailure
+from firehouse.usecases.signals import Signals
 
 TYPED = "<!channel> {{ secrets }} *bold* ünïcode `tick`"
 
@@ -190,3 +194,55 @@ def test_an_incident_that_does_not_exist_is_named(packs, tmp_path):
 ])
 def test_timeline_md_shows_texts_as_typed(text, shown):
     assert literal(text) == shown
+
+
+def test_a_watched_signal_with_a_baseline_goes_in_with_its_numbers(make_service, tmp_path):
+    baselined = replace(FRAUD_RATE, threshold=None, baseline=timedelta(days=7))
+    service = make_service(metric_sources={"prom": PROM}, signals={"fraud-flag-rate": baselined})
+    incident = declare(service)
+    Signals(service=service, sources=FakeMetrics()).watch(WatchSignal("fraud-flag-rate"),
+                                                          channel=incident.channel_id, by=ALICE)
+    pack = EvidencePacks(ctx=service.context, packer=BagItPacker(), stamps=None)
+    pack.export(incident.id, by="cli:dpo", folder=tmp_path / "bag")
+    (watched,) = json.loads((tmp_path / "bag" / "data" / "signals.json").read_text())["watched"]
+    assert watched["signal"]["baseline"] == 7 * 24 * 3600  # a duration, in seconds
+
+
+class RefusingPacker(BagItPacker):
+    def write(self, *args, **kwargs):
+        raise AssertionError("nothing may be built for someone without the permission")
+
+
+def test_someone_without_the_permission_builds_nothing(packs):
+    service, _ = packs()
+    incident = declare(service)
+    pack = EvidencePacks(ctx=service.context, packer=RefusingPacker(), stamps=None)
+    with pytest.raises(NotAllowed):
+        pack.for_war_room(channel=incident.channel_id, by=BOB)
+
+
+def test_slack_refusing_the_upload_says_the_pack_was_built_and_records_nothing(packs, outbound):
+    service, pack = packs()
+    incident = declare(service)
+    outbound.share_error = "file_uploads_disabled"
+    with pytest.raises(InvalidChange, match=rf"was built, but Slack did not take it .*file_uploads_disabled.*"
+                                            rf"firehouse export evidence {incident.id}"):
+        pack.for_war_room(channel=incident.channel_id, by=ALICE)
+    with UnitOfWork(service.engine) as uow:
+        assert not [e for e in uow.incidents.timeline(incident.id) if e.kind == "evidence"]
+
+
+def test_a_time_stamping_authoritys_words_are_escaped_in_slack(packs, outbound):
+    service, pack = packs(stamps=FakeStamps(fail="<!channel> proxy error <b>502</b>"), tsa_url="http://127.0.0.1:9/")
+    incident = declare(service)
+    pack.for_war_room(channel=incident.channel_id, by=ALICE)
+    ((_, _, _, comment),) = outbound.files_shared
+    assert "&lt;!channel&gt; proxy error &lt;b&gt;502&lt;/b&gt;" in comment and "<!channel>" not in comment
+
+
+def test_only_the_regimes_of_the_incidents_class_applied(make_service, tmp_path):
+    service = make_service(regimes={"gdpr": ("data",), "eu_ai_act": ("output",)})
+    incident = declare(service)  # a data incident
+    EvidencePacks(ctx=service.context, packer=BagItPacker(), stamps=None).export(incident.id, by="cli:dpo",
+                                                                              folder=tmp_path / "bag")
+    assert list(json.loads((tmp_path / "bag" / "data" / "regulatory.json").read_text())["regimes"]) == ["gdpr"]
