@@ -32,11 +32,11 @@ SLACK_LIMIT = 1_000_000_000  # bytes: Slack takes no larger file
 
 @dataclass(frozen=True)
 class Built:
-    """A pack built: the bag, and the ZIP made of it (None when it was written as a folder), with its SHA-256."""
+    """A pack built: the bag, and the SHA-256 and size of the ZIP made of it (of its tag manifest and payload when
+    it was written as a folder)."""
 
     bagged: Bagged
     sha256: str
-    zip: Path | None
     size: int
 
 
@@ -110,7 +110,7 @@ class EvidencePacks:
         else:  # a folder: its tag manifest names every other file's checksum, so its hash stands for the bag
             manifest = (folder / "tagmanifest-sha256.txt").read_bytes()
             sha, size = hashlib.sha256(manifest).hexdigest(), bagged.octets
-        return Built(bagged, sha, zip_to, size)
+        return Built(bagged, sha, size)
 
     def _record(self, incident_id: int, built: Built, *, by: str, where: str) -> None:
         """On the timeline: the pack's full SHA-256 and who built it."""

@@ -246,3 +246,17 @@ def test_only_the_regimes_of_the_incidents_class_applied(make_service, tmp_path)
     EvidencePacks(ctx=service.context, packer=BagItPacker(), stamps=None).export(incident.id, by="cli:dpo",
                                                                               folder=tmp_path / "bag")
     assert list(json.loads((tmp_path / "bag" / "data" / "regulatory.json").read_text())["regimes"]) == ["gdpr"]
+
+
+def test_a_pack_built_on_the_server_is_shown_as_such_on_the_timeline(packs, tmp_path):
+    from firehouse.cli.evidence import cli_author
+    from firehouse.slack.blocks import timeline_messages
+
+    service, pack = packs()
+    incident = declare(service)
+    by = cli_author()
+    pack.export(incident.id, by=by, folder=tmp_path / "bag")
+    with UnitOfWork(service.engine) as uow:
+        entries = uow.incidents.timeline(incident.id)
+    shown = str([m.blocks for m in timeline_messages(incident, entries)])
+    assert by.startswith("cli:") and f"{by[4:]} (on the server)" in shown and f"<@{by}>" not in shown
