@@ -27,6 +27,7 @@ from firehouse.config import Settings, check_settings
 from firehouse.domain.signals import Series, Signal, combine
 from firehouse.errors import ConfigError, MetricFailure
 from firehouse.ops.check import REACH_TIMEOUT, SLACK_TIMEOUT, Check, base_url, reach, reason
+from firehouse.ops.doctor_evidence import evidence_checks
 from firehouse.ops.doctor_paging import paging_checks
 from firehouse.ops.doctor_statuspage import status_page_checks
 
@@ -69,6 +70,7 @@ def run_checks(environ: Mapping[str, str], *, cwd: Path) -> Iterator[Check]:
     yield from alerts_checks(settings)
     yield from paging_checks(settings, environ=environ)
     yield from status_page_checks(settings, environ=environ)
+    yield from evidence_checks(settings)
 
 
 # --- Slack ------------------------------------------------------------------------------------------------
