@@ -23,13 +23,9 @@ class Request:
 
 
 @dataclass(frozen=True)
-class Received:
+class Received(Request):
     """One request as a contract-checking stand-in got it, the problems it found in it, and the status it answered."""
 
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
     problems: tuple[str, ...]
     status: int
 

@@ -20,8 +20,12 @@ class EvidencePacked:
     stamp_problem: str | None = None
 
     def timeline_entry(self) -> TimelineEntry:
-        fixed = "timestamped" if self.timestamped else "not timestamped" + (
-            f" ({self.stamp_problem})" if self.stamp_problem else "")
+        fixed = stamped(self.timestamped, self.stamp_problem)
         return TimelineEntry(self.at, self.by, "evidence",
                              f"Evidence pack built and {self.where}: {self.files} files, {self.octets} bytes of"
                              f" payload, {fixed}; sha256 {self.sha256}")
+
+
+def stamped(timestamped: bool, problem: str | None) -> str:
+    """Whether a pack is fixed in time, and why not when an authority was asked and failed."""
+    return "timestamped" if timestamped else "not timestamped" + (f" ({problem})" if problem else "")

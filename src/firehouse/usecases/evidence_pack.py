@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from firehouse.comms.evidence_pack import IncidentRecord, SnapshotRef, payload
 from firehouse.comms.mrkdwn import escape
 from firehouse.domain.model import Incident
-from firehouse.domain.packs import EvidencePacked
+from firehouse.domain.packs import EvidencePacked, stamped
 from firehouse.domain.permissions import Action
 from firehouse.domain.snapshots import Snapshot
 from firehouse.errors import InvalidChange, SlackFailure
@@ -158,8 +158,8 @@ class EvidencePacks:
 def summary(built: Built) -> str:
     """The pack's one line in the war room."""
     bagged = built.bagged
-    fixed = "timestamped" if bagged.timestamped else "not timestamped" + (
-        f" ({escape(bagged.stamp_problem)})" if bagged.stamp_problem else "")  # the authority's words, not Slack's
+    # the authority's words, escaped: not Slack's to read as mentions or links
+    fixed = stamped(bagged.timestamped, escape(bagged.stamp_problem) if bagged.stamp_problem else None)
     return (f"Evidence pack: {bagged.files} files, {built.size / 1e6:.1f} MB, {fixed}; sha256 `{built.sha256}`."
             " Check it with `bagit.py --validate` or `firehouse evidence verify`.")
 
