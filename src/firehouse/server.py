@@ -2,8 +2,9 @@
 
 The edge stands in front of Bolt at /slack/events and decides, in this order, before anything parses a
 body: too big (413, refused from its Content-Length, never read), not signed by Slack (401: Slack's v0
-signature, a timestamp within five minutes), signed but not a Slack request (400). Only then does Bolt
-see it, so a stranger can neither fill the log with tracebacks nor reach a listener. Beside it:
+signature, a timestamp within five minutes, over the body's bytes whatever they hold), signed but not a Slack
+request (400: not UTF-8, or not a form or JSON of the shapes Slack sends). Only then does Bolt see it, so a
+stranger can neither fill the log with tracebacks nor reach a listener. Beside it:
 `/healthz`, `/readyz` and `/metrics` (in Socket Mode on `--health-port`), and what other systems send, each
 when it is on and none of it Slack-signed: alert intake at `/alerts/*` (its own bearer token) and PagerDuty's
 webhooks at `/pagerduty` (PagerDuty's own signature). In Socket Mode those two share `--alerts-port`.
@@ -11,6 +12,8 @@ webhooks at `/pagerduty` (PagerDuty's own signature). In Socket Mode those two s
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import threading
@@ -42,6 +45,8 @@ HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
 MAX_BODY = 1024 * 1024  # Slack's requests are a few kilobytes; a modal's state stays far below this
+FRESH = 60 * 5  # seconds a signature's timestamp stays good, either side of now (as slack_sdk's verifier has it)
+FORM = "application/x-www-form-urlencoded"
 DRAIN = 5.0  # seconds in-flight requests get to finish once serving stops
 OBJECT_FIELDS = ("event", "team", "user", "channel", "enterprise", "container", "view", "message", "state")
 LIST_FIELDS = ("actions", "authorizations")
@@ -129,22 +134,45 @@ def _admit(environ: dict, verifier: SignatureVerifier) -> Refused | tuple[str, d
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""
     signature = environ.get("HTTP_X_SLACK_SIGNATURE") or ""
     try:
-        signed = timestamp.isascii() and timestamp.isdigit() and bool(signature) and verifier.is_valid(
-            body, timestamp, signature)
-    except UnicodeDecodeError:  # not UTF-8, so not a body Slack signed
-        signed = False
+        text: str | None = body.decode()
+    except UnicodeDecodeError:
+        text = None
+    if text is None:  # slack_sdk's verifier decodes the body as UTF-8, so these bytes are checked here
+        signed = signed_by_slack(body, timestamp=timestamp, signature=signature, secret=verifier.signing_secret,
+                                 now=time.time())
+    else:
+        signed = _well_formed(timestamp, signature) and verifier.is_valid(text, timestamp, signature)
     if not signed:
         return Refused(401, "invalid request")
-    text = body.decode()
-    parsed = _parse(text, environ.get("CONTENT_TYPE") or "")
+    parsed = None if text is None else _parse(text, environ.get("CONTENT_TYPE") or "")
     return Refused(400, "not a Slack request") if parsed is None else (text, *parsed)
+
+
+def signed_by_slack(body: bytes, *, timestamp: str, signature: str, secret: str, now: float) -> bool:
+    """Whether `signature` is Slack's v0 signature of `body`'s bytes at `timestamp`, within FRESH of `now`: the
+    check slack_sdk's SignatureVerifier makes, for a body it cannot read because it is not UTF-8."""
+    if not _well_formed(timestamp, signature) or abs(now - int(timestamp)) > FRESH:
+        return False
+    digest = hmac.new(secret.encode(), b"v0:%s:%s" % (timestamp.encode(), body), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"v0={digest}".encode(), signature.encode())
+
+
+def _well_formed(timestamp: str, signature: str) -> bool:
+    """Headers that could be Slack's: a Unix time in at most 12 ASCII digits (int() refuses over 4,300 digits) and an
+    ASCII signature (hmac.compare_digest raises on any other text)."""
+    return (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12 and bool(signature)
+            and signature.isascii())
 
 
 def _parse(text: str, content_type: str) -> tuple[dict, str] | None:
     """A signed body as Bolt takes it, and what it is (command, interaction, event), or None when it is not
-    one. JSON is recognised as Bolt recognises it (the content type, or a leading brace); the rest is a form."""
-    if content_type.split(";")[0].strip() == "application/json" or text.startswith("{"):
+    one. JSON is recognised as Bolt recognises it (the content type, or a leading brace); otherwise it is a form
+    only under a form's content type and when it is printable ASCII, as Slack percent-encodes everything else."""
+    media = content_type.split(";")[0].strip().lower()
+    if media == "application/json" or text.startswith("{"):
         return (json.loads(text), "event") if _is_object(text) else None
+    if media != FORM or not (text.isascii() and text.isprintable()):
+        return None
     form = dict(parse_qsl(text, keep_blank_values=True))
     if "payload" in form:
         return (json.loads(form["payload"]), "interaction") if _is_object(form["payload"]) else None
