@@ -6,13 +6,21 @@ port) in a daemon thread; point slack_sdk at it with
 
 It keeps channels, users, messages, ephemerals, views, response-URL posts and
 files shared with Slack's external upload (files.getUploadURLExternal, a POST
-of the bytes to the upload URL it returns, files.completeUploadExternal) in memory, records every API call, and can inject failures (429 / 5xx /
-Slack error codes) and latency per method (or for every method, with
+of the bytes to the upload URL it returns, files.completeUploadExternal) in
+memory, records every API call, and can inject failures (429 / 5xx / Slack
+error codes) and latency per method (or for every method, with
 ``set_default_latency``). Each recorded call has its start (``at``) and end
 (``ended``) on ``time.monotonic()``'s clock, so a test or benchmark in the
 same process can tell which calls ran one after another. All state sits
 behind one lock; the public accessors return copies, so change state through the API, or
 through ``add_user`` / ``add_channel`` / ``remove_member``.
+
+It also plays what people and Slack itself do to a running app: ``archive`` /
+``unarchive`` a channel and ``kick`` / ``invite_bot`` (each returning the Events
+API event Slack would send, for ``slackreq.event_envelope``), ``revoke_token`` and
+``deactivate_bot`` (every bot-token call answers ``token_revoked`` /
+``account_inactive``), and ``go_down`` / ``outage`` (every request answers an HTTP
+error with an HTML page, as the load balancer in front of Slack does).
 
 Note: urllib honours ``http_proxy``; if one is set, make sure ``no_proxy``
 covers 127.0.0.1 so requests stay on loopback.
@@ -20,14 +28,16 @@ covers 127.0.0.1 so requests stay on loopback.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
 import threading
 import time
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 T = TypeVar("T")
@@ -112,6 +122,11 @@ class SlackError(Exception):
     def __init__(self, error: str):
         super().__init__(error)
         self.error = error
+
+
+def _event_ts() -> str:
+    """An event's event_ts as Slack writes it: epoch seconds with six decimals, as a string."""
+    return f"{time.time():.6f}"
 
 
 def _truthy(value: Any) -> bool:
@@ -220,8 +235,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _send(self, status: int, headers: dict, payload: dict | str) -> None:
         is_json = isinstance(payload, dict)
         data = (json.dumps(payload) if is_json else payload).encode("utf-8")
+        headers = dict(headers)
+        content_type = headers.pop("Content-Type", "application/json; charset=utf-8" if is_json else "text/plain")
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8" if is_json else "text/plain")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)
@@ -325,6 +342,13 @@ class Workspace:
             raise SlackError("not_in_channel")
         return channel
 
+    def _writable_channel(self, channel_id: Any) -> Channel:
+        """A channel the bot is in and may change: an archived one answers is_archived."""
+        channel = self._member_channel(channel_id)
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        return channel
+
     def _conversation_key(self, channel_id: Any) -> str:
         """Key into self.messages: a user id for DMs, else a channel the bot is in."""
         channel_id = str(channel_id or "")
@@ -393,9 +417,7 @@ class Workspace:
         return self._api_channel(self.create_channel(name, is_private, {self.bot_user_id}, self.bot_user_id))
 
     def conversations_invite(self, args: dict) -> dict:
-        channel = self._member_channel(args.get("channel"))
-        if channel.is_archived:
-            raise SlackError("is_archived")
+        channel = self._writable_channel(args.get("channel"))
         users = _id_list(args.get("users"))
         if not users:
             raise SlackError("no_user")
@@ -418,7 +440,7 @@ class Workspace:
         return self._api_channel(channel)
 
     def conversations_set_topic(self, args: dict) -> dict:
-        channel = self._member_channel(args.get("channel"))
+        channel = self._writable_channel(args.get("channel"))
         topic = str(args.get("topic") or "")
         if len(topic) > 250:
             raise SlackError("too_long")
@@ -426,7 +448,7 @@ class Workspace:
         return self._api_channel(channel)
 
     def conversations_set_purpose(self, args: dict) -> dict:
-        channel = self._member_channel(args.get("channel"))
+        channel = self._writable_channel(args.get("channel"))
         purpose = str(args.get("purpose") or "")
         if len(purpose) > 250:
             raise SlackError("too_long")
@@ -665,6 +687,9 @@ class FakeSlack:
         self._faults: dict[str, list[_Fault]] = {}
         self._latency: dict[str, float] = {}
         self._default_latency = 0.0
+        self._token_revoked = False  # revoke_token(): every bot-token call answers token_revoked
+        self._bot_inactive = False  # deactivate_bot(): every bot-token call answers account_inactive
+        self._down: int | None = None  # go_down(): the HTTP status every request answers
         self.scopes: list[str] | None = list(GRANTED_SCOPES)  # None: no x-oauth-scopes header at all
         self.add_user(bot_user_id, "firehouse", is_bot=True)
 
@@ -744,6 +769,132 @@ class FakeSlack:
         with self._lock:
             self._ws.channels[channel].members.discard(user_id)
 
+    # ------------------------------------------- what people and Slack do
+    def _known_channel(self, channel: str, action: str) -> Channel:
+        found = self._ws.channels.get(channel)
+        if found is None:
+            raise ValueError(f"{action}({channel!r}): no such channel")
+        return found
+
+    def _person(self, user_id: str, action: str) -> str:
+        if user_id not in self._ws.users or self._ws.users[user_id]["deleted"]:
+            raise ValueError(f"{action}: {user_id!r} is not an active user of the workspace (add_user first)")
+        return user_id
+
+    def archive(self, channel: str, *, by: str) -> dict:
+        """A person archives a channel in Slack's UI; returns the event Slack sends the app.
+
+        The channel keeps its members, the bot too (an archived channel stays readable): conversations.history,
+        .info (is_archived true) and .members still answer, while chat.postMessage, chat.postEphemeral, chat.update,
+        conversations.setTopic/.setPurpose/.invite/.join and file shares answer is_archived. A public channel gives
+        ``{"type": "channel_archive", "channel": id, "user": by, "event_ts": ...}``; a private one
+        ``{"type": "group_archive", "channel": id, "event_ts": ...}`` (Slack names no user there).
+        A bot cannot undo it: Slack refuses conversations.unarchive to bot tokens, so the fake has no such method.
+        """
+        with self._lock:
+            found = self._known_channel(channel, "archive")
+            self._person(by, "archive")
+            if found.is_archived:
+                raise ValueError(f"archive({channel!r}): already archived")
+            found.is_archived = True
+            return self._channel_event(found, "archive", by)
+
+    def unarchive(self, channel: str, *, by: str) -> dict:
+        """A person unarchives a channel; returns ``channel_unarchive`` (with ``user``) for a public channel,
+        ``group_unarchive`` (without) for a private one, each with ``event_ts``. Members are as they were."""
+        with self._lock:
+            found = self._known_channel(channel, "unarchive")
+            self._person(by, "unarchive")
+            if not found.is_archived:
+                raise ValueError(f"unarchive({channel!r}): not archived")
+            found.is_archived = False
+            return self._channel_event(found, "unarchive", by)
+
+    def _channel_event(self, channel: Channel, what: str, by: str) -> dict:
+        if channel.is_private:
+            return {"type": f"group_{what}", "channel": channel.id, "event_ts": _event_ts()}
+        return {"type": f"channel_{what}", "channel": channel.id, "user": by, "event_ts": _event_ts()}
+
+    def kick(self, channel: str) -> None:
+        """Someone removes the app from a channel: the bot leaves its members (as remove_member(channel, bot)).
+
+        Then a public channel answers not_in_channel to a post, while a private one answers channel_not_found to
+        everything, as the bot can no longer see it. Nothing of what was posted there changes."""
+        with self._lock:
+            found = self._known_channel(channel, "kick")
+            if self.bot_user_id not in found.members:
+                raise ValueError(f"kick({channel!r}): the bot is not in it")
+            found.members.discard(self.bot_user_id)
+
+    def invite_bot(self, channel: str, *, by: str) -> dict:
+        """A person adds the app to a channel; returns the ``member_joined_channel`` event Slack sends the bot:
+        ``{"type": "member_joined_channel", "user": bot, "channel": id, "channel_type": "C" (public) or "G"
+        (private), "team": team id, "inviter": by, "event_ts": ...}``. In a private channel only a member can."""
+        with self._lock:
+            found = self._known_channel(channel, "invite_bot")
+            self._person(by, "invite_bot")
+            if found.is_archived:
+                raise ValueError(f"invite_bot({channel!r}): archived")
+            if self.bot_user_id in found.members:
+                raise ValueError(f"invite_bot({channel!r}): the bot is already in it")
+            if found.is_private and by not in found.members:
+                raise ValueError(f"invite_bot({channel!r}): {by} is not in this private channel")
+            found.members.add(self.bot_user_id)
+            return {"type": "member_joined_channel", "user": self.bot_user_id, "channel": found.id,
+                    "channel_type": "G" if found.is_private else "C", "team": self.team_id, "inviter": by,
+                    "event_ts": _event_ts()}
+
+    def revoke_token(self) -> None:
+        """The bot token is revoked (the app uninstalled, or the token rotated out): every Web API call made with
+        it answers HTTP 200 ``{"ok": false, "error": "token_revoked"}`` and changes nothing, until restore_token().
+        Upload and response URLs carry no token and keep working; the app token too."""
+        with self._lock:
+            self._token_revoked = True
+
+    def restore_token(self) -> None:
+        """Undo revoke_token()."""
+        with self._lock:
+            self._token_revoked = False
+
+    def deactivate_bot(self) -> None:
+        """The bot user is deactivated: every call with the bot token answers HTTP 200
+        ``{"ok": false, "error": "account_inactive"}`` until reactivate_bot() (token_revoked wins if both)."""
+        with self._lock:
+            self._bot_inactive = True
+
+    def reactivate_bot(self) -> None:
+        """Undo deactivate_bot()."""
+        with self._lock:
+            self._bot_inactive = False
+
+    def go_down(self, status: int = 503) -> None:
+        """Slack is unreachable behind its load balancer: every request (each Web API method, upload URLs,
+        response URLs) answers HTTP `status` with a small HTML page and no Retry-After, changing nothing, until
+        come_back(). Each is still recorded in calls() with that status and the status's phrase as its error
+        (a response URL as the method "response_url", args {"url": ...})."""
+        try:
+            HTTPStatus(status)
+        except ValueError:
+            status = 0
+        if not 400 <= status <= 599:
+            raise ValueError("go_down: status must be an HTTP error status, e.g. 502, 503 or 504")
+        with self._lock:
+            self._down = status
+
+    def come_back(self) -> None:
+        """End go_down(): requests are answered as before."""
+        with self._lock:
+            self._down = None
+
+    @contextlib.contextmanager
+    def outage(self, status: int = 503) -> Iterator[None]:
+        """``with fake.outage():`` go_down(status) for the block, come_back() after it, even if it raises."""
+        self.go_down(status)
+        try:
+            yield
+        finally:
+            self.come_back()
+
     def inject(self, method: str, *, status: int = 500, count: int = 1, retry_after: int = 1,
                error: str | None = None) -> None:
         """Make the next `count` calls to `method` fail; they change no state."""
@@ -777,6 +928,11 @@ class FakeSlack:
         with self._lock:
             return copy.deepcopy(self._ws.messages.get(channel, []))
 
+    def dms(self, user: str) -> list[dict]:
+        """The messages the bot sent to a user's DM (chat.postMessage with channel=<user id>), oldest first:
+        the same as messages(user)."""
+        return self.messages(user)
+
     def ephemerals(self, *, channel: str | None = None, user: str | None = None) -> list[dict]:
         with self._lock:
             return [copy.deepcopy(e) for e in self._ws.ephemerals
@@ -805,6 +961,13 @@ class FakeSlack:
         with self._lock:
             return [copy.deepcopy(c) for c in self._calls if method in (None, c.method)]
 
+    def calls_to(self, channel: str, method: str | None = None) -> list[Call]:
+        """The recorded calls naming `channel` (args["channel"] or args["channel_id"]; a user id for a DM),
+        optionally of one method only, in order: e.g. to bound the attempts made at a dead destination."""
+        with self._lock:
+            return [copy.deepcopy(c) for c in self._calls if method in (None, c.method)
+                    and channel in (c.args.get("channel"), c.args.get("channel_id"))]
+
     def wait_for(self, predicate: Callable[[], T], *, timeout: float = 10.0, interval: float = 0.05) -> T:
         """Poll predicate() until truthy and return it; AssertionError on timeout."""
         deadline = time.monotonic() + timeout
@@ -821,16 +984,28 @@ class FakeSlack:
                              f"last {len(recent)} Slack calls:\n" + "\n".join(lines))
 
     # ------------------------------------------------------ request entry
-    def _handle_api(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict]:
+    def _handle_api(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict | str]:
         at = time.monotonic()
         with self._lock:
+            if self._down:
+                return self._refuse_down(method, args, at)
             delay = self._latency.get(method, self._default_latency)
         if delay:
             time.sleep(delay)
         with self._lock:
+            if self._down:
+                return self._refuse_down(method, args, at)
             status, headers, payload = self._answer(method, args, token)
             self._calls.append(Call(method, args, status, payload.get("error"), at, time.monotonic()))
         return status, headers, payload
+
+    def _refuse_down(self, method: str, args: dict, at: float) -> tuple[int, dict, str]:
+        """The load balancer's answer during go_down(), recorded as a call (the lock is held)."""
+        status = self._down or 503
+        phrase = HTTPStatus(status).phrase
+        page = f"<html><head><title>{status} {phrase}</title></head><body><h1>{phrase}</h1></body></html>\n"
+        self._calls.append(Call(method, args, status, phrase, at, time.monotonic()))
+        return status, {"Content-Type": "text/html"}, page
 
     def _answer(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict]:
         faults = self._faults.get(method)
@@ -839,6 +1014,8 @@ class FakeSlack:
         handler = self._ws.methods.get(method)
         if handler is None:
             return 200, {}, {"ok": False, "error": "unknown_method"}
+        if token == self.bot_token and (self._token_revoked or self._bot_inactive):
+            return 200, {}, {"ok": False, "error": "token_revoked" if self._token_revoked else "account_inactive"}
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != expected:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
@@ -855,6 +1032,8 @@ class FakeSlack:
         """A POST to an upload URL; recorded as the call `upload`, and `inject("upload", …)` fails it."""
         at = time.monotonic()
         with self._lock:
+            if self._down:
+                return self._refuse_down("upload", {"file_id": file_id, "length": len(body)}, at)
             faults = self._faults.get("upload")
             if faults:
                 status, headers, payload = faults.pop(0).reply()
@@ -869,6 +1048,8 @@ class FakeSlack:
     def _handle_response_url(self, path: str, body: bytes) -> tuple[int, dict, str]:
         url = self.base_url.rstrip("/") + path
         with self._lock:
+            if self._down:
+                return self._refuse_down("response_url", {"url": url}, time.monotonic())
             if url not in self._response_urls:
                 return 404, {}, "not found"
             try:

@@ -1,6 +1,7 @@
 """Tests for the fake Slack Web API, driven through slack_sdk's real WebClient."""
 
 import json
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -8,9 +9,11 @@ import urllib.request
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 from fakeslack import FakeSlack
+from slackreq import event_envelope
 
 
 @pytest.fixture
@@ -59,7 +62,8 @@ def test_invite_topic_and_membership_errors(fake, client):
     assert fake.channels[channel_id].members == {fake.bot_user_id, alice}
     assert slack_error(lambda: client.conversations_invite(channel=channel_id, users=alice)) == "already_in_channel"
     assert slack_error(lambda: client.conversations_invite(channel=channel_id, users="UNOBODY")) == "user_not_found"
-    assert slack_error(lambda: client.conversations_invite(channel=channel_id, users=fake.bot_user_id)) == "cant_invite_self"
+    assert slack_error(lambda: client.conversations_invite(channel=channel_id, users=fake.bot_user_id)) \
+        == "cant_invite_self"
     bob = fake.add_user("UBOB", "bob")
     assert slack_error(lambda: client.conversations_invite(channel=channel_id, users=[bob, "UNOBODY"])) \
         == "user_not_found" and bob not in fake.channels[channel_id].members  # all or nothing, as Slack does
@@ -96,7 +100,8 @@ def test_post_update_and_history_by_ts(fake, client):
     as_json = client.api_call("chat.postMessage", json={"channel": channel_id, "text": "json", "thread_ts": first})
     assert fake.messages(channel_id)[-1]["thread_ts"] == first == as_json["message"]["thread_ts"]
     too_many = [{"type": "divider"}] * 51
-    assert slack_error(lambda: client.chat_postMessage(channel=channel_id, text="x", blocks=too_many)) == "invalid_blocks"
+    assert slack_error(lambda: client.chat_postMessage(channel=channel_id, text="x", blocks=too_many)) \
+        == "invalid_blocks"
 
 
 def test_injected_429_is_retried_by_rate_limit_handler(fake):
@@ -153,7 +158,8 @@ def test_views_open_update_and_hash_conflict(fake, client):
     assert slack_error(lambda: client.views_open(trigger_id="trig-1", view=modal)) == "exchanged_trigger_id"
     updated = {**modal, "title": {"type": "plain_text", "text": "Declared"}}
     client.views_update(view_id=opened["id"], hash=opened["hash"], view=updated)
-    assert slack_error(lambda: client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal)) == "hash_conflict"
+    assert slack_error(lambda: client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal)) \
+        == "hash_conflict"
     assert [v["method"] for v in fake.views] == ["views.open", "views.update"]
     assert fake.views[-1]["view"]["title"]["text"] == "Declared"
 
@@ -266,3 +272,199 @@ def test_an_injected_upload_failure_stores_nothing(fake, client):
     assert slack_error(lambda: client.files_completeUploadExternal(files=[{"id": reserved["file_id"]}])) == \
         "file_not_found"
     assert [(c.method, c.status) for c in fake.calls("upload")] == [("upload", 500)]
+
+
+EVENT_TS = re.compile(r"\d{10}\.\d{6}")
+ALICE = "UALICE"
+
+
+def test_an_archived_public_channel_refuses_writes_and_still_answers_reads(fake, client):
+    fake.add_user(ALICE, "alice")
+    bob = fake.add_user("UBOB", "bob")
+    channel_id = fake.add_channel("inc-20", members=[ALICE])
+    first = client.chat_postMessage(channel=channel_id, text="before")["ts"]
+    client.conversations_setTopic(channel=channel_id, topic="SEV2")
+
+    event = fake.archive(channel_id, by=ALICE)
+    assert event == {"type": "channel_archive", "channel": channel_id, "user": ALICE, "event_ts": event["event_ts"]}
+    assert EVENT_TS.fullmatch(event["event_ts"])
+    assert json.loads(event_envelope(event))["event"] == event, "slackreq wraps it as Slack delivers it"
+
+    assert slack_error(lambda: client.chat_postMessage(channel=channel_id, text="after")) == "is_archived"
+    assert slack_error(lambda: client.chat_update(channel=channel_id, ts=first, text="edited")) == "is_archived"
+    assert slack_error(lambda: client.chat_postEphemeral(channel=channel_id, user=ALICE, text="x")) == "is_archived"
+    assert slack_error(lambda: client.conversations_setTopic(channel=channel_id, topic="SEV1")) == "is_archived"
+    assert slack_error(lambda: client.conversations_setPurpose(channel=channel_id, purpose="p")) == "is_archived"
+    assert slack_error(lambda: client.conversations_invite(channel=channel_id, users=bob)) == "is_archived"
+    assert slack_error(lambda: client.conversations_join(channel=channel_id)) == "is_archived"
+    assert slack_error(lambda: client.conversations_archive(channel=channel_id)) == "already_archived"
+    channel = fake.channels[channel_id]
+    assert (channel.topic, channel.purpose, channel.members) == ("SEV2", "", {fake.bot_user_id, ALICE})
+    assert [(m["text"], m["ts"]) for m in fake.messages(channel_id)] == [("before", first)]
+    assert fake.ephemerals(channel=channel_id) == []
+
+    info = client.conversations_info(channel=channel_id)["channel"]
+    assert (info["is_archived"], info["is_member"]) == (True, True), "the bot stays a member of an archived channel"
+    assert sorted(client.conversations_members(channel=channel_id)["members"]) == sorted([fake.bot_user_id, ALICE])
+    assert [m["text"] for m in client.conversations_history(channel=channel_id)["messages"]] == ["before"]
+
+    with pytest.raises(SlackApiError):  # Slack refuses conversations.unarchive to bot tokens
+        client.conversations_unarchive(channel=channel_id)
+    assert fake.channels[channel_id].is_archived
+
+    event = fake.unarchive(channel_id, by=ALICE)
+    assert event == {"type": "channel_unarchive", "channel": channel_id, "user": ALICE,
+                     "event_ts": event["event_ts"]} and EVENT_TS.fullmatch(event["event_ts"])
+    client.chat_postMessage(channel=channel_id, text="after")
+    assert [m["text"] for m in fake.messages(channel_id)] == ["before", "after"]
+
+
+def test_a_private_channel_archives_as_a_group_without_a_user(fake, client):
+    fake.add_user(ALICE, "alice")
+    channel_id = fake.add_channel("inc-21", is_private=True, members=[ALICE])
+    event = fake.archive(channel_id, by=ALICE)
+    assert event == {"type": "group_archive", "channel": channel_id, "event_ts": event["event_ts"]}
+    assert slack_error(lambda: client.chat_postMessage(channel=channel_id, text="x")) == "is_archived"
+    assert client.conversations_info(channel=channel_id)["channel"]["is_archived"] is True
+    with pytest.raises(ValueError, match="already archived"):
+        fake.archive(channel_id, by=ALICE)
+    event = fake.unarchive(channel_id, by=ALICE)
+    assert event == {"type": "group_unarchive", "channel": channel_id, "event_ts": event["event_ts"]}
+    with pytest.raises(ValueError, match="not archived"):
+        fake.unarchive(channel_id, by=ALICE)
+    with pytest.raises(ValueError, match="not an active user"):
+        fake.archive(channel_id, by="UNOBODY")
+    assert fake.channels[channel_id].is_archived is False, "a refused archive changes nothing"
+
+
+def test_a_kicked_bot_gets_not_in_channel_for_a_public_channel_and_cannot_see_a_private_one(fake, client):
+    fake.add_user(ALICE, "alice")
+    public = fake.add_channel("inc-22", members=[ALICE])
+    private = fake.add_channel("inc-23", is_private=True, members=[ALICE])
+    for channel_id in (public, private):
+        client.chat_postMessage(channel=channel_id, text="hello")
+        assert fake.kick(channel_id) is None
+        assert fake.bot_user_id not in fake.channels[channel_id].members
+    assert slack_error(lambda: client.chat_postMessage(channel=public, text="x")) == "not_in_channel"
+    assert slack_error(lambda: client.conversations_history(channel=public)) == "not_in_channel"
+    assert client.conversations_info(channel=public)["channel"]["is_member"] is False
+    assert slack_error(lambda: client.chat_postMessage(channel=private, text="x")) == "channel_not_found"
+    assert slack_error(lambda: client.conversations_info(channel=private)) == "channel_not_found"
+    assert slack_error(lambda: client.conversations_members(channel=private)) == "channel_not_found"
+    assert slack_error(lambda: client.conversations_join(channel=private)) == "channel_not_found"
+    assert [m["text"] for m in fake.messages(public)] == [m["text"] for m in fake.messages(private)] == ["hello"]
+    with pytest.raises(ValueError, match="not in it"):
+        fake.kick(public)
+
+    joined = fake.invite_bot(private, by=ALICE)
+    assert joined == {"type": "member_joined_channel", "user": fake.bot_user_id, "channel": private,
+                      "channel_type": "G", "team": fake.team_id, "inviter": ALICE, "event_ts": joined["event_ts"]}
+    assert EVENT_TS.fullmatch(joined["event_ts"])
+    assert fake.invite_bot(public, by=ALICE)["channel_type"] == "C"
+    client.chat_postMessage(channel=private, text="back")
+    assert [m["text"] for m in fake.messages(private)] == ["hello", "back"]
+    with pytest.raises(ValueError, match="already in it"):
+        fake.invite_bot(public, by=ALICE)
+
+
+def test_only_a_member_adds_the_bot_to_a_private_channel_and_nobody_to_an_archived_one(fake):
+    fake.add_user(ALICE, "alice")
+    bob = fake.add_user("UBOB", "bob")
+    private = fake.add_channel("inc-24", is_private=True, members=[ALICE])
+    fake.kick(private)
+    with pytest.raises(ValueError, match="not in this private channel"):
+        fake.invite_bot(private, by=bob)
+    fake.archive(private, by=ALICE)
+    with pytest.raises(ValueError, match="archived"):
+        fake.invite_bot(private, by=ALICE)
+    assert fake.bot_user_id not in fake.channels[private].members
+
+
+def test_a_revoked_token_or_deactivated_bot_answers_every_call_with_its_error_and_changes_nothing(fake, client):
+    channel_id = fake.add_channel("inc-25")
+    fake.revoke_token()
+    for call in (client.auth_test, lambda: client.chat_postMessage(channel=channel_id, text="x"),
+                 lambda: client.conversations_create(name="inc-26"),
+                 lambda: client.conversations_history(channel=channel_id)):
+        with pytest.raises(SlackApiError) as info:
+            call()
+        assert info.value.response.status_code == 200
+        assert info.value.response.data == {"ok": False, "error": "token_revoked"}
+    assert fake.messages(channel_id) == [] and fake.channel_named("inc-26") is None
+    assert {c.error for c in fake.calls()} == {"token_revoked"} and len(fake.calls()) == 4
+    app = WebClient(token=fake.app_token, base_url=fake.api_url)
+    assert app.apps_connections_open(app_token=fake.app_token)["ok"], "the app token is not the bot token"
+
+    fake.deactivate_bot()
+    assert slack_error(client.auth_test) == "token_revoked", "a revoked token says so first"
+    fake.restore_token()
+    assert slack_error(lambda: client.chat_postMessage(channel=channel_id, text="x")) == "account_inactive"
+    assert fake.messages(channel_id) == []
+    fake.reactivate_bot()
+    client.chat_postMessage(channel=channel_id, text="back")
+    assert [m["text"] for m in fake.messages(channel_id)] == ["back"]
+
+
+def test_an_outage_answers_every_request_with_the_load_balancers_page_and_records_it(fake, client):
+    channel_id = fake.add_channel("inc-27")
+    reserved = client.files_getUploadURLExternal(filename="a.md", length=1)
+    url = fake.new_response_url()
+    fake.go_down()
+    with pytest.raises(SlackApiError) as info:
+        client.chat_postMessage(channel=channel_id, text="x")
+    assert info.value.response.status_code == 503 and "Retry-After" not in info.value.response.headers
+    with pytest.raises(SlackApiError):
+        client.conversations_create(name="inc-28")
+    with pytest.raises(urllib.error.HTTPError) as http:
+        urllib.request.urlopen(urllib.request.Request(reserved["upload_url"], data=b"x", method="POST"), timeout=5)
+    assert (http.value.code, http.value.headers["Content-Type"]) == (503, "text/html")
+    assert http.value.read().startswith(b"<html>") and http.value.headers["Retry-After"] is None
+    with pytest.raises(urllib.error.HTTPError) as http:
+        urllib.request.urlopen(urllib.request.Request(url, data=b'{"text": "ack"}'), timeout=5)
+    assert http.value.code == 503
+    assert fake.messages(channel_id) == [] and fake.channel_named("inc-28") is None and fake.responses() == []
+    assert [(c.method, c.status, c.error) for c in fake.calls()[1:]] == [
+        ("chat.postMessage", 503, "Service Unavailable"), ("conversations.create", 503, "Service Unavailable"),
+        ("upload", 503, "Service Unavailable"), ("response_url", 503, "Service Unavailable")]
+    assert fake.calls("response_url")[0].args == {"url": url}
+
+    fake.come_back()
+    client.chat_postMessage(channel=channel_id, text="back")
+    with fake.outage(502):
+        with pytest.raises(SlackApiError) as info:
+            client.auth_test()
+        assert info.value.response.status_code == 502
+    assert client.auth_test()["ok"] and [m["text"] for m in fake.messages(channel_id)] == ["back"]
+    with pytest.raises(ValueError):
+        fake.go_down(200)
+
+
+def test_an_outage_is_retried_by_the_server_error_handler_once_slack_is_back(fake):
+    class BackBeforeTheRetry(ServerErrorRetryHandler):
+        def prepare_for_next_attempt(self, **kwargs) -> None:
+            fake.come_back()
+            super().prepare_for_next_attempt(**kwargs)
+
+    handler = BackBeforeTheRetry(max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0.01))
+    client = WebClient(token=fake.bot_token, base_url=fake.api_url, retry_handlers=[handler])
+    fake.go_down(503)
+    assert client.auth_test()["ok"]
+    assert [c.status for c in fake.calls("auth.test")] == [503, 200]
+
+
+def test_calls_to_a_channel_and_dms(fake, client):
+    fake.add_user(ALICE, "alice")
+    channel_id, other = fake.add_channel("inc-29"), fake.add_channel("inc-30")
+    for target in (channel_id, other, channel_id, ALICE):
+        client.chat_postMessage(channel=target, text=f"to {target}")
+    client.conversations_setTopic(channel=channel_id, topic="t")
+    file_id, _ = reserve(client)
+    client.files_completeUploadExternal(files=[{"id": file_id}], channel_id=channel_id)
+    fake.kick(other)
+    assert slack_error(lambda: client.chat_postMessage(channel=other, text="again")) == "not_in_channel"
+    assert [c.method for c in fake.calls_to(channel_id)] == [
+        "chat.postMessage", "chat.postMessage", "conversations.setTopic", "files.completeUploadExternal"]
+    assert [c.error for c in fake.calls_to(other, "chat.postMessage")] == [None, "not_in_channel"]
+    assert fake.calls_to(other, "conversations.setTopic") == []
+    assert [m["text"] for m in fake.dms(ALICE)] == [f"to {ALICE}"] and fake.dms(ALICE) == fake.messages(ALICE)
+    assert fake.dms("UBOB") == []
