@@ -1,14 +1,18 @@
-"""The edge's own signature check over a body's bytes."""
+"""The edge's own signature check over a body's bytes, and the HTTP server's queue as the gauge reads it."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import socket
+import threading
+import time
 
 import pytest
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from firehouse.server import FRESH, signed_by_slack
+from firehouse.ops.metrics import Metrics
+from firehouse.server import FRESH, HttpServer, signed_by_slack
 
 SECRET = "test-signing-secret"
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -67,3 +71,44 @@ def test_headers_that_cannot_be_slacks_are_not_signed_and_raise_nothing(timestam
     body = b"\xff"
     assert not signed(body, timestamp=timestamp, signature=sign(body, timestamp) if signature is None else signature)
 
+
+def test_the_queue_depth_counts_requests_waiting_for_a_thread_and_the_gauge_reads_it():
+    release, serving = threading.Event(), threading.Semaphore(0)
+
+    def slow(environ, start_response):
+        serving.release()
+        release.wait(10)
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+
+    server, stopping = HttpServer(slow, host="127.0.0.1", port=0, threads=1), threading.Event()
+    metrics = Metrics()
+    metrics.watch_http("test", server.queue_depth)
+    loop = threading.Thread(target=server.run, args=(stopping,))
+    loop.start()
+    connections = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(3)]
+    try:
+        for connection in connections:
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert serving.acquire(timeout=10)  # the one thread is busy with the first
+        assert wait_for(lambda: server.queue_depth() == 2)
+        assert 'firehouse_http_queue_depth{server="test"} 2.0' in metrics.exposition()[0].decode()
+        release.set()
+        for connection in connections:
+            assert connection.recv(64).startswith(b"HTTP/1.1 200")
+        assert server.queue_depth() == 0
+    finally:
+        release.set()
+        for connection in connections:
+            connection.close()
+        stopping.set()
+        loop.join(10)
+
+
+def wait_for(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
