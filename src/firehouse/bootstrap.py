@@ -43,6 +43,7 @@ from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.alerts import AlertIntake
 from firehouse.usecases.containment import Containment
 from firehouse.usecases.deliveries import Deliveries
+from firehouse.usecases.destinations import Destinations
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.evidence_pack import EvidencePacks
@@ -135,7 +136,9 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
                         paging=Paging(service=incidents, deliveries=deliveries),
                         statuspage=StatusDesk(service=incidents, notices=notices, deliveries=deliveries),
                         packs=EvidencePacks(ctx=incidents.context, packer=BagItPacker(), stamps=HttpTimeStamps()),
-                        gateway=gateway)
+                        destinations=Destinations(service=incidents, notices=notices), gateway=gateway)
+    outbox.on_blocked.append(services.destinations.blocked)
+    outbox.on_cleared.append(services.destinations.cleared)
     board.on_lead.append(lambda alone_at_start: services.containment.recover(everything=alone_at_start))
     board.follow(services.afteraction)
     board.practise(services.drills)
@@ -165,11 +168,13 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     background = Background(settings.workers)
     register(app, services, background, on_command=metrics.command)
     board.outbox.on_sent.append(metrics.post_sent)
+    board.outbox.on_given_up.append(metrics.post_given_up)
     services.paging.deliveries.on_answer.append(metrics.delivered)
     services.paging.deliveries.start()
     services.signals.reader.on_query.append(metrics.signal_query)
     metrics.watch(engine=engine, regimes=settings.regimes, clock=clock, leading=lambda: board.leading)
-    health = Health(engine=engine, board=board, slack="ok")  # App() ran auth.test: Slack answered at start-up
+    # App() ran auth.test: Slack answered at start-up
+    health = Health(engine=engine, board=board, slack="ok", stakeholder_channel=settings.stakeholder_channel)
     intake = worker = None
     if settings.alerts.enabled:
         alerts = AlertIntake(service=services.incidents, bring=services.signals.for_alerts)

@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 def echo(text: str, limit: int = 40) -> str:
     """User text quoted in an error: cut to `limit` characters, then `&`, `<` and `>` escaped (as
@@ -66,13 +68,26 @@ class InvalidChange(DomainError):
     """The incident's current state does not allow this change."""
 
 
-class SlackFailure(FirehouseError):
-    """A Slack Web API call failed for good; `error` is Slack's error code."""
+class Remedy(StrEnum):
+    """What Firehouse does about a Slack error (the table that decides is `slack.failures`)."""
 
-    def __init__(self, method: str, error: str) -> None:
+    RETRY = "transient"  # rate limits, 5xx, no answer: tried again with backoff
+    JOIN = "repairable"  # not in a public channel: join it and send again, once
+    PERSON = "needs a person"  # Slack takes nothing there until a person acts: stop, record why, tell once
+    DROP = "permanent"  # this message can never be sent: never retried, the rest go on
+
+
+class SlackFailure(FirehouseError):
+    """A Slack Web API call failed for good; `error` is Slack's error code, `channel` the channel the call
+    named (if any), and `remedy` what the caller found out already (None: as `slack.failures` classifies
+    `error`; a join that failed to repair a post makes it a person's to fix)."""
+
+    def __init__(self, method: str, error: str, *, channel: str | None = None, remedy: Remedy | None = None) -> None:
         super().__init__(f"Slack refused {method}: {error}")
         self.method = method
         self.error = error
+        self.channel = channel
+        self.remedy = remedy
 
 
 class PartnerFailure(FirehouseError):

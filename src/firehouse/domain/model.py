@@ -27,6 +27,7 @@ from firehouse.domain.lifecycle import Status, can_move
 from firehouse.domain.permissions import Action
 from firehouse.domain.severity import Severity
 from firehouse.domain.text import MAX_DESCRIPTION, MAX_TEXT, MAX_TITLE, check_text, optional_text
+from firehouse.domain.war_rooms import WarRoomMoved
 from firehouse.errors import InvalidChange
 
 
@@ -151,6 +152,16 @@ class Incident(OnTheBoard, LegalLane):
             and self.notice_sent_at is None
             and not self.notice_waiver
         )
+
+    def move_war_room(self, *, channel_id: str, channel_name: str, moved: int, by: str, at: datetime) -> WarRoomMoved:
+        """Carry on in a new war room in place of the archived one: the incident, its cadence and what it owes
+        follow it there. Only while the incident is open: a resolved incident's archived room is its end."""
+        if not self.status.is_open:
+            raise InvalidChange(f"Incident #{self.id} is {self.status}: an archived war room is where it ends.")
+        if not self.channel_id:
+            raise InvalidChange(f"Incident #{self.id} has no war room to replace.")
+        archived, self.channel_id, self.channel_name = self.channel_id, channel_id, channel_name
+        return WarRoomMoved(at=at, by=by, archived=archived, channel=channel_id, moved=moved)
 
     def stakeholder_channel(self, configured: str | None) -> str | None:
         """Where this incident's stakeholders hear about it: the `configured` channel, but a drill's stakeholder

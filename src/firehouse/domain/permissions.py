@@ -53,6 +53,7 @@ class Action(StrEnum):
     PAGE = "page", "page someone"
     PUBLISH_STATUS = "publish_status", "publish notices to the status page"
     EVIDENCE = "evidence", "build the evidence pack"
+    NEW_WAR_ROOM = "new_war_room", "open a new war room in place of an archived one"
 
     def __new__(cls, value: str, says: str) -> Action:
         member = str.__new__(cls, value)
@@ -71,6 +72,7 @@ DEFAULT_RULES: dict[Action, frozenset[str]] = {
     Action.APPROVE_LEGAL: frozenset({"legal"}),
     Action.PUBLISH_STATUS: frozenset({"comms", CAPTAIN}),
     Action.EVIDENCE: frozenset({"legal", CAPTAIN, ADMINS}),
+    Action.NEW_WAR_ROOM: frozenset({CAPTAIN, ADMINS}),
     Action.NOT_REPORTABLE: frozenset({"legal"}),
     Action.PULL_FIREBREAK: frozenset({CAPTAIN, ADMINS}),
     Action.LIFT_FIREBREAK: frozenset({CAPTAIN, ADMINS}),

@@ -4,6 +4,11 @@
 job: the database answers, its schema is this release's, the scheduler runs and some replica leads it
 (this one, or another that holds the lock), and Slack answered `auth.test` at start-up. Otherwise 503,
 with the failing checks named in a small JSON body.
+
+The body also names, under `unpostable`, each channel Slack takes no posts in until a person acts (the
+stakeholder channel, an archived war room; `*`: the bot's own token) with Slack's reason. That does not make
+the replica unready: readiness decides whether Slack's requests reach it, and they must, to carry on and to
+fix it.
 """
 
 from __future__ import annotations
@@ -11,13 +16,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from firehouse.scheduler.board import StatusBoard
 from firehouse.store import migrate
+from firehouse.store.destinations import WORKSPACE, DestinationStore
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +35,7 @@ class Readiness:
     """Each check's answer: "ok", or what is wrong."""
 
     checks: dict[str, str]
+    unpostable: dict[str, str] = field(default_factory=dict)  # channel → why Slack takes no posts there
 
     @property
     def ready(self) -> bool:
@@ -39,19 +46,23 @@ class Readiness:
         return [name for name, answer in self.checks.items() if answer != OK]
 
     def body(self) -> bytes:
-        shown = {"status": "ready" if self.ready else "not ready", "checks": self.checks}
+        shown: dict = {"status": "ready" if self.ready else "not ready", "checks": self.checks}
         if not self.ready:
             shown["failing"] = self.failing
+        if self.unpostable:
+            shown["unpostable"] = self.unpostable
         return json.dumps(shown).encode() + b"\n"
 
 
 class Health:
     """The readiness checks of one Firehouse; each runs on every probe, so it shows the present."""
 
-    def __init__(self, *, engine: Engine, board: StatusBoard, slack: str) -> None:
+    def __init__(self, *, engine: Engine, board: StatusBoard, slack: str, stakeholder_channel: str | None = None
+                 ) -> None:
         self.engine = engine
         self.board = board
         self.slack = slack  # "ok" once auth.test answered at start-up, else why not
+        self.stakeholder_channel = stakeholder_channel
         self.checks: dict[str, Callable[[], str]] = {
             "database": self._database,
             "migrations": self._migrations,
@@ -60,7 +71,17 @@ class Health:
         }
 
     def readiness(self) -> Readiness:
-        return Readiness({name: _answer(check) for name, check in self.checks.items()})
+        checks = {name: _answer(check) for name, check in self.checks.items()}
+        return Readiness(checks, self._unpostable() if checks["database"] == OK else {})
+
+    def _unpostable(self) -> dict[str, str]:
+        try:
+            blocked = DestinationStore(self.engine).blocked()
+        except Exception:  # the database check just answered: a blip now is for the next probe
+            return {}
+        named = {WORKSPACE: " (the bot's token or account: every channel)", self.stakeholder_channel:
+                 " (the stakeholder channel: stakeholders hear nothing)"}
+        return {channel: f"{row.reason}{named.get(channel, '')}" for channel, row in sorted(blocked.items())}
 
     def _database(self) -> str:
         with self.engine.connect() as connection:

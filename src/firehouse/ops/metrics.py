@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from firehouse.store import UnitOfWork
 from firehouse.store.deliveries import DeliveryStore
+from firehouse.store.destinations import DestinationStore
 from firehouse.store.tables import OutboxRow
 from firehouse.usecases.deliveries import EVENTS, Answered
 
@@ -55,6 +56,10 @@ class Metrics:
         self.post_lateness = Histogram("firehouse_board_post_lateness_seconds", "How long after it was due a"
                                        " board post reached Slack, by kind", ["kind"], buckets=LATENESS_BUCKETS,
                                        registry=r)
+        self.posts_given_up = Counter("firehouse_slack_posts_given_up", "Posts owed to Slack and given up, by reason:"
+                                      " superseded (a later post of the same kind said it), a refusal for good"
+                                      " (msg_too_long, invalid_blocks, …), or the last error of a post still owed"
+                                      " a day after it was due", ["reason"], registry=r)
         self.leader = Gauge("firehouse_scheduler_leader", "1 when this replica leads the scheduler", registry=r)
         self.alert_deliveries = Counter("firehouse_alert_deliveries", "Alert webhook deliveries, by source and what"
                                         " the intake answered (accepted, unauthorized, invalid, too_large,"
@@ -112,6 +117,9 @@ class Metrics:
     def pager_webhook(self, outcome: str) -> None:
         self.pager_webhooks.labels(outcome=outcome).inc()
 
+    def post_given_up(self, reason: str) -> None:
+        self.posts_given_up.labels(reason=reason).inc()
+
     def post_sent(self, kind: str, due: datetime, sent: datetime) -> None:
         due = due if due.tzinfo else due.replace(tzinfo=UTC)  # read back from SQLite: naive UTC
         self.post_lateness.labels(kind=kind).observe(max((sent - due).total_seconds(), 0.0))
@@ -153,6 +161,7 @@ class StoreCollector(Collector):
         now = self.clock()
         try:
             depth, oldest = outbox_state(self.engine, now)
+            blocked = Tally(row.reason for row in DestinationStore(self.engine).blocked().values())
             undelivered = DeliveryStore(self.engine).oldest_undelivered(EVENTS)
             incidents, soon, overdue = self._incidents(now)
         except Exception as err:  # a scrape must not fail because the database is away; /readyz says so
@@ -165,6 +174,12 @@ class StoreCollector(Collector):
         yield GaugeMetricFamily("firehouse_events_oldest_undelivered_seconds", "How long ago the oldest"
                                 " notification still owed to a subscription was recorded (0 when none)",
                                 value=max((now - undelivered).total_seconds(), 0.0) if undelivered else 0.0)
+        unpostable = GaugeMetricFamily("firehouse_slack_destinations_unpostable", "Channels Slack takes no posts in"
+                                       " until a person acts (posts owed there wait), by Slack's reason; the bot's"
+                                       " own token or account counts as one", labels=["reason"])
+        for reason, count in sorted(blocked.items()):
+            unpostable.add_metric([reason], count)
+        yield unpostable
         open_incidents = GaugeMetricFamily("firehouse_open_incidents", "Open incidents, by severity and class",
                                            labels=["severity", "class"])
         for (severity, class_id), count in sorted(incidents.items()):
@@ -199,10 +214,12 @@ class StoreCollector(Collector):
 
 
 def outbox_state(engine: Engine, now: datetime) -> tuple[int, float]:
-    """How many posts are owed and not confirmed sent, and how many seconds the oldest has been due."""
+    """How many posts are owed (neither confirmed sent nor given up), and how many seconds the oldest has been
+    due."""
     with Session(engine) as session:
         depth, oldest = session.exec(
-            select(func.count(), func.min(col(OutboxRow.due_at))).where(col(OutboxRow.sent_at).is_(None))
+            select(func.count(), func.min(col(OutboxRow.due_at))).where(col(OutboxRow.sent_at).is_(None),
+                                                                        col(OutboxRow.given_up_at).is_(None))
         ).one()
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)  # SQLite hands back naive UTC

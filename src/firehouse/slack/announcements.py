@@ -22,11 +22,13 @@ from firehouse.domain.pages import PageAcknowledged, PageAnswered, PageRequested
 from firehouse.domain.routing import Routed
 from firehouse.domain.snapshots import SnapshotTaken
 from firehouse.domain.statuspage import StatusPublished
+from firehouse.domain.war_rooms import WarRoomBack, WarRoomLost, WarRoomMoved
 from firehouse.slack import notice_blocks, paging_blocks
 from firehouse.slack.gateway import Message
 from firehouse.slack.limits import sections
 
-_TOPIC_EVENTS = (CaptainHandedOver, CaptainConfirmed, SeverityChanged, ClassChanged, StatusChanged, Closed)
+_TOPIC_EVENTS = (CaptainHandedOver, CaptainConfirmed, SeverityChanged, ClassChanged, StatusChanged, Closed,
+                 WarRoomMoved)  # a new war room gets the topic its archived one had
 
 
 def changes_topic(event: Event) -> bool:
@@ -106,6 +108,13 @@ def for_war_room(event: Event, incident: Incident, catalog: Catalog) -> Message 
             return _message(paging_blocks.for_war_room(event))
         case StatusPublished():
             return _message(notice_blocks.status_published(event, captain=incident.captain))
+        case WarRoomMoved():  # said in the new room: the incident is the one that moved
+            owed = f" The {event.moved} post{'' if event.moved == 1 else 's'} owed there follow." if event.moved \
+                else ""
+            return _message(f":door: <@{event.by}> opened this war room in place of the archived <#{event.archived}>:"
+                            f" incident #{incident.id}, its status prompts and its notices carry on here.{owed}")
+        case WarRoomBack():
+            return _message(":white_check_mark: Firehouse can post here again; what waited follows, in order.")
     return None
 
 
@@ -132,4 +141,11 @@ def for_stakeholders(event: Event, incident: Incident) -> Message | None:
         case FirebreakLifted():
             what = "a containment measure" if incident.private else f"*{escape(event.label)}*"
             return _message(f":arrows_counterclockwise: {name}: {what} was lifted.")
+        case WarRoomLost() if not incident.drill:
+            what = "was archived" if event.archived else "no longer takes Firehouse's posts"
+            return _message(f":warning: {name}: its war room {what}; the fire captain was asked to"
+                            f" {'open a new one' if event.archived else 'invite Firehouse back'}. Updates here"
+                            " carry on.")
+        case WarRoomMoved():  # `name` links the new room
+            return _message(f":door: {name}: the incident carries on in a new war room.")
     return None

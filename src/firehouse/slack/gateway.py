@@ -1,10 +1,12 @@
-"""The one door to Slack's Web API. Retries 429 (honouring Retry-After) and 5xx via slack_sdk."""
+"""The one door to Slack's Web API. Retries 429 (honouring Retry-After) and 5xx via slack_sdk; repairs a post
+refused with `not_in_channel` by joining the channel (`slack.failures` says what each error means)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,8 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from firehouse.errors import SlackFailure
+from firehouse.errors import Remedy, SlackFailure
+from firehouse.slack.failures import classify
 from firehouse.slack.limits import fit_blocks
 from firehouse.usecases.ports import Channel, Person
 
@@ -113,10 +116,23 @@ class SlackGateway:
         self._call("conversations_setTopic", channel=channel, topic=topic)
 
     def post(self, channel: str, message: Message, *, metadata: dict[str, Any] | None = None) -> str:
-        """Post in a channel; returns the message's ts."""
-        data = self._call("chat_postMessage", channel=channel, text=message.text, blocks=_fitted(message),
-                          metadata=metadata)
-        return data["ts"]
+        """Post in a channel; returns the message's ts. Refused as not in the channel, Firehouse joins it and
+        posts again, once; where it cannot join (a private channel, an archived one), the refusal is a person's
+        to fix."""
+        post = partial(self._call, "chat_postMessage", channel=channel, text=message.text, blocks=_fitted(message),
+                       metadata=metadata)
+        try:
+            return post()["ts"]
+        except SlackFailure as failure:
+            if classify(failure).remedy is not Remedy.JOIN:
+                raise
+            try:
+                self.join(channel)
+            except SlackFailure as refused:
+                log.info("could not join %s to post there: %s", channel, refused.error)
+                raise SlackFailure(failure.method, failure.error, channel=channel, remedy=Remedy.PERSON) from None
+            log.info("joined %s, which Firehouse had been removed from, to post there", channel)
+            return post()["ts"]
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         """Replace a message the bot posted."""
@@ -186,6 +202,21 @@ class SlackGateway:
             raise
         return Person(user["id"], user.get("name", user["id"]), bool(user.get("is_bot")), bool(user.get("deleted")))
 
+    def check_token(self) -> None:
+        """Ask Slack whether the bot's token works (auth.test); SlackFailure if it does not."""
+        self._call("auth_test")
+
+    def members(self, channel: str) -> list[str]:
+        """Everyone in a channel (an archived one too), page by page."""
+        members: list[str] = []
+        cursor = ""
+        while True:
+            data = self._call("conversations_members", channel=channel, limit=1000, cursor=cursor or None)
+            members += data.get("members", [])
+            cursor = (data.get("response_metadata") or {}).get("next_cursor", "")
+            if not cursor:
+                return members
+
     def is_private(self, channel: str) -> bool:
         return bool(self._call("conversations_info", channel=channel)["channel"].get("is_private"))
 
@@ -226,8 +257,9 @@ class SlackGateway:
         finally:
             if self.on_call:
                 self.on_call(api_method, outcome)
-        log.warning("slack %s failed: %s", api_method, error)
-        raise SlackFailure(api_method, error)
+        # The caller decides how loud a refusal is (`slack.failures`): an outage would otherwise log every call.
+        log.debug("slack %s failed: %s", api_method, error)
+        raise SlackFailure(api_method, error, channel=kwargs.get("channel") or kwargs.get("channel_id"))
 
 
 def _fitted(message: Message) -> list[dict] | None:

@@ -27,7 +27,7 @@ from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
 from firehouse.domain.routing import Routed
 from firehouse.domain.signals import Reading
-from firehouse.errors import SlackFailure
+from firehouse.errors import Remedy, SlackFailure
 from firehouse.slack import (
     afteraction_blocks,
     alert_blocks,
@@ -38,11 +38,14 @@ from firehouse.slack import (
     notice_blocks,
     paging_blocks,
     signal_blocks,
+    war_room_blocks,
 )
+from firehouse.slack.failures import classify
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.limits import will_be_cut
 from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
+from firehouse.store.destinations import WORKSPACE
 from firehouse.store.tables import OutboxRow
 from firehouse.usecases.effects import (
     AlertPost,
@@ -55,7 +58,9 @@ from firehouse.usecases.effects import (
     LockNudge,
     Prompt,
     Reminder,
+    RoomLostNote,
     SignalNote,
+    StakeholdersLostNote,
     StatusUpdate,
 )
 from firehouse.usecases.ports import Channel, Person, Post
@@ -263,6 +268,23 @@ class SlackOutbound:
 
     # --- telling Slack through the outbox ----------------------------------------------------------------
 
+    def members(self, channel: str) -> list[str]:
+        return self.gateway.members(channel)
+
+    def invite(self, channel: str, people: Sequence[str]) -> list[str]:
+        notes: list[str] = []
+        actions = self._invitations(channel, people, notes)
+        return notes + self._run(actions, incident_id=None)
+
+    def block(self, channel: str, reason: str) -> bool:
+        return self.outbox.block(channel, reason)
+
+    def unblock(self, channel: str) -> bool:
+        return self.outbox.unblock(channel)
+
+    def send_owed(self) -> int:
+        return self.outbox.sweep()
+
     def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[OutboxRow]:
         return self.outbox.add(uow.session, incident.id, [
             (p.kind, p.channel, marked(incident, self.render(p.effect), for_stakeholders=_for_stakeholders(p.effect)),
@@ -299,6 +321,11 @@ class SlackOutbound:
                 return drill_blocks.report(effect.run, previous=effect.previous)
             case SignalNote():
                 return signal_blocks.note(kind=effect.kind, lines=effect.lines, captain=effect.captain)
+            case RoomLostNote():
+                return war_room_blocks.room_lost(effect.incident, channel=effect.channel, reason=effect.reason,
+                                                 by=effect.by)
+            case StakeholdersLostNote():
+                return war_room_blocks.stakeholders_lost(channel=effect.channel, reason=effect.reason)
             case AlertPost():
                 return alert_blocks.alert_post(source=effect.source, kind=effect.kind, alerts=effect.alerts,
                                                group_key=effect.group_key, rule=effect.rule)
@@ -340,16 +367,7 @@ class SlackOutbound:
         channel = incident.stakeholder_channel(self.settings.stakeholder_channel)
         if not channel:
             return []
-        return [("announce it in the stakeholder channel", partial(self._post_joining, channel, message))]
-
-    def _post_joining(self, channel: str, message: Message) -> None:
-        try:
-            self.gateway.post(channel, message)
-        except SlackFailure as failure:
-            if failure.error != "not_in_channel":
-                raise
-            self.gateway.join(channel)
-            self.gateway.post(channel, message)
+        return [("announce it in the stakeholder channel", partial(self.gateway.post, channel, message))]
 
     def _invitations(self, room: str, invite: Sequence[str], notes: list[str]) -> list[Action]:
         """One invitation per person, user groups expanded to their members (read ahead: see `expect_groups`)."""
@@ -374,7 +392,7 @@ class SlackOutbound:
         """The routing rules' announcements in other channels, discreet for a private incident (as the stakeholder
         channel's is); a drill announces nowhere."""
         channels = dict.fromkeys(channel for route in routes if not route.drill for channel in route.announce)
-        return [(f"announce it in <#{channel}>", partial(self._post_joining, channel, message)) for channel in channels]
+        return [(f"announce it in <#{channel}>", partial(self.gateway.post, channel, message)) for channel in channels]
 
     def _run(self, actions: Sequence[Action], *, incident_id: int | None) -> list[str]:
         """Run the side effects at the same time; a refusal is reported, not fatal, since the change is
@@ -385,12 +403,14 @@ class SlackOutbound:
                    for what, action in actions]
         return [problem for future in futures if (problem := future.result())]
 
-    @staticmethod
-    def _attempt(what: str, action: Callable[[], object], *, incident_id: int | None) -> str | None:
+    def _attempt(self, what: str, action: Callable[[], object], *, incident_id: int | None) -> str | None:
         try:
             action()
         except SlackFailure as failure:
             log.warning("could not %s for incident %s: %s", what, incident_id, failure.error)
+            found = classify(failure)
+            if found.remedy is Remedy.PERSON and failure.channel:  # the outbox's posts there wait from now on
+                self.outbox.block(WORKSPACE if found.workspace else failure.channel, found.reason)
             return f"I couldn't {what} (Slack said `{failure.error}`)."
         return None
 

@@ -1,4 +1,4 @@
-"""Posts owed to Slack, delivered at least once and, with Slack's help, exactly once.
+"""Posts owed to Slack, delivered at least once and, with Slack's help, exactly once, in order per channel.
 
 A post is stored in the same transaction as the decision that owes it, already claimed by the process
 that made the decision (claimed for a while and stamped `attempted_at`), so on the happy path that one
@@ -10,6 +10,15 @@ has run out, so a crash neither loses nor doubles a post. That metadata is the r
 its id: ids repeat across databases, and another deployment posting into the same stakeholder channel
 (or this one before a database reset) must never have its post taken for ours. Two senders never hold
 the same row: a sweep takes a row only by one atomic update of its claim.
+
+What Slack refuses is handled as `slack.failures` classifies it. Transient: the post waits, and no post is
+tried again before a backoff (in memory: after an outage this process tries again within half a minute).
+Needs a person: the destination is recorded (`blocked_destination`, once, with one ERROR line and the
+`on_blocked` hooks told), its posts wait without calls, and one is tried again on a slow backoff. Permanent:
+the post is given up and the channel's next posts go on. A post still owed a day after it was due is given
+up. A post of a kind that says again what an earlier unsent one said (`SUPERSEDES`) gives that one up when
+it is recorded, so after an outage each incident catches up with at most one of each kind; people's own
+updates are never superseded.
 """
 
 from __future__ import annotations
@@ -18,20 +27,43 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from enum import Enum
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from firehouse.errors import SlackFailure
+from firehouse.errors import Remedy, SlackFailure
+from firehouse.slack.failures import Failure, classify, reason_of
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.limits import fit_blocks
+from firehouse.store.destinations import WORKSPACE, DestinationStore
+from firehouse.store.mapping import as_utc
 from firehouse.store.outbox import OutboxStore, Sent
-from firehouse.store.tables import OutboxRow
+from firehouse.store.tables import DestinationRow, OutboxRow
 
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "firehouse_post"
 CLAIM = timedelta(minutes=2)  # longer than a send with all its retries can take
+GIVE_UP = timedelta(days=1)  # a post still owed this long after it was due is given up
+AWAY_FIRST, AWAY_LONGEST = timedelta(seconds=5), timedelta(seconds=30)  # backoff after a transient failure
+PROBE_FIRST, PROBE_LONGEST = timedelta(minutes=1), timedelta(minutes=30)  # a destination that needs a person
+# A post of the key's kind says again, and says it now, what an unsent post of these kinds said: prompts and
+# reminders ask for the update a person's update gives; "no new information" is said again by the next one.
+SUPERSEDES: dict[str, frozenset[str]] = {
+    "prompt": frozenset({"prompt"}),
+    "reminder": frozenset({"prompt", "reminder"}),
+    "silence": frozenset({"silence"}),
+    "update": frozenset({"prompt", "reminder", "silence"}),
+}
+
+
+class Sending(Enum):
+    """What became of one post: sent, given up (the channel's next posts go on), or waiting (they wait too)."""
+
+    SENT = "sent"
+    DROPPED = "dropped"
+    WAITING = "waiting"
 
 
 def post_metadata(row: OutboxRow) -> dict:
@@ -56,14 +88,21 @@ class Outbox:
         self.gateway = gateway
         self.clock = clock
         self._store = OutboxStore(engine)
+        self.destinations = DestinationStore(engine)
         self._lock = threading.Lock()
         self._confirmed: list[Sent] = []  # sent, not yet written down
+        self._away_until: datetime | None = None  # Slack failed for a moment: nothing is sent before then
+        self._away_failures = 0
         self.on_sent: list[Callable[[str, datetime, datetime], object]] = []  # told (kind, due, sent) per post
+        self.on_given_up: list[Callable[[str], object]] = []  # told the reason of each post given up
+        # told (channel, reason) once, when a destination first needs a person (channel `*`: the bot's token)
+        self.on_blocked: list[Callable[[str, str], object]] = []
+        self.on_cleared: list[Callable[[str], object]] = []  # told (channel) when Slack takes posts there again
 
     def add(self, session: Session, incident_id: int, owed: Iterable[tuple[str, str, Message, datetime]]
             ) -> list[OutboxRow]:
         """Record (kind, channel, message, due) posts in the caller's transaction, claimed by this process,
-        together with the confirmations still waiting to be written."""
+        together with the confirmations still waiting to be written; what they supersede is given up."""
         now = self.clock()
         rows = [
             OutboxRow(incident_id=incident_id, kind=kind, channel=channel, text=message.text,
@@ -73,16 +112,45 @@ class Outbox:
                       claimed_until=now + CLAIM, attempted_at=now, attempts=1)
             for kind, channel, message, due in owed
         ]
-        self._store.record(session, rows, self._take_confirmed())
+        superseded = self._store.record(session, rows, self._take_confirmed(), supersedes=SUPERSEDES, now=now)
+        for _ in range(superseded):
+            self._tell(self.on_given_up, "superseded")
         return rows
 
     def deliver(self, rows: Sequence[OutboxRow]) -> int:
-        """Send rows this process recorded (and so holds); returns how many Slack took."""
-        return sum(self._send(row, checked=True) for row in rows)
+        """Send rows this process recorded (and so holds), after any post still owed before them in their
+        channel; returns how many Slack took."""
+        if not rows:
+            return 0
+        blocked = self.destinations.blocked()
+        sent = 0
+        for channel, mine in _by_channel(rows).items():
+            if self._away() or WORKSPACE in blocked or channel in blocked:
+                self._store.release([row.id for row in mine])  # they wait, with the posts before them
+                continue
+            before = self._store.older_owed(channel, mine[0].id)
+            sent += self._send_channel([*before, *mine], mine={row.id for row in mine})
+        return sent
 
     def sweep(self) -> int:
-        """Send every unsent row nobody else holds: failed sends, and what a crash left behind."""
-        return sum(self._send(row, checked=False) for row in self._store.unsent() if self._claim(row))
+        """Send every post owed that nobody else holds, channel by channel in order: failed sends, what a crash
+        left behind, and one post of each destination whose turn to be tried again has come. Posts owed for a
+        day are given up first."""
+        now = self.clock()
+        rows = self._expire(self._store.unsent(), now)
+        blocked = self.destinations.blocked()
+        if self._away() or (WORKSPACE in blocked and not self._token_back(blocked[WORKSPACE], now)):
+            return 0
+        sent = 0
+        for channel, group in _by_channel(rows).items():
+            if self._away():
+                break
+            if channel in blocked:
+                probe_at = blocked[channel].probe_at
+                if probe_at is None or as_utc(probe_at) > now:
+                    continue
+            sent += self._send_channel(group, mine=set())
+        return sent
 
     def confirm(self) -> None:
         """Write down the confirmations kept in memory, in one transaction."""
@@ -94,14 +162,141 @@ class Outbox:
         self._store.release_claims()
 
     def prune(self, *, older_than: timedelta) -> int:
-        """Delete posts Slack confirmed more than `older_than` ago; returns how many. Only the outbox forgets:
-        what was said stays on the timeline and in the notices, and an unsent row is never pruned."""
+        """Delete posts Slack confirmed, or given up, more than `older_than` ago; returns how many. Only the
+        outbox forgets: what was said stays on the timeline and in the notices, and a row owed is never pruned."""
         cutoff = self.clock() - older_than
         pruned = self._store.prune(sent_before=cutoff)
         if pruned:
-            log.info("outbox: pruned %d post%s sent before %s", pruned, "" if pruned == 1 else "s",
+            log.info("outbox: pruned %d post%s settled before %s", pruned, "" if pruned == 1 else "s",
                      cutoff.isoformat(timespec="seconds"))
         return pruned
+
+    def block(self, channel: str, reason: str) -> bool:
+        """Record that `channel` (`*`: every channel) needs a person, telling the `on_blocked` hooks and logging
+        one ERROR line if this is news; a destination already recorded is tried again later, on its backoff.
+        Whether it was news."""
+        now = self.clock()
+        if self.destinations.block(channel, reason, now=now, probe_at=now + PROBE_FIRST):
+            where = "any channel (the bot's token or account)" if channel == WORKSPACE else channel
+            log.error("Slack takes no posts in %s until a person acts (%s); posts owed there wait", where, reason)
+            for each in self.on_blocked:
+                _quietly(each, channel, reason)
+            return True
+        found = self.destinations.blocked().get(channel)
+        if found is not None:
+            self.destinations.probed(channel, next_at=now + min(PROBE_FIRST * 2 ** min(found.probes + 1, 10),
+                                                                PROBE_LONGEST))
+        return False
+
+    def unblock(self, channel: str) -> bool:
+        """Slack takes posts in `channel` again (a person acted, or a post went through): forget the record, tell
+        the `on_cleared` hooks; the sweep sends what waited. Whether there was a record."""
+        if self.destinations.clear(channel) is None:
+            return False
+        log.info("Slack takes posts in %s again; what waited is sent in order", channel)
+        for each in self.on_cleared:
+            _quietly(each, channel)
+        return True
+
+    # --- sending --------------------------------------------------------------------------------------
+
+    def _send_channel(self, rows: Sequence[OutboxRow], *, mine: set[int]) -> int:
+        """Send one channel's rows in order, up to the first that must wait; rows in `mine` this process holds
+        already, the rest are claimed first (one another sender holds is on its way: it is left to it). Returns
+        how many were sent; the rows of `mine` never tried are given back."""
+        sent = 0
+        for index, row in enumerate(rows):
+            if row.id not in mine and not self._claim(row):
+                continue
+            outcome = self._send(row, checked=row.id in mine)
+            if outcome is Sending.WAITING:
+                self._store.release([later.id for later in rows[index + 1:] if later.id in mine])
+                break
+            sent += outcome is Sending.SENT
+        return sent
+
+    def _send(self, row: OutboxRow, *, checked: bool) -> Sending:
+        """Send one held row; unless `checked` (it was recorded just now), first look for an earlier
+        attempt that did reach Slack."""
+        if not checked and row.attempted_at and (ts := self._already_posted(row)):
+            self._sent(row, ts)
+            return Sending.SENT
+        try:
+            ts = self.gateway.post(row.channel, Message(text=row.text, blocks=row.blocks),
+                                   metadata=post_metadata(row))
+        except SlackFailure as failure:
+            return self._refused(row, classify(failure))
+        self._sent(row, ts)
+        for each in self.on_sent:
+            each(row.kind, row.due_at, self.clock())
+        return Sending.SENT
+
+    def _refused(self, row: OutboxRow, failure: Failure) -> Sending:
+        """What a refusal of `row` means for it and for the posts after it."""
+        if failure.remedy is Remedy.DROP or (failure.remedy is not Remedy.RETRY and not failure.workspace
+                                             and _is_direct(row.channel)):
+            # Slack will never take this message, or this person's messages: the rest go on
+            self._give_up([row], failure.reason, f"{failure.reason}: {failure.remedy}")
+            return Sending.DROPPED
+        self._store.free(row.id, error=failure.reason)  # why it waits, on the post
+        if failure.remedy is Remedy.RETRY:
+            self._slack_away(failure.reason)
+        else:  # a person's to fix (a failed join is one too)
+            self.block(WORKSPACE if failure.workspace else row.channel, failure.reason)
+        return Sending.WAITING
+
+    def _give_up(self, rows: Sequence[OutboxRow], reason: str, why: str) -> None:
+        if not rows:
+            return
+        self._store.give_up([row.id for row in rows], reason=why, at=self.clock())
+        for row in rows:
+            log.error("outbox %s (%s, incident %s) given up: %s", row.id, row.kind, row.incident_id, why)
+            self._tell(self.on_given_up, reason)
+
+    def _expire(self, rows: list[OutboxRow], now: datetime) -> list[OutboxRow]:
+        """`rows` but those owed longer than GIVE_UP, which are given up (one error names each)."""
+        stale = [row for row in rows if as_utc(row.due_at) < now - GIVE_UP and not (
+            row.claimed_until and as_utc(row.claimed_until) >= now)]
+        for row in stale:
+            reason = reason_of(row.error) if row.error else "never_sent"
+            self._give_up([row], reason, f"still owed a day after it was due ({row.error or 'never sent'})")
+        return [row for row in rows if row not in stale]
+
+    def _token_back(self, workspace: DestinationRow, now: datetime) -> bool:
+        """Whether the bot's token works again, asked once its turn has come (auth.test)."""
+        if workspace.probe_at is None or as_utc(workspace.probe_at) > now:
+            return False
+        try:
+            self.gateway.check_token()
+        except SlackFailure as failure:
+            found = classify(failure)
+            if found.remedy is Remedy.RETRY:
+                self._slack_away(found.reason)
+            else:
+                self.block(WORKSPACE, found.reason)
+            return False
+        self.unblock(WORKSPACE)
+        return True
+
+    def _slack_away(self, reason: str) -> None:
+        """Slack did not take a post for a moment: nothing is sent before a backoff (one WARNING per outage)."""
+        with self._lock:
+            self._away_failures += 1
+            failures = self._away_failures
+            self._away_until = self.clock() + min(AWAY_FIRST * 2 ** min(failures - 1, 10), AWAY_LONGEST)
+        if failures == 1:
+            log.warning("Slack is not taking posts (%s); they wait and are tried again with backoff", reason)
+
+    def _away(self) -> bool:
+        with self._lock:
+            return self._away_until is not None and self.clock() < self._away_until
+
+    def _sent(self, row: OutboxRow, ts: str) -> None:
+        with self._lock:
+            self._confirmed.append(Sent(row.id, self.clock(), ts))
+            back, self._away_failures, self._away_until = self._away_failures, 0, None
+        if back:
+            log.info("Slack takes posts again after %d failed attempt%s", back, "" if back == 1 else "s")
 
     def _take_confirmed(self) -> list[Sent]:
         with self._lock:
@@ -114,28 +309,6 @@ class Outbox:
         now = self.clock()
         return self._store.claim(row.id, now=now, until=now + CLAIM)
 
-    def _send(self, row: OutboxRow, *, checked: bool) -> bool:
-        """Send one held row; unless `checked` (it was recorded just now), first look for an earlier
-        attempt that did reach Slack."""
-        if not checked and row.attempted_at and (ts := self._already_posted(row)):
-            self._confirm(row.id, ts)
-            return True
-        try:
-            ts = self.gateway.post(row.channel, Message(text=row.text, blocks=row.blocks),
-                                   metadata=post_metadata(row))
-        except SlackFailure as failure:
-            log.warning("outbox %s (%s) not sent: %s", row.id, row.kind, failure.error)
-            self._store.free(row.id, error=failure.error)  # for the next sweep
-            return False
-        self._confirm(row.id, ts)
-        for each in self.on_sent:
-            each(row.kind, row.due_at, self.clock())
-        return True
-
-    def _confirm(self, row_id: int, ts: str) -> None:
-        with self._lock:
-            self._confirmed.append(Sent(row_id, self.clock(), ts))
-
     def _already_posted(self, row: OutboxRow) -> str | None:
         """The ts of this row's message if an earlier attempt did reach Slack."""
         try:
@@ -143,5 +316,31 @@ class Outbox:
                 if is_post_of(message, row):
                     return message.get("ts")
         except SlackFailure as failure:
-            log.warning("could not check history for outbox %s: %s", row.id, failure.error)
+            log.info("could not check history for outbox %s: %s", row.id, failure.error)
         return None
+
+    @staticmethod
+    def _tell(hooks: Sequence[Callable[..., object]], *args: object) -> None:
+        for each in hooks:
+            _quietly(each, *args)
+
+
+def _by_channel(rows: Iterable[OutboxRow]) -> dict[str, list[OutboxRow]]:
+    """Rows by channel, each channel's in the order given (oldest first)."""
+    grouped: dict[str, list[OutboxRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.channel, []).append(row)
+    return grouped
+
+
+def _is_direct(channel: str) -> bool:
+    """A direct message to a person (posted to their user id): refused, it is that person who cannot be reached."""
+    return channel[:1] in ("U", "W", "D")
+
+
+def _quietly(hook: Callable[..., object], *args: object) -> None:
+    """Tell a hook; its failure is logged, never the sender's."""
+    try:
+        hook(*args)
+    except Exception:
+        log.warning("a hook of the outbox failed", exc_info=True)

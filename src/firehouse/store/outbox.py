@@ -1,9 +1,12 @@
-"""The outbox's rows: recorded in the caller's transaction; then claimed, freed, confirmed and pruned, each in a
-short transaction of its own, so that no sender keeps a transaction open while it talks to Slack."""
+"""The outbox's rows: recorded in the caller's transaction; then claimed, freed, confirmed, given up and pruned,
+each in a short transaction of its own, so that no sender keeps a transaction open while it talks to Slack.
+
+A row is owed while it is neither sent (`sent_at`) nor given up (`given_up_at`: Slack refused it for good, it
+waited a day, or a later post of the same kind superseded it, `superseded_by`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -30,25 +33,45 @@ class OutboxStore:
     def __init__(self, engine: Engine | None) -> None:
         self._engine = engine
 
-    def record(self, session: Session, rows: Sequence[OutboxRow], sent: Sequence[Sent]) -> None:
-        """Add `rows` and write down `sent` in the caller's transaction, which commits them."""
+    def record(self, session: Session, rows: Sequence[OutboxRow], sent: Sequence[Sent], *,
+               supersedes: Mapping[str, Collection[str]], now: datetime) -> int:
+        """Add `rows` and write down `sent` in the caller's transaction, which commits them. An owed post of
+        the incident in the same channel whose kind a new row `supersedes` is given up, superseded by it, unless
+        a sender holds it (it may be reaching Slack right now). Returns how many were superseded."""
         session.add_all(rows)
         _write_sent(session, sent)
         session.flush()
+        superseded = 0
+        for row in rows:
+            if kinds := supersedes.get(row.kind):
+                superseded += session.execute(
+                    update(OutboxRow)
+                    .where(*_owed(), col(OutboxRow.incident_id) == row.incident_id,
+                           col(OutboxRow.channel) == row.channel, col(OutboxRow.kind).in_(list(kinds)),
+                           col(OutboxRow.id) < row.id,
+                           or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now))
+                    .values(given_up_at=now, superseded_by=row.id, error=f"superseded by post {row.id}")).rowcount
+        return superseded
 
     def unsent(self) -> list[OutboxRow]:
-        """Every row Slack has not confirmed, oldest first, whoever holds it."""
+        """Every row still owed, oldest first, whoever holds it."""
         with Session(self._engine) as session:
-            return list(session.exec(select(OutboxRow).where(col(OutboxRow.sent_at).is_(None))
+            return list(session.exec(select(OutboxRow).where(*_owed()).order_by(col(OutboxRow.id))))
+
+    def older_owed(self, channel: str, before: int) -> list[OutboxRow]:
+        """The rows still owed to `channel` that were recorded before row `before`, oldest first."""
+        with Session(self._engine) as session:
+            return list(session.exec(select(OutboxRow).where(*_owed(), col(OutboxRow.channel) == channel,
+                                                             col(OutboxRow.id) < before)
                                      .order_by(col(OutboxRow.id))))
 
     def claim(self, row_id: int, *, now: datetime, until: datetime) -> bool:
         """Take the row until `until` and count the attempt, unless another sender holds it: one atomic update
-        decides. False when the row is held, or sent."""
+        decides. False when the row is held, sent or given up."""
         with Session(self._engine) as session:
             claimed = session.execute(
                 update(OutboxRow)
-                .where(col(OutboxRow.id) == row_id, col(OutboxRow.sent_at).is_(None),
+                .where(col(OutboxRow.id) == row_id, *_owed(),
                        or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now))
                 .values(claimed_until=until, attempted_at=now, attempts=OutboxRow.attempts + 1)
             ).rowcount
@@ -61,6 +84,24 @@ class OutboxStore:
             session.execute(update(OutboxRow).where(col(OutboxRow.id) == row_id)
                             .values(error=error[:MAX_ERROR], claimed_until=None))
             session.commit()
+
+    def release(self, row_ids: Collection[int]) -> None:
+        """Give back rows recorded as held and attempted that were never tried (a post before them waits)."""
+        if row_ids:
+            with Session(self._engine) as session:
+                session.execute(update(OutboxRow).where(col(OutboxRow.id).in_(list(row_ids)))
+                                .values(claimed_until=None, attempted_at=None, attempts=OutboxRow.attempts - 1))
+                session.commit()
+
+    def give_up(self, row_ids: Collection[int], *, reason: str, at: datetime) -> int:
+        """Never send these rows: Slack refused them for good, or they waited too long. Returns how many."""
+        if not row_ids:
+            return 0
+        with Session(self._engine) as session:
+            given_up = session.execute(update(OutboxRow).where(col(OutboxRow.id).in_(list(row_ids)), *_owed())
+                                       .values(given_up_at=at, error=reason[:MAX_ERROR], claimed_until=None)).rowcount
+            session.commit()
+        return given_up
 
     def confirm(self, sent: Sequence[Sent]) -> None:
         """Write down `sent`, in one transaction; nothing at all when there is nothing to write."""
@@ -77,12 +118,18 @@ class OutboxStore:
             session.commit()
 
     def prune(self, *, sent_before: datetime) -> int:
-        """Delete the rows Slack confirmed before `sent_before`; returns how many. An unsent row is never pruned."""
+        """Delete the rows Slack confirmed, or that were given up, before `sent_before`; returns how many. A row
+        still owed is never pruned."""
         with Session(self._engine) as session:
-            pruned = session.execute(delete(OutboxRow).where(col(OutboxRow.sent_at).is_not(None),
-                                                             col(OutboxRow.sent_at) < sent_before)).rowcount
+            pruned = session.execute(delete(OutboxRow).where(or_(
+                col(OutboxRow.sent_at) < sent_before, col(OutboxRow.given_up_at) < sent_before))).rowcount
             session.commit()
         return pruned
+
+
+def _owed() -> tuple:
+    """The conditions of a row still owed: not sent, not given up."""
+    return col(OutboxRow.sent_at).is_(None), col(OutboxRow.given_up_at).is_(None)
 
 
 def _write_sent(session: Session, sent: Sequence[Sent]) -> None:

@@ -129,7 +129,26 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
     ts: str | None = Field(default=None, max_length=40)
     attempts: int = 0
-    error: str = Field(default="", max_length=200)
+    error: str = Field(default="", max_length=200)  # why the last send failed; why it was given up
+    given_up_at: datetime | None = _moment()  # never to be sent: Slack refused it for good, or a later post
+    superseded_by: int | None = None  # the later post of the same kind that says it now (an outbox id)
+
+
+class DestinationRow(SQLModel, table=True):
+    """A channel Slack takes no posts for until a person acts (archived, Firehouse removed from a private
+    channel, deleted), or `*`: the bot's own token or account. Posts owed there wait; one is tried again at
+    `probe_at`. An archived war room keeps its row with the room that replaced it."""
+
+    __tablename__ = "blocked_destination"
+
+    channel: str = Field(primary_key=True, max_length=40)
+    reason: str = Field(max_length=200)  # Slack's error code
+    since: datetime = Field(sa_column=_utc_column(nullable=False))
+    probe_at: datetime | None = _moment()  # when one owed post is tried again (None: only when a person acts)
+    probes: int = 0
+    told_at: datetime | None = _moment()  # when the people who can act were told
+    replaced_by: str | None = Field(default=None, max_length=40)  # the new war room opened in its place
+    moving_until: datetime | None = _moment()  # someone is opening the new war room until then
 
 
 class SnapshotRow(SQLModel, table=True):

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from firehouse.store.afteraction import AfterActionRepository
 from firehouse.store.alerts import AlertRepository
+from firehouse.store.destinations import DestinationRepository
 from firehouse.store.drills import DrillRepository
 from firehouse.store.evidence import EvidenceRepository
 from firehouse.store.incidents import IncidentRepository
@@ -33,6 +34,7 @@ class UnitOfWork:
         self.signals = SignalRepository(self.session)
         self.paging = PagingRepository(self.session)
         self.statuspage = StatusPageRepository(self.session)
+        self.destinations = DestinationRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:

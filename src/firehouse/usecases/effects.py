@@ -128,5 +128,24 @@ class SignalNote:
     captain: str | None = None
 
 
+@dataclass(frozen=True)
+class RoomLostNote:
+    """Tell one person who can act (the captain, an admin), by direct message, that Slack takes no posts in the
+    war room `channel` of `incident`; an archived one comes with "Open a new war room"."""
+
+    incident: Incident
+    channel: str
+    reason: str
+    by: str  # who archived it, or Firehouse
+
+
+@dataclass(frozen=True)
+class StakeholdersLostNote:
+    """Tell a war room (and, by direct message, the admins) that the stakeholder channel takes no posts."""
+
+    channel: str
+    reason: str
+
+
 Effect = (Prompt | Reminder | StatusUpdate | Checklist | DeadlineReminder | FollowUpReminder | LockNudge
-          | DrillInject | DrillReport | AlertPost | SignalNote)
+          | DrillInject | DrillReport | AlertPost | SignalNote | RoomLostNote | StakeholdersLostNote)

@@ -122,7 +122,7 @@ class IncidentService:
         if not drill:  # the routing rules' user groups are read while the channel is created
             self.outbound.expect_groups([who for rule in routing.due(self.settings.routing, incident, ())
                                          for who in rule.invite if who.startswith("S")])
-        room = self._open_war_room(incident)
+        room = self.open_war_room(incident)
         incident.channel_id, incident.channel_name = room.id, room.name
         opened = open_incident(self.context, incident, [declared], decide=record)
         people = [p for p in (by, incident.captain) if p != FIREHOUSE]
@@ -133,8 +133,9 @@ class IncidentService:
             self.outbound.deliver(opened.made)
         return outcome
 
-    def _open_war_room(self, incident: Incident) -> Channel:
-        """Create the war room under the first free name, so a flapping alert always gets one."""
+    def open_war_room(self, incident: Incident) -> Channel:
+        """Create a war room for `incident` under the first free name, so a flapping alert always gets one (and an
+        archived room's replacement is named after it)."""
         name = ""
         for name in self._room_names(incident):
             try:

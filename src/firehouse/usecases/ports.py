@@ -239,6 +239,22 @@ class Outbound(Protocol):
     def share_file(self, channel: str, *, path: Path, filename: str, title: str, comment: str) -> None:
         """Share a file from disk (an evidence pack's ZIP) in a channel, with a comment; SlackFailure if refused."""
 
+    def members(self, channel: str) -> list[str]:
+        """Everyone in a channel, an archived one too."""
+
+    def invite(self, channel: str, people: Sequence[str]) -> list[str]:
+        """Invite people (user ids) to a channel; returns the problems, as `publish` does."""
+
+    def block(self, channel: str, reason: str) -> bool:
+        """Record that Slack takes no posts in `channel` until a person acts (`reason`: Slack's error code): posts
+        owed there wait. Whether it was news (then the people who can act are told, once)."""
+
+    def unblock(self, channel: str) -> bool:
+        """Slack takes posts in `channel` again; whether it had been recorded as taking none."""
+
+    def send_owed(self) -> int:
+        """Send, in order, what is owed and free to send now (what waited for a channel that takes posts again)."""
+
     def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[Any]:
         """Record `posts` in the caller's transaction, already claimed by this process."""
 

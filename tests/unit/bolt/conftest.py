@@ -16,6 +16,7 @@ from firehouse.integrations.bagging import BagItPacker
 from firehouse.slack.gateway import Message
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment
+from firehouse.usecases.destinations import Destinations
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.evidence_pack import EvidencePacks
@@ -64,4 +65,5 @@ def services(engine, outbound, clock) -> Services:
                     signals=Signals(service=service, sources=FakeMetrics()), paging=paging,
                     statuspage=StatusDesk(service=service, notices=notices, deliveries=paging.deliveries),
                     packs=EvidencePacks(ctx=service.context, packer=BagItPacker(), stamps=None),
+                    destinations=Destinations(service=service, notices=notices),
                     gateway=TellingGateway())

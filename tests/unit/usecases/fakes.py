@@ -111,6 +111,10 @@ class FakeOutbound:
         self.signal_charts: list[tuple[int, Any, str]] = []  # (incident, reading, comment)
         self.files_shared: list[tuple[str, str, bytes, str]] = []  # (channel, filename, bytes, comment)
         self.share_error: str | None = None  # what Slack answers `share_chart` with, when it refuses
+        self.members_of: dict[str, list[str]] = {}  # channel → who is in it
+        self.invited: list[tuple[str, list[str]]] = []  # (channel, people)
+        self.blocked: dict[str, str] = {}  # channel → why Slack takes no posts there
+        self.owed_sent = 0  # how many times what was owed was sent again (`send_owed`)
         self._outbox = Outbox(engine=None, gateway=None, clock=clock)  # only its `add`: never sends
 
     # --- asking Slack -------------------------------------------------------------------------------
@@ -192,6 +196,25 @@ class FakeOutbound:
         self.files_shared.append((channel, filename, path.read_bytes(), comment))
 
     # --- telling Slack through the outbox --------------------------------------------------------------
+
+    def members(self, channel: str) -> list[str]:
+        return list(self.members_of.get(channel, []))
+
+    def invite(self, channel: str, people: Sequence[str]) -> list[str]:
+        self.invited.append((channel, list(people)))
+        return []
+
+    def block(self, channel: str, reason: str) -> bool:
+        news = channel not in self.blocked
+        self.blocked.setdefault(channel, reason)
+        return news
+
+    def unblock(self, channel: str) -> bool:
+        return self.blocked.pop(channel, None) is not None
+
+    def send_owed(self) -> int:
+        self.owed_sent += 1
+        return 0
 
     def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[OutboxRow]:
         self.owed += [(incident.id, post) for post in posts]

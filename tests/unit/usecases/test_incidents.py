@@ -47,6 +47,7 @@ from firehouse.integrations.bagging import BagItPacker
 from firehouse.store import UnitOfWork
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment
+from firehouse.usecases.destinations import Destinations
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.evidence_pack import EvidencePacks
@@ -402,6 +403,7 @@ def services_over(service: IncidentService) -> Services:
                     signals=Signals(service=service, sources=FakeMetrics()), paging=paging,
                     statuspage=StatusDesk(service=service, notices=notices, deliveries=paging.deliveries),
                     packs=EvidencePacks(ctx=service.context, packer=BagItPacker(), stamps=None),
+                    destinations=Destinations(service=service, notices=notices),
                     gateway=None)  # handlers never call it
 
 

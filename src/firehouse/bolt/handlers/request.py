@@ -11,6 +11,7 @@ from firehouse.slack import blocks
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.usecases.afteraction import AfterAction
 from firehouse.usecases.containment import Containment
+from firehouse.usecases.destinations import Destinations
 from firehouse.usecases.drills import Drills
 from firehouse.usecases.evidence import Evidence
 from firehouse.usecases.evidence_pack import EvidencePacks
@@ -42,6 +43,7 @@ class Services:
     paging: Paging
     statuspage: StatusDesk
     packs: EvidencePacks
+    destinations: Destinations  # when Slack takes no posts in a war room or the stakeholder channel
     gateway: SlackGateway
 
     @property

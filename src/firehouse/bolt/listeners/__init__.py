@@ -15,6 +15,7 @@ from firehouse.bolt.listeners import (
     interactivity,
     notices,
     signals,
+    war_rooms,
 )
 from firehouse.bolt.listeners import context as log_context
 from firehouse.bolt.work import Background
@@ -25,5 +26,6 @@ def register(app: App, services: Services, background: Background, *,
     """Attach every listener to `app`; `on_command(verb, outcome)` hears of each `/incident`."""
     log_context.register(app)
     commands.register(app, services, background, on_command=on_command)
-    for surface in (interactivity, board, notices, containment, signals, afteraction, drills, events):
+    for surface in (interactivity, board, notices, containment, signals, afteraction, drills, events,
+                    war_rooms):
         surface.register(app, services, background)
