@@ -31,7 +31,9 @@ def test_socket_mode_interactivity_and_events_are_on(manifest):
     settings = manifest["settings"]
     assert settings["socket_mode_enabled"] is True
     assert settings["interactivity"]["is_enabled"] is True
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_home_opened", "reaction_added"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened", "reaction_added", "channel_archive", "group_archive", "channel_unarchive",
+        "group_unarchive", "member_joined_channel"}
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
 
 
@@ -47,6 +49,10 @@ def test_bot_scopes_cover_every_web_api_method_the_gateway_calls(manifest):
         "users.info": {"users:read"},
         "usergroups.users.list": {"usergroups:read"},
         "conversations.info": {"channels:read", "groups:read"},
+        "conversations.members": {"channels:read", "groups:read"},
+        "channel_archive": {"channels:read"},
+        "group_archive": {"groups:read"},
+        "member_joined_channel": {"channels:read", "groups:read"},
         "reaction_added": {"reactions:read"},
         "/incident": {"commands"},
         "files.getUploadURLExternal": {"files:write"},

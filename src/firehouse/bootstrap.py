@@ -34,6 +34,7 @@ from firehouse.integrations.traces import HttpTraceSources
 from firehouse.ops.health import Health
 from firehouse.ops.metrics import Metrics, outbox_state
 from firehouse.scheduler.board import StatusBoard
+from firehouse.server import SLACK_THREADS
 from firehouse.slack.gateway import SlackGateway, make_client
 from firehouse.slack.outbound import SlackOutbound
 from firehouse.slack.outbox import Outbox
@@ -159,8 +160,10 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
         # The HTTP edge (server.py) checks every request's signature before anything parses it, and hands Bolt
         # the parsed body, so Bolt does not check again; in Socket Mode Slack signs nothing.
         app = App(signing_secret=settings.signing_secret, client=client, request_verification_enabled=False,
-                  # listeners keep the request's log fields
-                  listener_executor=logs.ContextPool(max_workers=5, thread_name_prefix="firehouse-listener"))
+                  # listeners keep the request's log fields; each acks and hands its work to the background, so a
+                  # burst of acks needs as many as the HTTP server has threads, and no more CPU
+                  listener_executor=logs.ContextPool(max_workers=SLACK_THREADS,
+                                                     thread_name_prefix="firehouse-listener"))
     except BoltError as err:
         raise ConfigError(f"Slack refused SLACK_BOT_TOKEN at {settings.api_url}: {err}") from None
     except (SlackClientError, OSError) as err:

@@ -120,6 +120,8 @@ class StatusBoard:
         self.leading = True
         if first and not self.leadership.shared:
             self.outbox.release_claims()  # the only process: whatever held them died with the last run
+        if first:  # a restart is often how someone who fixed a channel or the token says so: try them all now
+            self.outbox.retry_blocked()
         for each in self.on_lead:
             each(first and not self.leadership.shared)
         if first or self.leadership.shared:

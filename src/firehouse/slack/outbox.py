@@ -188,6 +188,10 @@ class Outbox:
                                                                 PROBE_LONGEST))
         return False
 
+    def retry_blocked(self) -> None:
+        """Try every destination that needs a person again at the next sweep, not at its backoff's end."""
+        self.destinations.retry_all(at=self.clock())
+
     def unblock(self, channel: str) -> bool:
         """Slack takes posts in `channel` again (a person acted, or a post went through): forget the record, tell
         the `on_cleared` hooks; the sweep sends what waited. Whether there was a record."""

@@ -45,6 +45,13 @@ class DestinationStore:
                             .values(probe_at=next_at, probes=DestinationRow.probes + 1))
             session.commit()
 
+    def retry_all(self, *, at: datetime) -> None:
+        """Every destination tried again at `at` (a restart), except those only a person's act clears."""
+        with Session(self._engine) as session:
+            session.execute(update(DestinationRow).where(col(DestinationRow.probe_at).is_not(None))
+                            .values(probe_at=at))
+            session.commit()
+
     def clear(self, channel: str) -> DestinationRow | None:
         """Slack takes posts there again (a person acted): forget the row, and return it; None if there was none."""
         with Session(self._engine) as session:
