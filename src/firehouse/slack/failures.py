@@ -77,6 +77,11 @@ def classify(failure: SlackFailure) -> Failure:
     return Failure(Remedy.RETRY, reason)  # TRANSIENT, and what the table does not know
 
 
+def is_code(error: object) -> bool:
+    """Whether `error` has the shape of Slack's error codes (`not_in_channel`), not of a page's text."""
+    return isinstance(error, str) and bool(_CODE.fullmatch(error))
+
+
 def reason_of(error: str) -> str:
     """Slack's code in `error` ("invalid_blocks (…)" as the gateway words a block slack_sdk would not build,
     "unreachable (ConnectTimeout)", "http_503"), kept to a bounded set for a metric's label."""

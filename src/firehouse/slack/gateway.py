@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from firehouse.errors import Remedy, SlackFailure
-from firehouse.slack.failures import classify
+from firehouse.slack.failures import classify, is_code
 from firehouse.slack.limits import fit_blocks
 from firehouse.usecases.ports import Channel, Person
 
@@ -50,7 +50,7 @@ class Message:
 def make_client(*, token: str, base_url: str, retries: int = 4, on_retry: Observer | None = None) -> WebClient:
     """A WebClient for `base_url` that retries rate limits, server errors and dropped connections, telling
     `on_retry(method, reason)` before each retry."""
-    client = WebClient(token=token, base_url=base_url, timeout=15)
+    client = WebClient(token=token, base_url=base_url, timeout=15, logger=_SDK_LOG)
     handlers: list[tuple[RetryHandler, str]] = [
         (ConnectionErrorRetryHandler(max_retry_count=retries), "connection"),
         (RateLimitErrorRetryHandler(max_retry_count=retries), "rate_limited"),
@@ -58,6 +58,18 @@ def make_client(*, token: str, base_url: str, retries: int = 4, on_retry: Observ
     ]
     client.retry_handlers = [h if on_retry is None else _Reported(h, reason=r, report=on_retry) for h, r in handlers]
     return client
+
+
+class _NotTwice(logging.Filter):
+    """slack_sdk logs an ERROR for every answer that is not JSON (a load balancer's 503 page in front of Slack):
+    the gateway reports that failure as `http_503`, and the outbox says once that Slack is away."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to decode Slack API response")
+
+
+_SDK_LOG = logging.getLogger("firehouse.slack.sdk")  # slack_sdk's own lines, as slack_sdk words them
+_SDK_LOG.addFilter(_NotTwice())
 
 
 class _Reported(RetryHandler):
@@ -243,7 +255,9 @@ class SlackGateway:
             return data  # type: ignore[no-any-return]
         except SlackApiError as err:
             data = err.response.data if isinstance(err.response.data, dict) else {}
-            error = data.get("error") or f"http_{err.response.status_code}"
+            error = data.get("error")
+            if not is_code(error):  # a proxy's page in front of Slack, which slack_sdk words as the error
+                error = f"http_{err.response.status_code}"
             if error in done_when:
                 outcome = "ok"
                 return data

@@ -145,11 +145,13 @@ class Outbox:
         for channel, group in _by_channel(rows).items():
             if self._away():
                 break
-            if channel in blocked:
-                probe_at = blocked[channel].probe_at
-                if probe_at is None or as_utc(probe_at) > now:
-                    continue
-            sent += self._send_channel(group, mine=set())
+            probing = channel in blocked
+            if probing and (blocked[channel].probe_at is None or as_utc(blocked[channel].probe_at) > now):
+                continue
+            taken = self._send_channel(group, mine=set())
+            if probing and taken:  # someone let Firehouse back in without Slack saying so to it
+                self.unblock(channel)
+            sent += taken
         return sent
 
     def confirm(self) -> None:
