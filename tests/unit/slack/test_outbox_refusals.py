@@ -283,8 +283,9 @@ def test_a_later_post_of_the_same_kind_supersedes_one_still_owed_and_a_persons_u
     stored = rows(engine)
     superseded = {text: stored[row.id].superseded_by for text, row in owed.items()}
     assert superseded == {"prompt 1": owed["Alice's update"].id, "Alice's update": None,
-                          "no news 1": owed["no news 2"].id, "prompt 2": owed["reminder 1"].id, "reminder 1": owed["Bob's update"].id,
-                          "no news 2": owed["Bob's update"].id, "Bob's update": None}
+                          "no news 1": owed["no news 2"].id, "prompt 2": owed["reminder 1"].id,
+                          "reminder 1": owed["Bob's update"].id, "no news 2": owed["Bob's update"].id,
+                          "Bob's update": None}
     assert stored[untouched.id].superseded_by is None
     assert texts(fake, fake.stakeholders) == ["no news for stakeholders"]
     assert told.count(("given up", "superseded")) == 5
