@@ -131,7 +131,8 @@ class Destinations:
                                 " ends.")
         with self.ctx.unit_of_work() as uow:
             found = uow.destinations.get(archived)
-        if found is None or found.reason != ARCHIVED:
+            reason = found.reason if found else None
+        if reason != ARCHIVED:
             raise InvalidChange(f"The war room <#{archived}> is not archived: carry on there.")
         now = self.ctx.clock()
         if not write(self.ctx, lambda uow: uow.destinations.claim_move(archived, now=now, until=now + MOVING)):
