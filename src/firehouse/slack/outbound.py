@@ -279,6 +279,9 @@ class SlackOutbound:
     def block(self, channel: str, reason: str) -> bool:
         return self.outbox.block(channel, reason)
 
+    def abandon(self, channel: str, reason: str) -> int:
+        return self.outbox.abandon(channel, reason)
+
     def unblock(self, channel: str) -> bool:
         return self.outbox.unblock(channel)
 

@@ -128,7 +128,7 @@ class Outbox:
             if self._away() or WORKSPACE in blocked or channel in blocked:
                 self._store.release([row.id for row in mine])  # they wait, with the posts before them
                 continue
-            before = self._store.older_owed(channel, mine[0].id)
+            before = self._store.owed_to(channel, before=mine[0].id)
             sent += self._send_channel([*before, *mine], mine={row.id for row in mine})
         return sent
 
@@ -174,13 +174,12 @@ class Outbox:
         return pruned
 
     def block(self, channel: str, reason: str) -> bool:
-        """Record that `channel` (`*`: every channel) needs a person, telling the `on_blocked` hooks and logging
-        one ERROR line if this is news; a destination already recorded is tried again later, on its backoff.
-        Whether it was news."""
+        """Record that `channel` (`*`: every channel) needs a person, telling the `on_blocked` hooks if this is
+        news (they say how loud it is: an archived room of a resolved incident is no one's concern); a destination
+        already recorded is tried again later, on its backoff. Whether it was news."""
         now = self.clock()
         if self.destinations.block(channel, reason, now=now, probe_at=now + PROBE_FIRST):
-            where = "any channel (the bot's token or account)" if channel == WORKSPACE else channel
-            log.error("Slack takes no posts in %s until a person acts (%s); posts owed there wait", where, reason)
+            log.info("recorded that Slack takes no posts in %s until a person acts (%s)", channel, reason)
             for each in self.on_blocked:
                 _quietly(each, channel, reason)
             return True
@@ -189,6 +188,14 @@ class Outbox:
             self.destinations.probed(channel, next_at=now + min(PROBE_FIRST * 2 ** min(found.probes + 1, 10),
                                                                 PROBE_LONGEST))
         return False
+
+    def abandon(self, channel: str, reason: str) -> int:
+        """Nothing owed to `channel` will ever be sent (the war room of a resolved incident was archived): give
+        every post owed there up and forget the channel. Returns how many posts were given up."""
+        owed = self._store.owed_to(channel)
+        self._give_up(owed, reason, f"{reason}: nothing more will be sent there", level=logging.INFO)
+        self.destinations.clear(channel)
+        return len(owed)
 
     def retry_blocked(self) -> None:
         """Try every destination that needs a person again at the next sweep, not at its backoff's end."""
@@ -251,12 +258,12 @@ class Outbox:
             self.block(WORKSPACE if failure.workspace else row.channel, failure.reason)
         return Sending.WAITING
 
-    def _give_up(self, rows: Sequence[OutboxRow], reason: str, why: str) -> None:
+    def _give_up(self, rows: Sequence[OutboxRow], reason: str, why: str, *, level: int = logging.ERROR) -> None:
         if not rows:
             return
         self._store.give_up([row.id for row in rows], reason=why, at=self.clock())
         for row in rows:
-            log.error("outbox %s (%s, incident %s) given up: %s", row.id, row.kind, row.incident_id, why)
+            log.log(level, "outbox %s (%s, incident %s) given up: %s", row.id, row.kind, row.incident_id, why)
             self._tell(self.on_given_up, reason)
 
     def _expire(self, rows: list[OutboxRow], now: datetime) -> list[OutboxRow]:

@@ -53,7 +53,8 @@ class DestinationStore:
             session.commit()
 
     def clear(self, channel: str) -> DestinationRow | None:
-        """Slack takes posts there again (a person acted): forget the row, and return it; None if there was none."""
+        """Slack takes posts there again (a person acted), or nothing will be owed there: forget the row, and
+        return it; None if there was none."""
         with Session(self._engine) as session:
             row = session.get(DestinationRow, channel)
             if row is None:
@@ -79,11 +80,11 @@ class DestinationRepository:
             .values(told_at=at)).rowcount == 1
 
     def claim_move(self, channel: str, *, now: datetime, until: datetime) -> bool:
-        """Take the opening of a new war room for the archived `channel` until `until`, unless one is opened or
-        someone else is opening it; one atomic update decides."""
+        """Take the opening of a new war room for the archived `channel` until `until`, unless someone else is
+        opening it (or opened it: the row is gone then); one atomic update decides."""
         return self._session.execute(
             update(DestinationRow)
-            .where(col(DestinationRow.channel) == channel, col(DestinationRow.replaced_by).is_(None),
+            .where(col(DestinationRow.channel) == channel,
                    or_(col(DestinationRow.moving_until).is_(None), col(DestinationRow.moving_until) < now))
             .values(moving_until=until)).rowcount == 1
 
@@ -92,9 +93,9 @@ class DestinationRepository:
         self._session.execute(update(DestinationRow).where(col(DestinationRow.channel) == channel)
                               .values(moving_until=None))
 
-    def replaced(self, channel: str, *, by: str) -> None:
-        self._session.execute(update(DestinationRow).where(col(DestinationRow.channel) == channel)
-                              .values(replaced_by=by, moving_until=None))
+    def forget(self, channel: str) -> None:
+        """Nothing will be owed to `channel` again (a new war room replaced it)."""
+        self._session.execute(delete(DestinationRow).where(col(DestinationRow.channel) == channel))
 
     def move_owed(self, incident_id: int, *, old: str, new: str) -> int:
         """Send the incident's posts still owed to `old` to `new` instead; returns how many."""

@@ -58,11 +58,11 @@ class OutboxStore:
         with Session(self._engine) as session:
             return list(session.exec(select(OutboxRow).where(*_owed()).order_by(col(OutboxRow.id))))
 
-    def older_owed(self, channel: str, before: int) -> list[OutboxRow]:
-        """The rows still owed to `channel` that were recorded before row `before`, oldest first."""
+    def owed_to(self, channel: str, *, before: int | None = None) -> list[OutboxRow]:
+        """The rows still owed to `channel` (those recorded before row `before`), oldest first."""
         with Session(self._engine) as session:
             return list(session.exec(select(OutboxRow).where(*_owed(), col(OutboxRow.channel) == channel,
-                                                             col(OutboxRow.id) < before)
+                                                             col(OutboxRow.id) < (before or 2 ** 62))
                                      .order_by(col(OutboxRow.id))))
 
     def claim(self, row_id: int, *, now: datetime, until: datetime) -> bool:

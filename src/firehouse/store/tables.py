@@ -137,7 +137,8 @@ class OutboxRow(SQLModel, table=True):
 class DestinationRow(SQLModel, table=True):
     """A channel Slack takes no posts for until a person acts (archived, Firehouse removed from a private
     channel, deleted), or `*`: the bot's own token or account. Posts owed there wait; one is tried again at
-    `probe_at`. An archived war room keeps its row with the room that replaced it."""
+    `probe_at`. The row goes when Slack takes posts there again, or when nothing will be owed there again (an
+    archived war room replaced by a new one, or its incident's resolved)."""
 
     __tablename__ = "blocked_destination"
 
@@ -147,7 +148,6 @@ class DestinationRow(SQLModel, table=True):
     probe_at: datetime | None = _moment()  # when one owed post is tried again (None: only when a person acts)
     probes: int = 0
     told_at: datetime | None = _moment()  # when the people who can act were told
-    replaced_by: str | None = Field(default=None, max_length=40)  # the new war room opened in its place
     moving_until: datetime | None = _moment()  # someone is opening the new war room until then
 
 

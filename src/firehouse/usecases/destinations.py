@@ -67,16 +67,27 @@ class Destinations:
     # --- the outbox's hooks ---------------------------------------------------------------------------------
 
     def blocked(self, channel: str, reason: str) -> None:
-        """Slack takes no posts in `channel` until a person acts: tell whoever can act, once."""
-        if channel == WORKSPACE:  # nothing reaches Slack: the ERROR line, the metric and /readyz say so
+        """Slack takes no posts in `channel` until a person acts: say so in one log line, as loud as it matters,
+        and tell whoever can act, once."""
+        if channel == WORKSPACE:  # nothing reaches Slack: this line, the metric and /readyz say so
+            log.error("Slack refuses Firehouse's bot token or account (%s): every post waits until a person fixes"
+                      " it (then restart, or wait for the next check)", reason)
             return
         incident = self._war_room(channel)
-        if incident is not None:
-            if incident.status.is_open:
-                self._war_room_lost(incident, channel, reason)
-            return
-        if channel == self.settings.stakeholder_channel:
+        if incident is not None and not incident.status.is_open:  # archiving a resolved incident's room is usual
+            given_up = self.ctx.outbound.abandon(channel, reason)
+            log.info("the war room %s of incident %s (%s) takes no posts (%s): %d owed there given up", channel,
+                     incident.id, incident.status, reason, given_up)
+        elif incident is not None:
+            log.error("the war room %s of incident %s takes no posts until a person acts (%s); posts owed there"
+                      " wait, and its captain and the admins are told", channel, incident.id, reason)
+            self._war_room_lost(incident, channel, reason)
+        elif channel == self.settings.stakeholder_channel:
+            log.error("the stakeholder channel %s takes no posts until a person acts (%s): stakeholders hear"
+                      " nothing; updates owed there wait, and every war room and the admins are told", channel, reason)
             self._stakeholders_lost(channel, reason)
+        else:
+            log.error("Slack takes no posts in %s until a person acts (%s); posts owed there wait", channel, reason)
 
     def cleared(self, channel: str) -> None:
         """Slack takes posts in `channel` again: an open incident's timeline and war room say so."""
@@ -149,7 +160,7 @@ class Destinations:
             if current.channel_id != archived:
                 raise InvalidChange(f"Incident #{current.id} moved to <#{current.channel_id}> a moment ago.")
             moved = uow.destinations.move_owed(current.id, old=archived, new=room.id)
-            uow.destinations.replaced(archived, by=room.id)
+            uow.destinations.forget(archived)
             return Decision([current.move_war_room(channel_id=room.id, channel_name=room.name, moved=moved, by=by,
                                                    at=self.ctx.clock())], made=room.id)
 

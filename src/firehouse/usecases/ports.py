@@ -249,6 +249,9 @@ class Outbound(Protocol):
         """Record that Slack takes no posts in `channel` until a person acts (`reason`: Slack's error code): posts
         owed there wait. Whether it was news (then the people who can act are told, once)."""
 
+    def abandon(self, channel: str, reason: str) -> int:
+        """Nothing owed to `channel` will ever be sent: give those posts up, forget the channel; how many."""
+
     def unblock(self, channel: str) -> bool:
         """Slack takes posts in `channel` again; whether it had been recorded as taking none."""
 

@@ -112,9 +112,8 @@ def test_a_private_channel_that_removed_firehouse_is_recorded_once_and_costs_no_
     stored = rows(engine)
     assert stored[first.id].error == "channel_not_found" and stored[first.id].given_up_at is None
     assert stored[second.id].sent_at is None and stored[second.id].given_up_at is None
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-    assert errors == [f"Slack takes no posts in {room} until a person acts (channel_not_found); posts owed"
-                      " there wait"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"recorded that Slack takes no posts in {room} until a person acts (channel_not_found)"]  # how loud: the hook
 
     fake.invite_bot(room, by=ALICE)  # Slack says so with member_joined_channel: the listener unblocks
     assert outbox.unblock(room) is True
@@ -310,3 +309,16 @@ def test_a_destination_row_is_written_once_however_many_senders_meet_the_refusal
     assert heard == [room]
     with Session(engine) as session:
         assert len(session.exec(select(DestinationRow)).all()) == 1
+
+
+def test_a_channel_abandoned_gives_up_what_was_owed_there_and_is_forgotten(engine, outbox, fake, told):
+    room = fake.add_channel("inc-15-resolved", members=[ALICE])
+    incident = declare(engine, room)
+    fake.archive(room, by=ALICE)
+    outbox.deliver([owe(engine, outbox, incident, room, "Lock nudge", kind="lock-nudge")])
+    outbox.deliver([owe(engine, outbox, incident, room, "Follow-up", kind="follow-up")])
+
+    assert outbox.abandon(room, "is_archived") == 2
+    assert outbox.destinations.blocked() == {} and outbox.sweep() == 0
+    assert [row.error for row in rows(engine).values()] == ["is_archived: nothing more will be sent there"] * 2
+    assert told[1:] == [("given up", "is_archived")] * 2

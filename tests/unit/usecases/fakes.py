@@ -115,6 +115,7 @@ class FakeOutbound:
         self.invited: list[tuple[str, list[str]]] = []  # (channel, people)
         self.blocked: dict[str, str] = {}  # channel → why Slack takes no posts there
         self.owed_sent = 0  # how many times what was owed was sent again (`send_owed`)
+        self.abandoned: list[tuple[str, str]] = []  # (channel, why) given up for good
         self._outbox = Outbox(engine=None, gateway=None, clock=clock)  # only its `add`: never sends
 
     # --- asking Slack -------------------------------------------------------------------------------
@@ -208,6 +209,11 @@ class FakeOutbound:
         news = channel not in self.blocked
         self.blocked.setdefault(channel, reason)
         return news
+
+    def abandon(self, channel: str, reason: str) -> int:
+        self.abandoned.append((channel, reason))
+        self.blocked.pop(channel, None)
+        return 0
 
     def unblock(self, channel: str) -> bool:
         return self.blocked.pop(channel, None) is not None

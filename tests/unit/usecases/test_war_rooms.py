@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -98,13 +99,31 @@ def test_who_archived_the_room_is_on_the_timeline_when_slack_said(service, desti
     assert f"was archived by <@{BOB}>" in entry
 
 
-def test_a_resolved_incidents_archived_war_room_tells_nobody(service, destinations, outbound, engine, clock):
+def test_a_resolved_incidents_archived_war_room_tells_nobody_and_gives_up_what_was_owed_there(
+        service, destinations, outbound, engine, clock, caplog):
     incident = declare(service)
     service.resolve(Resolve("fixed", waiver="a test"), channel=incident.channel_id, by=ALICE)
     recorded(engine, clock, incident.channel_id, "is_archived")
+    caplog.set_level(logging.INFO, logger="firehouse.usecases.destinations")
     destinations.blocked(incident.channel_id, "is_archived")
     assert owed_to(outbound, kind="war-room-lost") == []
     assert not [e for e in outbound.published_events if isinstance(e, WarRoomLost)]
+    assert outbound.abandoned == [(incident.channel_id, "is_archived")]
+    assert [r.levelno for r in caplog.records] == [logging.INFO]
+
+
+@pytest.mark.parametrize(("where", "says"), [
+    ("war room", "its captain and the admins are told"), ("stakeholders", "stakeholders hear nothing"),
+    ("elsewhere", "posts owed there wait"), ("token", "Firehouse's bot token or account (token_revoked)")])
+def test_a_destination_that_needs_a_person_is_one_error_line(service, destinations, engine, clock, caplog, where,
+                                                            says):
+    channel = {"war room": declare(service).channel_id, "stakeholders": STAKEHOLDERS, "elsewhere": "C0ROUTED",
+               "token": "*"}[where]
+    recorded(engine, clock, channel, "token_revoked" if where == "token" else "channel_not_found")
+    caplog.set_level(logging.INFO, logger="firehouse.usecases.destinations")
+    destinations.blocked(channel, "token_revoked" if where == "token" else "channel_not_found")
+    [line] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert line.levelno == logging.ERROR and says in line.getMessage()
 
 
 def test_firehouse_removed_from_a_private_war_room_is_told_without_the_new_room_offer(service, destinations,
@@ -177,7 +196,7 @@ def test_a_new_war_room_takes_the_incident_its_members_its_owed_posts_and_its_no
                                                   " 1 post owed there follow here")
     assert (notice.id, new) in [(shown.id, where) for shown, where in outbound.notices_shown]
     assert service.incident_in(new).id == incident.id and outbound.owed_sent == 1
-    assert DestinationStore(engine).blocked()[old].replaced_by == new
+    assert old not in DestinationStore(engine).blocked()
 
 
 def test_a_second_click_opens_no_second_room(service, destinations, outbound, engine, clock):

@@ -26,7 +26,6 @@ def upgrade() -> None:
     sa.Column('probe_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('probes', sa.Integer(), nullable=False),
     sa.Column('told_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('replaced_by', sa.String(length=40), nullable=True),
     sa.Column('moving_until', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('channel')
     )
