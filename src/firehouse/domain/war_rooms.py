@@ -13,6 +13,7 @@ from datetime import datetime
 from firehouse.domain.events import FIREHOUSE, TimelineEntry
 
 ARCHIVED = "is_archived"
+KINDS = ("war room", "stakeholders")  # their timeline entries: Firehouse's words, with the channels it names
 
 
 def what_happened(reason: str) -> str:
@@ -41,7 +42,7 @@ class WarRoomLost:
         who = f" by <@{self.by}>" if self.archived and self.by != FIREHOUSE else ""
         remedy = ("; the captain and admins were asked to unarchive it or open a new war room" if self.archived
                   else "; the captain and admins were told")
-        return TimelineEntry(self.at, self.by, "war room",
+        return TimelineEntry(self.at, self.by, KINDS[0],
                              f"The war room <#{self.channel}> {what_happened(self.reason)}{who}: posts owed there"
                              f" wait{remedy}")
 
@@ -55,7 +56,7 @@ class WarRoomBack:
     channel: str
 
     def timeline_entry(self) -> TimelineEntry:
-        return TimelineEntry(self.at, self.by, "war room",
+        return TimelineEntry(self.at, self.by, KINDS[0],
                              f"Firehouse can post in the war room <#{self.channel}> again; what waited follows")
 
 
@@ -70,8 +71,9 @@ class WarRoomMoved:
     moved: int  # posts that were owed to the archived room
 
     def timeline_entry(self) -> TimelineEntry:
-        owed = f"; {self.moved} post{'' if self.moved == 1 else 's'} owed there follow here" if self.moved else ""
-        return TimelineEntry(self.at, self.by, "war room",
+        owed = (f"; {self.moved} post{' owed there follows' if self.moved == 1 else 's owed there follow'} here"
+                if self.moved else "")
+        return TimelineEntry(self.at, self.by, KINDS[0],
                              f"Opened the war room <#{self.channel}> in place of the archived <#{self.archived}>{owed}")
 
 
@@ -85,6 +87,6 @@ class StakeholdersUnreachable:
     reason: str
 
     def timeline_entry(self) -> TimelineEntry:
-        return TimelineEntry(self.at, self.by, "stakeholders",
+        return TimelineEntry(self.at, self.by, KINDS[1],
                              f"The stakeholder channel <#{self.channel}> {what_happened(self.reason)}: stakeholders"
                              " hear nothing from Firehouse until a person acts; updates owed there wait")

@@ -109,8 +109,8 @@ def for_war_room(event: Event, incident: Incident, catalog: Catalog) -> Message 
         case StatusPublished():
             return _message(notice_blocks.status_published(event, captain=incident.captain))
         case WarRoomMoved():  # said in the new room: the incident is the one that moved
-            owed = f" The {event.moved} post{'' if event.moved == 1 else 's'} owed there follow." if event.moved \
-                else ""
+            owed = {0: "", 1: " The post owed there follows."}.get(event.moved, f" The {event.moved} posts owed there"
+                                                                                   " follow.")
             return _message(f":door: <@{event.by}> opened this war room in place of the archived <#{event.archived}>:"
                             f" incident #{incident.id}, its status prompts and its notices carry on here.{owed}")
         case WarRoomBack():

@@ -13,6 +13,7 @@ from firehouse.domain.events import FIREHOUSE, TimelineEntry
 from firehouse.domain.model import Incident
 from firehouse.domain.routing import KIND as ROUTING_KIND
 from firehouse.domain.times import duration, stamp
+from firehouse.domain.war_rooms import KINDS as WAR_ROOM_KINDS
 from firehouse.slack.gateway import Message
 from firehouse.slack.limits import SECTION_TEXT, pack, sections
 
@@ -177,10 +178,12 @@ def summary_message(incident: Incident) -> Message:
 def _shown(entry: TimelineEntry) -> str:
     """An entry's text, safe for Slack: people's mentions stay mentions, but what another system sent (an
     alert's labels and annotations) is shown as sent and can mention no one; a routing rule's user groups and
-    channels, named in the settings, stay mentions and links."""
+    channels, named in the settings, and the channels Firehouse names when a war room moves stay links."""
     if entry.kind == ALERT_KIND:
         return escape(entry.text)
-    return escape_keeping_references(entry.text) if entry.kind == ROUTING_KIND else escape_keeping_users(entry.text)
+    if entry.kind == ROUTING_KIND or entry.kind in WAR_ROOM_KINDS:
+        return escape_keeping_references(entry.text)
+    return escape_keeping_users(entry.text)
 
 
 def _author(author: str) -> str:

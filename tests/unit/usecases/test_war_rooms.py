@@ -193,7 +193,7 @@ def test_a_new_war_room_takes_the_incident_its_members_its_owed_posts_and_its_no
     [moved] = [e for e in outbound.published_events if isinstance(e, WarRoomMoved)]
     assert (moved.archived, moved.channel, moved.moved, moved.by) == (old, new, 1, ADMIN)
     assert timeline(service, incident.id)[-1] == (f"Opened the war room <#{new}> in place of the archived <#{old}>;"
-                                                  " 1 post owed there follow here")
+                                                  " 1 post owed there follows here")
     assert (notice.id, new) in [(shown.id, where) for shown, where in outbound.notices_shown]
     assert service.incident_in(new).id == incident.id and outbound.owed_sent == 1
     assert old not in DestinationStore(engine).blocked()
