@@ -140,6 +140,7 @@ def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: C
                         destinations=Destinations(service=incidents, notices=notices), gateway=gateway)
     outbox.on_blocked.append(services.destinations.blocked)
     outbox.on_cleared.append(services.destinations.cleared)
+    incidents.context.settled.append(services.destinations.settled)
     board.on_lead.append(lambda alone_at_start: services.containment.recover(everything=alone_at_start))
     board.follow(services.afteraction)
     board.practise(services.drills)

@@ -202,7 +202,7 @@ def _is_object(text: str) -> bool:
     parts Bolt reads into (`event`, `user`, `view`, `actions`, …) are objects, or lists of them."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than any Slack sends
         return False
     if not (isinstance(data, dict) and isinstance(data.get("type"), str)):
         return False

@@ -12,7 +12,7 @@ import pytest
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from firehouse.ops.metrics import Metrics
-from firehouse.server import FRESH, HttpServer, signed_by_slack
+from firehouse.server import FRESH, HttpServer, _parse, signed_by_slack
 
 SECRET = "test-signing-secret"
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -112,3 +112,10 @@ def wait_for(condition, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+@pytest.mark.parametrize("body", ['{"type": "x", "a": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                                  "payload=" + "%5B" * 100_000])
+def test_a_signed_body_nested_deeper_than_json_can_read_is_not_a_slack_request(body):
+    content_type = "application/json" if body.startswith("{") else "application/x-www-form-urlencoded"
+    assert _parse(body, content_type) is None

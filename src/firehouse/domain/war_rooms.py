@@ -90,3 +90,17 @@ class StakeholdersUnreachable:
         return TimelineEntry(self.at, self.by, KINDS[1],
                              f"The stakeholder channel <#{self.channel}> {what_happened(self.reason)}: stakeholders"
                              " hear nothing from Firehouse until a person acts; updates owed there wait")
+
+
+@dataclass(frozen=True)
+class StakeholdersReachable:
+    """Slack takes posts in the stakeholder channel again: what waited goes out."""
+
+    at: datetime
+    by: str
+    channel: str
+
+    def timeline_entry(self) -> TimelineEntry:
+        return TimelineEntry(self.at, self.by, KINDS[1],
+                             f"Firehouse can post in the stakeholder channel <#{self.channel}> again; the updates that"
+                             " waited follow, in order")

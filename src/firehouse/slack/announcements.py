@@ -22,7 +22,7 @@ from firehouse.domain.pages import PageAcknowledged, PageAnswered, PageRequested
 from firehouse.domain.routing import Routed
 from firehouse.domain.snapshots import SnapshotTaken
 from firehouse.domain.statuspage import StatusPublished
-from firehouse.domain.war_rooms import WarRoomBack, WarRoomLost, WarRoomMoved
+from firehouse.domain.war_rooms import StakeholdersReachable, WarRoomBack, WarRoomLost, WarRoomMoved
 from firehouse.slack import notice_blocks, paging_blocks
 from firehouse.slack.gateway import Message
 from firehouse.slack.limits import sections
@@ -115,6 +115,9 @@ def for_war_room(event: Event, incident: Incident, catalog: Catalog) -> Message 
                             f" incident #{incident.id}, its status prompts and its notices carry on here.{owed}")
         case WarRoomBack():
             return _message(":white_check_mark: Firehouse can post here again; what waited follows, in order.")
+        case StakeholdersReachable():
+            return _message(f":white_check_mark: Stakeholders hear from Firehouse again in <#{event.channel}>; the"
+                            " updates that waited follow, in order.")
     return None
 
 

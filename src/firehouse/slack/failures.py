@@ -2,6 +2,8 @@
 
 - transient (`Remedy.RETRY`): rate limits, 5xx, no answer. slack_sdk's retry handlers try a call again a few
   times; a post still owed is tried again by the outbox with backoff, and given up a day after it was due.
+  When Slack itself is not answering (`EVERYWHERE`) nothing is sent for the backoff; another transient error
+  (`fatal_error`, a code this table does not know) holds only that post, and its channel's posts after it.
 - repairable (`Remedy.JOIN`): `not_in_channel` in a public channel. The gateway joins the channel and posts again,
   once; when the join is refused (a private channel, an archived one), it is a person's to fix.
 - needs a person (`Remedy.PERSON`): Slack takes nothing there until someone acts (unarchives the channel, invites
@@ -26,6 +28,9 @@ TRANSIENT = frozenset({
     "ratelimited", "rate_limited", "request_timeout", "service_unavailable", "fatal_error", "internal_error",
     "team_added_to_org",  # the workspace is moving into an organisation: Slack answers again once it has
 })
+# Slack itself is not answering (not one channel, not one message): nothing is sent anywhere for a backoff.
+EVERYWHERE = frozenset({"http_5xx", "http_429", "unreachable", "ratelimited", "rate_limited", "service_unavailable",
+                        "request_timeout"})
 REPAIRABLE = frozenset({"not_in_channel"})
 # A person must act on the destination itself.
 DESTINATION = frozenset({
@@ -39,6 +44,9 @@ WORKSPACE = frozenset({
     "no_permission", "org_login_required", "not_allowed_token_type", "two_factor_setup_required", "access_denied",
     "app_missing_action_url",
 })
+# The bot-wide errors `auth.test` answers for; the others (a scope, a permission) only a post can try again.
+TOKEN = frozenset({"token_revoked", "token_expired", "account_inactive", "invalid_auth", "not_authed",
+                   "org_login_required", "two_factor_setup_required"})
 PERMANENT = frozenset({
     "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "too_many_attachments",
     "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "metadata_must_be_sent_from_app",
@@ -59,6 +67,11 @@ class Failure:
     remedy: Remedy
     reason: str
     workspace: bool = False
+
+    @property
+    def everywhere(self) -> bool:
+        """Slack itself did not answer: no channel is tried for a while (else only this post waits)."""
+        return self.remedy is Remedy.RETRY and self.reason in EVERYWHERE
 
 
 def classify(failure: SlackFailure) -> Failure:

@@ -142,6 +142,8 @@ class SlackGateway:
                 self.join(channel)
             except SlackFailure as refused:
                 log.info("could not join %s to post there: %s", channel, refused.error)
+                if classify(refused).remedy is Remedy.RETRY:  # Slack was away a moment: try it all again later
+                    raise
                 raise SlackFailure(failure.method, failure.error, channel=channel, remedy=Remedy.PERSON) from None
             log.info("joined %s, which Firehouse had been removed from, to post there", channel)
             return post()["ts"]

@@ -43,7 +43,7 @@ from firehouse.slack import (
 from firehouse.slack.failures import classify
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.limits import will_be_cut
-from firehouse.slack.outbox import Outbox
+from firehouse.slack.outbox import Outbox, is_direct
 from firehouse.store import UnitOfWork
 from firehouse.store.destinations import WORKSPACE
 from firehouse.store.tables import OutboxRow
@@ -184,8 +184,8 @@ class SlackOutbound:
             if message := announcements.for_stakeholders(event, incident):
                 actions += self._broadcast(incident, self._checked("the stakeholder announcement", marked(
                     incident, message, for_stakeholders=True), notes))
-        if in_room:
-            actions.append(("announce it in the war room", partial(self._post_all, room, in_room)))
+        if in_room and not self._owed_instead(incident, room, in_room):
+            actions.append(("announce it in the war room", partial(self._post_all, incident, room, in_room)))
         if any(announcements.changes_topic(event) for event in events):
             actions.append(("update the topic", partial(self.gateway.set_topic, room, blocks.topic(incident))))
         return notes + self._run(actions, incident_id=incident.id)
@@ -267,6 +267,11 @@ class SlackOutbound:
         self.gateway.upload(channel, file=path, filename=filename, title=title, comment=comment)
 
     # --- telling Slack through the outbox ----------------------------------------------------------------
+
+    def direct(self, people: Sequence[str], effect: Effect) -> list[str]:
+        message = self.render(effect)
+        return self._run([(f"tell <@{person}>", partial(self.gateway.post, person, message)) for person in people],
+                         incident_id=None)
 
     def members(self, channel: str) -> list[str]:
         return self.gateway.members(channel)
@@ -361,16 +366,35 @@ class SlackOutbound:
                          " timeline (`/incident timeline`).")
         return message
 
-    def _post_all(self, channel: str, messages: Sequence[Message]) -> None:
-        for message in messages:
-            self.gateway.post(channel, message)
+    def _owed_instead(self, incident: Incident, channel: str, messages: Sequence[Message]) -> bool:
+        """Whether `channel` takes no posts until a person acts; then the announcements are owed there instead,
+        and go out in order with what else waits (or to the war room that replaces an archived one)."""
+        blocked = self.outbox.destinations.blocked()
+        if channel not in blocked and WORKSPACE not in blocked:
+            return False
+        self.outbox.owe(incident.id, [("announcement", channel, message, self.outbox.clock()) for message in messages])
+        return True
+
+    def _post_all(self, incident: Incident, channel: str, messages: Sequence[Message]) -> None:
+        """Post in order; refused for good as the channel needs a person, what is left is owed there instead (the
+        first refusal records the channel, and the people who can act are told)."""
+        for index, message in enumerate(messages):
+            try:
+                self.gateway.post(channel, message)
+            except SlackFailure as failure:
+                found = classify(failure)
+                if found.remedy is not Remedy.PERSON or is_direct(channel):
+                    raise
+                self.outbox.block(WORKSPACE if found.workspace else channel, found.reason)
+                self._owed_instead(incident, channel, messages[index:])
+                return
 
     def _broadcast(self, incident: Incident, message: Message) -> list[Action]:
-        """Post in the stakeholder channel, joining it first if the bot was never added (public only)."""
+        """Post in the stakeholder channel (the gateway joins it first if the bot was never added, public only)."""
         channel = incident.stakeholder_channel(self.settings.stakeholder_channel)
-        if not channel:
+        if not channel or self._owed_instead(incident, channel, [message]):
             return []
-        return [("announce it in the stakeholder channel", partial(self.gateway.post, channel, message))]
+        return [("announce it in the stakeholder channel", partial(self._post_all, incident, channel, [message]))]
 
     def _invitations(self, room: str, invite: Sequence[str], notes: list[str]) -> list[Action]:
         """One invitation per person, user groups expanded to their members (read ahead: see `expect_groups`)."""
@@ -412,7 +436,9 @@ class SlackOutbound:
         except SlackFailure as failure:
             log.warning("could not %s for incident %s: %s", what, incident_id, failure.error)
             found = classify(failure)
-            if found.remedy is Remedy.PERSON and failure.channel:  # the outbox's posts there wait from now on
+            # a post refused for good: the outbox's posts there wait from now on (an upload or a topic refused
+            # for a scope of its own says nothing about posts)
+            if found.remedy is Remedy.PERSON and failure.method == "chat.postMessage" and failure.channel:
                 self.outbox.block(WORKSPACE if found.workspace else failure.channel, found.reason)
             return f"I couldn't {what} (Slack said `{failure.error}`)."
         return None

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from firehouse.errors import Remedy, SlackFailure
-from firehouse.slack.failures import Failure, classify, reason_of
+from firehouse.slack.failures import TOKEN, Failure, classify, reason_of
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.limits import fit_blocks
 from firehouse.store.destinations import WORKSPACE, DestinationStore
@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "firehouse_post"
 CLAIM = timedelta(minutes=2)  # longer than a send with all its retries can take
 GIVE_UP = timedelta(days=1)  # a post still owed this long after it was due is given up
-AWAY_FIRST, AWAY_LONGEST = timedelta(seconds=5), timedelta(seconds=30)  # backoff after a transient failure
+AWAY_FIRST, AWAY_LONGEST = timedelta(seconds=5), timedelta(seconds=30)  # backoff after Slack did not answer
+POST_LONGEST = timedelta(minutes=10)  # the longest one post waits after Slack answered it with a transient error
 PROBE_FIRST, PROBE_LONGEST = timedelta(minutes=1), timedelta(minutes=30)  # a destination that needs a person
 # A post of the key's kind says again, and says it now, what an unsent post of these kinds said: prompts and
 # reminders ask for the update a person's update gives; "no new information" is said again by the next one.
@@ -59,11 +60,13 @@ SUPERSEDES: dict[str, frozenset[str]] = {
 
 
 class Sending(Enum):
-    """What became of one post: sent, given up (the channel's next posts go on), or waiting (they wait too)."""
+    """What became of one post: sent, given up (the channel's next posts go on), waiting (they wait too), or
+    halted (Slack, or the bot's token, refuses every channel: the sweep stops)."""
 
     SENT = "sent"
     DROPPED = "dropped"
     WAITING = "waiting"
+    HALTED = "halted"
 
 
 def post_metadata(row: OutboxRow) -> dict:
@@ -104,18 +107,33 @@ class Outbox:
         """Record (kind, channel, message, due) posts in the caller's transaction, claimed by this process,
         together with the confirmations still waiting to be written; what they supersede is given up."""
         now = self.clock()
-        rows = [
-            OutboxRow(incident_id=incident_id, kind=kind, channel=channel, text=message.text,
-                      # stored as the JSON Slack takes, so built now; the gateway's fitting on send finds
-                      # nothing more to do
-                      blocks=fit_blocks(message.blocks)[0], due_at=due,
-                      claimed_until=now + CLAIM, attempted_at=now, attempts=1)
-            for kind, channel, message, due in owed
-        ]
+        rows = self._rows(incident_id, owed, now=now)
         superseded = self._store.record(session, rows, self._take_confirmed(), supersedes=SUPERSEDES, now=now)
         for _ in range(superseded):
             self._tell(self.on_given_up, "superseded")
         return rows
+
+    @staticmethod
+    def _rows(incident_id: int, owed: Iterable[tuple[str, str, Message, datetime]], *, now: datetime
+              ) -> list[OutboxRow]:
+        """The rows of (kind, channel, message, due) posts, held by this process as they are recorded."""
+        return [
+            OutboxRow(incident_id=incident_id, kind=kind, channel=channel, text=message.text,
+                      # stored as the JSON Slack takes, so built now; the gateway's fitting on send finds
+                      # nothing more to do
+                      blocks=fit_blocks(message.blocks)[0], due_at=due, recorded_at=now,
+                      claimed_until=now + CLAIM, attempted_at=now, attempts=1)
+            for kind, channel, message, due in owed
+        ]
+
+    def owe(self, incident_id: int, owed: Iterable[tuple[str, str, Message, datetime]]) -> None:
+        """Record (kind, channel, message, due) posts in a transaction of their own, held by nobody: for what would
+        have been said at once where Slack takes no posts now; the sweep sends them, in order, once it does."""
+        now = self.clock()
+        rows = self._rows(incident_id, owed, now=now)
+        for row in rows:
+            row.claimed_until, row.attempted_at, row.attempts = None, None, 0
+        self._store.record_alone(rows, supersedes=SUPERSEDES, now=now)
 
     def deliver(self, rows: Sequence[OutboxRow]) -> int:
         """Send rows this process recorded (and so holds), after any post still owed before them in their
@@ -129,7 +147,7 @@ class Outbox:
                 self._store.release([row.id for row in mine])  # they wait, with the posts before them
                 continue
             before = self._store.owed_to(channel, before=mine[0].id)
-            sent += self._send_channel([*before, *mine], mine={row.id for row in mine})
+            sent += self._send_channel(channel, [*before, *mine], mine={row.id for row in mine})[0]
         return sent
 
     def sweep(self) -> int:
@@ -139,19 +157,19 @@ class Outbox:
         now = self.clock()
         rows = self._expire(self._store.unsent(), now)
         blocked = self.destinations.blocked()
-        if self._away() or (WORKSPACE in blocked and not self._token_back(blocked[WORKSPACE], now)):
+        sent = self._bot_back(blocked, rows, now) if WORKSPACE in blocked else 0
+        if self._away() or sent is None:
             return 0
-        sent = 0
         for channel, group in _by_channel(rows).items():
-            if self._away():
-                break
             probing = channel in blocked
-            if probing and (blocked[channel].probe_at is None or as_utc(blocked[channel].probe_at) > now):
+            if probing and not _due(blocked[channel], now):
                 continue
-            taken = self._send_channel(group, mine=set())
+            taken, stopped = self._send_channel(channel, group, mine=set())
             if probing and taken:  # someone let Firehouse back in without Slack saying so to it
                 self.unblock(channel)
             sent += taken
+            if self._away() or stopped is Sending.HALTED:
+                break
         return sent
 
     def confirm(self) -> None:
@@ -213,20 +231,24 @@ class Outbox:
 
     # --- sending --------------------------------------------------------------------------------------
 
-    def _send_channel(self, rows: Sequence[OutboxRow], *, mine: set[int]) -> int:
-        """Send one channel's rows in order, up to the first that must wait; rows in `mine` this process holds
-        already, the rest are claimed first (one another sender holds is on its way: it is left to it). Returns
-        how many were sent; the rows of `mine` never tried are given back."""
+    def _send_channel(self, channel: str, rows: Sequence[OutboxRow], *, mine: set[int]
+                      ) -> tuple[int, Sending | None]:
+        """Send one channel's rows in order, up to the first that must wait, then what was owed there meanwhile:
+        rows in `mine` this process holds already, the rest are claimed first, and one that another sender holds
+        stops the channel (it sends in order, this sender's rows after it). Returns how many were sent and why it
+        stopped (None: nothing more was owed); the rows of `mine` never tried are given back."""
         sent = 0
-        for index, row in enumerate(rows):
-            if row.id not in mine and not self._claim(row):
-                continue
-            outcome = self._send(row, checked=row.id in mine)
-            if outcome is Sending.WAITING:
-                self._store.release([later.id for later in rows[index + 1:] if later.id in mine])
-                break
-            sent += outcome is Sending.SENT
-        return sent
+        queue = list(rows)
+        while queue:
+            for index, row in enumerate(queue):
+                held_elsewhere = row.id not in mine and not self._claim(row)
+                outcome = Sending.WAITING if held_elsewhere else self._send(row, checked=row.id in mine)
+                if outcome in (Sending.WAITING, Sending.HALTED):
+                    self._store.release([later.id for later in queue[index + 1:] if later.id in mine])
+                    return sent, outcome
+                sent += outcome is Sending.SENT
+            queue, mine = self._store.owed_to(channel, after=queue[-1].id), set()
+        return sent, None
 
     def _send(self, row: OutboxRow, *, checked: bool) -> Sending:
         """Send one held row; unless `checked` (it was recorded just now), first look for an earlier
@@ -247,56 +269,82 @@ class Outbox:
     def _refused(self, row: OutboxRow, failure: Failure) -> Sending:
         """What a refusal of `row` means for it and for the posts after it."""
         if failure.remedy is Remedy.DROP or (failure.remedy is not Remedy.RETRY and not failure.workspace
-                                             and _is_direct(row.channel)):
+                                             and is_direct(row.channel)):
             # Slack will never take this message, or this person's messages: the rest go on
             self._give_up([row], failure.reason, f"{failure.reason}: {failure.remedy}")
             return Sending.DROPPED
-        self._store.free(row.id, error=failure.reason)  # why it waits, on the post
-        if failure.remedy is Remedy.RETRY:
-            self._slack_away(failure.reason)
-        else:  # a person's to fix (a failed join is one too)
+        if failure.remedy is not Remedy.RETRY:  # a person's to fix (a failed join is one too)
+            self._store.free(row.id, error=failure.reason)  # why it waits, on the post
             self.block(WORKSPACE if failure.workspace else row.channel, failure.reason)
+            return Sending.HALTED if failure.workspace else Sending.WAITING
+        if failure.everywhere:
+            self._store.free(row.id, error=failure.reason)
+            self._slack_away(failure.reason)
+            return Sending.HALTED
+        # Slack answered, but not for this post: it (and its channel's posts after it) waits its own backoff
+        wait = min(AWAY_FIRST * 2 ** min(row.attempts, 16), POST_LONGEST)
+        self._store.free(row.id, error=failure.reason, until=self.clock() + wait)
+        if row.attempts <= 1:
+            log.warning("outbox %s (%s, incident %s) not sent, tried again in %ds: %s", row.id, row.kind,
+                        row.incident_id, wait.total_seconds(), failure.reason)
         return Sending.WAITING
 
     def _give_up(self, rows: Sequence[OutboxRow], reason: str, why: str, *, level: int = logging.ERROR) -> None:
-        if not rows:
-            return
-        self._store.give_up([row.id for row in rows], reason=why, at=self.clock())
+        """Give rows up for good: logged and told once each, by the sender that gave them up."""
+        given_up = self._store.give_up([row.id for row in rows], reason=why, at=self.clock())
         for row in rows:
-            log.log(level, "outbox %s (%s, incident %s) given up: %s", row.id, row.kind, row.incident_id, why)
-            self._tell(self.on_given_up, reason)
+            if row.id in given_up:
+                log.log(level, "outbox %s (%s, incident %s) given up: %s", row.id, row.kind, row.incident_id, why)
+                self._tell(self.on_given_up, reason)
 
     def _expire(self, rows: list[OutboxRow], now: datetime) -> list[OutboxRow]:
-        """`rows` but those owed longer than GIVE_UP, which are given up (one error names each)."""
-        stale = [row for row in rows if as_utc(row.due_at) < now - GIVE_UP and not (
-            row.claimed_until and as_utc(row.claimed_until) >= now)]
+        """`rows` but those owed for longer than GIVE_UP, since they were due or recorded (whichever came later),
+        which are given up (one error names each)."""
+        stale = [row for row in rows if max(as_utc(row.due_at), as_utc(row.recorded_at or row.due_at)) < now - GIVE_UP
+                 and not (row.claimed_until and as_utc(row.claimed_until) >= now)]
         for row in stale:
             reason = reason_of(row.error) if row.error else "never_sent"
             self._give_up([row], reason, f"still owed a day after it was due ({row.error or 'never sent'})")
         return [row for row in rows if row not in stale]
 
-    def _token_back(self, workspace: DestinationRow, now: datetime) -> bool:
-        """Whether the bot's token works again, asked once its turn has come (auth.test)."""
-        if workspace.probe_at is None or as_utc(workspace.probe_at) > now:
-            return False
-        try:
-            self.gateway.check_token()
-        except SlackFailure as failure:
-            found = classify(failure)
-            if found.remedy is Remedy.RETRY:
-                self._slack_away(found.reason)
-            else:
-                self.block(WORKSPACE, found.reason)
-            return False
+    def _bot_back(self, blocked: dict[str, DestinationRow], rows: Sequence[OutboxRow], now: datetime) -> int | None:
+        """Whether Slack takes the bot's posts again (None: not yet), asked once the record's turn has come:
+        `auth.test` for a token or account; for a scope or permission, which `auth.test` does not check, the oldest
+        owed post (then 1: it was sent)."""
+        bot = blocked[WORKSPACE]
+        if not _due(bot, now):
+            return None
+        sent = 0
+        if bot.reason not in TOKEN:
+            first = next((row for row in rows if row.channel not in blocked and self._claim(row)), None)
+            if first is None or self._send(first, checked=False) is not Sending.SENT:
+                return None
+            sent = 1
+        else:
+            try:
+                self.gateway.check_token()
+            except SlackFailure as failure:
+                self._refused_check(classify(failure))
+                return None
         self.unblock(WORKSPACE)
-        return True
+        return sent
+
+    def _refused_check(self, failure: Failure) -> None:
+        if failure.everywhere:
+            self._slack_away(failure.reason)
+        elif failure.remedy is not Remedy.RETRY:
+            self.block(WORKSPACE, failure.reason)
 
     def _slack_away(self, reason: str) -> None:
-        """Slack did not take a post for a moment: nothing is sent before a backoff (one WARNING per outage)."""
+        """Slack did not answer: nothing is sent before a backoff (one WARNING per outage). Senders that were
+        already on their way when it went away count as one failure, not one each."""
         with self._lock:
+            now = self.clock()
+            if self._away_until is not None and now < self._away_until:
+                return
             self._away_failures += 1
             failures = self._away_failures
-            self._away_until = self.clock() + min(AWAY_FIRST * 2 ** min(failures - 1, 10), AWAY_LONGEST)
+            self._away_until = now + min(AWAY_FIRST * 2 ** min(failures - 1, 10), AWAY_LONGEST)
         if failures == 1:
             log.warning("Slack is not taking posts (%s); they wait and are tried again with backoff", reason)
 
@@ -338,6 +386,11 @@ class Outbox:
             _quietly(each, *args)
 
 
+def _due(destination: DestinationRow, now: datetime) -> bool:
+    """Whether a destination that needs a person is to be tried again now."""
+    return destination.probe_at is not None and as_utc(destination.probe_at) <= now
+
+
 def _by_channel(rows: Iterable[OutboxRow]) -> dict[str, list[OutboxRow]]:
     """Rows by channel, each channel's in the order given (oldest first)."""
     grouped: dict[str, list[OutboxRow]] = {}
@@ -346,7 +399,7 @@ def _by_channel(rows: Iterable[OutboxRow]) -> dict[str, list[OutboxRow]]:
     return grouped
 
 
-def _is_direct(channel: str) -> bool:
+def is_direct(channel: str) -> bool:
     """A direct message to a person (posted to their user id): refused, it is that person who cannot be reached."""
     return channel[:1] in ("U", "W", "D")
 

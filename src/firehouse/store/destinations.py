@@ -59,9 +59,10 @@ class DestinationStore:
             row = session.get(DestinationRow, channel)
             if row is None:
                 return None
-            session.execute(delete(DestinationRow).where(col(DestinationRow.channel) == channel))
+            # the delete decides: of two senders that found it, one clears it
+            cleared = session.execute(delete(DestinationRow).where(col(DestinationRow.channel) == channel)).rowcount
             session.commit()
-        return row
+        return row if cleared == 1 else None
 
 
 class DestinationRepository:

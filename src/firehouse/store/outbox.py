@@ -53,16 +53,24 @@ class OutboxStore:
                     .values(given_up_at=now, superseded_by=row.id, error=f"superseded by post {row.id}")).rowcount
         return superseded
 
+    def record_alone(self, rows: Sequence[OutboxRow], *, supersedes: Mapping[str, Collection[str]],
+                     now: datetime) -> int:
+        """`record` in a transaction of its own, committed."""
+        with Session(self._engine) as session:
+            superseded = self.record(session, rows, [], supersedes=supersedes, now=now)
+            session.commit()
+        return superseded
+
     def unsent(self) -> list[OutboxRow]:
         """Every row still owed, oldest first, whoever holds it."""
         with Session(self._engine) as session:
             return list(session.exec(select(OutboxRow).where(*_owed()).order_by(col(OutboxRow.id))))
 
-    def owed_to(self, channel: str, *, before: int | None = None) -> list[OutboxRow]:
-        """The rows still owed to `channel` (those recorded before row `before`), oldest first."""
+    def owed_to(self, channel: str, *, before: int | None = None, after: int = 0) -> list[OutboxRow]:
+        """The rows still owed to `channel` (between rows `after` and `before`, when given), oldest first."""
+        bounds = [col(OutboxRow.id) > after] + ([col(OutboxRow.id) < before] if before is not None else [])
         with Session(self._engine) as session:
-            return list(session.exec(select(OutboxRow).where(*_owed(), col(OutboxRow.channel) == channel,
-                                                             col(OutboxRow.id) < (before or 2 ** 62))
+            return list(session.exec(select(OutboxRow).where(*_owed(), col(OutboxRow.channel) == channel, *bounds)
                                      .order_by(col(OutboxRow.id))))
 
     def claim(self, row_id: int, *, now: datetime, until: datetime) -> bool:
@@ -78,11 +86,11 @@ class OutboxStore:
             session.commit()
         return claimed == 1
 
-    def free(self, row_id: int, *, error: str) -> None:
-        """Record why a send failed and give the row up, for the next sweep."""
+    def free(self, row_id: int, *, error: str, until: datetime | None = None) -> None:
+        """Record why a send failed and give the row up: for the next sweep, or (`until`) for none before then."""
         with Session(self._engine) as session:
             session.execute(update(OutboxRow).where(col(OutboxRow.id) == row_id)
-                            .values(error=error[:MAX_ERROR], claimed_until=None))
+                            .values(error=error[:MAX_ERROR], claimed_until=until))
             session.commit()
 
     def release(self, row_ids: Collection[int]) -> None:
@@ -93,15 +101,17 @@ class OutboxStore:
                                 .values(claimed_until=None, attempted_at=None, attempts=OutboxRow.attempts - 1))
                 session.commit()
 
-    def give_up(self, row_ids: Collection[int], *, reason: str, at: datetime) -> int:
-        """Never send these rows: Slack refused them for good, or they waited too long. Returns how many."""
+    def give_up(self, row_ids: Collection[int], *, reason: str, at: datetime) -> set[int]:
+        """Never send these rows: Slack refused them for good, or they waited too long. Returns the ids given up
+        now (not those another sender gave up, or sent, a moment before)."""
         if not row_ids:
-            return 0
+            return set()
         with Session(self._engine) as session:
             given_up = session.execute(update(OutboxRow).where(col(OutboxRow.id).in_(list(row_ids)), *_owed())
-                                       .values(given_up_at=at, error=reason[:MAX_ERROR], claimed_until=None)).rowcount
+                                       .values(given_up_at=at, error=reason[:MAX_ERROR], claimed_until=None)
+                                       .returning(OutboxRow.id)).scalars().all()
             session.commit()
-        return given_up
+        return set(given_up)
 
     def confirm(self, sent: Sequence[Sent]) -> None:
         """Write down `sent`, in one transaction; nothing at all when there is nothing to write."""

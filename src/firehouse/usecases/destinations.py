@@ -14,14 +14,21 @@ it follows the incident. `cleared` notes on the timeline that the war room takes
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 
-from firehouse.domain.events import FIREHOUSE
+from firehouse.domain.afteraction import Closed
+from firehouse.domain.events import FIREHOUSE, Event, StatusChanged
 from firehouse.domain.model import Incident
 from firehouse.domain.notices import NoticeStatus
 from firehouse.domain.permissions import Action
-from firehouse.domain.war_rooms import ARCHIVED, StakeholdersUnreachable, WarRoomBack, WarRoomLost
+from firehouse.domain.war_rooms import (
+    ARCHIVED,
+    StakeholdersReachable,
+    StakeholdersUnreachable,
+    WarRoomBack,
+    WarRoomLost,
+)
 from firehouse.errors import InvalidChange, SlackFailure
 from firehouse.store import UnitOfWork
 from firehouse.store.destinations import WORKSPACE
@@ -50,8 +57,15 @@ class Destinations:
     # --- Slack's events -------------------------------------------------------------------------------------
 
     def archived(self, channel: str, *, by: str | None) -> None:
-        """Slack says a person archived `channel`: if it is a war room, its posts wait from now on (and people
-        are told, by `blocked`, once)."""
+        """Slack says a person archived `channel` (Slack says so of every public channel in the workspace): an
+        open incident's war room, or the stakeholder channel, takes no posts from now on (and people are told, by
+        `blocked`, once); a resolved incident's war room takes nothing more."""
+        incident = self._war_room(channel)
+        if incident is not None and not incident.status.is_open:
+            self.ctx.outbound.abandon(channel, ARCHIVED)
+            return
+        if incident is None and channel != self.settings.stakeholder_channel:
+            return
         if by:
             self._archived_by[channel] = by
         try:
@@ -86,15 +100,33 @@ class Destinations:
             log.error("the stakeholder channel %s takes no posts until a person acts (%s): stakeholders hear"
                       " nothing; updates owed there wait, and every war room and the admins are told", channel, reason)
             self._stakeholders_lost(channel, reason)
-        else:
-            log.error("Slack takes no posts in %s until a person acts (%s); posts owed there wait", channel, reason)
+        else:  # a routing rule's channel: nothing is owed there for later, so nothing waits
+            self.ctx.outbound.abandon(channel, reason)
+            log.error("Slack takes no posts in %s until a person acts (%s): announcements there are lost until then",
+                      channel, reason)
 
     def cleared(self, channel: str) -> None:
-        """Slack takes posts in `channel` again: an open incident's timeline and war room say so."""
+        """Slack takes posts in `channel` again: an open incident's timeline and war room say so, or, for the
+        stakeholder channel, every open incident's."""
         incident = self._war_room(channel)
         if incident is not None and incident.status.is_open:
             change(self.ctx, by_id(incident.id), by=FIREHOUSE, needs=None,
                    decide=lambda uow, target: WarRoomBack(at=self.ctx.clock(), by=FIREHOUSE, channel=channel))
+        elif incident is None and channel == self.settings.stakeholder_channel:
+            for each in self._open_incidents():
+                change(self.ctx, by_id(each.id), by=FIREHOUSE, needs=None,
+                       decide=lambda uow, target: StakeholdersReachable(at=self.ctx.clock(), by=FIREHOUSE,
+                                                                        channel=channel))
+
+    def settled(self, incident: Incident, events: Sequence[Event]) -> None:
+        """A pipeline's `settled` hook: once an incident is resolved, an archived war room of its takes nothing
+        more, so what waited there is given up and the room forgotten."""
+        if incident.status.is_open or not any(isinstance(e, StatusChanged | Closed) for e in events):
+            return
+        with self.ctx.unit_of_work() as uow:
+            waiting = uow.destinations.get(incident.channel_id) is not None
+        if waiting:
+            self.ctx.outbound.abandon(incident.channel_id, "resolved")
 
     def _war_room_lost(self, incident: Incident, channel: str, reason: str) -> None:
         by = self._archived_by.get(channel, FIREHOUSE)
@@ -111,21 +143,18 @@ class Destinations:
         change(self.ctx, by_id(incident.id), by=FIREHOUSE, needs=None, decide=decide)
 
     def _stakeholders_lost(self, channel: str, reason: str) -> None:
+        """The admins by direct message, now (whether an incident is open or not), and every open incident's
+        timeline and war room."""
         if not write(self.ctx, lambda uow: uow.destinations.told(channel, at=self.ctx.clock())):
             return
-        admins = list(self._admins())
-        with self.ctx.unit_of_work() as uow:
-            incidents = [incident for incident in uow.incidents.open_incidents() if not incident.drill]
-        for index, incident in enumerate(incidents):
-            now = self.ctx.clock()
-            note = StakeholdersLostNote(channel, reason)
-            # the admins hear once, with the first incident; every war room hears it
-            posts = [Post("stakeholders-lost", where, note, now)
-                     for where in [incident.channel_id, *(admins if index == 0 else [])] if where]
+        note = StakeholdersLostNote(channel, reason)
+        for problem in self.ctx.outbound.direct(list(self._admins()), note):
+            log.warning("could not tell an admin that the stakeholder channel takes no posts: %s", problem)
+        for incident in self._open_incidents():
             change(self.ctx, by_id(incident.id), by=FIREHOUSE, needs=None,
-                   decide=lambda uow, target, posts=posts: Decision(
+                   decide=lambda uow, target: Decision(
                        [StakeholdersUnreachable(at=self.ctx.clock(), by=FIREHOUSE, channel=channel, reason=reason)],
-                       posts))
+                       [Post("stakeholders-lost", target.incident.channel_id, note, self.ctx.clock())]))
 
     # --- a new war room ---------------------------------------------------------------------------------------
 
@@ -148,9 +177,9 @@ class Destinations:
         now = self.ctx.clock()
         if not write(self.ctx, lambda uow: uow.destinations.claim_move(archived, now=now, until=now + MOVING)):
             raise InvalidChange("Someone is opening the new war room right now.")
-        try:
-            room = self.service.open_war_room(incident)
+        try:  # who was there first: a channel opened and then refused its people would be left behind
             members = self.ctx.outbound.members(archived)
+            room = self.service.open_war_room(incident)
         except SlackFailure:
             write(self.ctx, lambda uow: uow.destinations.release_move(archived))
             raise
@@ -182,6 +211,11 @@ class Destinations:
                     self.notices.show(notice, incident=incident)
                 except SlackFailure as failure:
                     log.warning("could not show notice %s in the new war room: %s", notice.id, failure.error)
+
+    def _open_incidents(self) -> list[Incident]:
+        """The open incidents whose stakeholders hear from the stakeholder channel (a drill's hear in its room)."""
+        with self.ctx.unit_of_work() as uow:
+            return [incident for incident in uow.incidents.open_incidents() if not incident.drill]
 
     def _war_room(self, channel: str) -> Incident | None:
         with self.ctx.unit_of_work() as uow:

@@ -239,6 +239,9 @@ class Outbound(Protocol):
     def share_file(self, channel: str, *, path: Path, filename: str, title: str, comment: str) -> None:
         """Share a file from disk (an evidence pack's ZIP) in a channel, with a comment; SlackFailure if refused."""
 
+    def direct(self, people: Sequence[str], effect: Any) -> list[str]:
+        """Tell each person by direct message now (no incident to owe it with); returns the problems."""
+
     def members(self, channel: str) -> list[str]:
         """Everyone in a channel, an archived one too."""
 

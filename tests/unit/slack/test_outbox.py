@@ -106,8 +106,8 @@ def failing(request, fake):
     return SlackGateway(make_client(token=fake.bot_token, base_url=fake.api_url, retries=0)), "internal_error"
 
 
-def test_a_failed_send_frees_the_claim_records_the_error_and_a_sweep_sends_it_once(engine, incident_id, room,
-                                                                                  fake, clock, failing):
+def test_a_failed_send_waits_its_backoff_records_the_error_and_a_sweep_sends_it_once(engine, incident_id, room,
+                                                                                    fake, clock, failing):
     gateway, error = failing
     outbox = Outbox(engine=engine, gateway=gateway, clock=clock)
     row = owe(engine, outbox, incident_id, room)
@@ -115,10 +115,12 @@ def test_a_failed_send_frees_the_claim_records_the_error_and_a_sweep_sends_it_on
     assert outbox.deliver([row]) == 0
 
     stored = row_now(engine, row.id)
-    assert stored.claimed_until is None and stored.error == error and stored.sent_at is None
+    assert as_utc(stored.claimed_until) == START + timedelta(seconds=10)  # nobody's: not before then
+    assert stored.error == error and stored.sent_at is None
     assert fake.messages(room) == []
+    assert outbox.sweep() == 0
 
-    clock.advance(timedelta(seconds=10))
+    clock.advance(timedelta(seconds=11))
     assert outbox.sweep() == 1
     outbox.confirm()
     assert outbox.sweep() == 0

@@ -16,9 +16,10 @@ from firehouse.domain.classes import DEFAULT_CLASSES
 from firehouse.domain.model import Incident
 from firehouse.domain.severity import Severity
 from firehouse.slack.gateway import Message, SlackGateway, make_client
-from firehouse.slack.outbox import AWAY_LONGEST, GIVE_UP, PROBE_FIRST, Outbox
+from firehouse.slack.outbox import AWAY_LONGEST, GIVE_UP, PROBE_FIRST, PROBE_LONGEST, Outbox
 from firehouse.store import UnitOfWork
 from firehouse.store.destinations import WORKSPACE
+from firehouse.store.outbox import OutboxStore
 from firehouse.store.tables import DestinationRow, OutboxRow
 
 SECOND = timedelta(seconds=1)
@@ -322,3 +323,64 @@ def test_a_channel_abandoned_gives_up_what_was_owed_there_and_is_forgotten(engin
     assert outbox.destinations.blocked() == {} and outbox.sweep() == 0
     assert [row.error for row in rows(engine).values()] == ["is_archived: nothing more will be sent there"] * 2
     assert told[1:] == [("given up", "is_archived")] * 2
+
+
+def test_a_post_another_sender_holds_keeps_its_place_and_the_newer_ones_wait_behind_it(engine, outbox, fake, clock):
+    room = fake.add_channel("inc-16-order", members=[ALICE])
+    incident = declare(engine, room)
+    fake.go_down()
+    older = [owe(engine, outbox, incident, room, f"update {n}") for n in range(1, 6)]
+    outbox.deliver(older)
+    fake.come_back()
+    clock.advance(AWAY_LONGEST)
+    other = OutboxStore(engine)
+    assert other.claim(older[0].id, now=clock(), until=clock() + timedelta(minutes=2))  # the leader's sweep has it
+
+    assert outbox.deliver([owe(engine, outbox, incident, room, "update 6")]) == 0
+    assert texts(fake, room) == []
+    other.free(older[0].id, error="")  # the leader's attempt did not get through: it gives the post back
+    assert outbox.sweep() == 6
+    assert texts(fake, room) == [f"update {n}" for n in range(1, 7)]
+
+
+def test_a_post_slack_answers_with_an_error_of_its_own_holds_only_its_channel(engine, outbox, fake, clock):
+    stuck, other = fake.add_channel("inc-17-stuck", members=[ALICE]), fake.add_channel("inc-17-other")
+    incident = declare(engine, stuck)
+    fake.inject("chat.postMessage", status=200, error="fatal_error")
+    held = owe(engine, outbox, incident, stuck, "stuck")
+    outbox.deliver([held])
+    assert outbox.deliver([owe(engine, outbox, incident, stuck, "after it")]) == 0  # waits behind it
+    for n in range(2):  # the other channel's posts go, at once and with each sweep, while `stuck` waits
+        outbox.deliver([owe(engine, outbox, incident, other, f"goes {n}")])
+        clock.advance(timedelta(seconds=4))
+        outbox.sweep()
+    assert texts(fake, other) == ["goes 0", "goes 1"] and texts(fake, stuck) == []
+    assert posts_to(fake, stuck) == 1 and rows(engine)[held.id].error == "fatal_error"
+    clock.advance(timedelta(seconds=5))  # its backoff is over: it goes, and what waited behind it
+    outbox.sweep()
+    assert texts(fake, stuck) == ["stuck", "after it"]
+
+
+def test_a_missing_scope_is_tried_again_with_a_post_not_auth_test_and_told_once(engine, outbox, fake, clock, told):
+    room = fake.add_channel("inc-18-scope", members=[ALICE])
+    incident = declare(engine, room)
+    fake.inject("chat.postMessage", status=200, error="missing_scope", count=6)
+    outbox.deliver([owe(engine, outbox, incident, room, "Update")])
+    for _ in range(5):
+        clock.advance(PROBE_LONGEST)
+        outbox.sweep()
+    assert fake.calls("auth.test") == [] and told == [("blocked", WORKSPACE, "missing_scope")]
+    clock.advance(PROBE_LONGEST)
+    assert outbox.sweep() == 1 and texts(fake, room) == ["Update"]
+    assert told[-1] == ("cleared", WORKSPACE)
+
+
+def test_a_join_slack_does_not_answer_is_transient_not_a_persons_to_fix(engine, outbox, fake, clock, told):
+    room = fake.add_channel("inc-19-join", members=[ALICE])
+    incident = declare(engine, room)
+    fake.kick(room)
+    fake.inject("conversations.join", status=503)
+    assert outbox.deliver([owe(engine, outbox, incident, room, "Update")]) == 0
+    assert told == [] and outbox.destinations.blocked() == {}
+    clock.advance(AWAY_LONGEST)
+    assert outbox.sweep() == 1 and texts(fake, room) == ["Update"]

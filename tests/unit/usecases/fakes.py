@@ -116,6 +116,7 @@ class FakeOutbound:
         self.blocked: dict[str, str] = {}  # channel → why Slack takes no posts there
         self.owed_sent = 0  # how many times what was owed was sent again (`send_owed`)
         self.abandoned: list[tuple[str, str]] = []  # (channel, why) given up for good
+        self.told_directly: list[tuple[str, Any]] = []  # (person, effect) told by direct message at once
         self._outbox = Outbox(engine=None, gateway=None, clock=clock)  # only its `add`: never sends
 
     # --- asking Slack -------------------------------------------------------------------------------
@@ -197,6 +198,10 @@ class FakeOutbound:
         self.files_shared.append((channel, filename, path.read_bytes(), comment))
 
     # --- telling Slack through the outbox --------------------------------------------------------------
+
+    def direct(self, people: Sequence[str], effect: Any) -> list[str]:
+        self.told_directly += [(person, effect) for person in people]
+        return []
 
     def members(self, channel: str) -> list[str]:
         return list(self.members_of.get(channel, []))

@@ -114,7 +114,8 @@ def test_a_resolved_incidents_archived_war_room_tells_nobody_and_gives_up_what_w
 
 @pytest.mark.parametrize(("where", "says"), [
     ("war room", "its captain and the admins are told"), ("stakeholders", "stakeholders hear nothing"),
-    ("elsewhere", "posts owed there wait"), ("token", "Firehouse's bot token or account (token_revoked)")])
+    ("elsewhere", "announcements there are lost until then"),
+    ("token", "Firehouse's bot token or account (token_revoked)")])
 def test_a_destination_that_needs_a_person_is_one_error_line(service, destinations, engine, clock, caplog, where,
                                                             says):
     channel = {"war room": declare(service).channel_id, "stakeholders": STAKEHOLDERS, "elsewhere": "C0ROUTED",
@@ -161,10 +162,47 @@ def test_a_stakeholder_channel_that_takes_no_posts_is_told_in_every_open_war_roo
 
     notes = owed_to(outbound, kind="stakeholders-lost")
     assert sorted((incident_id, channel) for incident_id, channel, _ in notes) == sorted([
-        (first.id, first.channel_id), (first.id, ADMIN), (second.id, second.channel_id)])
+        (first.id, first.channel_id), (second.id, second.channel_id)])
     assert all(isinstance(note, StakeholdersLostNote) and note.channel == STAKEHOLDERS for _, _, note in notes)
+    assert [(person, note.channel) for person, note in outbound.told_directly] == [(ADMIN, STAKEHOLDERS)]
     events = [e for e in outbound.published_events if isinstance(e, StakeholdersUnreachable)]
     assert len(events) == 2
+
+
+def test_the_admins_hear_of_the_stakeholder_channel_even_with_no_incident_open(destinations, outbound, engine,
+                                                                               clock):
+    recorded(engine, clock, STAKEHOLDERS, "is_archived")
+    destinations.blocked(STAKEHOLDERS, "is_archived")
+    assert [person for person, _ in outbound.told_directly] == [ADMIN] and outbound.owed == []
+
+
+def test_the_stakeholder_channel_back_says_so_in_every_open_war_room(service, destinations, outbound):
+    first, second = declare(service), declare(service, title="Summaries invert advice")
+    destinations.cleared(STAKEHOLDERS)
+    back = [(p.incident.id, type(e).__name__) for p in outbound.publications for e in p.events]
+    assert back == [(first.id, "StakeholdersReachable"), (second.id, "StakeholdersReachable")]
+
+
+def test_slack_saying_any_other_channel_was_archived_records_nothing(service, destinations, outbound):
+    declare(service)
+    destinations.archived("C0SOMEWHERE", by=BOB)
+    assert outbound.blocked == {} and outbound.abandoned == []
+
+
+def test_resolving_an_incident_whose_war_room_waits_gives_up_what_waited_there(service, destinations, outbound,
+                                                                                engine, clock):
+    incident = declare(service)
+    recorded(engine, clock, incident.channel_id, "is_archived")
+    outcome = service.resolve(Resolve("fixed", waiver="a test"), channel=incident.channel_id, by=ALICE)
+    destinations.settled(outcome.incident, outcome.events)
+    assert outbound.abandoned == [(incident.channel_id, "resolved")]
+
+
+def test_a_resolved_incidents_room_archived_is_given_up_at_once(service, destinations, outbound):
+    incident = declare(service)
+    service.resolve(Resolve("fixed", waiver="a test"), channel=incident.channel_id, by=ALICE)
+    destinations.archived(incident.channel_id, by=BOB)
+    assert outbound.abandoned == [(incident.channel_id, "is_archived")] and outbound.blocked == {}
 
 
 # --- Open a new war room -----------------------------------------------------------------------------------------
