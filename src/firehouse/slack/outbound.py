@@ -438,7 +438,8 @@ class SlackOutbound:
             found = classify(failure)
             # a post refused for good: the outbox's posts there wait from now on (an upload or a topic refused
             # for a scope of its own says nothing about posts)
-            if found.remedy is Remedy.PERSON and failure.method == "chat.postMessage" and failure.channel:
+            if (found.remedy is Remedy.PERSON and failure.method == "chat.postMessage" and failure.channel
+                    and not is_direct(failure.channel)):
                 self.outbox.block(WORKSPACE if found.workspace else failure.channel, found.reason)
             return f"I couldn't {what} (Slack said `{failure.error}`)."
         return None
