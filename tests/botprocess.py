@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+from prometheus_client.parser import text_string_to_metric_families
 from slackreq import Reply, event_envelope, interaction_body, post, slash_command_body
 
 SIGNING_SECRET = "test-signing-secret"
@@ -121,6 +125,36 @@ class BotProcess:
 
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def log_lines(self, level: str, *words: str) -> list[str]:
+        """The log's lines at `level` (INFO, WARNING, ERROR, …) that hold every one of `words`."""
+        return [line for line in self.log().splitlines() if f" {level} " in line and all(w in line for w in words)]
+
+    # --- what an operator reads: its endpoints and its database ------------------------------
+
+    def get(self, path: str) -> tuple[int, str]:
+        """GET `path` on the bot's port: (status, body), an error status included."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    def metric(self, name: str, **labels: str) -> float | None:
+        """The sample `name` with exactly `labels` on /metrics, read as Prometheus reads it (None when absent)."""
+        for family in text_string_to_metric_families(self.get("/metrics")[1]):
+            for sample in family.samples:
+                if sample.name == name and sample.labels == labels:
+                    return sample.value
+        return None
+
+    def rows(self, sql: str, *args) -> list[dict]:
+        """Rows of the bot's own database as dicts, read as an operator would with sqlite3 (read-only, beside the
+        running bot)."""
+        path = self.workdir / "firehouse.db"
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as db:
+            db.row_factory = sqlite3.Row
+            return [dict(row) for row in db.execute(sql, args)]
 
     # --- requests as Slack sends them ---------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fakeslack import FakeSlack
 from warroom import ADMINS, ALICE, BOB, CAROL, GONE, ROBOT, Room, bot_fixture
@@ -39,3 +41,13 @@ def declare(fake, bot):
         return Room(fake, bot, channel)
 
     return declare_
+
+
+@pytest.fixture
+def untouched(fake, bot):
+    """Slack's call log does not grow, and the bot logs no traceback, while the test runs."""
+    calls, log_size = len(fake.calls()), len(bot.log())
+    yield
+    time.sleep(0.3)  # anything the request set off in the background would have reached Slack by now
+    assert len(fake.calls()) == calls, [c.method for c in fake.calls()[calls:]]
+    assert "Traceback" not in bot.log()[log_size:]

@@ -4,13 +4,8 @@ refuses for good is given up without holding up the rest, and the log says each 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
-import sqlite3
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -48,25 +43,17 @@ def declare(fake, bot, title: str) -> Room:
     return Room(fake, bot, channel)
 
 
-def query(bot: BotProcess, sql: str, args: tuple = ()) -> list[dict]:
-    """Rows of the bot's own database (SQLite, read-only beside the running bot)."""
-    path = bot.workdir / "firehouse.db"
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as db:
-        db.row_factory = sqlite3.Row
-        return [dict(row) for row in db.execute(sql, args)]
-
-
-def outbox(bot: BotProcess, where: str = "1 = 1", args: tuple = ()) -> list[dict]:
-    return query(bot, "SELECT id, key, incident_id, kind, channel, text, due_at, sent_at, ts, attempts, error,"
-                      f" given_up_at, superseded_by FROM outbox WHERE {where} ORDER BY id", args)
+def outbox(bot: BotProcess, where: str = "1 = 1", *args) -> list[dict]:
+    return bot.rows("SELECT id, key, incident_id, kind, channel, text, due_at, sent_at, ts, attempts, error,"
+                      f" given_up_at, superseded_by FROM outbox WHERE {where} ORDER BY id", *args)
 
 
 def last_outbox_id(bot: BotProcess) -> int:
-    return query(bot, "SELECT COALESCE(MAX(id), 0) AS last FROM outbox")[0]["last"]
+    return bot.rows("SELECT COALESCE(MAX(id), 0) AS last FROM outbox")[0]["last"]
 
 
 def incident_of(bot: BotProcess, room: Room) -> int:
-    return query(bot, "SELECT id FROM incident WHERE channel_id = ?", (room.id,))[0]["id"]
+    return bot.rows("SELECT id FROM incident WHERE channel_id = ?", room.id)[0]["id"]
 
 
 def settled(bot: BotProcess, ids) -> bool:
@@ -88,28 +75,6 @@ def delivered(rows: list[dict], row_id: int) -> dict | None:
     while row["superseded_by"] is not None:
         row = by_id[row["superseded_by"]]
     return row if row["sent_at"] else None
-
-
-def get(bot: BotProcess, path: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{bot.port}{path}", timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
-
-
-def sample(metrics: str, name: str, **labels: str) -> float:
-    """The value of one sample in Prometheus' text format (0 when it is absent)."""
-    for line in metrics.splitlines():
-        match = re.fullmatch(r"([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)", line)
-        if match and match[1] == name and all(
-                dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', match[2] or "")).get(k) == v for k, v in labels.items()):
-            return float(match[3])
-    return 0.0
-
-
-def log_lines(bot: BotProcess, level: str, words: str) -> list[str]:
-    return [line for line in bot.log().splitlines() if level in line and words in line]
 
 
 # --- what Slack shows ------------------------------------------------------------------------------------
@@ -221,8 +186,8 @@ def test_after_an_outage_each_incident_catches_up_once_per_kind_and_a_persons_up
         update_in_place(fake, rows, UPDATE, channels={rooms[0].id, fake.stakeholders})
 
         # One WARNING for the outage, one INFO when it ended: not one per post or per sweep.
-        assert len(log_lines(bot, "WARNING", "Slack is not taking posts")) == 1, bot.log()
-        assert len(log_lines(bot, "INFO", "Slack takes posts again")) == 1, bot.log()
+        assert len(bot.log_lines("WARNING", "Slack is not taking posts")) == 1, bot.log()
+        assert len(bot.log_lines("INFO", "Slack takes posts again")) == 1, bot.log()
 
 
 def test_a_persons_update_sent_as_slack_comes_back_keeps_its_place_in_each_channel(fake, tmp_path):
@@ -257,16 +222,15 @@ def test_a_bot_wide_refusal_holds_every_post_until_a_restart_after_the_fix(fake,
         calls = len(fake.calls("chat.postMessage"))
         getattr(fake, cut)()
         try:
-            fake.wait_for(lambda: query(first, "SELECT 1 FROM blocked_destination WHERE channel = '*'"), timeout=15)
+            fake.wait_for(lambda: first.rows("SELECT 1 FROM blocked_destination WHERE channel = '*'"), timeout=15)
             time.sleep(8)  # a few cycles of the board
             tried = fake.calls("chat.postMessage")[calls:]
             assert len(tried) <= 3, [(c.args.get("channel"), c.error) for c in tried]
-            status, body = get(first, "/readyz")
+            status, body = first.get("/readyz")
             assert status == 200, body
             assert reason in json.loads(body).get("unpostable", {}).get("*", ""), body
-            metrics = get(first, "/metrics")[1]
-            assert sample(metrics, "firehouse_slack_destinations_unpostable", reason=reason) == 1
-            errors = log_lines(first, "ERROR", reason)
+            assert first.metric("firehouse_slack_destinations_unpostable", reason=reason) == 1
+            errors = first.log_lines("ERROR", reason)
             assert len(errors) == 1 and "token or account" in errors[0], errors
         finally:
             getattr(fake, mend)()
@@ -282,7 +246,7 @@ def test_a_bot_wide_refusal_holds_every_post_until_a_restart_after_the_fix(fake,
         for row in waiting:
             assert rows[row["id"]]["sent_at"] or rows[row["id"]]["error"].startswith("superseded"), rows[row["id"]]
         posted_once(fake, [rows[r["id"]] for r in waiting])
-        fake.wait_for(lambda: "*" not in json.loads(get(second, "/readyz")[1]).get("unpostable", {}), timeout=10)
+        fake.wait_for(lambda: "*" not in json.loads(second.get("/readyz")[1]).get("unpostable", {}), timeout=10)
         for channel in (room.id, fake.stakeholders):
             keys = [key for key, _ in keyed(fake, channel)]
             assert len(keys) == len(set(keys)), f"a post arrived twice in {channel}"
@@ -303,7 +267,7 @@ def test_a_post_slack_refuses_for_good_is_given_up_and_the_next_one_goes_on(fake
         refused = fake.wait_for(lambda: [c for c in fake.calls("chat.postMessage") if c.error == "msg_too_long"])
         channel = refused[0].args["channel"]
         row = fake.wait_for(lambda: outbox(bot, "kind = 'update' AND channel = ? AND given_up_at IS NOT NULL",
-                                           (channel,)))[0]
+                                           channel))[0]
         assert row["sent_at"] is None and "msg_too_long" in row["error"], row
 
         assert bot.command("update Policy page answers checked by support", user=ALICE, channel=room.id).status == 200
@@ -314,9 +278,8 @@ def test_a_post_slack_refuses_for_good_is_given_up_and_the_next_one_goes_on(fake
         again = [c for c in fake.calls_to(channel, "chat.postMessage") if "Refund answers now" in c.args.get("text")]
         assert len(again) == 1, "the refused post was tried again"
         assert not said(fake, channel, "Refund answers now")
-        metrics = get(bot, "/metrics")[1]
-        assert sample(metrics, "firehouse_slack_posts_given_up_total", reason="msg_too_long") == 1
-        assert len(log_lines(bot, "ERROR", "msg_too_long")) == 1, bot.log()
+        assert bot.metric("firehouse_slack_posts_given_up_total", reason="msg_too_long") == 1
+        assert len(bot.log_lines("ERROR", "msg_too_long")) == 1, bot.log()
 
 
 # --- 5. a few server errors ------------------------------------------------------------------------------

@@ -8,10 +8,7 @@ from __future__ import annotations
 import collections
 import json
 import re
-import sqlite3
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 from botprocess import BotProcess
@@ -41,7 +38,7 @@ STAKEHOLDERS_LOST = ":warning: Stakeholders are not hearing from Firehouse"
 LOST_ROOM = "war room"
 
 
-# --- the bot, its database and its probes -------------------------------------------------------------------
+# --- the bot ------------------------------------------------------------------------------------------------
 
 
 def bot_in(fake, workdir, stakeholders: str) -> BotProcess:
@@ -50,36 +47,6 @@ def bot_in(fake, workdir, stakeholders: str) -> BotProcess:
     fake.add_user(DAVE, "dave")
     return BotProcess(fake=fake, workdir=workdir, config=CONFIG.format(
         stakeholders=stakeholders, admin=ADMIN, responders=ADMINS, dave=DAVE))
-
-
-def query(bot: BotProcess, sql: str, *args) -> list[tuple]:
-    """Rows of the bot's own database, read as an operator would with sqlite3."""
-    database = sqlite3.connect(f"file:{bot.workdir / 'firehouse.db'}?mode=ro", uri=True, timeout=10)
-    try:
-        return database.execute(sql, args).fetchall()
-    finally:
-        database.close()
-
-
-def get(bot: BotProcess, path: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{bot.port}{path}", timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
-
-
-def sample(bot: BotProcess, name: str, **labels: str) -> float | None:
-    """One sample of /metrics (None when it is absent)."""
-    for line in get(bot, "/metrics")[1].splitlines():
-        match = re.fullmatch(r"([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)", line)
-        if match and match[1] == name and dict(re.findall(r'(\w+)="([^"]*)"', match[2] or "")) == labels:
-            return float(match[3])
-    return None
-
-
-def log_lines(bot: BotProcess, level: str, *words: str) -> list[str]:
-    return [line for line in bot.log().splitlines() if f" {level} " in line and all(w in line for w in words)]
 
 
 # --- what people see ----------------------------------------------------------------------------------------
@@ -94,8 +61,8 @@ def declare(fake, bot: BotProcess, title: str, *, user: str = ALICE) -> Room:
 
 
 def number_of(bot: BotProcess, room: Room) -> int:
-    (found,) = query(bot, "SELECT id FROM incident WHERE channel_id = ?", room.id)
-    return found[0]
+    (found,) = bot.rows("SELECT id FROM incident WHERE channel_id = ?", room.id)
+    return found["id"]
 
 
 def texts(fake, channel: str, *words: str) -> list[str]:
@@ -159,8 +126,8 @@ def channels_made(fake) -> int:
 
 def owed(bot: BotProcess, channel: str) -> list[str]:
     """The outbox keys still owed to `channel`, oldest first."""
-    return [k for (k,) in query(bot, "SELECT key FROM outbox WHERE channel = ? AND sent_at IS NULL AND given_up_at"
-                                     " IS NULL ORDER BY id", channel)]
+    return [r["key"] for r in bot.rows("SELECT key FROM outbox WHERE channel = ? AND sent_at IS NULL AND given_up_at"
+                                       " IS NULL ORDER BY id", channel)]
 
 
 # --- the stakeholder channel --------------------------------------------------------------------------------
@@ -182,7 +149,7 @@ def test_removed_from_the_public_stakeholder_channel_firehouse_joins_once_and_no
         assert room.run("resolve filter holds --waive-notice internal recommendations only")
         fake.wait_for(lambda: texts(fake, stakeholders, f"Incident {number}", "resolved")
                       or texts(fake, stakeholders, "Assistant recommends a competitor", "resolved"))
-        fake.wait_for(lambda: sample(bot, "firehouse_outbox_depth") == 0, timeout=15)
+        fake.wait_for(lambda: bot.metric("firehouse_outbox_depth") == 0, timeout=15)
 
         assert len(fake.calls_to(stakeholders, "conversations.join")) == 1
         assert fake.bot_user_id in fake.channels[stakeholders].members
@@ -191,8 +158,8 @@ def test_removed_from_the_public_stakeholder_channel_firehouse_joins_once_and_no
         assert posted.count(key_of(update)) == 1
         assert len(posted) == len(set(posted)), "a post reached the stakeholders twice"
         assert len(texts(fake, room.id, "Recommendation filter deployed")) == 1
-        assert query(bot, "SELECT channel FROM blocked_destination") == []
-        assert log_lines(bot, "ERROR") == []
+        assert bot.rows("SELECT channel FROM blocked_destination") == []
+        assert bot.log_lines("ERROR") == []
         assert texts(fake, room.id, STAKEHOLDERS_LOST) == [] and told(fake, ADMIN, stakeholders) == []
 
 
@@ -220,16 +187,16 @@ def test_a_private_stakeholder_channel_without_firehouse_holds_the_updates_and_p
             assert f"<#{stakeholders}> cannot be found by Firehouse" in warning
         (dm,) = told(fake, ADMIN, stakeholders)
         assert dm["text"].startswith(STAKEHOLDERS_LOST)
-        (error,) = log_lines(bot, "ERROR", stakeholders)
+        (error,) = bot.log_lines("ERROR", stakeholders)
         assert "until a person acts (channel_not_found)" in error
-        warnings = [line.split(" WARNING ", 1)[1] for line in log_lines(bot, "WARNING")]
+        warnings = [line.split(" WARNING ", 1)[1] for line in bot.log_lines("WARNING")]
         assert not [w for w, n in collections.Counter(warnings).items() if n > 1], warnings
 
-        status, body = get(bot, "/readyz")
+        status, body = bot.get("/readyz")
         assert status == 200, body
         assert json.loads(body)["unpostable"] == {
             stakeholders: "channel_not_found (the stakeholder channel: stakeholders hear nothing)"}
-        assert sample(bot, "firehouse_slack_destinations_unpostable", reason="channel_not_found") == 1
+        assert bot.metric("firehouse_slack_destinations_unpostable", reason="channel_not_found") == 1
         assert texts(fake, stakeholders, "First:") == []
 
         assert bot.event(fake.invite_bot(stakeholders, by=CAROL)).status == 200
@@ -241,16 +208,16 @@ def test_a_private_stakeholder_channel_without_firehouse_holds_the_updates_and_p
         assert len(posted) == len(set(posted))
         assert len(told(fake, ADMIN, stakeholders)) == 1
         # while they waited, each "no new information" gave up the one before it; nothing else was given up
-        superseded = query(bot, "SELECT kind FROM outbox WHERE channel = ? AND superseded_by IS NOT NULL",
-                           stakeholders)
-        assert len(superseded) >= 2 and {kind for (kind,) in superseded} == {"silence"}, superseded
-        assert query(bot, "SELECT kind, error FROM outbox WHERE given_up_at IS NOT NULL AND superseded_by IS NULL"
-                     ) == []
+        superseded = bot.rows("SELECT kind FROM outbox WHERE channel = ? AND superseded_by IS NOT NULL",
+                              stakeholders)
+        assert len(superseded) >= 2 and {r["kind"] for r in superseded} == {"silence"}, superseded
+        assert bot.rows("SELECT kind, error FROM outbox WHERE given_up_at IS NOT NULL AND superseded_by IS NULL"
+                        ) == []
         for room in (loud, calm):  # Firehouse's own words link the channel (`<#C…>`), not shown escaped as text
             timeline = room.timeline()
             assert len([line for line in timeline if f"The stakeholder channel <#{stakeholders}>" in line]) == 1, \
                 timeline
-        assert query(bot, "SELECT channel FROM blocked_destination") == []
+        assert bot.rows("SELECT channel FROM blocked_destination") == []
 
 
 def test_a_restart_tries_the_stakeholder_channel_again_and_tells_nobody_twice(fake, tmp_path):
@@ -263,8 +230,8 @@ def test_a_restart_tries_the_stakeholder_channel_again_and_tells_nobody_twice(fa
         fake.wait_for(lambda: told(fake, ADMIN, stakeholders) and texts(fake, room.id, STAKEHOLDERS_LOST))
         room.run("update After: glossary fixed")
         fake.wait_for(lambda: texts(fake, room.id, "After: glossary fixed"))
-        assert query(first, "SELECT reason FROM blocked_destination WHERE channel = ?", stakeholders) == [
-            ("channel_not_found",)]
+        assert first.rows("SELECT reason FROM blocked_destination WHERE channel = ?", stakeholders) == [
+            {"reason": "channel_not_found"}]
         first.kill()
 
     fake.invite_bot(stakeholders, by=CAROL)  # a person lets Firehouse back in while it is down: no event reaches it
@@ -275,8 +242,8 @@ def test_a_restart_tries_the_stakeholder_channel_again_and_tells_nobody_twice(fa
         assert [re.search(r"(Before|After):", t)[1] for t in updates] == ["Before", "After"]
         assert len(told(fake, ADMIN, stakeholders)) == 1
         assert len(texts(fake, room.id, STAKEHOLDERS_LOST)) == 1
-        assert query(second, "SELECT channel FROM blocked_destination") == []
-        assert len(log_lines(second, "ERROR", stakeholders)) == 1  # both runs log to the same file
+        assert second.rows("SELECT channel FROM blocked_destination") == []
+        assert len(second.log_lines("ERROR", stakeholders)) == 1  # both runs log to the same file
 
 
 # --- war rooms ----------------------------------------------------------------------------------------------
@@ -322,12 +289,11 @@ def test_a_war_room_archived_by_a_person_tells_the_captain_and_admins_once_and_t
     (warning,) = room_warnings(fake, rooms.stakeholders, f"<#{archived.id}>")
     assert warning == (f":warning: *Chatbot leaks discount codes* (<#{archived.id}>): its war room was archived;"
                        " the fire captain was asked to open a new one. Updates here carry on.")
-    assert query(rooms, "SELECT text FROM timeline_entry WHERE incident_id = ? AND kind = 'war room'", number) == [
-        (f"The war room <#{archived.id}> was archived by <@{DAVE}>: posts owed there wait; the captain and admins"
-         " were asked to unarchive it or open a new war room",)]
-    ((reason, told_at),) = query(rooms, "SELECT reason, told_at FROM blocked_destination WHERE channel = ?",
-                                 archived.id)
-    assert reason == "is_archived" and told_at
+    assert rooms.rows("SELECT text FROM timeline_entry WHERE incident_id = ? AND kind = 'war room'", number) == [
+        {"text": f"The war room <#{archived.id}> was archived by <@{DAVE}>: posts owed there wait; the captain and"
+                 " admins were asked to unarchive it or open a new war room"}]
+    (blocked,) = rooms.rows("SELECT reason, told_at FROM blocked_destination WHERE channel = ?", archived.id)
+    assert blocked["reason"] == "is_archived" and blocked["told_at"]
     assert told(fake, ALICE, other.id) == [] and told(fake, ADMIN, other.id) == []
 
 
@@ -391,7 +357,7 @@ def test_open_a_new_war_room_carries_the_incident_its_owed_posts_and_its_rhythm_
     assert len([t for t in texts(fake, rooms.stakeholders, ":door:") if f"<#{new_id}>" in t]) == 1
 
     # each post owed to the archived room arrives once, in the new room, unless a later one of its kind said it
-    given_up = {k for (k, g) in query(rooms, "SELECT key, given_up_at FROM outbox") if g}
+    given_up = {r["key"] for r in rooms.rows("SELECT key, given_up_at FROM outbox") if r["given_up_at"]}
     expected = [k for k in waiting if k not in given_up]
     assert expected, "every post owed to the archived room was given up"
     fake.wait_for(lambda: set(expected) <= set(keys(fake, new_id)), timeout=10)
