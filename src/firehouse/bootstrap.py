@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -109,15 +110,18 @@ class Firehouse:
             self.status_site.stop()
         self.board.outbox.sweep()  # a post that failed gets one more try
         self.board.outbox.confirm()  # and what Slack confirmed is written down
+        self.board.outbox.close()  # and who is told of a channel refusing is told
 
 
 def build(settings: Settings, *, engine: Engine, gateway: SlackGateway, clock: Callable[[], datetime] = utc_now,
           executors: Executors | None = None, traces: TraceSources | None = None,
           metrics: MetricSources | None = None, pagers: Pagers | None = None,
-          receivers: Receivers | None = None, status_pages: StatusPages | None = None) -> tuple[Services, StatusBoard]:
-    """The use cases and the status board over a store and a gateway (the real ones, or a test's)."""
+          receivers: Receivers | None = None, status_pages: StatusPages | None = None,
+          tell_in: Executor | None = None) -> tuple[Services, StatusBoard]:
+    """The use cases and the status board over a store and a gateway (the real ones, or a test's). `tell_in` runs
+    what follows a destination refusing or taking posts again off the sender's thread (None: on it)."""
     templates = TemplateCatalogue.with_override(settings.templates_dir)
-    outbox = Outbox(engine=engine, gateway=gateway, clock=clock)
+    outbox = Outbox(engine=engine, gateway=gateway, clock=clock, tell_in=tell_in)
     outbound = SlackOutbound(gateway=gateway, outbox=outbox, settings=settings, templates=templates,
                              fan_out=logs.ContextPool(settings.workers, thread_name_prefix="firehouse-slack"))
     incidents = IncidentService(engine=engine, outbound=outbound, settings=settings, clock=clock)
@@ -156,7 +160,7 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     metrics = Metrics()
     client = make_client(token=settings.bot_token, base_url=settings.api_url, on_retry=metrics.slack_retry)
     services, board = build(settings, engine=engine, gateway=SlackGateway(client, on_call=metrics.slack_call),
-                            clock=clock)
+                            clock=clock, tell_in=ThreadPoolExecutor(1, thread_name_prefix="firehouse-destinations"))
     try:
         # The HTTP edge (server.py) checks every request's signature before anything parses it, and hands Bolt
         # the parsed body, so Bolt does not check again; in Socket Mode Slack signs nothing.

@@ -45,7 +45,7 @@ def alerts_app(*, intake: AlertIntake, token: str, wake: Callable[[], object],
         body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
         try:
             group = parse(source, json.loads(body))
-        except (ValueError, UnicodeDecodeError) as err:  # BadDelivery, or not JSON at all
+        except (ValueError, UnicodeDecodeError, RecursionError) as err:  # BadDelivery, or not JSON (or too deep)
             on_delivery(source, "invalid")
             problem = str(err) if isinstance(err, BadDelivery) else f"the body is not JSON: {err}"
             return answer(start_response, 400, {"error": problem})

@@ -87,7 +87,7 @@ def pagerduty_app(*, secrets: Callable[[], Sequence[str]], receive: Callable[[Pa
         except StaleEvent as err:
             on_delivery("stale")
             return answer(start_response, 401, {"error": str(err)})
-        except ValueError as err:  # BadEvent, or not JSON at all
+        except (ValueError, RecursionError) as err:  # BadEvent, or not JSON at all (or nested too deep to read)
             on_delivery("invalid")
             problem = str(err) if isinstance(err, BadEvent) else f"the body is not JSON: {err}"
             return answer(start_response, 400, {"error": problem})

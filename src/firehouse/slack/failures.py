@@ -37,6 +37,7 @@ DESTINATION = frozenset({
     "is_archived", "channel_not_found", "restricted_action", "restricted_action_read_only_channel",
     "restricted_action_thread_only_channel", "restricted_action_non_threadable_channel", "ekm_access_denied",
     "team_access_not_granted", "messages_tab_disabled", "cannot_dm_bot",
+    "method_not_supported_for_channel_type",  # what a join of a private channel answers
 })
 # A person must act on the bot: every destination is refused alike.
 WORKSPACE = frozenset({

@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from firehouse.errors import Remedy, SlackFailure
-from firehouse.slack.failures import classify, is_code
+from firehouse.slack.failures import EVERYWHERE, TRANSIENT, classify, is_code
 from firehouse.slack.limits import fit_blocks
 from firehouse.usecases.ports import Channel, Person
 
@@ -50,7 +50,7 @@ class Message:
 def make_client(*, token: str, base_url: str, retries: int = 4, on_retry: Observer | None = None) -> WebClient:
     """A WebClient for `base_url` that retries rate limits, server errors and dropped connections, telling
     `on_retry(method, reason)` before each retry."""
-    client = WebClient(token=token, base_url=base_url, timeout=15, logger=_SDK_LOG)
+    client = WebClient(token=token, base_url=base_url, timeout=15)
     handlers: list[tuple[RetryHandler, str]] = [
         (ConnectionErrorRetryHandler(max_retry_count=retries), "connection"),
         (RateLimitErrorRetryHandler(max_retry_count=retries), "rate_limited"),
@@ -68,8 +68,7 @@ class _NotTwice(logging.Filter):
         return not record.getMessage().startswith("Failed to decode Slack API response")
 
 
-_SDK_LOG = logging.getLogger("firehouse.slack.sdk")  # slack_sdk's own lines, as slack_sdk words them
-_SDK_LOG.addFilter(_NotTwice())
+logging.getLogger("slack_sdk.web.base_client").addFilter(_NotTwice())
 
 
 class _Reported(RetryHandler):
@@ -142,7 +141,7 @@ class SlackGateway:
                 self.join(channel)
             except SlackFailure as refused:
                 log.info("could not join %s to post there: %s", channel, refused.error)
-                if classify(refused).remedy is Remedy.RETRY:  # Slack was away a moment: try it all again later
+                if classify(refused).reason in TRANSIENT | EVERYWHERE:  # Slack was away a moment: all again later
                     raise
                 raise SlackFailure(failure.method, failure.error, channel=channel, remedy=Remedy.PERSON) from None
             log.info("joined %s, which Firehouse had been removed from, to post there", channel)

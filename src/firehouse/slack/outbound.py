@@ -290,8 +290,8 @@ class SlackOutbound:
     def unblock(self, channel: str) -> bool:
         return self.outbox.unblock(channel)
 
-    def send_owed(self) -> int:
-        return self.outbox.sweep()
+    def send_owed(self, channel: str) -> int:
+        return self.outbox.send_owed(channel)
 
     def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[OutboxRow]:
         return self.outbox.add(uow.session, incident.id, [
@@ -386,7 +386,8 @@ class SlackOutbound:
                 if found.remedy is not Remedy.PERSON or is_direct(channel):
                     raise
                 self.outbox.block(WORKSPACE if found.workspace else channel, found.reason)
-                self._owed_instead(incident, channel, messages[index:])
+                self.outbox.owe(incident.id, [("announcement", channel, message, self.outbox.clock())
+                                              for message in messages[index:]])
                 return
 
     def _broadcast(self, incident: Incident, message: Message) -> list[Action]:

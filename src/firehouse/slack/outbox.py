@@ -26,6 +26,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -59,11 +61,18 @@ SUPERSEDES: dict[str, frozenset[str]] = {
 }
 
 
+# The inverse: what supersedes a post of the key's kind, asked once more as it is about to be sent.
+SUPERSEDED_BY: dict[str, frozenset[str]] = {
+    kind: frozenset(later for later, kinds in SUPERSEDES.items() if kind in kinds)
+    for kind in {kind for kinds in SUPERSEDES.values() for kind in kinds}}
+
+
 class Sending(Enum):
     """What became of one post: sent, given up (the channel's next posts go on), waiting (they wait too), or
     halted (Slack, or the bot's token, refuses every channel: the sweep stops)."""
 
     SENT = "sent"
+    FOUND = "found"  # an earlier attempt had reached Slack: taken, though nothing was posted now
     DROPPED = "dropped"
     WAITING = "waiting"
     HALTED = "halted"
@@ -83,10 +92,23 @@ def is_post_of(message: dict, row: OutboxRow) -> bool:
     return metadata.get("event_type") == METADATA_EVENT and payload.get("outbox_key") == row.key
 
 
+@dataclass
+class Done:
+    """What one channel's turn did: posts taken (sent now, or found sent before), posts sent now, and why it
+    stopped (None: nothing more was owed there)."""
+
+    sent: int = 0
+    posted: int = 0
+    stopped: Sending | None = None
+
+
 class Outbox:
     """Records, sends and confirms owed posts; safe to call from several threads at once."""
 
-    def __init__(self, *, engine: Engine, gateway: SlackGateway, clock: Callable[[], datetime]) -> None:
+    def __init__(self, *, engine: Engine, gateway: SlackGateway, clock: Callable[[], datetime],
+                 tell_in: Executor | None = None) -> None:
+        """`tell_in`: where the `on_blocked` and `on_cleared` hooks run (they make changes that post); None runs
+        them on the sender's thread, as the in-process tests want."""
         self.engine = engine
         self.gateway = gateway
         self.clock = clock
@@ -96,6 +118,9 @@ class Outbox:
         self._confirmed: list[Sent] = []  # sent, not yet written down
         self._away_until: datetime | None = None  # Slack failed for a moment: nothing is sent before then
         self._away_failures = 0
+        self._channels: dict[str, threading.RLock] = {}  # channel → the lock of its sending in this process
+        self._holding: set[int] = set()  # rows this process recorded and will send itself, in their channel's turn
+        self._tell_in = tell_in
         self.on_sent: list[Callable[[str, datetime, datetime], object]] = []  # told (kind, due, sent) per post
         self.on_given_up: list[Callable[[str], object]] = []  # told the reason of each post given up
         # told (channel, reason) once, when a destination first needs a person (channel `*`: the bot's token)
@@ -109,6 +134,8 @@ class Outbox:
         now = self.clock()
         rows = self._rows(incident_id, owed, now=now)
         superseded = self._store.record(session, rows, self._take_confirmed(), supersedes=SUPERSEDES, now=now)
+        with self._lock:
+            self._holding.update(row.id for row in rows)
         for _ in range(superseded):
             self._tell(self.on_given_up, "superseded")
         return rows
@@ -142,12 +169,16 @@ class Outbox:
             return 0
         blocked = self.destinations.blocked()
         sent = 0
-        for channel, mine in _by_channel(rows).items():
+        groups = list(_by_channel(rows).items())
+        for index, (channel, group) in enumerate(groups):
             if self._away() or WORKSPACE in blocked or channel in blocked:
-                self._store.release([row.id for row in mine])  # they wait, with the posts before them
+                self._release([row.id for row in group])  # they wait, with the posts before them
                 continue
-            before = self._store.owed_to(channel, before=mine[0].id)
-            sent += self._send_channel(channel, [*before, *mine], mine={row.id for row in mine})[0]
+            done = self._send_channel(channel, group, mine={row.id for row in group}, after_owed=True)
+            sent += done.sent
+            if done.stopped is Sending.HALTED:  # the bot's token, or Slack itself: no other channel either
+                self._release([row.id for _, later in groups[index + 1:] for row in later])
+                break
         return sent
 
     def sweep(self) -> int:
@@ -157,20 +188,28 @@ class Outbox:
         now = self.clock()
         rows = self._expire(self._store.unsent(), now)
         blocked = self.destinations.blocked()
+        if self._away():
+            return 0
         sent = self._bot_back(blocked, rows, now) if WORKSPACE in blocked else 0
-        if self._away() or sent is None:
+        if sent is None:
             return 0
         for channel, group in _by_channel(rows).items():
             probing = channel in blocked
             if probing and not _due(blocked[channel], now):
                 continue
-            taken, stopped = self._send_channel(channel, group, mine=set())
-            if probing and taken:  # someone let Firehouse back in without Slack saying so to it
+            done = self._send_channel(channel, group, mine=set())
+            if probing and done.posted:  # someone let Firehouse back in without Slack saying so to it
                 self.unblock(channel)
-            sent += taken
-            if self._away() or stopped is Sending.HALTED:
+            sent += done.sent
+            if self._away() or done.stopped is Sending.HALTED:
                 break
         return sent
+
+    def send_owed(self, channel: str) -> int:
+        """Send what is owed to one channel now, in order (it takes posts again, or a war room moved there)."""
+        if self._away():
+            return 0
+        return self._send_channel(channel, self._store.owed_to(channel), mine=set()).sent
 
     def confirm(self) -> None:
         """Write down the confirmations kept in memory, in one transaction."""
@@ -198,11 +237,10 @@ class Outbox:
         now = self.clock()
         if self.destinations.block(channel, reason, now=now, probe_at=now + PROBE_FIRST):
             log.info("recorded that Slack takes no posts in %s until a person acts (%s)", channel, reason)
-            for each in self.on_blocked:
-                _quietly(each, channel, reason)
+            self._hooks(self.on_blocked, channel, reason)
             return True
         found = self.destinations.blocked().get(channel)
-        if found is not None:
+        if found is not None and _due(found, now):  # a try at its turn, not a refusal met on the way meanwhile
             self.destinations.probed(channel, next_at=now + min(PROBE_FIRST * 2 ** min(found.probes + 1, 10),
                                                                 PROBE_LONGEST))
         return False
@@ -215,6 +253,11 @@ class Outbox:
         self.destinations.clear(channel)
         return len(owed)
 
+    def close(self) -> None:
+        """Let the hooks told of destinations finish (a process about to stop)."""
+        if self._tell_in is not None:
+            self._tell_in.shutdown(wait=True)
+
     def retry_blocked(self) -> None:
         """Try every destination that needs a person again at the next sweep, not at its backoff's end."""
         self.destinations.retry_all(at=self.clock())
@@ -225,37 +268,79 @@ class Outbox:
         if self.destinations.clear(channel) is None:
             return False
         log.info("Slack takes posts in %s again; what waited is sent in order", channel)
-        for each in self.on_cleared:
-            _quietly(each, channel)
+        self._hooks(self.on_cleared, channel)
         return True
 
     # --- sending --------------------------------------------------------------------------------------
 
-    def _send_channel(self, channel: str, rows: Sequence[OutboxRow], *, mine: set[int]
-                      ) -> tuple[int, Sending | None]:
-        """Send one channel's rows in order, up to the first that must wait, then what was owed there meanwhile:
-        rows in `mine` this process holds already, the rest are claimed first, and one that another sender holds
-        stops the channel (it sends in order, this sender's rows after it). Returns how many were sent and why it
-        stopped (None: nothing more was owed); the rows of `mine` never tried are given back."""
-        sent = 0
-        queue = list(rows)
-        while queue:
-            for index, row in enumerate(queue):
-                held_elsewhere = row.id not in mine and not self._claim(row)
-                outcome = Sending.WAITING if held_elsewhere else self._send(row, checked=row.id in mine)
-                if outcome in (Sending.WAITING, Sending.HALTED):
-                    self._store.release([later.id for later in queue[index + 1:] if later.id in mine])
-                    return sent, outcome
-                sent += outcome is Sending.SENT
-            queue, mine = self._store.owed_to(channel, after=queue[-1].id), set()
-        return sent, None
+    def _send_channel(self, channel: str, rows: Sequence[OutboxRow], *, mine: set[int], after_owed: bool = False
+                      ) -> Done:
+        """Send one channel's rows in order (`after_owed`: after what is still owed there before them), up to the
+        first that must wait, then what was owed there meanwhile. Rows in `mine` this process holds already; the
+        rest are claimed first. One that another thread of this process holds, or that waits its backoff, stops
+        the channel: that thread sends it and what follows, in order. One another process holds is left to it: it
+        is on its way, or was sent and not yet written down, and a process that died holds its posts for a while
+        and must hold up no one. In this process one thread at a time sends to a channel. The rows of `mine`
+        never tried are given back."""
+        done = Done()
+        with self._sending(channel):
+            queue = [*self._store.owed_to(channel, before=rows[0].id), *rows] if after_owed else list(rows)
+            while queue:
+                for index, row in enumerate(queue):
+                    outcome = self._take(row, mine=mine)
+                    if outcome is None:
+                        continue
+                    if outcome in (Sending.WAITING, Sending.HALTED):
+                        self._release([later.id for later in queue[index + 1:] if later.id in mine])
+                        done.stopped = outcome
+                        return done
+                    done.sent += outcome in (Sending.SENT, Sending.FOUND)
+                    done.posted += outcome is Sending.SENT
+                queue, mine = self._store.owed_to(channel, after=queue[-1].id), set()
+        return done
+
+    def _take(self, row: OutboxRow, *, mine: set[int]) -> Sending | None:
+        """Send one row of a channel in its turn: None when another process holds it (left to it)."""
+        if row.id not in mine:
+            if not self._claim(row):
+                found = self._store.now(row.id)
+                if found is None:  # sent or given up a moment ago
+                    return None
+                waits = found.next_at and as_utc(found.next_at) > self.clock()
+                with self._lock:
+                    ours = found.id in self._holding
+                return Sending.WAITING if waits or ours else None
+            if (newer := self._store.newer(row, SUPERSEDED_BY.get(row.kind, ()))) is not None:
+                self._superseded(row, newer)  # said again, and said now, by a post owed after it
+                return Sending.DROPPED
+        try:
+            return self._send(row, checked=row.id in mine)
+        finally:
+            with self._lock:
+                self._holding.discard(row.id)
+
+    def _release(self, row_ids: Sequence[int]) -> None:
+        """Give back rows this process held and never tried: whoever reaches their channel first sends them."""
+        self._store.release(row_ids)
+        with self._lock:
+            self._holding.difference_update(row_ids)
+
+    def _superseded(self, row: OutboxRow, newer: int) -> None:
+        if self._store.supersede(row.id, by=newer, at=self.clock()):
+            log.info("outbox %s (%s, incident %s) superseded by post %s", row.id, row.kind, row.incident_id, newer)
+            self._tell(self.on_given_up, "superseded")
+
+    def _sending(self, channel: str) -> threading.RLock:
+        """The lock of one channel's sending in this process (re-entered when a hook of a send owes a post)."""
+        with self._lock:
+            return self._channels.setdefault(channel, threading.RLock())
 
     def _send(self, row: OutboxRow, *, checked: bool) -> Sending:
         """Send one held row; unless `checked` (it was recorded just now), first look for an earlier
         attempt that did reach Slack."""
         if not checked and row.attempted_at and (ts := self._already_posted(row)):
             self._sent(row, ts)
-            return Sending.SENT
+            return Sending.FOUND
         try:
             ts = self.gateway.post(row.channel, Message(text=row.text, blocks=row.blocks),
                                    metadata=post_metadata(row))
@@ -283,7 +368,7 @@ class Outbox:
             return Sending.HALTED
         # Slack answered, but not for this post: it (and its channel's posts after it) waits its own backoff
         wait = min(AWAY_FIRST * 2 ** min(row.attempts, 16), POST_LONGEST)
-        self._store.free(row.id, error=failure.reason, until=self.clock() + wait)
+        self._store.free(row.id, error=failure.reason, next_at=self.clock() + wait)
         if row.attempts <= 1:
             log.warning("outbox %s (%s, incident %s) not sent, tried again in %ds: %s", row.id, row.kind,
                         row.incident_id, wait.total_seconds(), failure.reason)
@@ -315,9 +400,15 @@ class Outbox:
         if not _due(bot, now):
             return None
         sent = 0
-        if bot.reason not in TOKEN:
-            first = next((row for row in rows if row.channel not in blocked and self._claim(row)), None)
-            if first is None or self._send(first, checked=False) is not Sending.SENT:
+        if bot.reason not in TOKEN:  # the first post of a channel whose turn it is, never one behind another
+            firsts = [group[0] for channel, group in _by_channel(rows).items() if channel not in blocked]
+            first = next((row for row in firsts if not (row.next_at and as_utc(row.next_at) > now)
+                          and self._claim(row)), None)
+            if first is None:
+                return None
+            with self._sending(first.channel):
+                outcome = self._send(first, checked=False)
+            if outcome not in (Sending.SENT, Sending.FOUND):
                 return None
             sent = 1
         else:
@@ -379,6 +470,14 @@ class Outbox:
         except SlackFailure as failure:
             log.info("could not check history for outbox %s: %s", row.id, failure.error)
         return None
+
+    def _hooks(self, hooks: Sequence[Callable[..., object]], *args: object) -> None:
+        """Tell hooks that make changes of their own (and post): off the sender's thread, which may hold a channel
+        or be one of the workers those changes would wait for."""
+        if self._tell_in is None:
+            self._tell(hooks, *args)
+        else:
+            self._tell_in.submit(self._tell, hooks, *args)
 
     @staticmethod
     def _tell(hooks: Sequence[Callable[..., object]], *args: object) -> None:

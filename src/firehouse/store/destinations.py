@@ -103,4 +103,4 @@ class DestinationRepository:
         return self._session.execute(
             update(OutboxRow).where(col(OutboxRow.incident_id) == incident_id, col(OutboxRow.channel) == old,
                                     col(OutboxRow.sent_at).is_(None), col(OutboxRow.given_up_at).is_(None))
-            .values(channel=new, error="", claimed_until=None)).rowcount
+            .values(channel=new, error="", claimed_until=None, next_at=None)).rowcount

@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, or_, update
+from sqlalchemy import bindparam, delete, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -61,6 +61,29 @@ class OutboxStore:
             session.commit()
         return superseded
 
+    def now(self, row_id: int) -> OutboxRow | None:
+        """The row as it stands, if it is still owed."""
+        with Session(self._engine) as session:
+            return session.exec(select(OutboxRow).where(col(OutboxRow.id) == row_id, *_owed())).first()
+
+    def newer(self, row: OutboxRow, kinds: Collection[str]) -> int | None:
+        """The latest post of `kinds` owed after `row` for its incident in its channel, if there is one."""
+        if not kinds:
+            return None
+        with Session(self._engine) as session:
+            return session.exec(select(func.max(OutboxRow.id)).where(
+                *_owed(), col(OutboxRow.incident_id) == row.incident_id, col(OutboxRow.channel) == row.channel,
+                col(OutboxRow.kind).in_(list(kinds)), col(OutboxRow.id) > row.id)).one()
+
+    def supersede(self, row_id: int, *, by: int, at: datetime) -> bool:
+        """Give a held row up as superseded by row `by`; False if it was settled a moment ago."""
+        with Session(self._engine) as session:
+            done = session.execute(update(OutboxRow).where(col(OutboxRow.id) == row_id, *_owed())
+                                   .values(given_up_at=at, superseded_by=by, error=f"superseded by post {by}",
+                                           claimed_until=None)).rowcount
+            session.commit()
+        return done == 1
+
     def unsent(self) -> list[OutboxRow]:
         """Every row still owed, oldest first, whoever holds it."""
         with Session(self._engine) as session:
@@ -80,17 +103,18 @@ class OutboxStore:
             claimed = session.execute(
                 update(OutboxRow)
                 .where(col(OutboxRow.id) == row_id, *_owed(),
-                       or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now))
+                       or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now),
+                       or_(col(OutboxRow.next_at).is_(None), col(OutboxRow.next_at) <= now))
                 .values(claimed_until=until, attempted_at=now, attempts=OutboxRow.attempts + 1)
             ).rowcount
             session.commit()
         return claimed == 1
 
-    def free(self, row_id: int, *, error: str, until: datetime | None = None) -> None:
-        """Record why a send failed and give the row up: for the next sweep, or (`until`) for none before then."""
+    def free(self, row_id: int, *, error: str, next_at: datetime | None = None) -> None:
+        """Record why a send failed and give the row up: for the next sweep, or (`next_at`) for none before then."""
         with Session(self._engine) as session:
             session.execute(update(OutboxRow).where(col(OutboxRow.id) == row_id)
-                            .values(error=error[:MAX_ERROR], claimed_until=until))
+                            .values(error=error[:MAX_ERROR], claimed_until=None, next_at=next_at))
             session.commit()
 
     def release(self, row_ids: Collection[int]) -> None:

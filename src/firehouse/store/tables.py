@@ -131,6 +131,7 @@ class OutboxRow(SQLModel, table=True):
     attempts: int = 0
     error: str = Field(default="", max_length=200)  # why the last send failed; why it was given up
     recorded_at: datetime | None = _moment()  # when it was owed (None: recorded by a release before 0010)
+    next_at: datetime | None = _moment()  # Slack refused it for a moment: not tried, nor its channel's next, before
     given_up_at: datetime | None = _moment()  # never to be sent: Slack refused it for good, or a later post
     superseded_by: int | None = None  # the later post of the same kind that says it now (an outbox id)
 

@@ -41,6 +41,9 @@ from firehouse.usecases.ports import Post
 log = logging.getLogger(__name__)
 
 MOVING = timedelta(minutes=2)  # how long one click holds the opening of a new war room: longer than it takes
+# A resolved incident's war room refusing for these reasons is done with: what waited there is given up, quietly.
+# Refused for another (Firehouse removed from it), the captain and admins are told, as for an open incident.
+ENDED = (ARCHIVED, "channel_not_found")
 SHOWN_AGAIN = (NoticeStatus.DRAFT, NoticeStatus.APPROVED, NoticeStatus.PUBLISHING)  # notices with buttons to press
 
 
@@ -76,7 +79,7 @@ class Destinations:
     def back(self, channel: str) -> None:
         """Slack says `channel` takes posts again (unarchived, Firehouse invited back): what waited there goes."""
         if self.ctx.outbound.unblock(channel):
-            self.ctx.outbound.send_owed()
+            self.ctx.outbound.send_owed(channel)
 
     # --- the outbox's hooks ---------------------------------------------------------------------------------
 
@@ -88,7 +91,7 @@ class Destinations:
                       " it (then restart, or wait for the next check)", reason)
             return
         incident = self._war_room(channel)
-        if incident is not None and not incident.status.is_open:  # archiving a resolved incident's room is usual
+        if incident is not None and not incident.status.is_open and reason in ENDED:  # archived when done: usual
             given_up = self.ctx.outbound.abandon(channel, reason)
             log.info("the war room %s of incident %s (%s) takes no posts (%s): %d owed there given up", channel,
                      incident.id, incident.status, reason, given_up)
@@ -124,9 +127,10 @@ class Destinations:
         if incident.status.is_open or not any(isinstance(e, StatusChanged | Closed) for e in events):
             return
         with self.ctx.unit_of_work() as uow:
-            waiting = uow.destinations.get(incident.channel_id) is not None
-        if waiting:
-            self.ctx.outbound.abandon(incident.channel_id, "resolved")
+            found = uow.destinations.get(incident.channel_id)
+            reason = found.reason if found else None
+        if reason in ENDED:
+            self.ctx.outbound.abandon(incident.channel_id, reason)
 
     def _war_room_lost(self, incident: Incident, channel: str, reason: str) -> None:
         by = self._archived_by.get(channel, FIREHOUSE)
@@ -197,7 +201,7 @@ class Destinations:
         people = [*members, by, outcome.incident.captain, *outcome.incident.roles.values()]
         outcome.problems += self.ctx.outbound.invite(room.id, [p for p in dict.fromkeys(people) if p != FIREHOUSE])
         self._show_notices_again(outcome.incident)
-        self.ctx.outbound.send_owed()
+        self.ctx.outbound.send_owed(room.id)
         return outcome
 
     def _show_notices_again(self, incident: Incident) -> None:

@@ -258,8 +258,8 @@ class Outbound(Protocol):
     def unblock(self, channel: str) -> bool:
         """Slack takes posts in `channel` again; whether it had been recorded as taking none."""
 
-    def send_owed(self) -> int:
-        """Send, in order, what is owed and free to send now (what waited for a channel that takes posts again)."""
+    def send_owed(self, channel: str) -> int:
+        """Send, in order, what is owed to `channel` now (it takes posts again, or a war room moved there)."""
 
     def owe(self, uow: UnitOfWork, incident: Incident, posts: Sequence[Post]) -> list[Any]:
         """Record `posts` in the caller's transaction, already claimed by this process."""

@@ -6,6 +6,8 @@ supersedes one still owed."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -325,22 +327,35 @@ def test_a_channel_abandoned_gives_up_what_was_owed_there_and_is_forgotten(engin
     assert told[1:] == [("given up", "is_archived")] * 2
 
 
-def test_a_post_another_sender_holds_keeps_its_place_and_the_newer_ones_wait_behind_it(engine, outbox, fake, clock):
+def test_two_threads_of_one_process_keep_a_channels_order(engine, outbox, fake, clock):
     room = fake.add_channel("inc-16-order", members=[ALICE])
     incident = declare(engine, room)
+    fake.set_latency("chat.postMessage", 0.3)
+    first = owe(engine, outbox, incident, room, "Alice's update")
+    sending = threading.Thread(target=outbox.deliver, args=([first],))
+    sending.start()
+    time.sleep(0.1)  # the first post is on its way
+    second = owe(engine, outbox, incident, room, "No new information", kind="silence")
+    outbox.deliver([second])
+    sending.join()
+    assert texts(fake, room) == ["Alice's update", "No new information"]
+
+
+def test_a_post_another_process_holds_is_left_to_it_and_holds_up_no_one(engine, outbox, fake, clock):
+    room = fake.add_channel("inc-16-dead", members=[ALICE])
+    incident = declare(engine, room)
     fake.go_down()
-    older = [owe(engine, outbox, incident, room, f"update {n}") for n in range(1, 6)]
-    outbox.deliver(older)
+    held = owe(engine, outbox, incident, room, "held by a process that died")
+    outbox.deliver([held])
     fake.come_back()
     clock.advance(AWAY_LONGEST)
-    other = OutboxStore(engine)
-    assert other.claim(older[0].id, now=clock(), until=clock() + timedelta(minutes=2))  # the leader's sweep has it
+    assert OutboxStore(engine).claim(held.id, now=clock(), until=clock() + timedelta(minutes=2))
 
-    assert outbox.deliver([owe(engine, outbox, incident, room, "update 6")]) == 0
-    assert texts(fake, room) == []
-    other.free(older[0].id, error="")  # the leader's attempt did not get through: it gives the post back
-    assert outbox.sweep() == 6
-    assert texts(fake, room) == [f"update {n}" for n in range(1, 7)]
+    assert outbox.deliver([owe(engine, outbox, incident, room, "the next update")]) == 1
+    assert texts(fake, room) == ["the next update"]
+    outbox.confirm()
+    clock.advance(timedelta(minutes=3))  # the dead process's claim runs out: what it held is sent
+    assert outbox.sweep() == 1 and texts(fake, room) == ["the next update", "held by a process that died"]
 
 
 def test_a_post_slack_answers_with_an_error_of_its_own_holds_only_its_channel(engine, outbox, fake, clock):
@@ -384,3 +399,43 @@ def test_a_join_slack_does_not_answer_is_transient_not_a_persons_to_fix(engine, 
     assert told == [] and outbox.destinations.blocked() == {}
     clock.advance(AWAY_LONGEST)
     assert outbox.sweep() == 1 and texts(fake, room) == ["Update"]
+
+
+def test_a_join_refused_for_a_private_channel_is_a_persons_to_fix(engine, outbox, fake, told):
+    room = fake.add_channel("inc-20-private-join", members=[ALICE])
+    incident = declare(engine, room)
+    fake.inject("chat.postMessage", status=200, error="not_in_channel")
+    fake.inject("conversations.join", status=200, error="method_not_supported_for_channel_type")
+    assert outbox.deliver([owe(engine, outbox, incident, room, "Update")]) == 0
+    assert told == [("blocked", room, "not_in_channel")]
+
+
+def test_a_post_superseded_while_it_was_held_is_given_up_as_it_comes_to_be_sent(engine, outbox, fake, clock, told):
+    room = fake.add_channel("inc-21-stale", members=[ALICE])
+    incident = declare(engine, room)
+    fake.go_down()
+    stale = owe(engine, outbox, incident, room, "prompt for 09:00", kind="prompt")
+    outbox.deliver([stale])
+    other = OutboxStore(engine)
+    assert other.claim(stale.id, now=clock(), until=clock() + timedelta(seconds=1))  # on its way when the next came
+    current = owe(engine, outbox, incident, room, "prompt for 09:15", kind="prompt")
+    outbox.deliver([current])
+    fake.come_back()
+    clock.advance(AWAY_LONGEST)
+
+    outbox.sweep()
+    assert texts(fake, room) == ["prompt for 09:15"]
+    assert rows(engine)[stale.id].superseded_by == current.id
+    assert told == [("given up", "superseded")]
+
+
+def test_a_revoked_token_met_in_one_channel_stops_the_others_of_the_same_delivery(engine, outbox, fake, clock):
+    room = fake.add_channel("inc-22-halt", members=[ALICE])
+    incident = declare(engine, room)
+    fake.revoke_token()
+    with UnitOfWork(engine) as uow:
+        owed = outbox.add(uow.session, incident, [("update", room, Message("war room"), clock()),
+                                                  ("update", fake.stakeholders, Message("stakeholders"), clock())])
+        uow.commit()
+    assert outbox.deliver(owed) == 0
+    assert len(fake.calls("chat.postMessage")) == 1

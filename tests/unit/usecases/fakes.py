@@ -223,7 +223,7 @@ class FakeOutbound:
     def unblock(self, channel: str) -> bool:
         return self.blocked.pop(channel, None) is not None
 
-    def send_owed(self) -> int:
+    def send_owed(self, channel: str) -> int:
         self.owed_sent += 1
         return 0
 

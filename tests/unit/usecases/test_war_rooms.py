@@ -195,7 +195,7 @@ def test_resolving_an_incident_whose_war_room_waits_gives_up_what_waited_there(s
     recorded(engine, clock, incident.channel_id, "is_archived")
     outcome = service.resolve(Resolve("fixed", waiver="a test"), channel=incident.channel_id, by=ALICE)
     destinations.settled(outcome.incident, outcome.events)
-    assert outbound.abandoned == [(incident.channel_id, "resolved")]
+    assert outbound.abandoned == [(incident.channel_id, "is_archived")]
 
 
 def test_a_resolved_incidents_room_archived_is_given_up_at_once(service, destinations, outbound):

@@ -1,7 +1,7 @@
 """Destinations Slack takes no posts for until a person acts (`blocked_destination`), and posts given up for
 good or superseded by a later one of the same kind (`outbox.given_up_at`, `outbox.superseded_by`), and when
-each post was owed (`outbox.recorded_at`, empty for the posts of earlier releases). Every existing post is left
-as it was: one unsent stays owed.
+each post was owed (`outbox.recorded_at`, empty for the posts of earlier releases) and when one Slack refused
+for a moment is tried again (`outbox.next_at`). Every existing post is left as it was: one unsent stays owed.
 
 Revision ID: 0010
 Revises: 0009
@@ -32,6 +32,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('next_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('given_up_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('superseded_by', sa.Integer(), nullable=True))
 
@@ -40,6 +41,7 @@ def downgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_column('superseded_by')
         batch_op.drop_column('given_up_at')
+        batch_op.drop_column('next_at')
         batch_op.drop_column('recorded_at')
 
     op.drop_table('blocked_destination')
