@@ -69,11 +69,9 @@ class Destinations:
             return
         if incident is None and channel != self.settings.stakeholder_channel:
             return
-        if by:
+        if by:  # for `blocked`, which may run on another thread (it takes it from here)
             self._archived_by[channel] = by
-        try:
-            self.ctx.outbound.block(channel, ARCHIVED)
-        finally:
+        if not self.ctx.outbound.block(channel, ARCHIVED):  # not news: nobody is told again
             self._archived_by.pop(channel, None)
 
     def back(self, channel: str) -> None:
@@ -133,7 +131,7 @@ class Destinations:
             self.ctx.outbound.abandon(incident.channel_id, reason)
 
     def _war_room_lost(self, incident: Incident, channel: str, reason: str) -> None:
-        by = self._archived_by.get(channel, FIREHOUSE)
+        by = self._archived_by.pop(channel, FIREHOUSE)
         people = self._captain_and_admins(incident)
 
         def decide(uow: UnitOfWork, target: Target[None]) -> Decision[None]:

@@ -80,8 +80,8 @@ def test_an_archived_war_room_is_told_once_to_the_captain_and_admins_on_the_time
     [lost] = [e for e in outbound.published_events if isinstance(e, WarRoomLost)]
     assert lost.archived and lost.channel == room
     assert timeline(service, incident.id) == [
-        f"The war room <#{room}> was archived: posts owed there wait; the captain and admins were asked to unarchive"
-        " it or open a new war room"]
+        f"The war room <#{room}> was archived by <@{BOB}>: posts owed there wait; the captain and admins were asked"
+        " to unarchive it or open a new war room"]
 
 
 def test_who_archived_the_room_is_on_the_timeline_when_slack_said(service, destinations, outbound, engine):
