@@ -27,7 +27,7 @@ from firehouse.domain.model import Incident
 from firehouse.domain.notices import Notice
 from firehouse.domain.routing import Routed
 from firehouse.domain.signals import Reading
-from firehouse.errors import Remedy, SlackFailure
+from firehouse.errors import SlackFailure
 from firehouse.slack import (
     afteraction_blocks,
     alert_blocks,
@@ -40,10 +40,9 @@ from firehouse.slack import (
     signal_blocks,
     war_room_blocks,
 )
-from firehouse.slack.failures import classify
 from firehouse.slack.gateway import Message, SlackGateway
 from firehouse.slack.limits import will_be_cut
-from firehouse.slack.outbox import Outbox, is_direct
+from firehouse.slack.outbox import Outbox
 from firehouse.store import UnitOfWork
 from firehouse.store.destinations import WORKSPACE
 from firehouse.store.tables import OutboxRow
@@ -161,7 +160,7 @@ class SlackOutbound:
         ]
         actions += self._invitations(room, [*invite, *(who for r in routes if not r.drill for who in r.invite)], notes)
         actions += self._broadcast(incident, self._checked("the stakeholder announcement", marked(
-            incident, blocks.stakeholder_announcement(incident), for_stakeholders=True), notes))
+            incident, blocks.stakeholder_announcement(incident), for_stakeholders=True), notes), self._refusing())
         actions += self._announcements(incident, routes, blocks.stakeholder_announcement(incident))
         return notes + self._run(actions, incident_id=incident.id)
 
@@ -173,6 +172,7 @@ class SlackOutbound:
         actions: list[Action] = []
         notes: list[str] = []
         routes = [event for event in events if isinstance(event, Routed)]
+        refusing = self._refusing()
         actions += self._invitations(room, [who for r in routes if not r.drill for who in r.invite], notes)
         actions += self._announcements(incident, routes, blocks.stakeholder_announcement(incident))
         for event in events:
@@ -183,8 +183,8 @@ class SlackOutbound:
                 in_room.append(self._checked("the war room's announcement", marked(incident, message), notes))
             if message := announcements.for_stakeholders(event, incident):
                 actions += self._broadcast(incident, self._checked("the stakeholder announcement", marked(
-                    incident, message, for_stakeholders=True), notes))
-        if in_room and not self._owed_instead(incident, room, in_room):
+                    incident, message, for_stakeholders=True), notes), refusing)
+        if in_room and not self._owed_instead(incident, room, in_room, refusing):
             actions.append(("announce it in the war room", partial(self._post_all, incident, room, in_room)))
         if any(announcements.changes_topic(event) for event in events):
             actions.append(("update the topic", partial(self.gateway.set_topic, room, blocks.topic(incident))))
@@ -366,14 +366,21 @@ class SlackOutbound:
                          " timeline (`/incident timeline`).")
         return message
 
-    def _owed_instead(self, incident: Incident, channel: str, messages: Sequence[Message]) -> bool:
+    def _refusing(self) -> frozenset[str]:
+        """The channels Slack takes no posts in until a person acts (`*`: every one), read once per change."""
+        return frozenset(self.outbox.destinations.blocked())
+
+    def _owed_instead(self, incident: Incident, channel: str, messages: Sequence[Message],
+                      refusing: frozenset[str]) -> bool:
         """Whether `channel` takes no posts until a person acts; then the announcements are owed there instead,
         and go out in order with what else waits (or to the war room that replaces an archived one)."""
-        blocked = self.outbox.destinations.blocked()
-        if channel not in blocked and WORKSPACE not in blocked:
+        if channel not in refusing and WORKSPACE not in refusing:
             return False
-        self.outbox.owe(incident.id, [("announcement", channel, message, self.outbox.clock()) for message in messages])
+        self._owe_announcements(incident, channel, messages)
         return True
+
+    def _owe_announcements(self, incident: Incident, channel: str, messages: Sequence[Message]) -> None:
+        self.outbox.owe(incident.id, [("announcement", channel, message, self.outbox.clock()) for message in messages])
 
     def _post_all(self, incident: Incident, channel: str, messages: Sequence[Message]) -> None:
         """Post in order; refused for good as the channel needs a person, what is left is owed there instead (the
@@ -382,18 +389,15 @@ class SlackOutbound:
             try:
                 self.gateway.post(channel, message)
             except SlackFailure as failure:
-                found = classify(failure)
-                if found.remedy is not Remedy.PERSON or is_direct(channel):
+                if not self.outbox.refused(channel, failure):
                     raise
-                self.outbox.block(WORKSPACE if found.workspace else channel, found.reason)
-                self.outbox.owe(incident.id, [("announcement", channel, message, self.outbox.clock())
-                                              for message in messages[index:]])
+                self._owe_announcements(incident, channel, messages[index:])
                 return
 
-    def _broadcast(self, incident: Incident, message: Message) -> list[Action]:
+    def _broadcast(self, incident: Incident, message: Message, refusing: frozenset[str]) -> list[Action]:
         """Post in the stakeholder channel (the gateway joins it first if the bot was never added, public only)."""
         channel = incident.stakeholder_channel(self.settings.stakeholder_channel)
-        if not channel or self._owed_instead(incident, channel, [message]):
+        if not channel or self._owed_instead(incident, channel, [message], refusing):
             return []
         return [("announce it in the stakeholder channel", partial(self._post_all, incident, channel, [message]))]
 
@@ -436,12 +440,10 @@ class SlackOutbound:
             action()
         except SlackFailure as failure:
             log.warning("could not %s for incident %s: %s", what, incident_id, failure.error)
-            found = classify(failure)
             # a post refused for good: the outbox's posts there wait from now on (an upload or a topic refused
             # for a scope of its own says nothing about posts)
-            if (found.remedy is Remedy.PERSON and failure.method == "chat.postMessage" and failure.channel
-                    and not is_direct(failure.channel)):
-                self.outbox.block(WORKSPACE if found.workspace else failure.channel, found.reason)
+            if failure.method == "chat.postMessage" and failure.channel:
+                self.outbox.refused(failure.channel, failure)
             return f"I couldn't {what} (Slack said `{failure.error}`)."
         return None
 

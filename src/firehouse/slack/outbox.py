@@ -239,11 +239,24 @@ class Outbox:
             log.info("recorded that Slack takes no posts in %s until a person acts (%s)", channel, reason)
             self._hooks(self.on_blocked, channel, reason)
             return True
-        found = self.destinations.blocked().get(channel)
+        found = self.destinations.get(channel)
         if found is not None and _due(found, now):  # a try at its turn, not a refusal met on the way meanwhile
             self.destinations.probed(channel, next_at=now + min(PROBE_FIRST * 2 ** min(found.probes + 1, 10),
                                                                 PROBE_LONGEST))
         return False
+
+    def refused(self, channel: str, failure: SlackFailure) -> bool:
+        """Record a post to `channel` that Slack refused until a person acts (the channel's to fix, or the bot's
+        for every channel): the posts owed there wait from now on. Whether it was such a refusal; a direct
+        message's is that person's, never a destination's."""
+        found = classify(failure)
+        if found.remedy is not Remedy.PERSON or _is_direct(channel):
+            return False
+        self._block_for(channel, found)
+        return True
+
+    def _block_for(self, channel: str, failure: Failure) -> None:
+        self.block(WORKSPACE if failure.workspace else channel, failure.reason)
 
     def abandon(self, channel: str, reason: str) -> int:
         """Nothing owed to `channel` will ever be sent (the war room of a resolved incident was archived): give
@@ -265,7 +278,7 @@ class Outbox:
     def unblock(self, channel: str) -> bool:
         """Slack takes posts in `channel` again (a person acted, or a post went through): forget the record, tell
         the `on_cleared` hooks; the sweep sends what waited. Whether there was a record."""
-        if self.destinations.clear(channel) is None:
+        if not self.destinations.clear(channel):
             return False
         log.info("Slack takes posts in %s again; what waited is sent in order", channel)
         self._hooks(self.on_cleared, channel)
@@ -354,13 +367,13 @@ class Outbox:
     def _refused(self, row: OutboxRow, failure: Failure) -> Sending:
         """What a refusal of `row` means for it and for the posts after it."""
         if failure.remedy is Remedy.DROP or (failure.remedy is not Remedy.RETRY and not failure.workspace
-                                             and is_direct(row.channel)):
+                                             and _is_direct(row.channel)):
             # Slack will never take this message, or this person's messages: the rest go on
             self._give_up([row], failure.reason, f"{failure.reason}: {failure.remedy}")
             return Sending.DROPPED
         if failure.remedy is not Remedy.RETRY:  # a person's to fix (a failed join is one too)
             self._store.free(row.id, error=failure.reason)  # why it waits, on the post
-            self.block(WORKSPACE if failure.workspace else row.channel, failure.reason)
+            self._block_for(row.channel, failure)
             return Sending.HALTED if failure.workspace else Sending.WAITING
         if failure.everywhere:
             self._store.free(row.id, error=failure.reason)
@@ -481,8 +494,12 @@ class Outbox:
 
     @staticmethod
     def _tell(hooks: Sequence[Callable[..., object]], *args: object) -> None:
+        """Tell each hook; a hook's failure is logged, never the sender's."""
         for each in hooks:
-            _quietly(each, *args)
+            try:
+                each(*args)
+            except Exception:
+                log.warning("a hook of the outbox failed", exc_info=True)
 
 
 def _due(destination: DestinationRow, now: datetime) -> bool:
@@ -498,14 +515,6 @@ def _by_channel(rows: Iterable[OutboxRow]) -> dict[str, list[OutboxRow]]:
     return grouped
 
 
-def is_direct(channel: str) -> bool:
+def _is_direct(channel: str) -> bool:
     """A direct message to a person (posted to their user id): refused, it is that person who cannot be reached."""
     return channel[:1] in ("U", "W", "D")
-
-
-def _quietly(hook: Callable[..., object], *args: object) -> None:
-    """Tell a hook; its failure is logged, never the sender's."""
-    try:
-        hook(*args)
-    except Exception:
-        log.warning("a hook of the outbox failed", exc_info=True)

@@ -28,6 +28,10 @@ class DestinationStore:
         with Session(self._engine) as session:
             return {row.channel: row for row in session.exec(select(DestinationRow))}
 
+    def get(self, channel: str) -> DestinationRow | None:
+        with Session(self._engine) as session:
+            return session.get(DestinationRow, channel)
+
     def block(self, channel: str, reason: str, *, now: datetime, probe_at: datetime | None) -> bool:
         """Record that `channel` needs a person; False when it was recorded already (by this sender or another)."""
         with Session(self._engine) as session:
@@ -52,17 +56,13 @@ class DestinationStore:
                             .values(probe_at=at))
             session.commit()
 
-    def clear(self, channel: str) -> DestinationRow | None:
-        """Slack takes posts there again (a person acted), or nothing will be owed there: forget the row, and
-        return it; None if there was none."""
+    def clear(self, channel: str) -> bool:
+        """Slack takes posts there again (a person acted), or nothing will be owed there: forget the row. Whether
+        this sender forgot it: of two that found it, the delete decides which one."""
         with Session(self._engine) as session:
-            row = session.get(DestinationRow, channel)
-            if row is None:
-                return None
-            # the delete decides: of two senders that found it, one clears it
             cleared = session.execute(delete(DestinationRow).where(col(DestinationRow.channel) == channel)).rowcount
             session.commit()
-        return row if cleared == 1 else None
+        return cleared == 1
 
 
 class DestinationRepository:
